@@ -322,3 +322,23 @@ func inSlice(v any, items []any) bool {
 	}
 	return false
 }
+
+// ToLong converts as tolong(): a real is truncated, a numeric string parsed, a bool is 0 or 1;
+// ok is false for anything else (null in KQL).
+// https://learn.microsoft.com/kusto/query/tolong-function
+func ToLong(v any) (int64, bool) {
+	if b, ok := v.(bool); ok {
+		if b {
+			return 1, true
+		}
+		return 0, true
+	}
+	i, f, isInt, ok := number(v)
+	if !ok {
+		return 0, false
+	}
+	if isInt {
+		return i, true
+	}
+	return int64(f), true
+}

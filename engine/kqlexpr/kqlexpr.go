@@ -1,0 +1,275 @@
+// Package kqlexpr compiles the expressions in rule files (expr-lang/expr syntax) so that they
+// behave as their KQL originals: ==, !=, <, in and contains follow KQL's rules (package kql), a
+// property of a dynamic value is null rather than an error when it is missing, params and lookups
+// are constants, and KQL's scalar functions (ago, datetime_diff, extract, todynamic, ...) are
+// available under their KQL names.
+package kqlexpr
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/signin-detect/detect/engine/kql"
+)
+
+// Env is what an expression can name: the columns of the rows it runs over, and constants (a
+// rule's params and lookups). Now anchors ago() and now().
+type Env struct {
+	Columns   map[string]kql.Type
+	Constants map[string]any
+	Now       time.Time
+}
+
+// Program is a compiled expression.
+type Program struct {
+	Source string
+	// Type is the KQL type of the expression's value (Dynamic when it is not known before running).
+	Type kql.Type
+	// Columns lists the columns the expression reads, sorted.
+	Columns []string
+	// Calls lists the functions the expression calls, sorted.
+	Calls []string
+	prog  *vm.Program
+}
+
+// Error is a compile error at a place in the expression's source: Line counts from 1, Column
+// (in runes) from 0.
+type Error struct {
+	Line, Column int
+	Msg          string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Column+1, e.Msg) }
+
+// Compile compiles source against env.
+func Compile(source string, env Env) (*Program, error) {
+	for name := range env.Constants {
+		if _, clash := env.Columns[name]; clash {
+			return nil, &Error{Line: 1, Msg: fmt.Sprintf("%s is both a column and a param or lookup; rename the param", name)}
+		}
+	}
+	types := make(map[string]any, len(env.Columns))
+	for name, t := range env.Columns {
+		types[name] = t.Sample()
+	}
+	p := &patcher{source: source, env: env, columns: map[string]bool{}, calls: map[string]bool{},
+		callees: map[*ast.IdentifierNode]bool{}}
+	options := []expr.Option{expr.Env(types), expr.Patch(p), expr.Optimize(false)}
+	for _, name := range shadowedBuiltins {
+		options = append(options, expr.DisableBuiltin(name))
+	}
+	options = append(options, functions(env.Now)...)
+	prog, err := expr.Compile(source, options...)
+	p.checkUnknownNames()
+	if p.err != nil {
+		return nil, p.err
+	}
+	if err != nil {
+		if fe, ok := err.(*file.Error); ok {
+			return nil, &Error{Line: fe.Line, Column: fe.Column, Msg: fe.Message}
+		}
+		return nil, &Error{Line: 1, Msg: err.Error()}
+	}
+	out := &Program{Source: source, prog: prog, Type: typeOfNode(prog.Node()),
+		Columns: sortedKeys(p.columns), Calls: sortedKeys(p.calls)}
+	return out, nil
+}
+
+// Run evaluates the program over one row. Give each goroutine its own VM.
+func (p *Program) Run(machine *vm.VM, row map[string]any) (any, error) {
+	return machine.Run(p.prog, row)
+}
+
+func typeOfNode(n ast.Node) kql.Type {
+	t := n.Type()
+	if t == nil {
+		return kql.Dynamic
+	}
+	sample := map[string]any{"string": "", "bool": false, "int64": int64(0), "int": int64(0),
+		"float64": 0.0, "time.Time": time.Time{}, "time.Duration": time.Duration(0)}[t.String()]
+	return kql.TypeOf(sample)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// position turns a rune offset into source into a line (from 1) and a column (from 0).
+func position(source string, offset int) (line, column int) {
+	line = 1
+	for i, r := range []rune(source) {
+		if i == offset {
+			break
+		}
+		if r == '\n' {
+			line, column = line+1, 0
+		} else {
+			column++
+		}
+	}
+	return line, column
+}
+
+// patcher rewrites the parsed expression before it is type-checked and compiled.
+type patcher struct {
+	source  string
+	env     Env
+	columns map[string]bool
+	calls   map[string]bool
+	err     *Error
+	// unknown holds the identifiers that name neither a column nor a constant; those that turn out
+	// to be function names (callees) are not mistakes. The checker misses the rest once the
+	// operators around them are rewritten, so they are reported here.
+	unknown []*ast.IdentifierNode
+	callees map[*ast.IdentifierNode]bool
+}
+
+func (p *patcher) checkUnknownNames() {
+	for _, id := range p.unknown {
+		if !p.callees[id] {
+			p.fail(id, "unknown name %s (not a column of the rows here, nor a param or lookup)", id.Value)
+		}
+	}
+}
+
+// operators maps expr's binary operators to the functions with KQL semantics that replace them.
+var operators = map[string]string{
+	"==": "kql_eq", "!=": "kql_neq", "<": "kql_lt", "<=": "kql_le", ">": "kql_gt", ">=": "kql_ge",
+	"contains": "kql_contains", "startsWith": "kql_startswith", "endsWith": "kql_endswith", "in": "kql_in",
+}
+
+func (p *patcher) fail(n ast.Node, format string, args ...any) {
+	if p.err == nil {
+		line, column := position(p.source, n.Location().From)
+		p.err = &Error{Line: line, Column: column, Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (p *patcher) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if value, ok := p.env.Constants[n.Value]; ok {
+			c := &ast.ConstantNode{Value: value}
+			ast.Patch(node, c)
+			return
+		}
+		if _, ok := p.env.Columns[n.Value]; ok {
+			p.columns[n.Value] = true
+		} else {
+			p.unknown = append(p.unknown, n)
+		}
+	case *ast.BinaryNode:
+		fn, ok := operators[n.Operator]
+		if !ok {
+			return
+		}
+		right := n.Right
+		if n.Operator == "in" {
+			right = p.setOf(right)
+		}
+		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{n.Left, right}})
+	case *ast.MemberNode:
+		// Property access on dynamic values must give null, not an error, when the property is
+		// missing or the value is not an object; typed values (none in rows today) keep expr's access.
+		if t := n.Node.Type(); t != nil {
+			switch t.Kind() {
+			case reflect.Interface, reflect.Map, reflect.Slice:
+			default:
+				return
+			}
+		}
+		fn := "kql_property"
+		if _, isInt := n.Property.(*ast.IntegerNode); isInt {
+			fn = "kql_index"
+		}
+		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{n.Node, n.Property}})
+	case *ast.CallNode:
+		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
+			p.calls[id.Value] = true
+			p.callees[id] = true
+			p.checkLiteralArguments(id.Value, n)
+		}
+	}
+}
+
+// setOf turns the constant right-hand side of in into a kql.Set, so that membership is one map
+// lookup rather than a walk of the list.
+func (p *patcher) setOf(n ast.Node) ast.Node {
+	var items []any
+	switch r := n.(type) {
+	case *ast.ConstantNode:
+		switch v := r.Value.(type) {
+		case []any:
+			items = v
+		case []string:
+			for _, s := range v {
+				items = append(items, s)
+			}
+		default:
+			return n
+		}
+	case *ast.ArrayNode:
+		for _, e := range r.Nodes {
+			switch lit := e.(type) {
+			case *ast.StringNode:
+				items = append(items, lit.Value)
+			case *ast.IntegerNode:
+				items = append(items, int64(lit.Value))
+			case *ast.FloatNode:
+				items = append(items, lit.Value)
+			default:
+				return n
+			}
+		}
+	default:
+		return n
+	}
+	return &ast.ConstantNode{Value: kql.NewSet(items)}
+}
+
+// checkLiteralArguments reports, at compile time and at their place, the mistakes in literal
+// arguments that would otherwise fail on every row.
+func (p *patcher) checkLiteralArguments(fn string, n *ast.CallNode) {
+	literal := func(i int) (string, bool) {
+		if i >= len(n.Arguments) {
+			return "", false
+		}
+		s, ok := n.Arguments[i].(*ast.StringNode)
+		if !ok {
+			return "", false
+		}
+		return s.Value, true
+	}
+	switch fn {
+	case "ago", "totimespan":
+		if s, ok := literal(0); ok {
+			if _, err := kql.ParseTimespan(s); err != nil {
+				p.fail(n.Arguments[0], "%s: %v", fn, err)
+			}
+		}
+	case "extract":
+		if s, ok := literal(0); ok {
+			if _, err := kql.CompileRegex(s); err != nil {
+				p.fail(n.Arguments[0], "extract: bad regular expression: %v", err)
+			}
+		}
+	case "datetime_diff":
+		if s, ok := literal(0); ok {
+			if _, err := kql.DatetimeDiff(s, time.Time{}, time.Time{}); err != nil {
+				p.fail(n.Arguments[0], "%v", err)
+			}
+		}
+	}
+}
