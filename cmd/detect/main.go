@@ -1,0 +1,50 @@
+// Command detect runs detection rules, ported from Microsoft Sentinel KQL and written as YAML,
+// over exported Microsoft Entra ID sign-in logs.
+//
+// Usage:
+//
+//	detect run --rule PATH [flags] FILE...
+//
+// Run `detect --help` and `detect run --help` for every flag.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `detect runs detection rules, ported from Microsoft Sentinel KQL and written as YAML,
+over exported Microsoft Entra ID sign-in logs.
+
+Usage:
+  detect run --rule PATH [--rule PATH ...] [--now T] [--set NAME=VALUE] [--lookup NAME=CSV] FILE...
+
+Commands:
+  run     run rules over log files and print one JSON alert per line
+
+Run 'detect COMMAND --help' for a command's flags.
+
+Exit status: 0 when the run completed (with or without alerts), 1 when it could not
+(a rule with errors, a bad flag, no input).
+`
+
+func main() {
+	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 1
+	}
+	switch args[0] {
+	case "run":
+		return runCommand(args[1:], stdin, stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "detect: unknown command %q\n\n%s", args[0], usage)
+	return 1
+}

@@ -1,0 +1,337 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/signin-detect/detect/engine/input"
+	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/kqlexpr"
+	"github.com/signin-detect/detect/engine/output"
+	"github.com/signin-detect/detect/engine/pipeline"
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
+)
+
+const runUsage = `Usage: detect run --rule PATH [--rule PATH ...] [flags] FILE...
+
+Runs each rule over the sign-in records in FILE... (NDJSON: one Log Analytics row per line, as
+'az monitor log-analytics query' or the portal exports them; JSON-typed columns as strings; '-'
+reads standard input) and prints one JSON object per alert on standard output: the rule's projected
+columns in projection order, then "_rule" (id, name, file) and "_sources" (file:line of each input
+record the alert was made from). Logs, rejected records and the summary go to standard error.
+
+Flags:
+`
+
+// multiFlag collects a flag given several times.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type runConfig struct {
+	rules   multiFlag
+	now     string
+	sets    multiFlag
+	lookups multiFlag
+	files   []string
+}
+
+func parseRunFlags(args []string, stderr io.Writer) (*runConfig, error) {
+	cfg := &runConfig{}
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(&cfg.rules, "rule", "a rule file, or a folder searched recursively for *.yaml rules (repeatable; required)")
+	fs.StringVar(&cfg.now, "now", "", "the time ago() and now() count from: RFC 3339 (2026-11-20T12:00:00Z), or 'latest' for\nthe newest TimeGenerated in the input (default: the current time, as in Sentinel)")
+	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
+	fs.Var(&cfg.lookups, "lookup", "NAME=CSV replaces the CSV file of the lookup NAME (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, runUsage)
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\nFunctions available in rule expressions:\n")
+		for _, f := range kqlexpr.Functions {
+			fmt.Fprintf(stderr, "  %-40s %s\n", f.Signature, f.Doc)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	cfg.files = fs.Args()
+	if len(cfg.rules) == 0 {
+		return nil, errors.New("no rules: give --rule PATH (a rule file or a folder of them)")
+	}
+	if len(cfg.files) == 0 {
+		return nil, errors.New("no input: give one or more log files, or - for standard input")
+	}
+	return cfg, nil
+}
+
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, err := parseRunFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		return 1
+	}
+	rules, err := rule.LoadPaths(cfg.rules)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if err := applySets(rules, cfg.sets); err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		return 1
+	}
+	lookupFiles, err := lookupOverrides(rules, cfg.lookups)
+	if err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		return 1
+	}
+	now, latest, err := parseNow(cfg.now)
+	if err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		return 1
+	}
+	plans, err := compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+
+	in := readInputs(plans, cfg.files, stdin, stderr)
+	if latest {
+		now = in.newest
+		if plans, err = compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles}); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+	}
+
+	w := output.NewWriter(stdout)
+	status := 0
+	alertCounts := make([]int, len(plans))
+	for i, plan := range plans {
+		rows, stats, err := plan.Run(in.rows[plan.Table.Name])
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			status = 1
+			continue
+		}
+		ref := output.RuleRef{ID: plan.Rule.Meta.ID, Name: plan.Rule.Meta.Name, File: plan.Rule.File}
+		columns := make([]string, len(plan.Output))
+		for j, col := range plan.Output {
+			columns[j] = col.Name
+		}
+		for _, row := range rows {
+			if err := w.Write(output.Alert{Rule: ref, Columns: columns, Row: row}); err != nil {
+				fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
+				return 1
+			}
+		}
+		alertCounts[i] = len(rows)
+		reportLookback(stderr, plan, stats, now, in.newest)
+	}
+	if err := w.Flush(); err != nil {
+		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
+		return 1
+	}
+	printSummary(stderr, in, plans, alertCounts)
+	return status
+}
+
+func applySets(rules []*rule.Rule, sets []string) error {
+	for _, s := range sets {
+		name, value, ok := strings.Cut(s, "=")
+		if !ok {
+			return fmt.Errorf("--set %s: write NAME=VALUE", s)
+		}
+		applied := false
+		for _, r := range rules {
+			if !r.HasParam(name) {
+				continue
+			}
+			if err := r.SetParam(name, value); err != nil {
+				return err
+			}
+			applied = true
+		}
+		if !applied {
+			return fmt.Errorf("--set %s: no rule has a param called %s", s, name)
+		}
+	}
+	return nil
+}
+
+func lookupOverrides(rules []*rule.Rule, flags []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, f := range flags {
+		name, file, ok := strings.Cut(f, "=")
+		if !ok || file == "" {
+			return nil, fmt.Errorf("--lookup %s: write NAME=CSV", f)
+		}
+		known := false
+		for _, r := range rules {
+			for _, lk := range r.Lookups {
+				known = known || lk.Name == name
+			}
+		}
+		if !known {
+			return nil, fmt.Errorf("--lookup %s: no rule has a lookup called %s", f, name)
+		}
+		out[name] = file
+	}
+	return out, nil
+}
+
+func parseNow(text string) (now time.Time, latest bool, err error) {
+	switch text {
+	case "":
+		return time.Now().UTC().Truncate(kql.Tick), false, nil
+	case "latest":
+		return time.Time{}, true, nil
+	}
+	now, err = time.Parse(time.RFC3339Nano, text)
+	if err != nil {
+		return now, false, fmt.Errorf("--now %s: want an RFC 3339 time such as 2026-11-20T12:00:00Z, or latest", text)
+	}
+	return now.UTC(), false, nil
+}
+
+func compileAll(rules []*rule.Rule, opts pipeline.Options) ([]*pipeline.Plan, error) {
+	var plans []*pipeline.Plan
+	var errs rule.Errors
+	for _, r := range rules {
+		plan, err := pipeline.Compile(r, opts)
+		var re rule.Errors
+		if errors.As(err, &re) {
+			errs = append(errs, re...)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, plan)
+	}
+	return plans, errs.Err()
+}
+
+// inputs is what was read: rows per table, and what was rejected.
+type inputs struct {
+	rows       map[string][]record.Row
+	files      int
+	records    int
+	rejections map[string]int
+	newest     time.Time
+}
+
+// readInputs reads every file once per table the plans read, with the columns those plans need.
+func readInputs(plans []*pipeline.Plan, files []string, stdin io.Reader, stderr io.Writer) *inputs {
+	in := &inputs{rows: map[string][]record.Row{}, rejections: map[string]int{}}
+	columns := map[string][]string{}
+	tables := map[string]*pipeline.Plan{}
+	for _, p := range plans {
+		tables[p.Table.Name] = p
+		columns[p.Table.Name] = union(columns[p.Table.Name], p.Input)
+	}
+	var stdinData []byte
+	for name, plan := range tables {
+		reader := input.NewReader(plan.Table, columns[name])
+		emit := func(row record.Row) {
+			in.rows[name] = append(in.rows[name], row)
+			if t, ok := row.Values["TimeGenerated"].(time.Time); ok && t.After(in.newest) {
+				in.newest = t
+			}
+		}
+		reject := func(r input.Rejection) {
+			fmt.Fprintln(stderr, r)
+			in.rejections[r.Reason]++
+		}
+		for _, file := range files {
+			if file == "-" {
+				if stdinData == nil {
+					stdinData, _ = io.ReadAll(stdin) // read once, however many tables
+				}
+				if err := reader.ReadNDJSON(file, strings.NewReader(string(stdinData)), emit, reject); err != nil {
+					fmt.Fprintln(stderr, err)
+					in.rejections["read error"]++
+				}
+				continue
+			}
+			f, err := os.Open(file)
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: cannot read: %v\n", file, errors.Unwrap(err))
+				in.rejections["unreadable file"]++
+				continue
+			}
+			if err := reader.ReadNDJSON(file, f, emit, reject); err != nil {
+				fmt.Fprintln(stderr, err)
+				in.rejections["read error"]++
+			}
+			f.Close()
+		}
+		in.records += len(in.rows[name])
+	}
+	in.files = len(files)
+	return in
+}
+
+func union(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range append(append([]string{}, a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// reportLookback says how many rows each lookback stage (a where calling ago) dropped, so that a
+// run over an old export does not silently find nothing.
+func reportLookback(stderr io.Writer, plan *pipeline.Plan, stats []pipeline.StageStats, now, newest time.Time) {
+	for _, st := range stats {
+		if !st.Stage.CallsFunction("ago") || st.In == st.Out {
+			continue
+		}
+		fmt.Fprintf(stderr, "%s: lookback %s dropped %d of %d rows as older than the window before now (%s)",
+			st.Stage.Rule.Pos, st.Stage.Rule.Label(), st.In-st.Out, st.In, kql.FormatDatetime(now))
+		if !newest.IsZero() && newest.Before(now.Add(-time.Hour)) {
+			fmt.Fprintf(stderr, "; the newest record is from %s: pass --now latest (or --now %s) to look back from there",
+				kql.FormatDatetime(newest), newest.Format(time.RFC3339Nano))
+		}
+		fmt.Fprintln(stderr)
+	}
+}
+
+func printSummary(stderr io.Writer, in *inputs, plans []*pipeline.Plan, alerts []int) {
+	rejected := 0
+	var reasons []string
+	for reason, n := range in.rejections {
+		rejected += n
+		reasons = append(reasons, fmt.Sprintf("%s %d", reason, n))
+	}
+	sort.Strings(reasons)
+	line := fmt.Sprintf("summary: %d files, %d records read, %d rejected", in.files, in.records, rejected)
+	if len(reasons) > 0 {
+		line += " (" + strings.Join(reasons, ", ") + ")"
+	}
+	total := 0
+	for _, n := range alerts {
+		total += n
+	}
+	line += fmt.Sprintf(", %d alerts", total)
+	fmt.Fprintln(stderr, line)
+	for i, p := range plans {
+		fmt.Fprintf(stderr, "  %s: %d alerts\n", p.Rule.File, alerts[i])
+	}
+}

@@ -1,0 +1,100 @@
+// Package output writes alerts: one JSON object per alert, the rule's projected columns as
+// top-level keys in projection order, values printed as Log Analytics prints them.
+package output
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"math"
+	"time"
+
+	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/record"
+)
+
+// RuleKey and SourcesKey are the reserved keys of an alert: the rule that raised it (id, name
+// and file), and the input records it was made from ("file:line" each).
+const (
+	RuleKey    = "_rule"
+	SourcesKey = "_sources"
+)
+
+// RuleRef identifies the rule that raised an alert.
+type RuleRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	File string `json:"file"`
+}
+
+// Alert is one result row of a rule.
+type Alert struct {
+	Rule    RuleRef
+	Columns []string
+	Row     record.Row
+}
+
+// Writer writes alerts as NDJSON.
+type Writer struct {
+	w *bufio.Writer
+}
+
+// NewWriter writes to w; call Flush when done.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: bufio.NewWriter(w)} }
+
+// Write writes one alert as a line of JSON.
+func (w *Writer) Write(a Alert) error {
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	for _, col := range a.Columns {
+		writeJSON(&buf, col)
+		buf.WriteByte(':')
+		writeJSON(&buf, Value(a.Row.Values[col]))
+		buf.WriteByte(',')
+	}
+	writeJSON(&buf, RuleKey)
+	buf.WriteByte(':')
+	writeJSON(&buf, a.Rule)
+	buf.WriteByte(',')
+	writeJSON(&buf, SourcesKey)
+	buf.WriteByte(':')
+	sources := make([]string, len(a.Row.Sources))
+	for i, s := range a.Row.Sources {
+		sources[i] = s.String()
+	}
+	writeJSON(&buf, sources)
+	buf.WriteString("}\n")
+	_, err := w.w.Write(buf.Bytes())
+	return err
+}
+
+// Flush writes what is buffered.
+func (w *Writer) Flush() error { return w.w.Flush() }
+
+// Value turns a KQL value into what its JSON form holds: datetimes as Log Analytics prints them
+// (2026-11-20T09:00:01.1234567Z), timespans as KQL prints them, a real that JSON cannot hold as
+// null.
+func Value(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return kql.FormatDatetime(x)
+	case time.Duration:
+		return kql.FormatTimespan(x)
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+	}
+	return v
+}
+
+func writeJSON(buf *bytes.Buffer, v any) {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		buf.WriteString("null")
+		return
+	}
+	buf.Truncate(buf.Len() - 1) // Encode ends with a newline
+}

@@ -1,0 +1,514 @@
+package rule
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/signin-detect/detect/engine/kql"
+)
+
+// document is one rule file as written: a base rule, or a variant's differences from its base.
+type document struct {
+	file    string
+	extends string
+	// extendsPos is where extends is written.
+	extendsPos Position
+	meta       Metadata
+	// metaSet records which metadata keys the file sets, so that a variant inherits the rest.
+	metaSet map[string]bool
+	params  []*Param
+	lookups []*Lookup
+	stages  []*Stage
+	edits   []*edit
+}
+
+// An edit is one entry of a variant's stages: a stage that replaces, updates (columns of a
+// project, extend or project-rename), goes after or before a named stage of the base, is
+// appended (op "append"), or a removal.
+type edit struct {
+	op     string
+	target string
+	stage  *Stage
+	pos    Position
+}
+
+var editOps = []string{"replace", "update", "after", "before", "remove"}
+
+type decoder struct {
+	file  string
+	lines []string
+	errs  *Errors
+}
+
+func (d *decoder) pos(n *yaml.Node) Position {
+	return Position{File: d.file, Line: n.Line, Column: n.Column}
+}
+
+func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
+	d.errs.Add(d.pos(n), format, args...)
+}
+
+type entry struct{ key, value *yaml.Node }
+
+// mapping returns the entries of a mapping node, reporting keys that are not in known (when known
+// is given) and keys written twice.
+func (d *decoder) mapping(n *yaml.Node, what string, known ...string) []entry {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "%s must be a mapping, not %s", what, kindName(n))
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []entry
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] {
+			d.errorf(k, "%s: %s is written twice", what, k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		if len(known) > 0 && !contains(known, k.Value) {
+			d.errorf(k, "%s: unknown key %q (known: %s)", what, k.Value, strings.Join(known, ", "))
+			continue
+		}
+		out = append(out, entry{k, v})
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "empty"
+		}
+		return "a single value"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "empty"
+}
+
+func (d *decoder) str(n *yaml.Node, what string) (string, bool) {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		d.errorf(n, "%s must be a single value, not %s", what, kindName(n))
+		return "", false
+	}
+	return n.Value, true
+}
+
+func (d *decoder) strList(n *yaml.Node, what string) []string {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		return []string{n.Value}
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "%s must be a list, not %s", what, kindName(n))
+		return nil
+	}
+	var out []string
+	for _, item := range n.Content {
+		if s, ok := d.str(item, what+" item"); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var (
+	guidPattern      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	techniquePattern = regexp.MustCompile(`^T\d{4}(\.\d{3})?$`)
+	severities       = []string{"Informational", "Low", "Medium", "High"}
+	// tactics are the MITRE ATT&CK tactic names as Sentinel analytics rules write them.
+	tactics = []string{"Reconnaissance", "ResourceDevelopment", "InitialAccess", "Execution", "Persistence",
+		"PrivilegeEscalation", "DefenseEvasion", "CredentialAccess", "Discovery", "LateralMovement", "Collection",
+		"CommandAndControl", "Exfiltration", "Impact", "ImpairProcessControl", "InhibitResponseFunction", "PreAttack"}
+	ruleKeys = []string{"id", "name", "description", "severity", "tactics", "relevantTechniques", "queryPeriod",
+		"table", "references", "author", "version", "extends", "params", "lookups", "stages"}
+)
+
+// decodeDocument reads one rule file's YAML.
+func decodeDocument(file string, data []byte, errs *Errors) *document {
+	d := &decoder{file: file, lines: strings.Split(string(data), "\n"), errs: errs}
+	doc := &document{file: file, metaSet: map[string]bool{}}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		errs.Add(yamlErrorPos(file, err), "YAML: %s", yamlErrorText(err))
+		return nil
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		errs.Add(Position{File: file, Line: 1, Column: 1}, "the file is empty: a rule needs at least id, name, table and stages")
+		return nil
+	}
+	top := root.Content[0]
+	entries := d.mapping(top, "rule", ruleKeys...)
+	var stagesNode *yaml.Node
+	for _, e := range entries {
+		key, v := e.key.Value, e.value
+		doc.metaSet[key] = true
+		switch key {
+		case "id":
+			if s, ok := d.str(v, "id"); ok {
+				if !guidPattern.MatchString(s) {
+					d.errorf(v, "id must be a GUID such as 8d7b3c5e-4f1a-4b2c-9d3e-1f2a3b4c5d6e, got %q", s)
+				}
+				doc.meta.ID = s
+			}
+		case "name":
+			doc.meta.Name, _ = d.str(v, "name")
+		case "description":
+			doc.meta.Description, _ = d.str(v, "description")
+		case "severity":
+			if s, ok := d.str(v, "severity"); ok {
+				if !contains(severities, s) {
+					d.errorf(v, "severity must be one of %s, got %q", strings.Join(severities, ", "), s)
+				}
+				doc.meta.Severity = s
+			}
+		case "tactics":
+			for i, t := range d.strList(v, "tactics") {
+				if !contains(tactics, t) {
+					d.errorf(itemNode(v, i), "unknown tactic %q (Sentinel writes MITRE tactics as %s)", t, strings.Join(tactics, ", "))
+				}
+				doc.meta.Tactics = append(doc.meta.Tactics, t)
+			}
+		case "relevantTechniques":
+			for i, t := range d.strList(v, "relevantTechniques") {
+				if !techniquePattern.MatchString(t) {
+					d.errorf(itemNode(v, i), "relevantTechniques: %q is not a MITRE technique id such as T1606 or T1078.004", t)
+				}
+				doc.meta.RelevantTechniques = append(doc.meta.RelevantTechniques, t)
+			}
+		case "queryPeriod":
+			if s, ok := d.str(v, "queryPeriod"); ok {
+				p, err := kql.ParseTimespan(s)
+				if err != nil {
+					d.errorf(v, "queryPeriod: %v", err)
+				}
+				doc.meta.QueryPeriod = p
+			}
+		case "table":
+			doc.meta.Table, _ = d.str(v, "table")
+		case "references":
+			doc.meta.References = d.strList(v, "references")
+		case "author":
+			doc.meta.Author, _ = d.str(v, "author")
+		case "version":
+			doc.meta.Version, _ = d.str(v, "version")
+		case "extends":
+			doc.extends, _ = d.str(v, "extends")
+			doc.extendsPos = d.pos(v)
+		case "params":
+			doc.params = d.params(v)
+		case "lookups":
+			doc.lookups = d.lookups(v)
+		case "stages":
+			stagesNode = v
+		}
+	}
+	if stagesNode != nil {
+		if doc.extends == "" {
+			doc.stages = d.stages(stagesNode, "stages")
+		} else {
+			doc.edits = d.edits(stagesNode)
+		}
+	}
+	required := []string{"id", "name", "severity", "table", "stages"}
+	if doc.extends != "" {
+		required = []string{"id", "name"}
+	}
+	for _, key := range required {
+		if !doc.metaSet[key] {
+			d.errorf(top, "missing required key %q", key)
+		}
+	}
+	return doc
+}
+
+func itemNode(list *yaml.Node, i int) *yaml.Node {
+	if list.Kind == yaml.SequenceNode && i < len(list.Content) {
+		return list.Content[i]
+	}
+	return list
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func yamlErrorPos(file string, err error) Position {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return Position{File: file, Line: line, Column: 1}
+	}
+	return Position{File: file, Line: 1, Column: 1}
+}
+
+func yamlErrorText(err error) string {
+	return yamlLine.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
+}
+
+func (d *decoder) params(n *yaml.Node) []*Param {
+	var out []*Param
+	for _, e := range d.mapping(n, "params") {
+		if value, ok := d.paramValue(e.value, "param "+e.key.Value); ok {
+			out = append(out, &Param{Name: e.key.Value, Value: value, Pos: d.pos(e.key)})
+		}
+	}
+	return out
+}
+
+// paramValue reads a param's value: a whole number (int64), a real (float64), a bool, a string,
+// or a list of those.
+func (d *decoder) paramValue(n *yaml.Node, what string) (any, bool) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!int":
+			i, err := strconv.ParseInt(n.Value, 0, 64)
+			if err != nil {
+				d.errorf(n, "%s: %q is not a whole number", what, n.Value)
+				return nil, false
+			}
+			return i, true
+		case "!!float":
+			f, err := strconv.ParseFloat(n.Value, 64)
+			if err != nil {
+				d.errorf(n, "%s: %q is not a number", what, n.Value)
+				return nil, false
+			}
+			return f, true
+		case "!!bool":
+			return n.Value == "true" || n.Value == "True" || n.Value == "TRUE", true
+		case "!!null":
+			d.errorf(n, "%s has no value", what)
+			return nil, false
+		}
+		return n.Value, true
+	case yaml.SequenceNode:
+		items := make([]any, 0, len(n.Content))
+		for _, item := range n.Content {
+			if item.Kind != yaml.ScalarNode {
+				d.errorf(item, "%s: a list param holds single values, not %s", what, kindName(item))
+				return nil, false
+			}
+			v, ok := d.paramValue(item, what)
+			if !ok {
+				return nil, false
+			}
+			items = append(items, v)
+		}
+		return items, true
+	}
+	d.errorf(n, "%s must be a single value or a list, not %s", what, kindName(n))
+	return nil, false
+}
+
+func (d *decoder) lookups(n *yaml.Node) []*Lookup {
+	var out []*Lookup
+	for _, e := range d.mapping(n, "lookups") {
+		l := &Lookup{Name: e.key.Value, Pos: d.pos(e.key)}
+		fields := d.mapping(e.value, "lookup "+l.Name, "file", "column")
+		for _, f := range fields {
+			switch f.key.Value {
+			case "file":
+				l.File, _ = d.str(f.value, "lookup file")
+			case "column":
+				l.Column, _ = d.str(f.value, "lookup column")
+			}
+		}
+		if e.value.Kind == yaml.MappingNode && (l.File == "" || l.Column == "") {
+			d.errorf(e.value, "lookup %s needs both file (a CSV path relative to the rule file) and column (a header name)", l.Name)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+var stageKeys = append([]string{"name"}, StageKinds...)
+
+func (d *decoder) stages(n *yaml.Node, what string) []*Stage {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "%s must be a list of stages, not %s", what, kindName(n))
+		return nil
+	}
+	var out []*Stage
+	for _, item := range n.Content {
+		s := d.stage(item, stageKeys)
+		if s == nil {
+			continue
+		}
+		if s.Kind == "" {
+			d.errorf(item, "a stage needs one of %s", strings.Join(StageKinds, ", "))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// stage reads one stage block: a mapping with an optional name and exactly one stage kind.
+func (d *decoder) stage(n *yaml.Node, keys []string) *Stage {
+	entries := d.mapping(n, "stage", keys...)
+	if entries == nil {
+		return nil
+	}
+	s := &Stage{Pos: d.pos(n)}
+	for _, e := range entries {
+		key := e.key.Value
+		if key == "name" {
+			s.Name, _ = d.str(e.value, "stage name")
+			continue
+		}
+		if !contains(StageKinds, key) {
+			continue // an edit op, read by edits
+		}
+		if s.Kind != "" {
+			d.errorf(e.key, "a stage has one kind; this one has both %s and %s (split it into two stages)", s.Kind, key)
+			continue
+		}
+		s.Kind = key
+		switch key {
+		case Where:
+			if _, ok := d.str(e.value, "where"); ok {
+				s.Where = newExpr(d.file, e.value, d.lines)
+			}
+		case Extend:
+			for _, a := range d.mapping(e.value, "extend") {
+				if _, ok := d.str(a.value, "extend "+a.key.Value); ok {
+					s.Columns = append(s.Columns, &Assignment{Column: a.key.Value, Expr: newExpr(d.file, a.value, d.lines), Pos: d.pos(a.key)})
+				}
+			}
+		case Project:
+			s.Columns = d.projection(e.value)
+		case ProjectRename:
+			for _, r := range d.mapping(e.value, "project-rename") {
+				if old, ok := d.str(r.value, "project-rename "+r.key.Value); ok {
+					s.Renames = append(s.Renames, &Rename{New: r.key.Value, Old: old, Pos: d.pos(r.key)})
+				}
+			}
+		case Join:
+			s.Join = d.join(e.value)
+		}
+	}
+	return s
+}
+
+// projection reads a project's list: a bare column name keeps that column; Name: expression
+// makes a column.
+func (d *decoder) projection(n *yaml.Node) []*Assignment {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "project must be a list of columns (Name, or NewName: expression), not %s", kindName(n))
+		return nil
+	}
+	var out []*Assignment
+	for _, item := range n.Content {
+		switch {
+		case item.Kind == yaml.ScalarNode && item.Tag != "!!null":
+			out = append(out, &Assignment{Column: item.Value, Expr: newExpr(d.file, item, d.lines), Pos: d.pos(item)})
+		case item.Kind == yaml.MappingNode && len(item.Content) == 2:
+			k, v := item.Content[0], item.Content[1]
+			if _, ok := d.str(v, "project "+k.Value); ok {
+				out = append(out, &Assignment{Column: k.Value, Expr: newExpr(d.file, v, d.lines), Pos: d.pos(k)})
+			}
+		default:
+			d.errorf(item, "a project item is a column name or one NewName: expression, not %s", kindName(item))
+		}
+	}
+	return out
+}
+
+func (d *decoder) join(n *yaml.Node) *JoinSpec {
+	j := &JoinSpec{}
+	entries := d.mapping(n, "join", "kind", "on", "right")
+	if entries == nil {
+		return nil
+	}
+	for _, e := range entries {
+		switch e.key.Value {
+		case "kind":
+			if k, ok := d.str(e.value, "join kind"); ok {
+				if k != "inner" {
+					d.errorf(e.value, "join kind %q is not supported (supported: inner)", k)
+				}
+				j.Kind = k
+			}
+		case "on":
+			keys := d.strList(e.value, "join on")
+			for i, k := range keys {
+				j.On = append(j.On, &Key{Column: k, Pos: d.pos(itemNode(e.value, i))})
+			}
+		case "right":
+			for _, r := range d.mapping(e.value, "join right", "from", "stages") {
+				switch r.key.Value {
+				case "from":
+					j.From, _ = d.str(r.value, "join right from")
+				case "stages":
+					j.Right = d.stages(r.value, "join right stages")
+				}
+			}
+		}
+	}
+	if j.Kind == "" {
+		d.errorf(n, "join needs kind (inner)")
+	}
+	if len(j.On) == 0 {
+		d.errorf(n, "join needs on: the key columns")
+	}
+	return j
+}
+
+// edits reads a variant's stages: each entry is a stage with replace, after or before naming a
+// stage of the base, a remove naming one, or a stage to append.
+func (d *decoder) edits(n *yaml.Node) []*edit {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "stages must be a list, not %s", kindName(n))
+		return nil
+	}
+	var out []*edit
+	for _, item := range n.Content {
+		ed := &edit{op: "append", pos: d.pos(item)}
+		if item.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(item.Content); i += 2 {
+				k := item.Content[i]
+				if !contains(editOps, k.Value) {
+					continue
+				}
+				if ed.op != "append" {
+					d.errorf(k, "a variant's stage entry takes one of %s; this one has %s and %s", strings.Join(editOps, ", "), ed.op, k.Value)
+					continue
+				}
+				ed.op = k.Value
+				ed.target, _ = d.str(item.Content[i+1], k.Value)
+			}
+		}
+		ed.stage = d.stage(item, append(append([]string{}, stageKeys...), editOps...))
+		if ed.stage == nil {
+			continue
+		}
+		switch {
+		case ed.op == "remove" && ed.stage.Kind != "":
+			d.errorf(item, "remove takes only the name of the stage to remove, not a %s", ed.stage.Kind)
+		case ed.op != "remove" && ed.stage.Kind == "":
+			d.errorf(item, "a stage needs one of %s", strings.Join(StageKinds, ", "))
+		}
+		if (ed.op == "replace" || ed.op == "update") && ed.stage.Name == "" {
+			ed.stage.Name = ed.target // a replacement keeps the name it replaces
+		}
+		out = append(out, ed)
+	}
+	return out
+}

@@ -1,0 +1,479 @@
+package rule
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// LoadPaths loads the rules in paths: rule files, and folders searched recursively for *.yaml and
+// *.yml files (files named *.test.yaml hold rule tests, not rules). Every problem in every file
+// is reported, as Errors.
+func LoadPaths(paths []string) ([]*Rule, error) {
+	var files []string
+	var errs Errors
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			errs.Add(Position{File: p}, "%v", unwrapPathError(err))
+			continue
+		}
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, entry fs.DirEntry, err error) error {
+			if err != nil {
+				errs.Add(Position{File: path}, "%v", unwrapPathError(err))
+				return nil
+			}
+			if isRuleFile(path, entry) {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			errs.Add(Position{File: p}, "%v", err)
+		}
+	}
+	sort.Strings(files)
+	var rules []*Rule
+	l := newLoader(&errs)
+	for _, f := range files {
+		if r := l.load(f); r != nil {
+			rules = append(rules, r)
+		}
+	}
+	if len(rules) == 0 && len(errs) == 0 {
+		errs.Add(Position{File: strings.Join(paths, ", ")}, "no rule files (*.yaml) found")
+	}
+	return rules, errs.Err()
+}
+
+func isRuleFile(path string, entry fs.DirEntry) bool {
+	name := entry.Name()
+	if entry.IsDir() || strings.HasSuffix(name, ".test.yaml") || strings.HasSuffix(name, ".test.yml") {
+		return false
+	}
+	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Load loads one rule file.
+func Load(path string) (*Rule, error) {
+	var errs Errors
+	r := newLoader(&errs).load(path)
+	return r, errs.Err()
+}
+
+// loader loads rule files, resolving each variant's base once.
+type loader struct {
+	errs   *Errors
+	loaded map[string]*Rule
+	// loading holds the files whose bases are being resolved, to catch a variant chain that loops.
+	loading map[string]bool
+}
+
+func newLoader(errs *Errors) *loader {
+	return &loader{errs: errs, loaded: map[string]*Rule{}, loading: map[string]bool{}}
+}
+
+func (l *loader) load(path string) *Rule {
+	path = filepath.Clean(path)
+	if r, ok := l.loaded[path]; ok {
+		return r
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		l.errs.Add(Position{File: path}, "cannot read rule: %v", unwrapPathError(err))
+		return nil
+	}
+	before := len(*l.errs)
+	l.loaded[path] = nil // a file with errors is read and reported once
+	doc := decodeDocument(path, data, l.errs)
+	if doc == nil {
+		return nil
+	}
+	var r *Rule
+	if doc.extends == "" {
+		r = &Rule{File: path, Meta: doc.meta, Params: doc.params, Lookups: doc.lookups, Stages: doc.stages}
+		resolveLookupFiles(r.Lookups, path)
+	} else {
+		r = l.variant(doc)
+	}
+	if r == nil {
+		return nil
+	}
+	checkNames(r, l.errs)
+	if len(*l.errs) > before {
+		return nil
+	}
+	l.loaded[path] = r
+	return r
+}
+
+func resolveLookupFiles(lookups []*Lookup, ruleFile string) {
+	for _, lk := range lookups {
+		if !filepath.IsAbs(lk.File) {
+			lk.File = filepath.Join(filepath.Dir(ruleFile), lk.File)
+		}
+	}
+}
+
+// variant builds a rule from its base and the differences doc states.
+func (l *loader) variant(doc *document) *Rule {
+	basePath := doc.extends
+	if !filepath.IsAbs(basePath) {
+		basePath = filepath.Join(filepath.Dir(doc.file), basePath)
+	}
+	basePath = filepath.Clean(basePath)
+	if l.loading[doc.file] || basePath == doc.file {
+		l.errs.Add(doc.extendsPos, "extends %s makes a loop of variants", doc.extends)
+		return nil
+	}
+	if _, err := os.Stat(basePath); err != nil {
+		l.errs.Add(doc.extendsPos, "base rule %s: %v", basePath, unwrapPathError(err))
+		return nil
+	}
+	l.loading[doc.file] = true
+	base := l.load(basePath)
+	delete(l.loading, doc.file)
+	if base == nil {
+		l.errs.Add(doc.extendsPos, "base rule %s has errors (reported with its own file)", basePath)
+		return nil
+	}
+	r := &Rule{File: doc.file, Base: basePath, Meta: inheritMeta(base.Meta, doc), Stages: cloneStages(base.Stages)}
+	r.Params = mergeParams(base.Params, doc.params, l.errs)
+	resolveLookupFiles(doc.lookups, doc.file)
+	r.Lookups = mergeLookups(base.Lookups, doc.lookups)
+	for _, ed := range doc.edits {
+		applyEdit(r, ed, l.errs)
+	}
+	return r
+}
+
+// inheritMeta takes the base's metadata for every key the variant does not set.
+func inheritMeta(base Metadata, doc *document) Metadata {
+	m, own, set := base, doc.meta, doc.metaSet
+	for key, field := range map[string]func(){
+		"id": func() { m.ID = own.ID }, "name": func() { m.Name = own.Name },
+		"description": func() { m.Description = own.Description }, "severity": func() { m.Severity = own.Severity },
+		"tactics": func() { m.Tactics = own.Tactics }, "relevantTechniques": func() { m.RelevantTechniques = own.RelevantTechniques },
+		"queryPeriod": func() { m.QueryPeriod = own.QueryPeriod }, "table": func() { m.Table = own.Table },
+		"references": func() { m.References = own.References }, "author": func() { m.Author = own.Author },
+		"version": func() { m.Version = own.Version },
+	} {
+		if set[key] {
+			field()
+		}
+	}
+	return m
+}
+
+func mergeParams(base, own []*Param, errs *Errors) []*Param {
+	out := make([]*Param, 0, len(base)+len(own))
+	index := map[string]int{}
+	for _, p := range base {
+		index[p.Name] = len(out)
+		out = append(out, p)
+	}
+	for _, p := range own {
+		i, ok := index[p.Name]
+		if !ok {
+			index[p.Name] = len(out)
+			out = append(out, p)
+			continue
+		}
+		if want, got := ParamType(out[i].Value), ParamType(p.Value); want != got {
+			errs.Add(p.Pos, "param %s is %s in the base rule (%s); here it is %s", p.Name, want, out[i].Pos, got)
+			continue
+		}
+		out[i] = p
+	}
+	return out
+}
+
+func mergeLookups(base, own []*Lookup) []*Lookup {
+	out := append([]*Lookup(nil), base...)
+	for _, lk := range own {
+		replaced := false
+		for i, b := range out {
+			if b.Name == lk.Name {
+				out[i], replaced = lk, true
+			}
+		}
+		if !replaced {
+			out = append(out, lk)
+		}
+	}
+	return out
+}
+
+// cloneStages copies a stage list deeply enough that a variant's edits, which may reach into a
+// join's right side, never change its base.
+func cloneStages(stages []*Stage) []*Stage {
+	out := make([]*Stage, len(stages))
+	for i, s := range stages {
+		c := *s
+		if s.Join != nil {
+			j := *s.Join
+			j.Right = cloneStages(s.Join.Right)
+			c.Join = &j
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+// findStage finds the list holding the stage called name, searching join right sides too.
+func findStage(list *[]*Stage, name string) (*[]*Stage, int) {
+	for i, s := range *list {
+		if s.Name == name {
+			return list, i
+		}
+		if s.Join != nil {
+			if l, j := findStage(&s.Join.Right, name); l != nil {
+				return l, j
+			}
+		}
+	}
+	return nil, -1
+}
+
+func applyEdit(r *Rule, ed *edit, errs *Errors) {
+	if ed.op == "append" {
+		r.Stages = append(r.Stages, ed.stage)
+		return
+	}
+	list, i := findStage(&r.Stages, ed.target)
+	if list == nil {
+		errs.Add(ed.pos, "%s %q: the base rule has no stage of that name (its stages: %s)", ed.op, ed.target, strings.Join(stageNames(r.Stages), ", "))
+		return
+	}
+	s := *list
+	switch ed.op {
+	case "replace":
+		s[i] = ed.stage
+	case "update":
+		updated, err := updateStage(s[i], ed.stage)
+		if err != nil {
+			errs.Add(ed.pos, "update %q: %v", ed.target, err)
+			return
+		}
+		s[i] = updated
+	case "remove":
+		s = append(s[:i:i], s[i+1:]...)
+	case "after":
+		s = append(s[:i+1:i+1], append([]*Stage{ed.stage}, s[i+1:]...)...)
+	case "before":
+		s = append(s[:i:i], append([]*Stage{ed.stage}, s[i:]...)...)
+	}
+	*list = s
+}
+
+// updateStage changes the columns of a project, extend or project-rename that a variant names
+// and keeps the rest: a listed column replaces the one of the same name in place, or is added at
+// the end.
+func updateStage(base, changes *Stage) (*Stage, error) {
+	if changes.Kind != base.Kind {
+		return nil, fmt.Errorf("the stage is a %s; an update of it must be a %s too", base.Kind, base.Kind)
+	}
+	out := *base
+	switch base.Kind {
+	case Project, Extend:
+		out.Columns = append([]*Assignment(nil), base.Columns...)
+		for _, c := range changes.Columns {
+			replaced := false
+			for i, b := range out.Columns {
+				if b.Column == c.Column {
+					out.Columns[i], replaced = c, true
+				}
+			}
+			if !replaced {
+				out.Columns = append(out.Columns, c)
+			}
+		}
+	case ProjectRename:
+		out.Renames = append([]*Rename(nil), base.Renames...)
+		for _, c := range changes.Renames {
+			replaced := false
+			for i, b := range out.Renames {
+				if b.New == c.New {
+					out.Renames[i], replaced = c, true
+				}
+			}
+			if !replaced {
+				out.Renames = append(out.Renames, c)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("update changes columns of a project, extend or project-rename; use replace for a %s", base.Kind)
+	}
+	return &out, nil
+}
+
+func stageNames(stages []*Stage) []string {
+	var out []string
+	for _, s := range stages {
+		if s.Name != "" {
+			out = append(out, s.Name)
+		}
+		if s.Join != nil {
+			out = append(out, stageNames(s.Join.Right)...)
+		}
+	}
+	return out
+}
+
+// checkNames reports stage names used twice (a variant could not tell which one it means) and
+// params or lookups that share a name.
+func checkNames(r *Rule, errs *Errors) {
+	seen := map[string]Position{}
+	var walk func([]*Stage)
+	walk = func(stages []*Stage) {
+		for _, s := range stages {
+			if s.Name != "" {
+				if first, dup := seen[s.Name]; dup {
+					errs.Add(s.Pos, "stage name %q is already used at %s", s.Name, first)
+				} else {
+					seen[s.Name] = s.Pos
+				}
+			}
+			if s.Join != nil {
+				walk(s.Join.Right)
+			}
+		}
+	}
+	walk(r.Stages)
+	names := map[string]Position{}
+	for _, p := range r.Params {
+		names[p.Name] = p.Pos
+	}
+	for _, lk := range r.Lookups {
+		if first, dup := names[lk.Name]; dup {
+			errs.Add(lk.Pos, "lookup %s has the name of the param at %s", lk.Name, first)
+		}
+	}
+}
+
+// ParamType names the type of a param value for messages and overrides.
+func ParamType(v any) string {
+	switch v.(type) {
+	case int64:
+		return "a whole number"
+	case float64:
+		return "a number"
+	case bool:
+		return "a bool"
+	case string:
+		return "a string"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// SetParam overrides a param from text (the command line's --set NAME=VALUE), read as the param's
+// type: a list is written comma-separated.
+func (r *Rule) SetParam(name, text string) error {
+	for i, p := range r.Params {
+		if p.Name != name {
+			continue
+		}
+		var value any
+		var err error
+		switch p.Value.(type) {
+		case int64:
+			value, err = strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+		case float64:
+			value, err = strconv.ParseFloat(strings.TrimSpace(text), 64)
+		case bool:
+			value, err = strconv.ParseBool(strings.TrimSpace(text))
+		case string:
+			value = text
+		case []any:
+			var items []any
+			for _, item := range strings.Split(text, ",") {
+				if item = strings.TrimSpace(item); item != "" {
+					items = append(items, item)
+				}
+			}
+			value = items
+		}
+		if err != nil {
+			return fmt.Errorf("--set %s=%s: param %s is %s", name, text, name, ParamType(p.Value))
+		}
+		copied := *p // a variant shares its base's params: replace, never change, them
+		copied.Value = value
+		r.Params[i] = &copied
+		return nil
+	}
+	return fmt.Errorf("--set %s: rule %s has no param %s", name, r.File, name)
+}
+
+// HasParam tells whether the rule declares a param called name.
+func (r *Rule) HasParam(name string) bool {
+	for _, p := range r.Params {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadLookup reads the list in column of the CSV file at path: every row after the header, blank
+// lines and lines starting with # skipped.
+func ReadLookup(path, column string) ([]any, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, unwrapPathError(err)
+	}
+	defer f.Close()
+	reader := csv.NewReader(f)
+	reader.Comment = '#'
+	reader.FieldsPerRecord = -1
+	header, err := reader.Read()
+	if err == io.EOF {
+		return nil, fmt.Errorf("%s is empty: it needs a header row naming its columns", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	col := -1
+	for i, name := range header {
+		if strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")) == column {
+			col = i
+		}
+	}
+	if col < 0 {
+		return nil, fmt.Errorf("%s has no column %q (its header: %s)", path, column, strings.Join(header, ","))
+	}
+	var values []any
+	for {
+		row, err := reader.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if col < len(row) {
+			values = append(values, strings.TrimSpace(row[col]))
+		}
+	}
+	return values, nil
+}
