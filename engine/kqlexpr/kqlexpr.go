@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/types"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/signin-detect/detect/engine/kql"
@@ -55,13 +57,17 @@ func Compile(source string, env Env) (*Program, error) {
 			return nil, &Error{Line: 1, Msg: fmt.Sprintf("%s is both a column and a param or lookup; rename the param", name)}
 		}
 	}
-	types := make(map[string]any, len(env.Columns))
+	columns := make(types.Map, len(env.Columns))
 	for name, t := range env.Columns {
-		types[name] = t.Sample()
+		if sample := t.Sample(); sample != nil {
+			columns[name] = types.TypeOf(sample)
+		} else {
+			columns[name] = types.Any
+		}
 	}
 	p := &patcher{source: source, env: env, columns: map[string]bool{}, calls: map[string]bool{},
 		callees: map[*ast.IdentifierNode]bool{}}
-	options := []expr.Option{expr.Env(types), expr.Patch(p), expr.Optimize(false)}
+	options := []expr.Option{expr.Env(columns), expr.Patch(p), expr.Optimize(false)}
 	for _, name := range shadowedBuiltins {
 		options = append(options, expr.DisableBuiltin(name))
 	}
@@ -138,9 +144,15 @@ type patcher struct {
 
 func (p *patcher) checkUnknownNames() {
 	for _, id := range p.unknown {
-		if !p.callees[id] {
-			p.fail(id, "unknown name %s (not a column of the rows here, nor a param or lookup)", id.Value)
+		if p.callees[id] {
+			continue
 		}
+		for name := range p.env.Columns {
+			if strings.EqualFold(name, id.Value) {
+				p.fail(id, "unknown name %s (did you mean the column %s? names are case-sensitive)", id.Value, name)
+			}
+		}
+		p.fail(id, "unknown name %s (not a column of the rows here, nor a param or lookup)", id.Value)
 	}
 }
 

@@ -178,6 +178,20 @@ func columnNames(cols []Column) string {
 	return strings.Join(names, ", ")
 }
 
+// hint helps with a column name that is not there: the column it differs from only in case (KQL
+// names are case-sensitive), or the columns there are when they are few enough to read.
+func hint(name string, cols []Column) string {
+	for _, col := range cols {
+		if strings.EqualFold(col.Name, name) {
+			return fmt.Sprintf(" (did you mean %s? column names are case-sensitive)", col.Name)
+		}
+	}
+	if len(cols) <= 30 {
+		return " (columns here: " + columnNames(cols) + ")"
+	}
+	return ""
+}
+
 // compile compiles e against cols, reporting an error at its place in the rule file.
 func (c *compiler) compile(e *rule.Expr, cols []Column) *kqlexpr.Program {
 	env := c.env
@@ -239,7 +253,7 @@ func (c *compiler) stage(s *rule.Stage, in []Column) *Stage {
 			i := indexOf(out, r.Old)
 			switch {
 			case i < 0:
-				c.errs.Add(r.Pos, "project-rename %s = %s: no column %s here (columns: %s)", r.New, r.Old, r.Old, columnNames(in))
+				c.errs.Add(r.Pos, "project-rename %s = %s: no column %s here%s", r.New, r.Old, r.Old, hint(r.Old, in))
 				continue
 			case r.New != r.Old && indexOf(out, r.New) >= 0:
 				c.errs.Add(r.Pos, "project-rename %s = %s: a column %s exists already", r.New, r.Old, r.New)
@@ -284,9 +298,9 @@ func (c *compiler) join(s *rule.Stage, left []Column) (*join, []Column) {
 		cols, ok := c.snapshots[spec.From]
 		if !ok {
 			c.errs.Add(s.Pos, "join right from %q: no stage of that name comes before this join", spec.From)
-			return j, left
+		} else {
+			start = cols
 		}
-		start = cols
 		if c.joinFroms == nil {
 			c.joinFroms = map[string]bool{}
 		}
@@ -303,7 +317,7 @@ func (c *compiler) join(s *rule.Stage, left []Column) (*join, []Column) {
 			} else if !inRight {
 				side = "left and right"
 			}
-			c.errs.Add(k.Pos, "join key %s is not a column of the %s side", k.Column, side)
+			c.errs.Add(k.Pos, "join key %s is not a column of the %s side%s", k.Column, side, hint(k.Column, append(append([]Column(nil), left...), right...)))
 			continue
 		}
 		c.used[k.Column] = true

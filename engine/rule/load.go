@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -141,7 +142,7 @@ func (l *loader) variant(doc *document) *Rule {
 		basePath = filepath.Join(filepath.Dir(doc.file), basePath)
 	}
 	basePath = filepath.Clean(basePath)
-	if l.loading[doc.file] || basePath == doc.file {
+	if l.loading[basePath] || basePath == doc.file {
 		l.errs.Add(doc.extendsPos, "extends %s makes a loop of variants", doc.extends)
 		return nil
 	}
@@ -443,7 +444,11 @@ func ReadLookup(path, column string) ([]any, error) {
 		return nil, unwrapPathError(err)
 	}
 	defer f.Close()
-	reader := csv.NewReader(f)
+	buffered := bufio.NewReader(f)
+	if bom, _ := buffered.Peek(3); string(bom) == "\ufeff" {
+		buffered.Discard(3)
+	}
+	reader := csv.NewReader(buffered)
 	reader.Comment = '#'
 	reader.FieldsPerRecord = -1
 	header, err := reader.Read()
@@ -455,7 +460,7 @@ func ReadLookup(path, column string) ([]any, error) {
 	}
 	col := -1
 	for i, name := range header {
-		if strings.TrimSpace(strings.TrimPrefix(name, "\ufeff")) == column {
+		if strings.TrimSpace(name) == column {
 			col = i
 		}
 	}
