@@ -303,7 +303,7 @@ func reportLookback(stderr io.Writer, plan *pipeline.Plan, stats []pipeline.Stag
 		if !st.Stage.CallsFunction("ago") || st.In == st.Out {
 			continue
 		}
-		fmt.Fprintf(stderr, "%s: lookback %s dropped %d of %d rows as older than the window before now (%s)",
+		fmt.Fprintf(stderr, "%s: the lookback in stage %s dropped %d of %d rows as older than its window before now (%s)",
 			st.Stage.Rule.Pos, st.Stage.Rule.Label(), st.In-st.Out, st.In, kql.FormatDatetime(now))
 		if !newest.IsZero() && newest.Before(now.Add(-time.Hour)) {
 			fmt.Fprintf(stderr, "; the newest record is from %s: pass --now latest (or --now %s) to look back from there",

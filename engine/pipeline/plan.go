@@ -102,8 +102,8 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		values, err := rule.ReadLookup(file, lk.Column)
 		if err != nil {
 			errs.Add(lk.Pos, "lookup %s: %v", lk.Name, err)
-			continue
 		}
+		// Even when it failed, the name is known, so its uses raise no second error.
 		c.env.Constants[lk.Name] = values
 	}
 	input := make([]Column, len(table.Columns))

@@ -441,7 +441,7 @@ func (r *Rule) HasParam(name string) bool {
 func ReadLookup(path, column string) ([]any, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, unwrapPathError(err)
+		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
 	}
 	defer f.Close()
 	buffered := bufio.NewReader(f)
