@@ -5,17 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/signin-detect/detect/engine/input"
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/output"
 	"github.com/signin-detect/detect/engine/pipeline"
-	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 )
 
@@ -120,7 +117,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	status := 0
 	alertCounts := make([]int, len(plans))
 	for i, plan := range plans {
-		rows, stats, err := plan.Run(in.rows[plan.Table.Name])
+		rows, stats, err := plan.Run(in.rows)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			status = 1
@@ -222,78 +219,6 @@ func compileAll(rules []*rule.Rule, opts pipeline.Options) ([]*pipeline.Plan, er
 		plans = append(plans, plan)
 	}
 	return plans, errs.Err()
-}
-
-// inputs is what was read: rows per table, and what was rejected.
-type inputs struct {
-	rows       map[string][]record.Row
-	files      int
-	records    int
-	rejections map[string]int
-	newest     time.Time
-}
-
-// readInputs reads every file once per table the plans read, with the columns those plans need.
-func readInputs(plans []*pipeline.Plan, files []string, stdin io.Reader, stderr io.Writer) *inputs {
-	in := &inputs{rows: map[string][]record.Row{}, rejections: map[string]int{}}
-	columns := map[string][]string{}
-	tables := map[string]*pipeline.Plan{}
-	for _, p := range plans {
-		tables[p.Table.Name] = p
-		columns[p.Table.Name] = union(columns[p.Table.Name], p.Input)
-	}
-	var stdinData []byte
-	for name, plan := range tables {
-		reader := input.NewReader(plan.Table, columns[name])
-		emit := func(row record.Row) {
-			in.rows[name] = append(in.rows[name], row)
-			if t, ok := row.Values["TimeGenerated"].(time.Time); ok && t.After(in.newest) {
-				in.newest = t
-			}
-		}
-		reject := func(r input.Rejection) {
-			fmt.Fprintln(stderr, r)
-			in.rejections[r.Reason]++
-		}
-		for _, file := range files {
-			if file == "-" {
-				if stdinData == nil {
-					stdinData, _ = io.ReadAll(stdin) // read once, however many tables
-				}
-				if err := reader.ReadNDJSON(file, strings.NewReader(string(stdinData)), emit, reject); err != nil {
-					fmt.Fprintln(stderr, err)
-					in.rejections["read error"]++
-				}
-				continue
-			}
-			f, err := os.Open(file)
-			if err != nil {
-				fmt.Fprintf(stderr, "%s: cannot read: %v\n", file, errors.Unwrap(err))
-				in.rejections["unreadable file"]++
-				continue
-			}
-			if err := reader.ReadNDJSON(file, f, emit, reject); err != nil {
-				fmt.Fprintln(stderr, err)
-				in.rejections["read error"]++
-			}
-			f.Close()
-		}
-		in.records += len(in.rows[name])
-	}
-	in.files = len(files)
-	return in
-}
-
-func union(a, b []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range append(append([]string{}, a...), b...) {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // reportLookback says how many rows each lookback stage (a where calling ago) dropped, so that a

@@ -60,7 +60,7 @@ func signin(line int, values map[string]any) record.Row {
 
 func run(t *testing.T, p *Plan, rows ...record.Row) []record.Row {
 	t.Helper()
-	out, _, err := p.Run(rows)
+	out, _, err := p.Run(map[string][]record.Row{"AADNonInteractiveUserSignInLogs": rows})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,12 +208,12 @@ func TestLookbackIsStrict(t *testing.T) {
 
 func TestInputColumnsAreWhatTheRuleReads(t *testing.T) {
 	p := mustCompile(t, selfJoin)
-	if got := strings.Join(p.Input, ","); got != "AppDisplayName,IncomingTokenType,SessionId,UserPrincipalName" {
+	if got := strings.Join(p.Inputs[0].Columns, ","); got != "AppDisplayName,IncomingTokenType,SessionId,UserPrincipalName" {
 		t.Errorf("input columns %s", got)
 	}
 	unprojected := mustCompile(t, "stages:\n  - where: AppId == \"x\"\n")
-	if len(unprojected.Input) != len(unprojected.Table.Columns) {
-		t.Errorf("without a project every column reaches the output: %d", len(unprojected.Input))
+	if in := unprojected.Inputs[0]; len(in.Columns) != len(in.Table.Columns) {
+		t.Errorf("without a project every column reaches the output: %d", len(in.Columns))
 	}
 }
 

@@ -28,12 +28,18 @@ type Column struct {
 	Type kql.Type
 }
 
+// Input is a table a plan reads and the columns of it that it needs.
+type Input struct {
+	Table *schema.Table
+	// Columns lists the columns the rule reads, in the table's order.
+	Columns []string
+}
+
 // Plan is a rule ready to run.
 type Plan struct {
-	Rule  *rule.Rule
-	Table *schema.Table
-	// Input lists the table columns the rule reads, in the table's order.
-	Input []string
+	Rule *rule.Rule
+	// Inputs are the tables the rule reads.
+	Inputs []Input
 	// Output is the columns of the rule's result rows, in order.
 	Output []Column
 	Stages []*Stage
@@ -111,16 +117,18 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		input[i] = Column{col.Name, col.Type}
 	}
 	c.inputCols = input
-	plan := &Plan{Rule: r, Table: table, snapshots: map[string]bool{}}
+	plan := &Plan{Rule: r, snapshots: map[string]bool{}}
 	plan.Stages, plan.Output = c.stages(r.Stages, input)
 	for name := range c.joinFroms {
 		plan.snapshots[name] = true
 	}
+	in := Input{Table: table}
 	for _, col := range table.Columns {
 		if c.used[col.Name] || !c.projected {
-			plan.Input = append(plan.Input, col.Name)
+			in.Columns = append(in.Columns, col.Name)
 		}
 	}
+	plan.Inputs = []Input{in}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}

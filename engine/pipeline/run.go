@@ -20,10 +20,11 @@ type StageStats struct {
 	RightStages []StageStats
 }
 
-// Run runs the plan over rows (the rule's input: rows of its table) and returns the result rows
-// and what each stage did.
-func (p *Plan) Run(rows []record.Row) ([]record.Row, []StageStats, error) {
+// Run runs the plan over the rows of its input tables (keyed by table name) and returns the
+// result rows and what each stage did.
+func (p *Plan) Run(tables map[string][]record.Row) ([]record.Row, []StageStats, error) {
 	r := &runner{plan: p, snapshots: map[string][]record.Row{}}
+	rows := tables[p.Inputs[0].Table.Name]
 	return r.stages(p.Stages, rows, rows)
 }
 
