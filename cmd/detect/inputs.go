@@ -87,4 +87,3 @@ func union(a, b []string) []string {
 	}
 	return out
 }
-
