@@ -41,6 +41,10 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], stdin, stdout, stderr)
+	case "check":
+		return checkCommand(args[1:], stdout, stderr)
+	case "test":
+		return testCommand(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

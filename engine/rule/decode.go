@@ -138,7 +138,7 @@ var (
 		"PrivilegeEscalation", "DefenseEvasion", "CredentialAccess", "Discovery", "LateralMovement", "Collection",
 		"CommandAndControl", "Exfiltration", "Impact", "ImpairProcessControl", "InhibitResponseFunction", "PreAttack"}
 	ruleKeys = []string{"id", "name", "description", "severity", "tactics", "relevantTechniques", "queryPeriod",
-		"table", "references", "author", "version", "extends", "params", "lookups", "stages"}
+		"table", "references", "author", "version", "extends", "params", "lookups", "stages", "tests"}
 )
 
 // decodeDocument reads one rule file's YAML.
@@ -218,6 +218,8 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 			doc.lookups = d.lookups(v)
 		case "stages":
 			stagesNode = v
+		case "tests":
+			// Test cases are read by package ruletest.
 		}
 	}
 	if stagesNode != nil {
@@ -251,6 +253,11 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 func yamlErrorPos(file string, err error) Position {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		// yaml.v3 numbers the lines of its parser's errors ("did not find expected ...") from 0,
+		// and those of its scanner's from 1.
+		if strings.Contains(err.Error(), ": did not find expected") {
+			line++
+		}
 		return Position{File: file, Line: line, Column: 1}
 	}
 	return Position{File: file, Line: 1, Column: 1}
@@ -263,9 +270,9 @@ func yamlErrorText(err error) string {
 func (d *decoder) params(n *yaml.Node) []*Param {
 	var out []*Param
 	for _, e := range d.mapping(n, "params") {
-		if value, ok := d.paramValue(e.value, "param "+e.key.Value); ok {
-			out = append(out, &Param{Name: e.key.Value, Value: value, Pos: d.pos(e.key)})
-		}
+		// A param whose value is wrong keeps its name, so that its uses raise no second error.
+		value, _ := d.paramValue(e.value, "param "+e.key.Value)
+		out = append(out, &Param{Name: e.key.Value, Value: value, Pos: d.pos(e.key)})
 	}
 	return out
 }
@@ -361,9 +368,27 @@ func (d *decoder) stages(n *yaml.Node, what string) []*Stage {
 }
 
 // stage reads one stage block: a mapping with an optional name and exactly one stage kind.
+// It returns nil when the block has a key that is no stage kind, reported here.
 func (d *decoder) stage(n *yaml.Node, keys []string) *Stage {
-	entries := d.mapping(n, "stage", keys...)
-	if entries == nil {
+	if n.Kind == yaml.MappingNode {
+		unknown := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; !contains(keys, k.Value) {
+				d.errorf(k, "unknown stage kind %q (a stage is one of %s, with an optional name)", k.Value, strings.Join(StageKinds, ", "))
+				unknown = true
+			}
+		}
+		if unknown {
+			return nil
+		}
+	}
+	var entries []entry
+	for _, e := range d.mapping(n, "stage") {
+		if contains(keys, e.key.Value) {
+			entries = append(entries, e)
+		}
+	}
+	if n.Kind != yaml.MappingNode {
 		return nil
 	}
 	s := &Stage{Pos: d.pos(n)}

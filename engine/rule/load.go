@@ -16,8 +16,26 @@ import (
 
 // LoadPaths loads the rules in paths: rule files, and folders searched recursively for *.yaml and
 // *.yml files (files named *.test.yaml hold rule tests, not rules). Every problem in every file
-// is reported, as Errors.
+// is reported, as Errors; only the rules without problems are returned.
 func LoadPaths(paths []string) ([]*Rule, error) {
+	rules, faulty, err := loadPaths(paths)
+	var sound []*Rule
+	for _, r := range rules {
+		if !faulty[r] {
+			sound = append(sound, r)
+		}
+	}
+	return sound, err
+}
+
+// LoadAll is LoadPaths for checking: it also returns the rules that have problems, as far as
+// they could be read, so that the problems of later steps (planning them) can be found too.
+func LoadAll(paths []string) ([]*Rule, error) {
+	rules, _, err := loadPaths(paths)
+	return rules, err
+}
+
+func loadPaths(paths []string) ([]*Rule, map[*Rule]bool, error) {
 	var files []string
 	var errs Errors
 	for _, p := range paths {
@@ -52,10 +70,14 @@ func LoadPaths(paths []string) ([]*Rule, error) {
 			rules = append(rules, r)
 		}
 	}
-	if len(rules) == 0 && len(errs) == 0 {
+	if len(files) == 0 && len(errs) == 0 {
 		errs.Add(Position{File: strings.Join(paths, ", ")}, "no rule files (*.yaml) found")
 	}
-	return rules, errs.Err()
+	faulty := map[*Rule]bool{}
+	for _, r := range rules {
+		faulty[r] = l.faulty[r.File]
+	}
+	return rules, faulty, errs.Err()
 }
 
 func isRuleFile(path string, entry fs.DirEntry) bool {
@@ -78,19 +100,24 @@ func unwrapPathError(err error) error {
 func Load(path string) (*Rule, error) {
 	var errs Errors
 	r := newLoader(&errs).load(path)
-	return r, errs.Err()
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // loader loads rule files, resolving each variant's base once.
 type loader struct {
 	errs   *Errors
 	loaded map[string]*Rule
+	// faulty holds the files with problems, and the variants of such files.
+	faulty map[string]bool
 	// loading holds the files whose bases are being resolved, to catch a variant chain that loops.
 	loading map[string]bool
 }
 
 func newLoader(errs *Errors) *loader {
-	return &loader{errs: errs, loaded: map[string]*Rule{}, loading: map[string]bool{}}
+	return &loader{errs: errs, loaded: map[string]*Rule{}, loading: map[string]bool{}, faulty: map[string]bool{}}
 }
 
 func (l *loader) load(path string) *Rule {
@@ -104,7 +131,8 @@ func (l *loader) load(path string) *Rule {
 		return nil
 	}
 	before := len(*l.errs)
-	l.loaded[path] = nil // a file with errors is read and reported once
+	l.loaded[path] = nil // a file is read and reported once, even when it cannot be used
+	l.faulty[path] = true
 	doc := decodeDocument(path, data, l.errs)
 	if doc == nil {
 		return nil
@@ -120,10 +148,8 @@ func (l *loader) load(path string) *Rule {
 		return nil
 	}
 	checkNames(r, l.errs)
-	if len(*l.errs) > before {
-		return nil
-	}
 	l.loaded[path] = r
+	l.faulty[path] = len(*l.errs) > before || (r.Base != "" && l.faulty[r.Base])
 	return r
 }
 
@@ -154,8 +180,10 @@ func (l *loader) variant(doc *document) *Rule {
 	base := l.load(basePath)
 	delete(l.loading, doc.file)
 	if base == nil {
-		l.errs.Add(doc.extendsPos, "base rule %s has errors (reported with its own file)", basePath)
-		return nil
+		if !l.faulty[basePath] {
+			l.errs.Add(doc.extendsPos, "base rule %s cannot be read", basePath)
+		}
+		return nil // its problems are reported with its own file
 	}
 	r := &Rule{File: doc.file, Base: basePath, Meta: inheritMeta(base.Meta, doc), Stages: cloneStages(base.Stages)}
 	r.Params = mergeParams(base.Params, doc.params, l.errs)
@@ -391,50 +419,72 @@ func ParamType(v any) string {
 // SetParam overrides a param from text (the command line's --set NAME=VALUE), read as the param's
 // type: a list is written comma-separated.
 func (r *Rule) SetParam(name, text string) error {
+	p := r.param(name)
+	if p == nil {
+		return fmt.Errorf("--set %s: rule %s has no param %s", name, r.File, name)
+	}
+	var value any
+	var err error
+	switch p.Value.(type) {
+	case int64:
+		value, err = strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	case float64:
+		value, err = strconv.ParseFloat(strings.TrimSpace(text), 64)
+	case bool:
+		value, err = strconv.ParseBool(strings.TrimSpace(text))
+	case string:
+		value = text
+	case []any:
+		var items []any
+		for _, item := range strings.Split(text, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				items = append(items, item)
+			}
+		}
+		value = items
+	}
+	if err != nil {
+		return fmt.Errorf("--set %s=%s: param %s is %s", name, text, name, ParamType(p.Value))
+	}
+	return r.SetParamValue(name, value)
+}
+
+// SetParamValue overrides a param with a value of its type.
+func (r *Rule) SetParamValue(name string, value any) error {
 	for i, p := range r.Params {
 		if p.Name != name {
 			continue
 		}
-		var value any
-		var err error
-		switch p.Value.(type) {
-		case int64:
-			value, err = strconv.ParseInt(strings.TrimSpace(text), 10, 64)
-		case float64:
-			value, err = strconv.ParseFloat(strings.TrimSpace(text), 64)
-		case bool:
-			value, err = strconv.ParseBool(strings.TrimSpace(text))
-		case string:
-			value = text
-		case []any:
-			var items []any
-			for _, item := range strings.Split(text, ",") {
-				if item = strings.TrimSpace(item); item != "" {
-					items = append(items, item)
-				}
-			}
-			value = items
-		}
-		if err != nil {
-			return fmt.Errorf("--set %s=%s: param %s is %s", name, text, name, ParamType(p.Value))
+		if want, got := ParamType(p.Value), ParamType(value); want != got {
+			return fmt.Errorf("param %s is %s, not %s", name, want, got)
 		}
 		copied := *p // a variant shares its base's params: replace, never change, them
 		copied.Value = value
 		r.Params[i] = &copied
 		return nil
 	}
-	return fmt.Errorf("--set %s: rule %s has no param %s", name, r.File, name)
+	return fmt.Errorf("rule %s has no param %s", r.File, name)
+}
+
+func (r *Rule) param(name string) *Param {
+	for _, p := range r.Params {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Clone copies r so that param overrides and stage changes on the copy leave r as it is.
+func (r *Rule) Clone() *Rule {
+	c := *r
+	c.Params = append([]*Param(nil), r.Params...)
+	c.Stages = cloneStages(r.Stages)
+	return &c
 }
 
 // HasParam tells whether the rule declares a param called name.
-func (r *Rule) HasParam(name string) bool {
-	for _, p := range r.Params {
-		if p.Name == name {
-			return true
-		}
-	}
-	return false
-}
+func (r *Rule) HasParam(name string) bool { return r.param(name) != nil }
 
 // ReadLookup reads the list in column of the CSV file at path: every row after the header, blank
 // lines and lines starting with # skipped.

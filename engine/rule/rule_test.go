@@ -157,9 +157,8 @@ stages:
 		"broken.yaml:7:1: rule: unknown key \"colour\"",
 		"broken.yaml:9:20: param maxTimeDiff: a list param holds single values, not a mapping",
 		"broken.yaml:13:5: a stage has one kind; this one has both where and extend",
-		"broken.yaml:15:5: a stage needs one of where, extend, join, project, project-rename",
 		"broken.yaml:20:5: stage name \"one\" is already used at",
-		"broken.yaml:16:5: stage: unknown key \"filter\"",
+		"broken.yaml:16:5: unknown stage kind \"filter\"",
 		"broken.yaml:18:13: join kind \"fullouter\" is not supported",
 	} {
 		if !strings.Contains(err.Error(), want) {

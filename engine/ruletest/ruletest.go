@@ -1,0 +1,516 @@
+// Package ruletest runs the test cases that live beside a rule: in the rule file's `tests` key or
+// in a sibling FILE.test.yaml. A case gives input rows (inline, or a log file), a now, param
+// overrides, and the alerts it expects (the columns that matter, per alert) or none; a case
+// passes when the rule's alerts are exactly those.
+package ruletest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/signin-detect/detect/engine/input"
+	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/output"
+	"github.com/signin-detect/detect/engine/pipeline"
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
+	"github.com/signin-detect/detect/engine/schema"
+)
+
+// Suite is the cases of one rule.
+type Suite struct {
+	// File holds the cases: the rule file itself, or its FILE.test.yaml.
+	File  string
+	Cases []*Case
+}
+
+// Case is one test case.
+type Case struct {
+	Name string
+	Pos  rule.Position
+	Now  time.Time
+	// Params override the rule's params for this case.
+	Params map[string]any
+	// Input is a log file (relative to the suite's file), read as `detect run` reads it.
+	Input string
+	// Rows are inline input rows (Log Analytics columns), each on top of the suite's defaults.
+	Rows []map[string]any
+	// Expect lists the alerts expected, each by the columns that matter; empty means none.
+	Expect []map[string]any
+}
+
+// TestFile is where the sibling cases of a rule file live.
+func TestFile(ruleFile string) string {
+	return strings.TrimSuffix(ruleFile, filepath.Ext(ruleFile)) + ".test.yaml"
+}
+
+// Load reads the cases of the rule in ruleFile: its `tests` key, and its sibling FILE.test.yaml.
+// It returns nil when the rule has none.
+func Load(ruleFile string) (*Suite, error) {
+	var suites []*Suite
+	for _, file := range []string{ruleFile, TestFile(ruleFile)} {
+		data, err := os.ReadFile(file)
+		if os.IsNotExist(err) && file != ruleFile {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s, err := parse(file, data, file == ruleFile)
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			suites = append(suites, s)
+		}
+	}
+	switch len(suites) {
+	case 0:
+		return nil, nil
+	case 1:
+		return suites[0], nil
+	}
+	return nil, fmt.Errorf("%s: the rule has cases in both its tests key and %s; keep them in one place", ruleFile, suites[1].File)
+}
+
+var suiteKeys = []string{"now", "defaults", "rows", "tests"}
+var caseKeys = []string{"name", "now", "params", "input", "rows", "expect"}
+
+// parse reads a test file, or the tests of a rule file (inRule), whose other keys are the rule's.
+func parse(file string, data []byte, inRule bool) (*Suite, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		if inRule {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%s: a test file is a mapping with tests (and optionally now, defaults, rows)", file)
+	}
+	p := &parser{file: file, suite: &Suite{File: file}, named: map[string]map[string]any{}}
+	top := root.Content[0]
+	var testsNode *yaml.Node
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		switch {
+		case k.Value == "tests":
+			testsNode = v
+		case inRule:
+			// the rule's own keys
+		case k.Value == "now":
+			p.now = p.datetime(v)
+		case k.Value == "defaults":
+			p.defaults = p.row(v)
+		case k.Value == "rows":
+			p.namedRows(v)
+		default:
+			p.errorf(k, "unknown key %q in a test file (known: %s)", k.Value, strings.Join(suiteKeys, ", "))
+		}
+	}
+	if testsNode == nil {
+		if inRule {
+			return nil, nil
+		}
+		p.errorf(top, "a test file needs tests: a list of cases")
+	} else if testsNode.Kind != yaml.SequenceNode {
+		p.errorf(testsNode, "tests must be a list of cases")
+	} else {
+		for _, n := range testsNode.Content {
+			if c := p.testCase(n); c != nil {
+				p.suite.Cases = append(p.suite.Cases, c)
+			}
+		}
+	}
+	return p.suite, p.errs.Err()
+}
+
+type parser struct {
+	file     string
+	suite    *Suite
+	errs     rule.Errors
+	now      time.Time
+	defaults map[string]any
+	named    map[string]map[string]any
+}
+
+func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
+	p.errs.Add(rule.Position{File: p.file, Line: n.Line, Column: n.Column}, format, args...)
+}
+
+func (p *parser) datetime(n *yaml.Node) time.Time {
+	t, err := kql.ParseDatetime(n.Value)
+	if err != nil {
+		p.errorf(n, "now: %v", err)
+	}
+	return t
+}
+
+// row decodes a row mapping (merge keys and anchors resolved) into column values.
+func (p *parser) row(n *yaml.Node) map[string]any {
+	var values map[string]any
+	if err := n.Decode(&values); err != nil || n.Kind != yaml.MappingNode && n.Kind != yaml.AliasNode {
+		p.errorf(n, "a row is a mapping of column to value")
+		return nil
+	}
+	return values
+}
+
+func (p *parser) namedRows(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "rows must map a name to a row")
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		p.named[n.Content[i].Value] = p.row(n.Content[i+1])
+	}
+}
+
+func (p *parser) testCase(n *yaml.Node) *Case {
+	if n.Kind != yaml.MappingNode {
+		p.errorf(n, "a case is a mapping with %s", strings.Join(caseKeys, ", "))
+		return nil
+	}
+	c := &Case{Pos: rule.Position{File: p.file, Line: n.Line, Column: n.Column}, Now: p.now}
+	hasExpect := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "name":
+			c.Name = v.Value
+		case "now":
+			c.Now = p.datetime(v)
+		case "params":
+			if err := v.Decode(&c.Params); err != nil {
+				p.errorf(v, "params must map a param name to its value")
+			}
+			c.Params = normaliseParams(c.Params)
+		case "input":
+			c.Input = filepath.Join(filepath.Dir(p.file), v.Value)
+		case "rows":
+			c.Rows = p.caseRows(v)
+		case "expect":
+			hasExpect = true
+			if v.Kind != yaml.SequenceNode {
+				p.errorf(v, "expect is a list of alerts (each the columns that matter), or [] for none")
+				continue
+			}
+			for _, a := range v.Content {
+				if row := p.row(a); row != nil {
+					c.Expect = append(c.Expect, row)
+				}
+			}
+		default:
+			p.errorf(k, "unknown key %q in a case (known: %s)", k.Value, strings.Join(caseKeys, ", "))
+		}
+	}
+	switch {
+	case c.Name == "":
+		p.errorf(n, "a case needs a name")
+	case !hasExpect:
+		p.errorf(n, "case %q needs expect: the alerts it expects, or [] for none", c.Name)
+	case c.Input == "" && c.Rows == nil:
+		p.errorf(n, "case %q needs input rows (rows) or a log file (input)", c.Name)
+	case c.Now.IsZero():
+		p.errorf(n, "case %q needs now (here or at the top of the file), which anchors ago()", c.Name)
+	}
+	return c
+}
+
+// caseRows reads a case's rows: each a mapping, or the name of a suite row; each on top of the
+// suite's defaults.
+func (p *parser) caseRows(n *yaml.Node) []map[string]any {
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, "rows must be a list")
+		return nil
+	}
+	rows := []map[string]any{}
+	for _, item := range n.Content {
+		var own map[string]any
+		if item.Kind == yaml.ScalarNode {
+			named, ok := p.named[item.Value]
+			if !ok {
+				p.errorf(item, "no row called %q in the file's rows", item.Value)
+				continue
+			}
+			own = named
+		} else if own = p.row(item); own == nil {
+			continue
+		}
+		row := map[string]any{}
+		for k, v := range p.defaults {
+			row[k] = v
+		}
+		for k, v := range own {
+			row[k] = v
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// normaliseParams gives YAML-decoded param values the types rule params have.
+func normaliseParams(params map[string]any) map[string]any {
+	for k, v := range params {
+		switch x := v.(type) {
+		case int:
+			params[k] = int64(x)
+		case []any:
+			for i, item := range x {
+				if n, ok := item.(int); ok {
+					x[i] = int64(n)
+				}
+			}
+		}
+	}
+	return params
+}
+
+// Result is the outcome of one case.
+type Result struct {
+	Case *Case
+	// Err is set when the case could not run (bad params, unreadable input, rule errors).
+	Err error
+	// Missing are expected alerts no alert matched; Unexpected are alerts no expectation matched.
+	Missing, Unexpected []map[string]any
+	// Rejected are input records the reader could not read.
+	Rejected []input.Rejection
+}
+
+// Passed tells whether the case passed.
+func (r Result) Passed() bool {
+	return r.Err == nil && len(r.Missing) == 0 && len(r.Unexpected) == 0 && len(r.Rejected) == 0
+}
+
+// Run runs every case of s against r.
+func (s *Suite) Run(r *rule.Rule, lookupFiles map[string]string) []Result {
+	results := make([]Result, len(s.Cases))
+	for i, c := range s.Cases {
+		results[i] = runCase(r, c, lookupFiles)
+	}
+	return results
+}
+
+func runCase(r *rule.Rule, c *Case, lookupFiles map[string]string) Result {
+	res := Result{Case: c}
+	tuned := r.Clone()
+	names := make([]string, 0, len(c.Params))
+	for name := range c.Params {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := tuned.SetParamValue(name, c.Params[name]); err != nil {
+			res.Err = err
+			return res
+		}
+	}
+	plan, err := pipeline.Compile(tuned, pipeline.Options{Now: c.Now, LookupFiles: lookupFiles})
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	tables := map[string][]record.Row{}
+	for _, in := range plan.Inputs {
+		rows, rejected, err := readRows(in.Table, c)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		tables[in.Table.Name] = rows
+		res.Rejected = append(res.Rejected, rejected...)
+	}
+	alerts, _, err := plan.Run(tables)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	columns := make([]string, len(plan.Output))
+	for i, col := range plan.Output {
+		columns[i] = col.Name
+	}
+	res.Missing, res.Unexpected = compare(c.Expect, alerts, columns)
+	return res
+}
+
+// readRows reads a case's input as `detect run` reads a file: inline rows are written as NDJSON
+// lines first, so that they are typed and defaulted exactly as exported rows are.
+func readRows(table *schema.Table, c *Case) ([]record.Row, []input.Rejection, error) {
+	var rows []record.Row
+	var rejected []input.Rejection
+	emit := func(r record.Row) { rows = append(rows, r) }
+	reject := func(r input.Rejection) { rejected = append(rejected, r) }
+	reader := input.NewReader(table, nil)
+	if c.Input != "" {
+		f, err := os.Open(c.Input)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: input: %w", c.Pos, err)
+		}
+		defer f.Close()
+		return rows, rejected, reader.ReadNDJSON(c.Input, f, emit, reject)
+	}
+	var buf bytes.Buffer
+	for _, row := range c.Rows {
+		line, err := json.Marshal(jsonRow(row))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: a row cannot be written as JSON: %w", c.Pos, err)
+		}
+		buf.Write(line)
+		buf.WriteByte('\n')
+	}
+	name := fmt.Sprintf("%s:%d (case %q rows)", c.Pos.File, c.Pos.Line, c.Name)
+	return rows, rejected, reader.ReadNDJSON(name, &buf, emit, reject)
+}
+
+// jsonRow writes YAML values as an export holds them: datetimes as ISO 8601 text.
+func jsonRow(row map[string]any) map[string]any {
+	out := make(map[string]any, len(row))
+	for k, v := range row {
+		if t, ok := v.(time.Time); ok {
+			v = kql.FormatDatetime(t)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// compare matches expected alerts (partial: the columns that matter) with the actual alerts one to
+// one, and returns the expectations left without an alert and the alerts left without one.
+func compare(expect []map[string]any, alerts []record.Row, columns []string) (missing, unexpected []map[string]any) {
+	// Kuhn's augmenting paths: a greedy match could pair an expectation with an alert another,
+	// stricter expectation needed.
+	matchOf := make([]int, len(alerts)) // alert -> expectation, or -1
+	for i := range matchOf {
+		matchOf[i] = -1
+	}
+	var try func(e int, seen []bool) bool
+	try = func(e int, seen []bool) bool {
+		for a := range alerts {
+			if seen[a] || !matches(expect[e], alerts[a].Values) {
+				continue
+			}
+			seen[a] = true
+			if matchOf[a] < 0 || try(matchOf[a], seen) {
+				matchOf[a] = e
+				return true
+			}
+		}
+		return false
+	}
+	matched := make([]bool, len(expect))
+	for e := range expect {
+		matched[e] = try(e, make([]bool, len(alerts)))
+	}
+	for e, ok := range matched {
+		if !ok {
+			missing = append(missing, expect[e])
+		}
+	}
+	shown := shownColumns(expect, columns)
+	for a, e := range matchOf {
+		if e < 0 {
+			unexpected = append(unexpected, pick(alerts[a], shown))
+		}
+	}
+	return missing, unexpected
+}
+
+// matches tells whether an alert has the expected value in every column the expectation names.
+// A value compares as its type reads it: datetimes as instants, anything else as its text.
+func matches(expected map[string]any, alert map[string]any) bool {
+	for col, want := range expected {
+		got, ok := alert[col]
+		if !ok || !sameValue(want, got) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameValue(want, got any) bool {
+	if want == nil {
+		return got == nil || got == ""
+	}
+	if gt, ok := got.(time.Time); ok {
+		wt, ok := want.(time.Time)
+		if !ok {
+			parsed, err := kql.ParseDatetime(kql.ToString(want))
+			if err != nil {
+				return false
+			}
+			wt = parsed
+		}
+		return gt.Equal(wt)
+	}
+	if n, ok := want.(int); ok {
+		want = int64(n)
+	}
+	return kql.ToString(want) == kql.ToString(got)
+}
+
+// shownColumns are the columns a failure shows of an unexpected alert: those the case's
+// expectations name, or every column when it expects none.
+func shownColumns(expect []map[string]any, columns []string) []string {
+	named := map[string]bool{}
+	for _, e := range expect {
+		for col := range e {
+			named[col] = true
+		}
+	}
+	if len(named) == 0 {
+		return columns
+	}
+	var out []string
+	for _, col := range columns {
+		if named[col] {
+			out = append(out, col)
+		}
+	}
+	return out
+}
+
+func pick(row record.Row, columns []string) map[string]any {
+	out := make(map[string]any, len(columns))
+	for _, col := range columns {
+		out[col] = output.Value(row.Values[col])
+	}
+	return out
+}
+
+// Format writes an alert or expectation on one line, its columns in order.
+func Format(values map[string]any, order []string) string {
+	keys := make([]string, 0, len(values))
+	seen := map[string]bool{}
+	for _, col := range order {
+		if _, ok := values[col]; ok {
+			keys = append(keys, col)
+			seen[col] = true
+		}
+	}
+	var rest []string
+	for col := range values {
+		if !seen[col] {
+			rest = append(rest, col)
+		}
+	}
+	sort.Strings(rest)
+	keys = append(keys, rest...)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		v := output.Value(values[k])
+		if t, ok := values[k].(time.Time); ok {
+			v = kql.FormatDatetime(t)
+		}
+		text, _ := json.Marshal(v)
+		parts[i] = k + ": " + string(text)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
