@@ -19,14 +19,20 @@ over exported Microsoft Entra ID sign-in logs.
 
 Usage:
   detect run --rule PATH [--rule PATH ...] [--now T] [--set NAME=VALUE] [--lookup NAME=CSV] FILE...
+  detect check [--format text|json] [PATH ...]
+  detect test [-v] [PATH ...]
+  detect explain --rule FILE [--now T] [--where EXPR] FILE...
 
 Commands:
-  run     run rules over log files and print one JSON alert per line
+  run      run rules over log files and print one JSON alert per line
+  check    report every problem in rule files, each at file:line:col (exit 1 if any)
+  test     run the test cases beside each rule; the last line is 'N passed, N failed'
+  explain  print a rule's funnel (rows into and out of each stage) and follow rows through it
 
 Run 'detect COMMAND --help' for a command's flags.
 
-Exit status: 0 when the run completed (with or without alerts), 1 when it could not
-(a rule with errors, a bad flag, no input).
+Exit status: 0 when the command completed (run: with or without alerts), 1 when it could not
+or found problems (a rule with errors, a failing case, a bad flag, no input).
 `
 
 func main() {
@@ -45,6 +51,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return checkCommand(args[1:], stdout, stderr)
 	case "test":
 		return testCommand(args[1:], stdout, stderr)
+	case "explain":
+		return explainCommand(args[1:], stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

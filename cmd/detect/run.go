@@ -39,85 +39,119 @@ type runConfig struct {
 	sets    multiFlag
 	lookups multiFlag
 	files   []string
+	// allColumns reads every column of the input tables, not only those the rules read.
+	allColumns bool
 }
 
-func parseRunFlags(args []string, stderr io.Writer) (*runConfig, error) {
-	cfg := &runConfig{}
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// addRuleFlags adds the flags that choose and tune the rules and anchor the run: --rule, --now,
+// --set and --lookup (run and explain share them).
+func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.rules, "rule", "a rule file, or a folder searched recursively for *.yaml rules (repeatable; required)")
 	fs.StringVar(&cfg.now, "now", "", "the time ago() and now() count from: RFC 3339 (2026-11-20T12:00:00Z), or 'latest' for\nthe newest TimeGenerated in the input (default: the current time, as in Sentinel)")
 	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
 	fs.Var(&cfg.lookups, "lookup", "NAME=CSV replaces the CSV file of the lookup NAME (repeatable)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
-		fs.PrintDefaults()
-		fmt.Fprint(stderr, "\nFunctions available in rule expressions:\n")
-		for _, f := range kqlexpr.Functions {
-			fmt.Fprintf(stderr, "  %-40s %s\n", f.Signature, f.Doc)
-		}
-	}
+}
+
+// parseRuleFlags parses args with fs (whose flags include addRuleFlags') and checks that rules
+// and input were given.
+func parseRuleFlags(fs *flag.FlagSet, cfg *runConfig, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		return err
 	}
 	cfg.files = fs.Args()
 	if len(cfg.rules) == 0 {
-		return nil, errors.New("no rules: give --rule PATH (a rule file or a folder of them)")
+		return errors.New("no rules: give --rule PATH (a rule file or a folder of them)")
 	}
 	if len(cfg.files) == 0 {
-		return nil, errors.New("no input: give one or more log files, or - for standard input")
+		return errors.New("no input: give one or more log files, or - for standard input")
 	}
-	return cfg, nil
+	return nil
 }
 
-func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cfg, err := parseRunFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+func printFunctions(w io.Writer) {
+	fmt.Fprint(w, "\nFunctions available in rule expressions:\n")
+	for _, f := range kqlexpr.Functions {
+		fmt.Fprintf(w, "  %-40s %s\n", f.Signature, f.Doc)
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "detect run: %v\n", err)
-		return 1
-	}
+}
+
+// prepared is a run's rules, planned, and its input, read.
+type prepared struct {
+	plans []*pipeline.Plan
+	in    *inputs
+	now   time.Time
+}
+
+// prepare loads and tunes the rules, plans them and reads the input. Its errors are ready to print.
+func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*prepared, error) {
 	rules, err := rule.LoadPaths(cfg.rules)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return nil, err
 	}
 	if err := applySets(rules, cfg.sets); err != nil {
-		fmt.Fprintf(stderr, "detect run: %v\n", err)
-		return 1
+		return nil, err
 	}
 	lookupFiles, err := lookupOverrides(rules, cfg.lookups)
 	if err != nil {
-		fmt.Fprintf(stderr, "detect run: %v\n", err)
-		return 1
+		return nil, err
 	}
 	now, latest, err := parseNow(cfg.now)
 	if err != nil {
-		fmt.Fprintf(stderr, "detect run: %v\n", err)
-		return 1
+		return nil, err
 	}
 	plans, err := compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles})
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+		return nil, err
 	}
-
+	if cfg.allColumns {
+		for _, plan := range plans {
+			for i, need := range plan.Inputs {
+				plan.Inputs[i].Columns = nil
+				for _, col := range need.Table.Columns {
+					plan.Inputs[i].Columns = append(plan.Inputs[i].Columns, col.Name)
+				}
+			}
+		}
+	}
 	in := readInputs(plans, cfg.files, stdin, stderr)
 	if latest {
+		// ago() is compiled against now: plan again, now that the input says what latest is.
 		now = in.newest
 		if plans, err = compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles}); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
+			return nil, err
 		}
+	}
+	return &prepared{plans: plans, in: in, now: now}, nil
+}
+
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg := &runConfig{}
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addRuleFlags(fs, cfg)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, runUsage)
+		fs.PrintDefaults()
+		printFunctions(stderr)
+	}
+	if err := parseRuleFlags(fs, cfg, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		return 1
+	}
+	p, err := prepare(cfg, stdin, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
 	}
 
 	w := output.NewWriter(stdout)
 	status := 0
-	alertCounts := make([]int, len(plans))
-	for i, plan := range plans {
-		rows, stats, err := plan.Run(in.rows)
+	alertCounts := make([]int, len(p.plans))
+	for i, plan := range p.plans {
+		rows, stats, err := plan.Run(p.in.rows)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			status = 1
@@ -135,13 +169,13 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 		alertCounts[i] = len(rows)
-		reportLookback(stderr, plan, stats, now, in.newest)
+		reportLookback(stderr, plan, stats, p.now, p.in.newest)
 	}
 	if err := w.Flush(); err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
 		return 1
 	}
-	printSummary(stderr, in, plans, alertCounts)
+	printSummary(stderr, p.in, p.plans, alertCounts)
 	return status
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/types"
 	"github.com/expr-lang/expr/vm"
 
@@ -284,4 +285,25 @@ func (p *patcher) checkLiteralArguments(fn string, n *ast.CallNode) {
 			}
 		}
 	}
+}
+
+// Conjuncts splits a predicate at its top-level "and"s: `a and (b or c) and d` gives a, b or c,
+// and d. Explaining why a row failed a predicate names the first conjunct that was false.
+func Conjuncts(source string) []string {
+	tree, err := parser.Parse(source)
+	if err != nil {
+		return []string{source}
+	}
+	var out []string
+	var walk func(n ast.Node)
+	walk = func(n ast.Node) {
+		if b, ok := n.(*ast.BinaryNode); ok && (b.Operator == "and" || b.Operator == "&&") {
+			walk(b.Left)
+			walk(b.Right)
+			return
+		}
+		out = append(out, n.String())
+	}
+	walk(tree.Node)
+	return out
 }

@@ -53,7 +53,9 @@ type Stage struct {
 	// In and Out are the columns that reach the stage and that leave it.
 	In, Out []Column
 
-	where   *kqlexpr.Program
+	where *kqlexpr.Program
+	// env is what the stage's expressions were compiled against, for explaining a where.
+	env     kqlexpr.Env
 	assigns []assignment
 	renames map[string]string // old name -> new name
 	join    *join
@@ -223,6 +225,8 @@ func (c *compiler) stage(s *rule.Stage, in []Column) *Stage {
 	ps := &Stage{Rule: s, In: in, Out: in}
 	switch s.Kind {
 	case rule.Where:
+		ps.env = c.env
+		ps.env.Columns = typesOf(in)
 		ps.where = c.compile(s.Where, in)
 		if ps.where != nil && ps.where.Type != kql.Bool && ps.where.Type != kql.Dynamic {
 			c.errs.Add(s.Where.Pos, "where needs a true/false predicate; this expression gives a %s", ps.where.Type)

@@ -32,6 +32,7 @@ type runner struct {
 	plan      *Plan
 	machine   vm.VM
 	snapshots map[string][]record.Row
+	tracer    Tracer // nil unless the run is explained
 }
 
 func (r *runner) stages(stages []*Stage, rows, input []record.Row) ([]record.Row, []StageStats, error) {
@@ -71,6 +72,8 @@ func (r *runner) stage(s *Stage, rows, input []record.Row, st *StageStats) ([]re
 			}
 			if keep, _ := v.(bool); keep {
 				out = append(out, row)
+			} else if r.tracer != nil {
+				r.tracer.Dropped(s, row)
 			}
 		}
 		return out, nil
@@ -163,11 +166,16 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 	for _, l := range left {
 		key, ok := joinKey(l.Values, j.leftKeys)
 		if !ok {
+			if r.tracer != nil {
+				r.tracer.Unpaired(s, l)
+			}
 			continue
 		}
 		partners := index[key]
 		if len(partners) > 0 {
 			matched[key] = true
+		} else if r.tracer != nil {
+			r.tracer.Unpaired(s, l)
 		}
 		for _, ri := range partners {
 			rr := right[ri]
@@ -181,7 +189,11 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 				}
 			}
 			sources := make([]record.Source, 0, len(l.Sources)+len(rr.Sources))
-			out = append(out, record.Row{Values: values, Sources: append(append(sources, l.Sources...), rr.Sources...)})
+			pair := record.Row{Values: values, Sources: append(append(sources, l.Sources...), rr.Sources...)}
+			out = append(out, pair)
+			if r.tracer != nil {
+				r.tracer.Paired(s, pair)
+			}
 		}
 	}
 	st.Keys = len(matched)
