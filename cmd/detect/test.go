@@ -79,9 +79,9 @@ func printFailure(w io.Writer, r *rule.Rule, res ruletest.Result) {
 		fmt.Fprintf(w, "     input rejected: %s\n", rej)
 	}
 	for _, m := range res.Missing {
-		fmt.Fprintf(w, "     missing alert:    %s\n", ruletest.Format(m, nil))
+		fmt.Fprintf(w, "     missing alert:    %s\n", ruletest.Format(m, res.Columns))
 	}
 	for _, u := range res.Unexpected {
-		fmt.Fprintf(w, "     unexpected alert: %s\n", ruletest.Format(u, nil))
+		fmt.Fprintf(w, "     unexpected alert: %s\n", ruletest.Format(u, res.Columns))
 	}
 }

@@ -283,6 +283,8 @@ type Result struct {
 	Missing, Unexpected []map[string]any
 	// Rejected are input records the reader could not read.
 	Rejected []input.Rejection
+	// Columns are the rule's output columns, in order, to show alerts in.
+	Columns []string
 }
 
 // Passed tells whether the case passed.
@@ -333,11 +335,11 @@ func runCase(r *rule.Rule, c *Case, lookupFiles map[string]string) Result {
 		res.Err = err
 		return res
 	}
-	columns := make([]string, len(plan.Output))
+	res.Columns = make([]string, len(plan.Output))
 	for i, col := range plan.Output {
-		columns[i] = col.Name
+		res.Columns[i] = col.Name
 	}
-	res.Missing, res.Unexpected = compare(c.Expect, alerts, columns)
+	res.Missing, res.Unexpected = compare(c.Expect, alerts, res.Columns)
 	return res
 }
 
