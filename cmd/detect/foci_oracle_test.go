@@ -166,21 +166,7 @@ func fociEvalV2(j fociRow, secondResult string, tuning func(fociRow) bool) ([]fo
 		return nil, false
 	}
 	// | project ...
-	cells := fociProject(j, [][2]string{
-		{"FirstRequestTimeGenerated", "TimeGenerated"},
-		{"FirstResult", "ResultType"},
-		{"FirstResultDescription", "ResultDescription"},
-		{"Identity", "Identity"},
-		{"Location", "Location"},
-		{"FirstAppDisplayName", "AppDisplayName"},
-		{"FirstAppId", "AppId"},
-		{"ClientAppUsed", "ClientAppUsed"},
-		{"DeviceDetail", "DeviceDetail"},
-		{"SecondDeviceDetail", "DeviceDetail1"},
-		{"IPAddress", "IPAddress"},
-		{"LocationDetails", "LocationDetails"},
-		{"UserAgent", "UserAgent"},
-		{"SecondRequestTimeGenerated", "SecondRequestTimeGenerated"},
+	cells := fociProject(j, slices.Concat(fociLeadingColumns, [][2]string{
 		{"SecondResult", secondResult},
 		{"SecondResultDescription", "ResultDescription1"},
 		{"SecondAppDisplayName", "SecondAppDisplayName"},
@@ -192,7 +178,7 @@ func fociEvalV2(j fociRow, secondResult string, tuning func(fociRow) bool) ([]fo
 		{"SecondOauthScopeInfo", "SecondOauthScopeInfo"},
 		{"FirstResourceIdentity", "ResourceIdentity"},
 		{"SecondResourceIdentity", "ResourceIdentity1"},
-	})
+	}))
 	p := fociCellsRow(cells)
 	// | where SecondAppDisplayName in (...) and SecondResourceIdentity == "00000002-..."
 	if !slices.Contains(fociV2SecondLoginApps, p.s("SecondAppDisplayName")) || p.s("SecondResourceIdentity") != fociAADGraph {
@@ -219,21 +205,7 @@ func fociEvalV1(j fociRow, maxDiff int64, tuning func(fociRow) bool) ([]fociCell
 		return nil, false
 	}
 	// | project ...
-	cells := fociProject(j, [][2]string{
-		{"FirstRequestTimeGenerated", "TimeGenerated"},
-		{"FirstResult", "ResultType"},
-		{"FirstResultDescription", "ResultDescription"},
-		{"Identity", "Identity"},
-		{"Location", "Location"},
-		{"FirstAppDisplayName", "AppDisplayName"},
-		{"FirstAppId", "AppId"},
-		{"ClientAppUsed", "ClientAppUsed"},
-		{"DeviceDetail", "DeviceDetail"},
-		{"SecondDeviceDetail", "DeviceDetail1"},
-		{"IPAddress", "IPAddress"},
-		{"LocationDetails", "LocationDetails"},
-		{"UserAgent", "UserAgent"},
-		{"SecondRequestTimeGenerated", "SecondRequestTimeGenerated"},
+	cells := fociProject(j, slices.Concat(fociLeadingColumns, [][2]string{
 		{"SecondResult", "ResultType"}, // the published defect: the first login's result
 		{"SecondResultDescription", "ResultDescription1"},
 		{"SecondAppDisplayName", "SecondAppDisplayName"},
@@ -243,7 +215,7 @@ func fociEvalV1(j fociRow, maxDiff int64, tuning func(fociRow) bool) ([]fociCell
 		{"TimeDiff", "TimeDiff"},
 		{"AuthenticationProcessingDetails", "AuthenticationProcessingDetails"},
 		{"SecondAuthenticationProcessingDetails", "AuthenticationProcessingDetails1"},
-	})
+	}))
 	p := fociCellsRow(cells)
 	// | where SecondAppDisplayName in ("Microsoft Azure CLI", "Microsoft Azure PowerShell", "Office 365 Management")
 	if !slices.Contains(fociV1SecondLoginApps, p.s("SecondAppDisplayName")) {
@@ -308,6 +280,25 @@ func fociFloorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// fociLeadingColumns are the first columns of both published projections (V1 and V2), as
+// (output name, joined column).
+var fociLeadingColumns = [][2]string{
+	{"FirstRequestTimeGenerated", "TimeGenerated"},
+	{"FirstResult", "ResultType"},
+	{"FirstResultDescription", "ResultDescription"},
+	{"Identity", "Identity"},
+	{"Location", "Location"},
+	{"FirstAppDisplayName", "AppDisplayName"},
+	{"FirstAppId", "AppId"},
+	{"ClientAppUsed", "ClientAppUsed"},
+	{"DeviceDetail", "DeviceDetail"},
+	{"SecondDeviceDetail", "DeviceDetail1"},
+	{"IPAddress", "IPAddress"},
+	{"LocationDetails", "LocationDetails"},
+	{"UserAgent", "UserAgent"},
+	{"SecondRequestTimeGenerated", "SecondRequestTimeGenerated"},
 }
 
 func fociProject(j fociRow, columns [][2]string) []fociCell {

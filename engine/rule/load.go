@@ -324,35 +324,30 @@ func updateStage(base, changes *Stage) (*Stage, error) {
 	out := *base
 	switch base.Kind {
 	case Project, Extend:
-		out.Columns = append([]*Assignment(nil), base.Columns...)
-		for _, c := range changes.Columns {
-			replaced := false
-			for i, b := range out.Columns {
-				if b.Column == c.Column {
-					out.Columns[i], replaced = c, true
-				}
-			}
-			if !replaced {
-				out.Columns = append(out.Columns, c)
-			}
-		}
+		out.Columns = replaceOrAppend(base.Columns, changes.Columns, func(a *Assignment) string { return a.Column })
 	case ProjectRename:
-		out.Renames = append([]*Rename(nil), base.Renames...)
-		for _, c := range changes.Renames {
-			replaced := false
-			for i, b := range out.Renames {
-				if b.New == c.New {
-					out.Renames[i], replaced = c, true
-				}
-			}
-			if !replaced {
-				out.Renames = append(out.Renames, c)
-			}
-		}
+		out.Renames = replaceOrAppend(base.Renames, changes.Renames, func(r *Rename) string { return r.New })
 	default:
 		return nil, fmt.Errorf("update changes columns of a project, extend or project-rename; use replace for a %s", base.Kind)
 	}
 	return &out, nil
+}
+
+// replaceOrAppend puts each change in place of the item of base with the same key, or at the end.
+func replaceOrAppend[T any](base, changes []T, key func(T) string) []T {
+	out := append([]T(nil), base...)
+	for _, c := range changes {
+		replaced := false
+		for i, b := range out {
+			if key(b) == key(c) {
+				out[i], replaced = c, true
+			}
+		}
+		if !replaced {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func stageNames(stages []*Stage) []string {
