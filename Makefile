@@ -4,9 +4,18 @@ GO   ?= go
 BIN  := bin/detect
 NOW  ?= 2026-11-20T12:00:00Z
 
-.PHONY: build run test
+.PHONY: build run test bench
 build:
 	$(GO) build -o $(BIN) ./cmd/detect
+
+# make bench: detect run with rules/foci/v2.yaml over BENCH_ROWS generated rows (cached in .bench/),
+# against the floor of reading them (gjson.Valid over every line on all cores), then the Go
+# benchmarks of the reader, the predicates and the join.
+BENCH_ROWS ?= 100000
+bench: build
+	$(GO) build -o bin/gen ./cmd/gen
+	$(GO) run ./cmd/bench -n $(BENCH_ROWS)
+	$(GO) test -run '^$$' -bench . -benchmem ./engine/...
 
 run: build
 	./$(BIN) run --rule rules/foci/v2.yaml --now $(NOW) fixtures/foci/signins.ndjson

@@ -213,6 +213,7 @@ func (p *patcher) Visit(node *ast.Node) {
 			p.calls[id.Value] = true
 			p.callees[id] = true
 			p.checkLiteralArguments(id.Value, n)
+			p.foldAgo(node, id.Value, n)
 		}
 	}
 }
@@ -250,6 +251,19 @@ func (p *patcher) setOf(n ast.Node) ast.Node {
 		return n
 	}
 	return &ast.ConstantNode{Value: kql.NewSet(items)}
+}
+
+// foldAgo replaces ago("literal") by the datetime it gives: now is fixed for a program, so the
+// lookback bound need not be computed, and allocated, for every row.
+func (p *patcher) foldAgo(node *ast.Node, fn string, n *ast.CallNode) {
+	if fn != "ago" || len(n.Arguments) != 1 {
+		return
+	}
+	if lit, ok := n.Arguments[0].(*ast.StringNode); ok {
+		if d, err := kql.ParseTimespan(lit.Value); err == nil {
+			ast.Patch(node, &ast.ConstantNode{Value: p.env.Now.Add(-d)})
+		}
+	}
 }
 
 // checkLiteralArguments reports, at compile time and at their place, the mistakes in literal

@@ -24,6 +24,10 @@ table: AADNonInteractiveUserSignInLogs
 // compileRule writes a rule file with body after the standard header and plans it.
 func compileRule(t *testing.T, body string) (*Plan, error) {
 	t.Helper()
+	return compileRuleB(t, body)
+}
+
+func compileRuleB(t testing.TB, body string) (*Plan, error) {
 	path := filepath.Join(t.TempDir(), "rule.yaml")
 	if err := os.WriteFile(path, []byte(header+body), 0o644); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,144 @@
+// Command bench measures `detect run` against the floor of what reading the same input costs.
+//
+// It generates N rows with cmd/gen once (cached under .bench/), runs the built detect binary
+// with a rule over them as a user would (a separate process, so that its peak RSS is its own), and
+// measures the floor: one pass of gjson.Valid over every line of the same file, on all cores. It
+// prints records/s, MB/s, peak RSS and alerts for the engine, MB/s for the floor, and the ratio
+// engine/floor.
+//
+// Usage:
+//
+//	bench [-n ROWS] [-rule FILE] [-detect BINARY] [-gen BINARY] [-dir DIR]
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tidwall/gjson"
+)
+
+func main() {
+	rows := flag.Int("n", 100000, "rows to generate and run over")
+	rule := flag.String("rule", "rules/foci/v2.yaml", "the rule to run")
+	detect := flag.String("detect", "bin/detect", "the detect binary")
+	gen := flag.String("gen", "bin/gen", "the generator binary")
+	dir := flag.String("dir", ".bench", "where generated inputs are cached")
+	flag.Parse()
+	if err := run(*rows, *rule, *detect, *gen, *dir); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(rows int, rule, detect, gen, dir string) error {
+	input := filepath.Join(dir, fmt.Sprintf("signins-%d.ndjson", rows))
+	if _, err := os.Stat(input); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		fmt.Printf("generating %d rows into %s\n", rows, input)
+		cmd := exec.Command(gen, "-n", fmt.Sprint(rows), "-o", input+".tmp")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s: %w", gen, err)
+		}
+		if err := os.Rename(input+".tmp", input); err != nil {
+			return err
+		}
+	}
+	info, err := os.Stat(input)
+	if err != nil {
+		return err
+	}
+	mb := float64(info.Size()) / 1e6
+
+	// The engine, as a user runs it.
+	cmd := exec.Command(detect, "run", "--rule", rule, "--now", "latest", input)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w\n%s", detect, err, stderr.String())
+	}
+	wall := time.Since(start)
+	usage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+	alerts := strings.Count(stdout.String(), "\n")
+
+	floor, err := floorSeconds(input)
+	if err != nil {
+		return err
+	}
+	engineMBs := mb / wall.Seconds()
+	floorMBs := mb / floor.Seconds()
+	fmt.Printf("input:  %d rows, %.0f MB (%s)\n", rows, mb, input)
+	fmt.Printf("engine: %s: %.2fs wall, %.2fs cpu (%.1f cores), %.0f records/s, %.0f MB/s, peak RSS %.0f MB (%.0f%% of input), %d alerts\n",
+		rule, wall.Seconds(), cpu.Seconds(), cpu.Seconds()/wall.Seconds(), float64(rows)/wall.Seconds(), engineMBs,
+		float64(usage.Maxrss)/1024, 100*float64(usage.Maxrss)*1024/float64(info.Size()), alerts)
+	fmt.Printf("floor:  gjson.Valid over every line on %d cores: %.2fs, %.0f MB/s\n", runtime.NumCPU(), floor.Seconds(), floorMBs)
+	fmt.Printf("ratio:  engine/floor = %.2f\n", engineMBs/floorMBs)
+	return nil
+}
+
+// floorSeconds times one pass of gjson.Valid over every line of the file, the lines shared among
+// as many goroutines as there are cores; the file is read once before, so that both runs find it
+// in the page cache.
+func floorSeconds(path string) (time.Duration, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	workers := runtime.NumCPU()
+	chunks := splitLines(data, workers)
+	start := time.Now()
+	var wg sync.WaitGroup
+	invalid := make([]int, workers)
+	for i, chunk := range chunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := bufio.NewScanner(bytes.NewReader(chunk))
+			sc.Buffer(make([]byte, 1<<20), 64<<20)
+			for sc.Scan() {
+				if !gjson.ValidBytes(sc.Bytes()) {
+					invalid[i]++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	for _, n := range invalid {
+		if n > 0 {
+			return 0, fmt.Errorf("%s has invalid lines", path)
+		}
+	}
+	return elapsed, nil
+}
+
+// splitLines cuts data into n pieces at line ends.
+func splitLines(data []byte, n int) [][]byte {
+	var out [][]byte
+	for i := 0; i < n && len(data) > 0; i++ {
+		size := len(data) / (n - i)
+		if end := bytes.IndexByte(data[size:], '\n'); end >= 0 && i < n-1 {
+			size += end + 1
+		} else {
+			size = len(data)
+		}
+		out = append(out, data[:size])
+		data = data[size:]
+	}
+	return out
+}
