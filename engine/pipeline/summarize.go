@@ -210,7 +210,11 @@ func parseCall(source string) (call, error) {
 	out := call{name: string(runes[start:i])}
 	skipSpace()
 	if out.name == "" || i >= len(runes) || runes[i] != '(' {
-		return out, fmt.Errorf("write an aggregation call such as count(), make_set(Column) or arg_min(Column, *)")
+		err := "write an aggregation call such as count(), make_set(Column) or arg_min(Column, *)"
+		if i < len(runes) && runes[i] == ':' {
+			err += " (to name it, write - Name: call, unquoted)"
+		}
+		return out, fmt.Errorf("%s", err)
 	}
 	i++
 	depth, argStart := 0, i
