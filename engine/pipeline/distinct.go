@@ -13,9 +13,6 @@ func (c *compiler) distinct(s *rule.Stage, in []Column) []Column {
 	for _, item := range s.Columns {
 		name := strings.TrimSpace(item.Expr.Source)
 		if name == "*" {
-			for _, col := range in {
-				c.used[col.Name] = true
-			}
 			return append(out, in...)
 		}
 		i := indexOf(in, name)

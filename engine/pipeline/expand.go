@@ -82,7 +82,7 @@ func (r *runner) mvExpand(s *Stage, rows []record.Row) ([]record.Row, error) {
 			n = max(n, len(lists[i]))
 		}
 		for e := 0; e < n; e++ {
-			values := make(map[string]any, len(s.Out))
+			values := make(map[string]any, len(row.Values)+len(s.expand))
 			for k, v := range row.Values {
 				values[k] = v
 			}

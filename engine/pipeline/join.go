@@ -159,10 +159,10 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 				out = append(out, l)
 			}
 		case j.kind == "leftouter" && len(partners) == 0:
-			out = append(out, j.pair(l, nil, len(s.Out)))
+			out = append(out, j.pair(l, nil))
 		default:
 			for _, ri := range partners {
-				out = append(out, j.pair(l, &right[ri], len(s.Out)))
+				out = append(out, j.pair(l, &right[ri]))
 			}
 		}
 	}
@@ -171,7 +171,11 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 }
 
 // pair makes the joined row of l and rr, or of l alone (its right columns null) when rr is nil.
-func (j *join) pair(l record.Row, rr *record.Row, width int) record.Row {
+func (j *join) pair(l record.Row, rr *record.Row) record.Row {
+	width := len(l.Values) + len(j.rightCols)
+	if rr != nil {
+		width = len(l.Values) + len(rr.Values)
+	}
 	values := make(map[string]any, width)
 	for k, v := range l.Values {
 		values[k] = v

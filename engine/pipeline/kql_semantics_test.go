@@ -40,7 +40,7 @@ func mustCompileBody(t *testing.T, body string) *Plan {
 
 // tableRow makes a row of table as the reader would: every column, strings "" and the rest null
 // unless given; its source is table.ndjson:line.
-func tableRow(t *testing.T, table string, line int, values map[string]any) record.Row {
+func tableRow(t testing.TB, table string, line int, values map[string]any) record.Row {
 	t.Helper()
 	schemaTable, err := schema.Lookup(table)
 	if err != nil {
@@ -374,6 +374,15 @@ stages:
 	if summarized[0].Name != "SessionId" || summarized[1].Name != "TimeGenerated" || indexOf(summarized[2:], "SessionId") >= 0 ||
 		indexOf(summarized[2:], "TimeGenerated") >= 0 || len(summarized) != len(p.Stages[0].In) {
 		t.Errorf("arg_min(TimeGenerated, *) by SessionId columns: %s", columnNames(summarized))
+	}
+	// Without a project after it, arg_min(X, *) lets every column reach the output: all are read;
+	// with one, only what it reads.
+	if in := p.Inputs[0]; strings.Join(in.Columns, ",") != "AppDisplayName,SessionId,TimeGenerated" {
+		t.Errorf("arg_min(*) then a project reads %v", in.Columns)
+	}
+	whole := mustCompileBody(t, "table: AADNonInteractiveUserSignInLogs\nstages:\n  - summarize: {aggregates: ['arg_min(TimeGenerated, *)'], by: [SessionId]}\n")
+	if in := whole.Inputs[0]; len(in.Columns) != len(in.Table.Columns) {
+		t.Errorf("arg_min(*) reads %d of %d columns", len(in.Columns), len(in.Table.Columns))
 	}
 	max := mustCompileBody(t, `table: AADNonInteractiveUserSignInLogs
 stages:

@@ -292,14 +292,18 @@ func (c *compiler) stage(s *rule.Stage, f, start flow) (*Stage, flow) {
 		ps.join, f = c.join(s, f, start)
 		ps.Out = f.cols
 	case rule.Summarize:
-		f.wide = nil
 		ps.summarize, ps.Out = c.summarize(s, in)
+		if !ps.summarize.passes {
+			f.wide = nil
+		}
 	case rule.MvExpand:
 		ps.expand, ps.Out = c.mvExpand(s, in)
 	case rule.Distinct:
-		f.wide = nil
 		ps.distinct = c.distinct(s, in)
 		ps.Out = ps.distinct
+		if len(s.Columns) != 1 || strings.TrimSpace(s.Columns[0].Expr.Source) != "*" {
+			f.wide = nil
+		}
 	}
 	f.cols = ps.Out
 	return ps, f

@@ -151,8 +151,12 @@ func (r *runner) assign(s *Stage, rows []record.Row) ([]record.Row, error) {
 	project := s.Rule.Kind == rule.Project
 	out := make([]record.Row, len(rows))
 	for i, row := range rows {
-		values := make(map[string]any, len(s.Out))
-		if !project {
+		var values map[string]any
+		if project {
+			values = make(map[string]any, len(s.assigns))
+		} else {
+			// Sized by what the row holds: a plan's columns include the table's that were not read.
+			values = make(map[string]any, len(row.Values)+len(s.assigns))
 			for k, v := range row.Values {
 				values[k] = v
 			}

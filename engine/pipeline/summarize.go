@@ -14,6 +14,8 @@ import (
 type summarize struct {
 	keys []assignment
 	aggs []*aggregate
+	// passes is true when an aggregate returns every column (arg_min(X, *)): the columns flow on.
+	passes bool
 	// picks is true when every aggregate picks a row (arg_min, arg_max): a result row then comes
 	// from the rows picked, else from every row of its group.
 	picks bool
@@ -24,8 +26,10 @@ type aggregate struct {
 	column string      // the column of its value
 	arg    *assignment // the value aggregated; nil for count()
 	typ    kql.Type
-	// returns are the input columns arg_min and arg_max return from the row they pick.
+	// returns are the input columns arg_min and arg_max return from the row they pick; all tells
+	// that they are every column (*), which flow on as they are.
 	returns []Column
+	all     bool
 }
 
 // aggregateDefaults are KQL's names for aggregates written without one: a prefix and the argument
@@ -90,6 +94,7 @@ func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) 
 			agg.returns = returns
 		}
 		sm.aggs = append(sm.aggs, agg)
+		sm.passes = sm.passes || agg.all
 	}
 	return sm, out
 }
@@ -156,6 +161,7 @@ func (c *compiler) aggregate(a *rule.Assignment, in []Column) *aggregate {
 		name := strings.TrimSpace(ret.text)
 		if name == "*" {
 			agg.returns = append(agg.returns, in...)
+			agg.all = true
 			continue
 		}
 		i := indexOf(in, name)
@@ -423,10 +429,11 @@ func (s *pickState) put(values map[string]any) *record.Row {
 		return nil
 	}
 	for _, col := range s.a.returns {
-		if s.row != nil {
-			values[col.Name] = s.row.Values[col.Name]
-		} else {
+		if s.row == nil {
 			values[col.Name] = col.Type.Zero()
+		} else if v, ok := s.row.Values[col.Name]; ok {
+			// A column the row lacks was not read: nothing after reads it either.
+			values[col.Name] = v
 		}
 	}
 	return s.row
@@ -484,7 +491,7 @@ func (r *runner) summarize(s *Stage, rows []record.Row) ([]record.Row, error) {
 	}
 	out := make([]record.Row, 0, len(order))
 	for _, g := range order {
-		values := make(map[string]any, len(s.Out))
+		values := make(map[string]any, len(sm.keys)+len(sm.aggs))
 		for k, key := range sm.keys {
 			values[key.column] = g.keys[k]
 		}
