@@ -160,14 +160,14 @@ func (c *compiler) let(l *rule.Let) {
 	pl := &let{name: l.Name, scalar: l.Scalar}
 	var start flow
 	if l.From != "" {
-		pl.source, start, _ = c.fromSource(l.From, l.Pos, "let "+l.Name+" from", false)
+		var ok bool
+		if pl.source, start, ok = c.fromSource(l.From, l.Pos, "let "+l.Name+" from", false); !ok {
+			return // its stages would only report that their columns are missing
+		}
 	} else {
 		pl.source, start = c.tablesSource(l.Tables)
 	}
 	pl.stages, pl.out = c.stages(l.Stages, start)
-	if pl.source == nil {
-		return // reported; leaving it out keeps its readers from piling up errors of their own
-	}
 	if l.Scalar {
 		if len(pl.out.cols) == 0 {
 			c.errs.Add(l.Pos, "let %s: a toscalar let needs a column (its value is the first column of the first row)", l.Name)
