@@ -37,15 +37,17 @@ func (r Rejection) String() string {
 
 // Reader reads Log Analytics rows of one table.
 type Reader struct {
+	table   string
 	columns []schema.Column
 	wanted  map[string]int // column name -> index in columns
 }
 
 // NewReader reads the columns of table named in want (every column when want is nil). Columns
 // of the table that are not wanted are left out of rows; a wanted column a record lacks gets its
-// type's zero value ("" for strings, null otherwise).
+// type's zero value ("" for strings, null otherwise). A record whose Type column (Log Analytics
+// names each row's table there) names another table is not a row of this one and is passed over.
 func NewReader(table *schema.Table, want []string) *Reader {
-	r := &Reader{wanted: map[string]int{}}
+	r := &Reader{table: table.Name, wanted: map[string]int{}}
 	for _, col := range table.Columns {
 		if want != nil && !containsString(want, col.Name) {
 			continue
@@ -66,8 +68,9 @@ func containsString(list []string, s string) bool {
 }
 
 // ReadNDJSON reads one JSON object per line from in, named file in sources and messages. Blank
-// lines are skipped; a UTF-8 byte order mark and CRLF line ends are accepted. Each row goes to
-// emit, each rejected line to reject. The error is for a failure to read in at all.
+// lines and rows of other tables are skipped; a UTF-8 byte order mark and CRLF line ends are
+// accepted. Each row goes to emit, each rejected line to reject. The error is for a failure to
+// read in at all.
 func (r *Reader) ReadNDJSON(file string, in io.Reader, emit func(record.Row), reject func(Rejection)) error {
 	br := bufio.NewReaderSize(in, 1<<20)
 	for line := 1; ; line++ {
@@ -80,9 +83,10 @@ func (r *Reader) ReadNDJSON(file string, in io.Reader, emit func(record.Row), re
 			if len(bytes.TrimSpace(text)) > 0 {
 				src := record.Source{File: file, Line: line}
 				values, reason, detail := r.decode(text)
-				if reason != "" {
+				switch {
+				case reason != "":
 					reject(Rejection{Source: src, Reason: reason, Detail: detail})
-				} else {
+				case values != nil:
 					emit(record.Row{Values: values, Sources: []record.Source{src}})
 				}
 			}
@@ -96,7 +100,8 @@ func (r *Reader) ReadNDJSON(file string, in io.Reader, emit func(record.Row), re
 	}
 }
 
-// decode reads one record; reason is set when it cannot be read.
+// decode reads one record; reason is set when it cannot be read, and values is nil without a
+// reason when the record is a row of another table.
 func (r *Reader) decode(text []byte) (values map[string]any, reason, detail string) {
 	if !gjson.ValidBytes(text) {
 		return nil, "malformed JSON", snippet(text)
@@ -106,7 +111,12 @@ func (r *Reader) decode(text []byte) (values map[string]any, reason, detail stri
 		return nil, "not a JSON object", snippet(text)
 	}
 	values = make(map[string]any, len(r.columns))
+	otherTable := false
 	obj.ForEach(func(key, value gjson.Result) bool {
+		if key.Str == "Type" && value.Type == gjson.String && value.Str != "" && value.Str != r.table {
+			otherTable = true
+			return false
+		}
 		i, ok := r.wanted[key.Str]
 		if !ok {
 			return true
@@ -120,7 +130,7 @@ func (r *Reader) decode(text []byte) (values map[string]any, reason, detail stri
 		values[col.Name] = v
 		return true
 	})
-	if reason != "" {
+	if reason != "" || otherTable {
 		return nil, reason, detail
 	}
 	for _, col := range r.columns {

@@ -80,3 +80,22 @@ func TestAFiveMegabyteLineIsRead(t *testing.T) {
 		t.Errorf("rows %d, rejected %v", len(rows), rejected)
 	}
 }
+
+// Log Analytics names each row's table in its Type column: a reader of one table passes over the
+// rows of others, so that one export holding several tables feeds each rule the rows it reads.
+func TestRowsOfOtherTablesArePassedOver(t *testing.T) {
+	text := `{"Type":"AADNonInteractiveUserSignInLogs","AppId":"a"}` + "\n" +
+		`{"Type":"SigninLogs","AppId":"interactive"}` + "\n" +
+		`{"AppId":"untyped"}` + "\n" +
+		`{"Type":"AADUserRiskEvents","UserPrincipalName":"x"}` + "\n" +
+		`{"AppId":"late type","Type":"SigninLogs"}` + "\n" +
+		`{"Type":"","AppId":"empty type"}`
+	rows, rejected := read(t, text, []string{"AppId"})
+	var apps []string
+	for _, r := range rows {
+		apps = append(apps, r.Values["AppId"].(string))
+	}
+	if strings.Join(apps, ",") != "a,untyped,empty type" || len(rejected) != 0 {
+		t.Errorf("rows %v, rejected %v", apps, rejected)
+	}
+}

@@ -266,19 +266,28 @@ func asciiEqualFold(a, b string) bool {
 	return true
 }
 
-// Set is the right-hand side of in: a list whose string members are also kept in a map, so that
-// membership of a string costs one lookup however long the list is.
+// Set is the right-hand side of in (or in~): a list whose string members are also kept in a map
+// (lower-cased for in~), so that membership of a string costs one lookup however long the list is.
 type Set struct {
 	items   []any
 	strings map[string]struct{}
 	mixed   bool
+	fold    bool
 }
 
-// NewSet makes a Set of items.
-func NewSet(items []any) *Set {
-	s := &Set{items: items, strings: make(map[string]struct{}, len(items))}
+// NewSet makes a Set of items for in.
+func NewSet(items []any) *Set { return newSet(items, false) }
+
+// NewFoldSet makes a Set of items for in~, which ignores case.
+func NewFoldSet(items []any) *Set { return newSet(items, true) }
+
+func newSet(items []any, fold bool) *Set {
+	s := &Set{items: items, strings: make(map[string]struct{}, len(items)), fold: fold}
 	for _, it := range items {
 		if str, ok := it.(string); ok {
+			if fold {
+				str = strings.ToLower(str)
+			}
 			s.strings[str] = struct{}{}
 		} else {
 			s.mixed = true
@@ -296,13 +305,13 @@ func (s *Set) Len() int { return len(s.items) }
 func In(v any, list any) bool {
 	switch l := list.(type) {
 	case *Set:
-		if s, ok := v.(string); ok && !l.mixed {
+		if s, ok := v.(string); ok && !l.mixed && !l.fold {
 			_, found := l.strings[s]
 			return found
 		}
-		return inSlice(v, l.items)
+		return inSliceBy(v, l.items, Equal)
 	case []any:
-		return inSlice(v, l)
+		return inSliceBy(v, l, Equal)
 	case []string:
 		for _, it := range l {
 			if Equal(v, it) {
@@ -314,9 +323,9 @@ func In(v any, list any) bool {
 	return Equal(v, list)
 }
 
-func inSlice(v any, items []any) bool {
+func inSliceBy(v any, items []any, equal func(a, b any) bool) bool {
 	for _, it := range items {
-		if Equal(v, it) {
+		if equal(v, it) {
 			return true
 		}
 	}

@@ -36,6 +36,12 @@ var Functions = []Function{
 	{"isnotempty", `isnotempty(x) bool`, `x is neither null nor ""`},
 	{"isnull", `isnull(x) bool`, `x is null (strings never are)`},
 	{"isnotnull", `isnotnull(x) bool`, `x is not null`},
+	{"equals_ci", `equals_ci(a, b) bool`, `KQL's a =~ b: equal ignoring case (not equals_ci(a, b) is a !~ b)`},
+	{"in_ci", `in_ci(x, list) bool`, `KQL's x in~ (list): a member ignoring case (not in_ci(x, list) is !in~)`},
+	{"has", `has(text, term) bool`, `KQL's text has term: term is a whole term of text, ignoring case`},
+	{"has_cs", `has_cs(text, term) bool`, `KQL's has_cs: has, minding case`},
+	{"between", `between(x, lo, hi) bool`, `KQL's x between (lo .. hi): lo <= x <= hi; hi may be a timespan after a datetime lo`},
+	{"bin", `bin(x, size) any`, `x rounded down to a multiple of size ("1h" for datetimes)`},
 }
 
 func functions(now time.Time) []expr.Option {
@@ -106,6 +112,24 @@ func functions(now time.Time) []expr.Option {
 		expr.Function("isnotempty", func(args ...any) (any, error) { return kql.ToString(args[0]) != "", nil }, new(func(any) bool)),
 		expr.Function("isnull", func(args ...any) (any, error) { return args[0] == nil, nil }, new(func(any) bool)),
 		expr.Function("isnotnull", func(args ...any) (any, error) { return args[0] != nil, nil }, new(func(any) bool)),
+		binary("equals_ci", kql.EqualFold),
+		binary("in_ci", kql.InFold),
+		binary("has", kql.Has),
+		binary("has_cs", kql.HasCS),
+		expr.Function("between", func(args ...any) (any, error) {
+			return kql.Between(args[0], args[1], args[2]), nil
+		}, new(func(any, any, any) bool)),
+		expr.Function("bin", func(args ...any) (any, error) {
+			size := args[1]
+			if text, ok := size.(string); ok {
+				d, err := kql.ParseTimespan(text)
+				if err != nil {
+					return nil, fmt.Errorf("bin: %w", err)
+				}
+				size = d
+			}
+			return kql.Bin(normaliseInt(args[0]), normaliseInt(size))
+		}, new(func(any, any) any)),
 
 		// The operators, rewritten by the patcher.
 		binary("kql_eq", kql.Equal),
@@ -126,6 +150,14 @@ func functions(now time.Time) []expr.Option {
 			return kql.Index(args[0], int64(i)), nil
 		}, new(func(any, any) any)),
 	}
+}
+
+// normaliseInt gives whole-number literals, which expr makes int, KQL's long type.
+func normaliseInt(v any) any {
+	if i, ok := v.(int); ok {
+		return int64(i)
+	}
+	return v
 }
 
 func binary(name string, fn func(a, b any) bool) expr.Option {

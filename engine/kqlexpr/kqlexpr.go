@@ -22,11 +22,13 @@ import (
 	"github.com/signin-detect/detect/engine/kql"
 )
 
-// Env is what an expression can name: the columns of the rows it runs over, and constants (a
-// rule's params and lookups). Now anchors ago() and now().
+// Env is what an expression can name: the columns of the rows it runs over, constants (a rule's
+// params and lookups), and scalars: values known only once the rule runs (toscalar lets), given
+// here by type and bound with Program.Bind. Now anchors ago() and now().
 type Env struct {
 	Columns   map[string]kql.Type
 	Constants map[string]any
+	Scalars   map[string]kql.Type
 	Now       time.Time
 }
 
@@ -39,7 +41,11 @@ type Program struct {
 	Columns []string
 	// Calls lists the functions the expression calls, sorted.
 	Calls []string
-	prog  *vm.Program
+	// Scalars lists the scalars the expression reads, sorted: it runs only once Bind has given them
+	// values.
+	Scalars []string
+	prog    *vm.Program
+	env     Env
 }
 
 // Error is a compile error at a place in the expression's source: Line counts from 1, Column
@@ -58,6 +64,11 @@ func Compile(source string, env Env) (*Program, error) {
 			return nil, &Error{Line: 1, Msg: fmt.Sprintf("%s is both a column and a param or lookup; rename the param", name)}
 		}
 	}
+	for name := range env.Scalars {
+		if _, clash := env.Columns[name]; clash {
+			return nil, &Error{Line: 1, Msg: fmt.Sprintf("%s is both a column and a toscalar let; rename the let", name)}
+		}
+	}
 	columns := make(types.Map, len(env.Columns))
 	for name, t := range env.Columns {
 		if sample := t.Sample(); sample != nil {
@@ -67,7 +78,7 @@ func Compile(source string, env Env) (*Program, error) {
 		}
 	}
 	p := &patcher{source: source, env: env, columns: map[string]bool{}, calls: map[string]bool{},
-		callees: map[*ast.IdentifierNode]bool{}}
+		scalars: map[string]bool{}, callees: map[*ast.IdentifierNode]bool{}}
 	options := []expr.Option{expr.Env(columns), expr.Patch(p), expr.Optimize(false)}
 	for _, name := range shadowedBuiltins {
 		options = append(options, expr.DisableBuiltin(name))
@@ -84,9 +95,32 @@ func Compile(source string, env Env) (*Program, error) {
 		}
 		return nil, &Error{Line: 1, Msg: err.Error()}
 	}
-	out := &Program{Source: source, prog: prog, Type: typeOfNode(prog.Node()),
-		Columns: sortedKeys(p.columns), Calls: sortedKeys(p.calls)}
+	out := &Program{Source: source, prog: prog, Type: typeOfNode(prog.Node()), env: env,
+		Columns: sortedKeys(p.columns), Calls: sortedKeys(p.calls), Scalars: sortedKeys(p.scalars)}
 	return out, nil
+}
+
+// Bind gives the program's scalars their values (by name) and returns the program that reads them
+// as constants, as KQL computes a toscalar() before the query that uses it. A program without
+// scalars is returned as it is.
+func (p *Program) Bind(values map[string]any) (*Program, error) {
+	if len(p.Scalars) == 0 {
+		return p, nil
+	}
+	env := p.env
+	env.Constants = make(map[string]any, len(p.env.Constants)+len(p.Scalars))
+	for name, v := range p.env.Constants {
+		env.Constants[name] = v
+	}
+	env.Scalars = map[string]kql.Type{}
+	for name, t := range p.env.Scalars {
+		if v, ok := values[name]; ok {
+			env.Constants[name] = v
+		} else {
+			env.Scalars[name] = t
+		}
+	}
+	return Compile(p.Source, env)
 }
 
 // Run evaluates the program over one row. Give each goroutine its own VM.
@@ -135,6 +169,7 @@ type patcher struct {
 	env     Env
 	columns map[string]bool
 	calls   map[string]bool
+	scalars map[string]bool
 	err     *Error
 	// unknown holds the identifiers that name neither a column nor a constant; those that turn out
 	// to be function names (callees) are not mistakes. The checker misses the rest once the
@@ -178,6 +213,13 @@ func (p *patcher) Visit(node *ast.Node) {
 			ast.Patch(node, c)
 			return
 		}
+		if t, ok := p.env.Scalars[n.Value]; ok {
+			// Until Bind gives it its value, a scalar is a constant of its type, so that the
+			// expression is checked as it will run.
+			p.scalars[n.Value] = true
+			ast.Patch(node, &ast.ConstantNode{Value: t.Sample()})
+			return
+		}
 		if _, ok := p.env.Columns[n.Value]; ok {
 			p.columns[n.Value] = true
 		} else {
@@ -190,7 +232,7 @@ func (p *patcher) Visit(node *ast.Node) {
 		}
 		right := n.Right
 		if n.Operator == "in" {
-			right = p.setOf(right)
+			right = p.setOf(right, kql.NewSet)
 		}
 		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{n.Left, right}})
 	case *ast.MemberNode:
@@ -214,13 +256,16 @@ func (p *patcher) Visit(node *ast.Node) {
 			p.callees[id] = true
 			p.checkLiteralArguments(id.Value, n)
 			p.foldAgo(node, id.Value, n)
+			if id.Value == "in_ci" && len(n.Arguments) == 2 {
+				n.Arguments[1] = p.setOf(n.Arguments[1], kql.NewFoldSet)
+			}
 		}
 	}
 }
 
-// setOf turns the constant right-hand side of in into a kql.Set, so that membership is one map
-// lookup rather than a walk of the list.
-func (p *patcher) setOf(n ast.Node) ast.Node {
+// setOf turns the constant right-hand side of in (or in_ci) into a kql.Set made by newSet, so
+// that membership is one map lookup rather than a walk of the list.
+func (p *patcher) setOf(n ast.Node, newSet func([]any) *kql.Set) ast.Node {
 	var items []any
 	switch r := n.(type) {
 	case *ast.ConstantNode:
@@ -250,7 +295,7 @@ func (p *patcher) setOf(n ast.Node) ast.Node {
 	default:
 		return n
 	}
-	return &ast.ConstantNode{Value: kql.NewSet(items)}
+	return &ast.ConstantNode{Value: newSet(items)}
 }
 
 // foldAgo replaces ago("literal") by the datetime it gives: now is fixed for a program, so the
@@ -284,6 +329,12 @@ func (p *patcher) checkLiteralArguments(fn string, n *ast.CallNode) {
 		if s, ok := literal(0); ok {
 			if _, err := kql.ParseTimespan(s); err != nil {
 				p.fail(n.Arguments[0], "%s: %v", fn, err)
+			}
+		}
+	case "bin":
+		if s, ok := literal(1); ok {
+			if _, err := kql.ParseTimespan(s); err != nil {
+				p.fail(n.Arguments[1], "bin: %v", err)
 			}
 		}
 	case "extract":

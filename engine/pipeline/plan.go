@@ -1,6 +1,7 @@
 // Package pipeline turns a loaded rule into a plan, checking every expression and column against
-// the columns that reach its stage, and runs the plan over rows: where, extend, project,
-// project-rename and join, with KQL's semantics.
+// the columns that reach its stage, and runs the plan over rows with KQL's semantics: the rule's
+// tables (their union), its lets, and the stages where, extend, project, project-rename, join,
+// summarize, mv-expand and distinct.
 package pipeline
 
 import (
@@ -38,11 +39,14 @@ type Input struct {
 // Plan is a rule ready to run.
 type Plan struct {
 	Rule *rule.Rule
-	// Inputs are the tables the rule reads.
+	// Inputs are the tables the rule reads, anywhere in it.
 	Inputs []Input
 	// Output is the columns of the rule's result rows, in order.
 	Output []Column
 	Stages []*Stage
+	// source is where the rule's own stages start: its table, or the union of its tables.
+	source *source
+	lets   map[string]*let
 	// snapshots names the stages whose output a join's right side starts from.
 	snapshots map[string]bool
 }
@@ -55,10 +59,13 @@ type Stage struct {
 
 	where *kqlexpr.Program
 	// env is what the stage's expressions were compiled against, for explaining a where.
-	env     kqlexpr.Env
-	assigns []assignment
-	renames map[string]string // old name -> new name
-	join    *join
+	env       kqlexpr.Env
+	assigns   []assignment
+	renames   map[string]string // old name -> new name
+	join      *join
+	summarize *summarize
+	expand    []assignment // mv-expand: each column and the array it expands
+	distinct  []Column
 }
 
 type assignment struct {
@@ -66,14 +73,6 @@ type assignment struct {
 	// copyOf is set when the value is a column taken as it is, which needs no program.
 	copyOf string
 	prog   *kqlexpr.Program
-}
-
-type join struct {
-	leftKeys, rightKeys []string
-	from                string // "" for the rule's input
-	right               []*Stage
-	// rightNames maps each right-side column to its name in the joined row.
-	rightNames map[string]string
 }
 
 // CallsFunction tells whether the stage's predicate calls fn (such as "ago": a lookback).
@@ -92,13 +91,16 @@ func (s *Stage) CallsFunction(fn string) bool {
 // Compile plans r. Every problem is reported, at its place in the rule file, as rule.Errors.
 func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 	var errs rule.Errors
-	filePos := rule.Position{File: r.File}
-	table, err := schema.Lookup(r.Meta.Table)
-	if err != nil {
-		errs.Add(filePos, "table: %v", err)
+	tables := r.Meta.Tables
+	if len(tables) == 0 && r.Meta.Table != "" {
+		tables = []string{r.Meta.Table}
+	}
+	if !checkTables(r, tables, &errs) {
 		return nil, errs.Err()
 	}
-	c := &compiler{errs: &errs, env: kqlexpr.Env{Now: opts.Now, Constants: map[string]any{}}, snapshots: map[string][]Column{}, used: map[string]bool{}}
+	c := &compiler{errs: &errs, env: kqlexpr.Env{Now: opts.Now, Constants: map[string]any{}, Scalars: map[string]kql.Type{}},
+		snapshots: map[string]flow{}, joinFroms: map[string]bool{}, lets: map[string]*let{}, used: map[string]bool{},
+		aliases: map[string][]string{}, whole: map[string]bool{}}
 	for _, p := range r.Params {
 		c.env.Constants[p.Name] = p.Value
 	}
@@ -114,23 +116,21 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		// Even when it failed, the name is known, so its uses raise no second error.
 		c.env.Constants[lk.Name] = values
 	}
-	input := make([]Column, len(table.Columns))
-	for i, col := range table.Columns {
-		input[i] = Column{col.Name, col.Type}
+	for _, l := range r.Lets {
+		c.let(l)
 	}
-	c.inputCols = input
-	plan := &Plan{Rule: r, snapshots: map[string]bool{}}
-	plan.Stages, plan.Output = c.stages(r.Stages, input)
+	src, start := c.tablesSource(tables)
+	plan := &Plan{Rule: r, source: src, lets: c.lets, snapshots: map[string]bool{}}
+	var out flow
+	plan.Stages, out = c.stages(r.Stages, start)
+	plan.Output = out.cols
 	for name := range c.joinFroms {
 		plan.snapshots[name] = true
 	}
-	in := Input{Table: table}
-	for _, col := range table.Columns {
-		if c.used[col.Name] || !c.projected {
-			in.Columns = append(in.Columns, col.Name)
-		}
+	for _, t := range out.wide {
+		c.whole[t] = true
 	}
-	plan.Inputs = []Input{in}
+	plan.Inputs = c.inputs()
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -138,29 +138,43 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 }
 
 type compiler struct {
-	errs      *rule.Errors
-	env       kqlexpr.Env
-	inputCols []Column
-	// snapshots holds the columns after each named stage, for joins that start from it.
-	snapshots map[string][]Column
+	errs *rule.Errors
+	env  kqlexpr.Env
+	// snapshots holds what flows after each named stage, for joins that start from it.
+	snapshots map[string]flow
 	joinFroms map[string]bool
-	// used holds every column name an expression, key or rename reads; projected tells whether a
-	// project bounds what reaches the output (else every input column may).
-	used      map[string]bool
-	projected bool
+	lets      map[string]*let
+	// used holds every column name an expression, key or rename reads; aliases maps a column
+	// named by a join or a union to the column(s) it was read as, so that reading it reads them.
+	used    map[string]bool
+	aliases map[string][]string
+	// tables lists the tables read, in the order first read; whole names those whose every column
+	// may reach the output (no project, summarize or distinct picks the columns on the way).
+	tables []*schema.Table
+	whole  map[string]bool
 }
 
-func (c *compiler) stages(stages []*rule.Stage, cols []Column) ([]*Stage, []Column) {
+// flow is what reaches a stage while a pipeline is planned: the columns, and the tables whose every
+// column still flows on because no project, summarize or distinct has picked the columns since
+// they were read.
+type flow struct {
+	cols []Column
+	wide []string
+}
+
+// stages plans a pipeline that starts with start: the rows of its source.
+func (c *compiler) stages(stages []*rule.Stage, start flow) ([]*Stage, flow) {
 	var out []*Stage
+	f := start
 	for _, s := range stages {
-		ps := c.stage(s, cols)
+		var ps *Stage
+		ps, f = c.stage(s, f, start)
 		out = append(out, ps)
-		cols = ps.Out
 		if s.Name != "" {
-			c.snapshots[s.Name] = cols
+			c.snapshots[s.Name] = f
 		}
 	}
-	return out, cols
+	return out, f
 }
 
 func typesOf(cols []Column) map[string]kql.Type {
@@ -221,7 +235,9 @@ func (c *compiler) compile(e *rule.Expr, cols []Column) *kqlexpr.Program {
 	return prog
 }
 
-func (c *compiler) stage(s *rule.Stage, in []Column) *Stage {
+// stage plans one stage of a pipeline that started with start.
+func (c *compiler) stage(s *rule.Stage, f, start flow) (*Stage, flow) {
+	in := f.cols
 	ps := &Stage{Rule: s, In: in, Out: in}
 	switch s.Kind {
 	case rule.Where:
@@ -246,7 +262,7 @@ func (c *compiler) stage(s *rule.Stage, in []Column) *Stage {
 		}
 		ps.Out = out
 	case rule.Project:
-		c.projected = true
+		f.wide = nil
 		var out []Column
 		for _, a := range s.Columns {
 			if indexOf(out, a.Column) >= 0 {
@@ -277,9 +293,24 @@ func (c *compiler) stage(s *rule.Stage, in []Column) *Stage {
 		}
 		ps.Out = out
 	case rule.Join:
-		ps.join, ps.Out = c.join(s, in)
+		ps.join, f = c.join(s, f, start)
+		ps.Out = f.cols
+	case rule.Summarize:
+		ps.summarize, ps.Out = c.summarize(s, in)
+		if !ps.summarize.passes {
+			f.wide = nil
+		}
+	case rule.MvExpand:
+		ps.expand, ps.Out = c.mvExpand(s, in)
+	case rule.Distinct:
+		ps.distinct = c.distinct(s, in)
+		ps.Out = ps.distinct
+		if len(s.Columns) != 1 || strings.TrimSpace(s.Columns[0].Expr.Source) != "*" {
+			f.wide = nil
+		}
 	}
-	return ps
+	f.cols = ps.Out
+	return ps, f
 }
 
 // assignment plans Column = expression; an expression that is just a column name is a copy.
@@ -300,58 +331,4 @@ func (c *compiler) typeOf(a assignment, cols []Column) kql.Type {
 		return a.prog.Type
 	}
 	return kql.Dynamic
-}
-
-func (c *compiler) join(s *rule.Stage, left []Column) (*join, []Column) {
-	spec := s.Join
-	j := &join{from: spec.From, rightNames: map[string]string{}}
-	start := c.inputCols
-	if spec.From != "" {
-		cols, ok := c.snapshots[spec.From]
-		if !ok {
-			c.errs.Add(s.Pos, "join right from %q: no stage of that name comes before this join", spec.From)
-		} else {
-			start = cols
-		}
-		if c.joinFroms == nil {
-			c.joinFroms = map[string]bool{}
-		}
-		c.joinFroms[spec.From] = true
-	}
-	var right []Column
-	j.right, right = c.stages(spec.Right, start)
-	for _, k := range spec.On {
-		inLeft, inRight := indexOf(left, k.Column) >= 0, indexOf(right, k.Column) >= 0
-		if !inLeft || !inRight {
-			side := "left"
-			if inLeft {
-				side = "right"
-			} else if !inRight {
-				side = "left and right"
-			}
-			c.errs.Add(k.Pos, "join key %s is not a column of the %s side%s", k.Column, side, hint(k.Column, append(append([]Column(nil), left...), right...)))
-			continue
-		}
-		c.used[k.Column] = true
-		j.leftKeys = append(j.leftKeys, k.Column)
-		j.rightKeys = append(j.rightKeys, k.Column)
-	}
-	// KQL keeps every left column and adds every right one; a right column whose name is taken
-	// gets the smallest number that makes it unique (ResultType1, then ResultType2, ...).
-	// https://learn.microsoft.com/kusto/query/join-operator
-	out := append([]Column(nil), left...)
-	taken := map[string]bool{}
-	for _, col := range left {
-		taken[col.Name] = true
-	}
-	for _, col := range right {
-		name := col.Name
-		for n := 1; taken[name]; n++ {
-			name = fmt.Sprintf("%s%d", col.Name, n)
-		}
-		taken[name] = true
-		j.rightNames[col.Name] = name
-		out = append(out, Column{name, col.Type})
-	}
-	return j, out
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/expr-lang/expr/vm"
 
-	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 )
@@ -21,20 +21,32 @@ type StageStats struct {
 }
 
 // Run runs the plan over the rows of its input tables (keyed by table name) and returns the
-// result rows and what each stage did.
+// result rows and what each of the rule's stages did.
 func (p *Plan) Run(tables map[string][]record.Row) ([]record.Row, []StageStats, error) {
-	r := &runner{plan: p, snapshots: map[string][]record.Row{}}
-	rows := tables[p.Inputs[0].Table.Name]
+	r := &runner{plan: p, tables: tables, snapshots: map[string][]record.Row{},
+		lets: map[string][]record.Row{}, bound: map[*kqlexpr.Program]*kqlexpr.Program{}}
+	rows, err := r.rows(p.source)
+	if err != nil {
+		return nil, nil, err
+	}
 	return r.stages(p.Stages, rows, rows)
 }
 
+// runner is one run of a plan.
 type runner struct {
 	plan      *Plan
 	machine   vm.VM
+	tables    map[string][]record.Row
 	snapshots map[string][]record.Row
 	tracer    Tracer // nil unless the run is explained
+	// lets holds each let's rows once computed; bound each program that reads toscalar lets, with
+	// their values.
+	lets  map[string][]record.Row
+	bound map[*kqlexpr.Program]*kqlexpr.Program
 }
 
+// stages runs a pipeline over rows; input is the rows it started from (a join's right side
+// without a source of its own starts from them).
 func (r *runner) stages(stages []*Stage, rows, input []record.Row) ([]record.Row, []StageStats, error) {
 	stats := make([]StageStats, 0, len(stages))
 	for _, s := range stages {
@@ -66,7 +78,7 @@ func (r *runner) stage(s *Stage, rows, input []record.Row, st *StageStats) ([]re
 	case rule.Where:
 		out := rows[:0:0]
 		for _, row := range rows {
-			v, err := s.where.Run(&r.machine, row.Values)
+			v, err := r.eval(s.where, row.Values)
 			if err != nil {
 				return nil, r.fail(s, row, err)
 			}
@@ -94,8 +106,47 @@ func (r *runner) stage(s *Stage, rows, input []record.Row, st *StageStats) ([]re
 		return out, nil
 	case rule.Join:
 		return r.join(s, rows, input, st)
+	case rule.Summarize:
+		return r.summarize(s, rows)
+	case rule.MvExpand:
+		return r.mvExpand(s, rows)
+	case rule.Distinct:
+		return r.distinct(s, rows), nil
 	}
 	return rows, nil
+}
+
+// eval runs a program over a row's values, first binding the toscalar lets it reads.
+func (r *runner) eval(p *kqlexpr.Program, values map[string]any) (any, error) {
+	if len(p.Scalars) > 0 {
+		bound, ok := r.bound[p]
+		if !ok {
+			scalars := make(map[string]any, len(p.Scalars))
+			for _, name := range p.Scalars {
+				v, err := r.scalar(name)
+				if err != nil {
+					return nil, err
+				}
+				scalars[name] = v
+			}
+			var err error
+			if bound, err = p.Bind(scalars); err != nil {
+				return nil, fmt.Errorf("binding %s: %w", strings.Join(p.Scalars, ", "), err)
+			}
+			r.bound[p] = bound
+		}
+		p = bound
+	}
+	return p.Run(&r.machine, values)
+}
+
+// value is an assignment's value over values: a copied column, or its program's result.
+func (r *runner) value(s *Stage, a assignment, values map[string]any) (any, error) {
+	if a.copyOf != "" {
+		return values[a.copyOf], nil
+	}
+	v, err := r.eval(a.prog, values)
+	return normalise(v), err
 }
 
 // assign runs an extend (the row's columns plus the new ones) or a project (only the listed ones).
@@ -103,8 +154,12 @@ func (r *runner) assign(s *Stage, rows []record.Row) ([]record.Row, error) {
 	project := s.Rule.Kind == rule.Project
 	out := make([]record.Row, len(rows))
 	for i, row := range rows {
-		values := make(map[string]any, len(s.Out))
-		if !project {
+		var values map[string]any
+		if project {
+			values = make(map[string]any, len(s.assigns))
+		} else {
+			// Sized by what the row holds: a plan's columns include the table's that were not read.
+			values = make(map[string]any, len(row.Values)+len(s.assigns))
 			for k, v := range row.Values {
 				values[k] = v
 			}
@@ -115,15 +170,11 @@ func (r *runner) assign(s *Stage, rows []record.Row) ([]record.Row, error) {
 			env = row.Values
 		}
 		for _, a := range s.assigns {
-			if a.copyOf != "" {
-				values[a.column] = env[a.copyOf]
-				continue
-			}
-			v, err := a.prog.Run(&r.machine, env)
+			v, err := r.value(s, a, env)
 			if err != nil {
 				return nil, r.fail(s, row, err)
 			}
-			values[a.column] = normalise(v)
+			values[a.column] = v
 		}
 		out[i] = record.Row{Values: values, Sources: row.Sources}
 	}
@@ -137,81 +188,4 @@ func normalise(v any) any {
 		return int64(i)
 	}
 	return v
-}
-
-// join runs a join kind=inner: every pair of a left row and a right row whose keys are equal,
-// duplicates included, in left order and then right order. Keys compare as == does, so strings
-// case-sensitively; empty strings match each other, nulls match nothing.
-// https://learn.microsoft.com/kusto/query/join-operator
-func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]record.Row, error) {
-	j := s.join
-	start := input
-	if j.from != "" {
-		start = r.snapshots[j.from]
-	}
-	right, rightStats, err := r.stages(j.right, start, input)
-	st.RightStages = rightStats
-	if err != nil {
-		return nil, err
-	}
-	st.Right = len(right)
-	index := map[string][]int{}
-	for i, row := range right {
-		if key, ok := joinKey(row.Values, j.rightKeys); ok {
-			index[key] = append(index[key], i)
-		}
-	}
-	var out []record.Row
-	matched := map[string]bool{}
-	for _, l := range left {
-		key, ok := joinKey(l.Values, j.leftKeys)
-		if !ok {
-			if r.tracer != nil {
-				r.tracer.Unpaired(s, l)
-			}
-			continue
-		}
-		partners := index[key]
-		if len(partners) > 0 {
-			matched[key] = true
-		} else if r.tracer != nil {
-			r.tracer.Unpaired(s, l)
-		}
-		for _, ri := range partners {
-			rr := right[ri]
-			values := make(map[string]any, len(s.Out))
-			for k, v := range l.Values {
-				values[k] = v
-			}
-			for k, v := range rr.Values {
-				if name, ok := j.rightNames[k]; ok {
-					values[name] = v
-				}
-			}
-			sources := make([]record.Source, 0, len(l.Sources)+len(rr.Sources))
-			pair := record.Row{Values: values, Sources: append(append(sources, l.Sources...), rr.Sources...)}
-			out = append(out, pair)
-			if r.tracer != nil {
-				r.tracer.Paired(s, pair)
-			}
-		}
-	}
-	st.Keys = len(matched)
-	return out, nil
-}
-
-// joinKey encodes the key columns of a row; ok is false when one is null.
-func joinKey(values map[string]any, keys []string) (string, bool) {
-	var b strings.Builder
-	for _, k := range keys {
-		v := values[k]
-		if v == nil {
-			return "", false
-		}
-		s := kql.ToString(v)
-		// Length-prefix each part so that ("a|b", "c") and ("a", "b|c") differ; the type letter
-		// keeps the string "1" apart from the long 1.
-		fmt.Fprintf(&b, "%d%c%s", len(s), kql.TypeOf(v).String()[0], s)
-	}
-	return b.String(), true
 }

@@ -21,6 +21,7 @@ type document struct {
 	metaSet map[string]bool
 	params  []*Param
 	lookups []*Lookup
+	lets    []*Let
 	stages  []*Stage
 	edits   []*edit
 }
@@ -138,7 +139,7 @@ var (
 		"PrivilegeEscalation", "DefenseEvasion", "CredentialAccess", "Discovery", "LateralMovement", "Collection",
 		"CommandAndControl", "Exfiltration", "Impact", "ImpairProcessControl", "InhibitResponseFunction", "PreAttack"}
 	ruleKeys = []string{"id", "name", "description", "severity", "tactics", "relevantTechniques", "queryPeriod",
-		"table", "references", "author", "version", "extends", "params", "lookups", "stages", "tests"}
+		"table", "references", "author", "version", "extends", "params", "lookups", "let", "stages", "tests"}
 )
 
 // decodeDocument reads one rule file's YAML.
@@ -202,7 +203,10 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 				doc.meta.QueryPeriod = p
 			}
 		case "table":
-			doc.meta.Table, _ = d.str(v, "table")
+			doc.meta.Tables = d.strList(v, "table")
+			if len(doc.meta.Tables) > 0 {
+				doc.meta.Table = doc.meta.Tables[0]
+			}
 		case "references":
 			doc.meta.References = d.strList(v, "references")
 		case "author":
@@ -216,6 +220,8 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 			doc.params = d.params(v)
 		case "lookups":
 			doc.lookups = d.lookups(v)
+		case "let":
+			doc.lets = d.lets(v)
 		case "stages":
 			stagesNode = v
 		case "tests":
@@ -427,6 +433,12 @@ func (d *decoder) stage(n *yaml.Node, keys []string) *Stage {
 			}
 		case Join:
 			s.Join = d.join(e.value)
+		case Summarize:
+			s.Summarize = d.summarize(e.value)
+		case MvExpand:
+			s.Columns = d.items(e.value, "mv-expand")
+		case Distinct:
+			s.Columns = d.distinct(e.value)
 		}
 	}
 	return s
@@ -466,29 +478,32 @@ func (d *decoder) join(n *yaml.Node) *JoinSpec {
 		switch e.key.Value {
 		case "kind":
 			if k, ok := d.str(e.value, "join kind"); ok {
-				if k != "inner" {
-					d.errorf(e.value, "join kind %q is not supported (supported: inner)", k)
+				if !contains(JoinKinds, k) {
+					d.errorf(e.value, "join kind %q is not supported (supported: %s)", k, strings.Join(JoinKinds, ", "))
 				}
 				j.Kind = k
 			}
 		case "on":
-			keys := d.strList(e.value, "join on")
-			for i, k := range keys {
-				j.On = append(j.On, &Key{Column: k, Pos: d.pos(itemNode(e.value, i))})
-			}
+			j.On = d.joinKeys(e.value)
 		case "right":
-			for _, r := range d.mapping(e.value, "join right", "from", "stages") {
+			for _, r := range d.mapping(e.value, "join right", "from", "table", "stages") {
 				switch r.key.Value {
 				case "from":
 					j.From, _ = d.str(r.value, "join right from")
+				case "table":
+					j.Tables = d.strList(r.value, "join right table")
 				case "stages":
 					j.Right = d.stages(r.value, "join right stages")
 				}
 			}
+			if j.From != "" && len(j.Tables) > 0 {
+				d.errorf(e.value, "join right reads from a let or stage, or from a table; not both")
+			}
 		}
 	}
 	if j.Kind == "" {
-		d.errorf(n, "join needs kind (inner)")
+		// KQL's join without kind is innerunique.
+		j.Kind = JoinKinds[0]
 	}
 	if len(j.On) == 0 {
 		d.errorf(n, "join needs on: the key columns")

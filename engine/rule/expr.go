@@ -16,6 +16,9 @@ type Expr struct {
 	// starts and how many runes of the text it holds (the newline or space that joined it to the
 	// next one is one more).
 	lines []textLine
+	// whole is the expression this one is a Part of, offset runes into it; nil for a whole one.
+	whole  *Expr
+	offset int
 }
 
 type textLine struct {
@@ -87,6 +90,9 @@ func plainLines(file string, n *yaml.Node, lines []string) []textLine {
 // At maps a place inside the expression (line from 1, column in runes from 0, as the expression
 // compiler reports them) to its place in the rule file.
 func (e *Expr) At(line, column int) Position {
+	if e.whole != nil {
+		return e.whole.atOffset(e.offset + runeOffsetOfLine([]rune(e.Source), line) + column)
+	}
 	if len(e.lines) == 0 {
 		return Position{File: e.Pos.File, Line: e.Pos.Line + line - 1, Column: e.Pos.Column + column}
 	}
@@ -112,4 +118,31 @@ func runeOffsetOfLine(runes []rune, line int) int {
 		}
 	}
 	return len(runes)
+}
+
+// Part is the part of the expression offset runes into its source and length runes long (an
+// argument of an aggregation call), placed in the file where it is written.
+func (e *Expr) Part(offset, length int) *Expr {
+	runes := []rune(e.Source)
+	offset = min(max(offset, 0), len(runes))
+	length = min(max(length, 0), len(runes)-offset)
+	p := &Expr{Source: string(runes[offset : offset+length]), whole: e, offset: offset}
+	p.Pos = e.atOffset(offset)
+	return p
+}
+
+// atOffset is the place in the file of the rune offset runes into the source.
+func (e *Expr) atOffset(offset int) Position {
+	line, column := 1, 0
+	for i, r := range []rune(e.Source) {
+		if i == offset {
+			break
+		}
+		if r == '\n' {
+			line, column = line+1, 0
+		} else {
+			column++
+		}
+	}
+	return e.At(line, column)
 }

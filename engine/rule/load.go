@@ -139,7 +139,7 @@ func (l *loader) load(path string) *Rule {
 	}
 	var r *Rule
 	if doc.extends == "" {
-		r = &Rule{File: path, Meta: doc.meta, Params: doc.params, Lookups: doc.lookups, Stages: doc.stages}
+		r = &Rule{File: path, Meta: doc.meta, Params: doc.params, Lookups: doc.lookups, Lets: doc.lets, Stages: doc.stages}
 		resolveLookupFiles(r.Lookups, path)
 	} else {
 		r = l.variant(doc)
@@ -189,6 +189,7 @@ func (l *loader) variant(doc *document) *Rule {
 	r.Params = mergeParams(base.Params, doc.params, l.errs)
 	resolveLookupFiles(doc.lookups, doc.file)
 	r.Lookups = mergeLookups(base.Lookups, doc.lookups)
+	r.Lets = mergeLets(base.Lets, doc.lets)
 	for _, ed := range doc.edits {
 		applyEdit(r, ed, l.errs)
 	}
@@ -202,7 +203,7 @@ func inheritMeta(base Metadata, doc *document) Metadata {
 		"id": func() { m.ID = own.ID }, "name": func() { m.Name = own.Name },
 		"description": func() { m.Description = own.Description }, "severity": func() { m.Severity = own.Severity },
 		"tactics": func() { m.Tactics = own.Tactics }, "relevantTechniques": func() { m.RelevantTechniques = own.RelevantTechniques },
-		"queryPeriod": func() { m.QueryPeriod = own.QueryPeriod }, "table": func() { m.Table = own.Table },
+		"queryPeriod": func() { m.QueryPeriod = own.QueryPeriod }, "table": func() { m.Table, m.Tables = own.Table, own.Tables },
 		"references": func() { m.References = own.References }, "author": func() { m.Author = own.Author },
 		"version": func() { m.Version = own.Version },
 	} {
@@ -252,6 +253,29 @@ func mergeLookups(base, own []*Lookup) []*Lookup {
 	return out
 }
 
+// mergeLets copies the base's lets (deeply, for the variant's edits may reach into their stages),
+// replacing those the variant redefines and adding its new ones at the end.
+func mergeLets(base, own []*Let) []*Let {
+	out := make([]*Let, 0, len(base)+len(own))
+	for _, l := range base {
+		c := *l
+		c.Stages = cloneStages(l.Stages)
+		out = append(out, &c)
+	}
+	for _, l := range own {
+		replaced := false
+		for i, b := range out {
+			if b.Name == l.Name {
+				out[i], replaced = l, true
+			}
+		}
+		if !replaced {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // cloneStages copies a stage list deeply enough that a variant's edits, which may reach into a
 // join's right side, never change its base.
 func cloneStages(stages []*Stage) []*Stage {
@@ -289,8 +313,18 @@ func applyEdit(r *Rule, ed *edit, errs *Errors) {
 		return
 	}
 	list, i := findStage(&r.Stages, ed.target)
+	for _, l := range r.Lets {
+		if list == nil {
+			list, i = findStage(&l.Stages, ed.target)
+		}
+	}
 	if list == nil {
-		errs.Add(ed.pos, "%s %q: the base rule has no stage of that name (its stages: %s)", ed.op, ed.target, strings.Join(stageNames(r.Stages), ", "))
+		var names []string
+		for _, l := range r.Lets {
+			names = append(names, stageNames(l.Stages)...)
+		}
+		names = append(names, stageNames(r.Stages)...)
+		errs.Add(ed.pos, "%s %q: the base rule has no stage of that name (its stages: %s)", ed.op, ed.target, strings.Join(names, ", "))
 		return
 	}
 	s := *list
@@ -363,8 +397,9 @@ func stageNames(stages []*Stage) []string {
 	return out
 }
 
-// checkNames reports stage names used twice (a variant could not tell which one it means) and
-// params or lookups that share a name.
+// checkNames reports stage names used twice (a variant could not tell which one it means), a let
+// named like a stage (a join's from could not tell which one it means), and params, lookups and
+// lets that share a name (expressions read them by name).
 func checkNames(r *Rule, errs *Errors) {
 	seen := map[string]Position{}
 	var walk func([]*Stage)
@@ -382,6 +417,9 @@ func checkNames(r *Rule, errs *Errors) {
 			}
 		}
 	}
+	for _, l := range r.Lets {
+		walk(l.Stages)
+	}
 	walk(r.Stages)
 	names := map[string]Position{}
 	for _, p := range r.Params {
@@ -390,6 +428,15 @@ func checkNames(r *Rule, errs *Errors) {
 	for _, lk := range r.Lookups {
 		if first, dup := names[lk.Name]; dup {
 			errs.Add(lk.Pos, "lookup %s has the name of the param at %s", lk.Name, first)
+		}
+		names[lk.Name] = lk.Pos
+	}
+	for _, l := range r.Lets {
+		if first, dup := names[l.Name]; dup {
+			errs.Add(l.Pos, "let %s has the name of the param or lookup at %s", l.Name, first)
+		}
+		if first, dup := seen[l.Name]; dup {
+			errs.Add(l.Pos, "let %s has the name of the stage at %s", l.Name, first)
 		}
 	}
 }

@@ -16,7 +16,10 @@ type Rule struct {
 	Base    string
 	Params  []*Param
 	Lookups []*Lookup
-	Stages  []*Stage
+	// Lets are named results (KQL's let ... = materialize(...) and toscalar()), in the order
+	// written: each may start from the ones before it.
+	Lets   []*Let
+	Stages []*Stage
 }
 
 // Metadata follows the conventions of Microsoft Sentinel analytics rules.
@@ -28,10 +31,13 @@ type Metadata struct {
 	Tactics            []string
 	RelevantTechniques []string
 	QueryPeriod        time.Duration
-	Table              string
-	References         []string
-	Author             string
-	Version            string
+	// Table is the table the rule reads; when it reads the union of several, Tables lists them all
+	// and Table is the first.
+	Table      string
+	Tables     []string
+	References []string
+	Author     string
+	Version    string
 }
 
 // Param is a named tunable: its value is a constant in every expression of the rule. Its type is
@@ -59,10 +65,17 @@ const (
 	Project       = "project"
 	ProjectRename = "project-rename"
 	Join          = "join"
+	Summarize     = "summarize"
+	MvExpand      = "mv-expand"
+	Distinct      = "distinct"
 )
 
 // StageKinds lists the stage kinds in the order the README documents them.
-var StageKinds = []string{Where, Extend, Join, Project, ProjectRename}
+var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct}
+
+// JoinKinds are the join flavours, KQL's default (innerunique) first.
+// https://learn.microsoft.com/kusto/query/join-operator
+var JoinKinds = []string{"innerunique", "inner", "leftouter", "leftsemi", "leftanti"}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
 type Stage struct {
@@ -70,10 +83,13 @@ type Stage struct {
 	Kind string
 	Pos  Position
 
-	Where   *Expr         // where: the rows for which it is true pass
-	Columns []*Assignment // extend, project: in order
-	Renames []*Rename     // project-rename
-	Join    *JoinSpec
+	Where *Expr // where: the rows for which it is true pass
+	// Columns are an extend's or project's columns, an mv-expand's arrays (Name: expression, or a
+	// bare column), or a distinct's columns (a single "*" for all), in order.
+	Columns   []*Assignment
+	Renames   []*Rename // project-rename
+	Join      *JoinSpec
+	Summarize *SummarizeSpec
 }
 
 // Label names the stage for messages: its name, or its kind and place.
@@ -85,7 +101,7 @@ func (s *Stage) Label() string {
 }
 
 // Assignment gives a column its value. In a project, a bare column name is an Assignment whose
-// Expr is that name.
+// Expr is that name; in the other stages an item written without a name has an empty Column.
 type Assignment struct {
 	Column string
 	Expr   *Expr
@@ -98,18 +114,42 @@ type Rename struct {
 	Pos      Position
 }
 
-// JoinSpec joins the rows so far (the left side) with a right side made from the same input: the
-// rows as they were after the stage named From (or the rule's input when From is empty), through
-// the right side's own stages.
+// JoinSpec joins the rows so far (the left side) with a right side: the rows of Tables (their
+// union), or the rows named From (a let, or the rows as they were after the stage of that name),
+// or else the rows the pipeline it is in started from, through the right side's own stages.
 type JoinSpec struct {
-	Kind  string
-	On    []*Key
-	From  string
-	Right []*Stage
+	Kind   string // one of JoinKinds
+	On     []*Key
+	From   string
+	Tables []string
+	Right  []*Stage
 }
 
-// Key is one join key: the column compared on each side.
+// Key is one join key: the column compared on the left side and the one on the right, the same
+// unless written {left: A, right: B} or $left.A == $right.B.
 type Key struct {
-	Column string
+	Column string // the left side's column
+	Right  string
 	Pos    Position
+}
+
+// SummarizeSpec groups rows by the By columns and computes the Aggregates over each group. An
+// aggregate is an aggregation call such as count(), make_set(SessionId) or
+// arg_min(TimeGenerated, *); its Column is empty when KQL's default name applies.
+type SummarizeSpec struct {
+	Aggregates []*Assignment
+	By         []*Assignment
+}
+
+// Let is a named result: the rows of Tables (their union) or of the let named From, through
+// Stages. Rules, joins and later lets read it by name; it is computed once (KQL's materialize).
+// A Scalar let (KQL's toscalar) is the value in the first column of its first row, or null, and is
+// read by name in expressions.
+type Let struct {
+	Name   string
+	Pos    Position
+	Tables []string
+	From   string
+	Scalar bool
+	Stages []*Stage
 }

@@ -39,8 +39,8 @@ type Case struct {
 	Now  time.Time
 	// Params override the rule's params for this case.
 	Params map[string]any
-	// Input is a log file (relative to the suite's file), read as `detect run` reads it.
-	Input string
+	// Inputs are log files (relative to the suite's file), read as `detect run` reads them.
+	Inputs []string
 	// Rows are inline input rows (Log Analytics columns), each on top of the suite's defaults.
 	Rows []map[string]any
 	// Expect lists the alerts expected, each by the columns that matter; empty means none.
@@ -194,7 +194,15 @@ func (p *parser) testCase(n *yaml.Node) *Case {
 			}
 			c.Params = normaliseParams(c.Params)
 		case "input":
-			c.Input = filepath.Join(filepath.Dir(p.file), v.Value)
+			var files []string
+			if v.Kind == yaml.ScalarNode {
+				files = []string{v.Value}
+			} else if err := v.Decode(&files); err != nil {
+				p.errorf(v, "input is a log file, or a list of them")
+			}
+			for _, f := range files {
+				c.Inputs = append(c.Inputs, filepath.Join(filepath.Dir(p.file), f))
+			}
 		case "rows":
 			c.Rows = p.caseRows(v)
 		case "expect":
@@ -217,7 +225,7 @@ func (p *parser) testCase(n *yaml.Node) *Case {
 		p.errorf(n, "a case needs a name")
 	case !hasExpect:
 		p.errorf(n, "case %q needs expect: the alerts it expects, or [] for none", c.Name)
-	case c.Input == "" && c.Rows == nil:
+	case c.Inputs == nil && c.Rows == nil:
 		p.errorf(n, "case %q needs input rows (rows) or a log file (input)", c.Name)
 	case c.Now.IsZero():
 		p.errorf(n, "case %q needs now (here or at the top of the file), which anchors ago()", c.Name)
@@ -351,13 +359,19 @@ func readRows(table *schema.Table, c *Case) ([]record.Row, []input.Rejection, er
 	emit := func(r record.Row) { rows = append(rows, r) }
 	reject := func(r input.Rejection) { rejected = append(rejected, r) }
 	reader := input.NewReader(table, nil)
-	if c.Input != "" {
-		f, err := os.Open(c.Input)
+	for _, file := range c.Inputs {
+		f, err := os.Open(file)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: input: %w", c.Pos, err)
 		}
-		defer f.Close()
-		return rows, rejected, reader.ReadNDJSON(c.Input, f, emit, reject)
+		err = reader.ReadNDJSON(file, f, emit, reject)
+		f.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if c.Inputs != nil {
+		return rows, rejected, nil
 	}
 	var buf bytes.Buffer
 	for _, row := range c.Rows {
@@ -396,7 +410,7 @@ func compare(expect []map[string]any, alerts []record.Row, columns []string) (mi
 	var try func(e int, seen []bool) bool
 	try = func(e int, seen []bool) bool {
 		for a := range alerts {
-			if seen[a] || !matches(expect[e], alerts[a].Values) {
+			if seen[a] || !matches(expect[e], alerts[a]) {
 				continue
 			}
 			seen[a] = true
@@ -425,16 +439,35 @@ func compare(expect []map[string]any, alerts []record.Row, columns []string) (mi
 	return missing, unexpected
 }
 
+// SourcesKey in an expectation lists the input records the alert must come from, each as
+// file:line, the file by its name alone.
+const SourcesKey = "_sources"
+
 // matches tells whether an alert has the expected value in every column the expectation names.
 // A value compares as its type reads it: datetimes as instants, anything else as its text.
-func matches(expected map[string]any, alert map[string]any) bool {
+func matches(expected map[string]any, alert record.Row) bool {
 	for col, want := range expected {
-		got, ok := alert[col]
+		if col == SourcesKey {
+			if kql.ToString(want) != kql.ToString(sourceNames(alert.Sources)) {
+				return false
+			}
+			continue
+		}
+		got, ok := alert.Values[col]
 		if !ok || !sameValue(want, got) {
 			return false
 		}
 	}
 	return true
+}
+
+func sourceNames(sources []record.Source) []any {
+	out := make([]any, len(sources))
+	for i, s := range sources {
+		s.File = filepath.Base(s.File)
+		out[i] = s.String()
+	}
+	return out
 }
 
 func sameValue(want, got any) bool {
@@ -471,7 +504,7 @@ func shownColumns(expect []map[string]any, columns []string) []string {
 		return columns
 	}
 	var out []string
-	for _, col := range columns {
+	for _, col := range append(columns, SourcesKey) {
 		if named[col] {
 			out = append(out, col)
 		}
@@ -482,6 +515,10 @@ func shownColumns(expect []map[string]any, columns []string) []string {
 func pick(row record.Row, columns []string) map[string]any {
 	out := make(map[string]any, len(columns))
 	for _, col := range columns {
+		if col == SourcesKey {
+			out[col] = sourceNames(row.Sources)
+			continue
+		}
 		out[col] = output.Value(row.Values[col])
 	}
 	return out

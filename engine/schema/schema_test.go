@@ -44,3 +44,21 @@ func TestTablesCarryTheReferenceTypes(t *testing.T) {
 		t.Error("an unknown table must be an error")
 	}
 }
+
+func TestUserRiskEventsTable(t *testing.T) {
+	risk, err := Lookup("AADUserRiskEvents")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]kql.Type{
+		"UserPrincipalName": kql.String, "TimeGenerated": kql.Datetime, "DetectedDateTime": kql.Datetime,
+		"AdditionalInfo": kql.Dynamic, "Location": kql.Dynamic, "RiskLevel": kql.String, "IpAddress": kql.String,
+	} {
+		if col, ok := risk.Column(name); !ok || col.Type != want {
+			t.Errorf("AADUserRiskEvents.%s = %v (found %v), want %v", name, col.Type, ok, want)
+		}
+	}
+	if len(risk.Columns) != 27 {
+		t.Errorf("AADUserRiskEvents has %d columns, want the reference's 27", len(risk.Columns))
+	}
+}

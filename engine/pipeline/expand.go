@@ -1,0 +1,99 @@
+package pipeline
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
+)
+
+// mvExpand plans an mv-expand: each item is a dynamic column, or Name: an expression giving a
+// dynamic value; the expanded column replaces the column of its name in place, or comes last.
+func (c *compiler) mvExpand(s *rule.Stage, in []Column) ([]assignment, []Column) {
+	out := append([]Column(nil), in...)
+	var expand []assignment
+	for _, item := range s.Columns {
+		name := item.Column
+		if name == "" {
+			name = strings.TrimSpace(item.Expr.Source)
+			if indexOf(in, name) < 0 {
+				c.errs.Add(item.Pos, "mv-expand %s: name the expanded column (- Name: %s), or give a column%s", name, name, hint(name, in))
+				continue
+			}
+		}
+		a := c.assignment(&rule.Assignment{Column: name, Expr: item.Expr, Pos: item.Pos}, in)
+		if t := c.typeOf(a, in); t != kql.Dynamic {
+			if a.copyOf != "" {
+				c.errs.Add(item.Pos, "mv-expand expands dynamic arrays; %s is a %s column (holding JSON text? expand %s: todynamic(%s))", a.copyOf, t, a.copyOf, a.copyOf)
+			} else if a.prog != nil {
+				c.errs.Add(item.Pos, "mv-expand expands dynamic arrays; %s gives a %s", strings.TrimSpace(item.Expr.Source), t)
+			}
+			continue
+		}
+		expand = append(expand, a)
+		col := Column{name, kql.Dynamic}
+		if i := indexOf(out, name); i >= 0 {
+			out[i] = col
+		} else {
+			out = append(out, col)
+		}
+	}
+	return expand, out
+}
+
+// elements are the values an mv-expand makes rows of: an array's elements; a property bag's
+// properties, each as a bag of one (kind=bag), in key order; null, or any other value, once.
+func elements(v any) []any {
+	switch x := v.(type) {
+	case []any:
+		return x
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out := make([]any, len(keys))
+		for i, k := range keys {
+			out[i] = map[string]any{k: x[k]}
+		}
+		return out
+	}
+	return []any{v}
+}
+
+// mvExpand runs an mv-expand: a row for each element, the row's other columns copied to each. An
+// empty array or bag makes no row, so the row is dropped; a null makes one row with null. Several
+// columns expand side by side, the shorter ones padded with null.
+// https://learn.microsoft.com/kusto/query/mv-expand-operator
+func (r *runner) mvExpand(s *Stage, rows []record.Row) ([]record.Row, error) {
+	var out []record.Row
+	lists := make([][]any, len(s.expand))
+	for _, row := range rows {
+		n := 0
+		for i, a := range s.expand {
+			v, err := r.value(s, a, row.Values)
+			if err != nil {
+				return nil, r.fail(s, row, err)
+			}
+			lists[i] = elements(v)
+			n = max(n, len(lists[i]))
+		}
+		for e := 0; e < n; e++ {
+			values := make(map[string]any, len(row.Values)+len(s.expand))
+			for k, v := range row.Values {
+				values[k] = v
+			}
+			for i, a := range s.expand {
+				values[a.column] = nil
+				if e < len(lists[i]) {
+					values[a.column] = lists[i][e]
+				}
+			}
+			out = append(out, record.Row{Values: values, Sources: row.Sources})
+		}
+	}
+	return out, nil
+}

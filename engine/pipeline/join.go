@@ -1,0 +1,202 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
+)
+
+type join struct {
+	kind                string
+	leftKeys, rightKeys []string
+	// source is where the right side starts; nil for the rows the pipeline started from.
+	source *source
+	right  []*Stage
+	// rightNames maps each right-side column to its name in the joined row; rightCols are those
+	// columns as the joined row has them (leftouter fills them with nulls).
+	rightNames map[string]string
+	rightCols  []Column
+}
+
+// leftOnly tells whether a join kind keeps only the left side's columns.
+func leftOnly(kind string) bool { return kind == "leftsemi" || kind == "leftanti" }
+
+// join plans a join stage of a pipeline that started with start.
+func (c *compiler) join(s *rule.Stage, left, start flow) (*join, flow) {
+	spec := s.Join
+	j := &join{kind: spec.Kind, rightNames: map[string]string{}}
+	rightStart := start
+	switch {
+	case len(spec.Tables) > 0:
+		j.source, rightStart = c.tablesSource(spec.Tables)
+	case spec.From != "":
+		if src, f, ok := c.fromSource(spec.From, s.Pos, "join right from", true); ok {
+			j.source, rightStart = src, f
+		}
+	}
+	var right flow
+	j.right, right = c.stages(spec.Right, rightStart)
+	for _, k := range spec.On {
+		li, ri := indexOf(left.cols, k.Column), indexOf(right.cols, k.Right)
+		if li < 0 || ri < 0 {
+			c.keyError(k, li >= 0, ri >= 0, left.cols, right.cols)
+			continue
+		}
+		lt, rt := left.cols[li].Type, right.cols[ri].Type
+		if lt != rt && lt != kql.Dynamic && rt != kql.Dynamic {
+			c.errs.Add(k.Pos, "join key %s is a %s on the left and a %s on the right; KQL joins keys of one type (convert one side with tostring(), todatetime(), ...)", k.Column, lt, rt)
+			continue
+		}
+		c.used[k.Column], c.used[k.Right] = true, true
+		j.leftKeys = append(j.leftKeys, k.Column)
+		j.rightKeys = append(j.rightKeys, k.Right)
+	}
+	if leftOnly(j.kind) {
+		return j, left
+	}
+	// KQL keeps every left column and adds every right one; a right column whose name is taken
+	// gets the smallest number that makes it unique (ResultType1, then ResultType2, ...).
+	// https://learn.microsoft.com/kusto/query/join-operator
+	out := flow{cols: append([]Column(nil), left.cols...), wide: append(append([]string(nil), left.wide...), right.wide...)}
+	taken := map[string]bool{}
+	for _, col := range left.cols {
+		taken[col.Name] = true
+	}
+	for _, col := range right.cols {
+		name := col.Name
+		for n := 1; taken[name]; n++ {
+			name = fmt.Sprintf("%s%d", col.Name, n)
+		}
+		taken[name] = true
+		j.rightNames[col.Name] = name
+		if name != col.Name {
+			c.alias(name, col.Name)
+		}
+		j.rightCols = append(j.rightCols, Column{name, col.Type})
+	}
+	out.cols = append(out.cols, j.rightCols...)
+	return j, out
+}
+
+func (c *compiler) keyError(k *rule.Key, inLeft, inRight bool, left, right []Column) {
+	if k.Column == k.Right {
+		side := "left"
+		if inLeft {
+			side = "right"
+		} else if !inRight {
+			side = "left and right"
+		}
+		c.errs.Add(k.Pos, "join key %s is not a column of the %s side%s", k.Column, side, hint(k.Column, append(append([]Column(nil), left...), right...)))
+		return
+	}
+	if !inLeft {
+		c.errs.Add(k.Pos, "join key $left.%s == $right.%s: no column %s on the left side%s", k.Column, k.Right, k.Column, hint(k.Column, left))
+	}
+	if !inRight {
+		c.errs.Add(k.Pos, "join key $left.%s == $right.%s: no column %s on the right side%s", k.Column, k.Right, k.Right, hint(k.Right, right))
+	}
+}
+
+// join runs a join. Keys compare as == does, so strings case-sensitively; empty strings match
+// each other, and a null key matches nothing. Rows come in left order, and for each left row in
+// right order. The kinds, as KQL defines them:
+//   - innerunique (KQL's default): the left side keeps only its first row of each key, then as
+//     inner;
+//   - inner: every pair of a left and a right row with equal keys;
+//   - leftouter: as inner, and each left row without a match once, its right columns null ("");
+//   - leftsemi: each left row that has a match, once, with only the left columns;
+//   - leftanti: each left row without a match (a null key has none), with only the left columns.
+//
+// https://learn.microsoft.com/kusto/query/join-operator
+func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]record.Row, error) {
+	j := s.join
+	start := input
+	if j.source != nil {
+		var err error
+		if start, err = r.rows(j.source); err != nil {
+			return nil, err
+		}
+	}
+	right, rightStats, err := r.stages(j.right, start, start)
+	st.RightStages = rightStats
+	if err != nil {
+		return nil, err
+	}
+	st.Right = len(right)
+	index := map[string][]int{}
+	for i, row := range right {
+		if key, ok := joinKey(row.Values, j.rightKeys); ok {
+			index[key] = append(index[key], i)
+		}
+	}
+	var out []record.Row
+	matched := map[string]bool{}
+	firstOfKey := map[string]bool{}
+	for _, l := range left {
+		key, ok := joinKey(l.Values, j.leftKeys)
+		var partners []int
+		if ok {
+			if j.kind == "innerunique" {
+				if firstOfKey[key] {
+					continue
+				}
+				firstOfKey[key] = true
+			}
+			partners = index[key]
+		}
+		if len(partners) > 0 {
+			matched[key] = true
+		} else if r.tracer != nil && j.kind != "leftanti" && j.kind != "leftouter" {
+			r.tracer.Unpaired(s, l)
+		}
+		switch {
+		case j.kind == "leftsemi":
+			if len(partners) > 0 {
+				out = append(out, l)
+			}
+		case j.kind == "leftanti":
+			if len(partners) == 0 {
+				out = append(out, l)
+			}
+		case j.kind == "leftouter" && len(partners) == 0:
+			out = append(out, j.pair(l, nil))
+		default:
+			for _, ri := range partners {
+				pair := j.pair(l, &right[ri])
+				out = append(out, pair)
+				if r.tracer != nil {
+					r.tracer.Paired(s, pair)
+				}
+			}
+		}
+	}
+	st.Keys = len(matched)
+	return out, nil
+}
+
+// pair makes the joined row of l and rr, or of l alone (its right columns null) when rr is nil.
+func (j *join) pair(l record.Row, rr *record.Row) record.Row {
+	width := len(l.Values) + len(j.rightCols)
+	if rr != nil {
+		width = len(l.Values) + len(rr.Values)
+	}
+	values := make(map[string]any, width)
+	for k, v := range l.Values {
+		values[k] = v
+	}
+	if rr == nil {
+		for _, col := range j.rightCols {
+			values[col.Name] = col.Type.Zero()
+		}
+		return record.Row{Values: values, Sources: l.Sources}
+	}
+	for k, v := range rr.Values {
+		if name, ok := j.rightNames[k]; ok {
+			values[name] = v
+		}
+	}
+	sources := make([]record.Source, 0, len(l.Sources)+len(rr.Sources))
+	return record.Row{Values: values, Sources: append(append(sources, l.Sources...), rr.Sources...)}
+}

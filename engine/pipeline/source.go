@@ -1,0 +1,286 @@
+package pipeline
+
+import (
+	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
+	"github.com/signin-detect/detect/engine/schema"
+)
+
+// source is where a pipeline's rows come from: the union of tables, a let, or the rows as they
+// were after a named stage.
+type source struct {
+	tables []*tableInput
+	let    *let
+	stage  string
+}
+
+// tableInput is one table of a source and how its rows become rows of the source's columns.
+type tableInput struct {
+	table *schema.Table
+	// rename maps a column to its name in a union of tables that disagree on its type
+	// (DeviceDetail_dynamic, DeviceDetail_string); missing lists the union's columns the table
+	// lacks, which its rows get as null ("" for strings). Both are empty for a lone table.
+	rename  map[string]string
+	missing []Column
+}
+
+// let is a planned let: a named result computed once, or a scalar (toscalar) read in expressions.
+type let struct {
+	name   string
+	scalar bool
+	source *source
+	stages []*Stage
+	out    flow
+}
+
+// checkTables reports every table the rule names (its own, its lets', its joins') that has no
+// schema, and tells whether all have one.
+func checkTables(r *rule.Rule, tables []string, errs *rule.Errors) bool {
+	ok := true
+	check := func(names []string, pos rule.Position) {
+		for _, name := range names {
+			if _, err := schema.Lookup(name); err != nil {
+				errs.Add(pos, "table: %v", err)
+				ok = false
+			}
+		}
+	}
+	var walk func([]*rule.Stage)
+	walk = func(stages []*rule.Stage) {
+		for _, s := range stages {
+			if s.Join != nil {
+				check(s.Join.Tables, s.Pos)
+				walk(s.Join.Right)
+			}
+		}
+	}
+	check(tables, rule.Position{File: r.File})
+	for _, l := range r.Lets {
+		check(l.Tables, l.Pos)
+		walk(l.Stages)
+	}
+	walk(r.Stages)
+	return ok
+}
+
+// tablesSource plans reading tables (known to exist): one table's rows as they are, or the union
+// of several as KQL's union (kind=outer) makes it: every column of every table, in the order
+// first met; a column the tables give different types becomes one column per type, named
+// Column_type; a row lacks nothing, the columns its table does not have being null ("" for
+// strings). Rows come table after table.
+// https://learn.microsoft.com/kusto/query/union-operator
+func (c *compiler) tablesSource(names []string) (*source, flow) {
+	var tables []*schema.Table
+	for _, name := range names {
+		t, _ := schema.Lookup(name)
+		tables = append(tables, t)
+		c.read(t)
+	}
+	types := map[string][]kql.Type{}
+	for _, t := range tables {
+		for _, col := range t.Columns {
+			if !containsType(types[col.Name], col.Type) {
+				types[col.Name] = append(types[col.Name], col.Type)
+			}
+		}
+	}
+	src := &source{}
+	var cols []Column
+	added := map[string]bool{}
+	has := make([]map[string]bool, len(tables))
+	for i, t := range tables {
+		in := &tableInput{table: t}
+		has[i] = map[string]bool{}
+		for _, col := range t.Columns {
+			name := col.Name
+			if len(types[name]) > 1 {
+				name = col.Name + "_" + col.Type.String()
+				if in.rename == nil {
+					in.rename = map[string]string{}
+				}
+				in.rename[col.Name] = name
+				c.alias(name, col.Name)
+			}
+			has[i][name] = true
+			if !added[name] {
+				added[name] = true
+				cols = append(cols, Column{name, col.Type})
+			}
+		}
+		src.tables = append(src.tables, in)
+	}
+	for i, in := range src.tables {
+		for _, col := range cols {
+			if !has[i][col.Name] {
+				in.missing = append(in.missing, col)
+			}
+		}
+	}
+	return src, flow{cols: cols, wide: append([]string(nil), names...)}
+}
+
+func containsType(types []kql.Type, t kql.Type) bool {
+	for _, x := range types {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// fromSource plans starting from the rows named from: a let, or (when stages is true) the rows
+// after a stage planned before. ok is false, with the error reported, when there is none.
+func (c *compiler) fromSource(from string, pos rule.Position, what string, stages bool) (*source, flow, bool) {
+	if l, ok := c.lets[from]; ok {
+		if l.scalar {
+			c.errs.Add(pos, "%s %q: that let is a toscalar, a value for expressions, not rows", what, from)
+			return nil, flow{}, false
+		}
+		return &source{let: l}, l.out, true
+	}
+	if f, ok := c.snapshots[from]; ok && stages {
+		c.joinFroms[from] = true
+		return &source{stage: from}, f, true
+	}
+	if stages {
+		c.errs.Add(pos, "%s %q: no stage of that name comes before this join, and no let has that name", what, from)
+	} else {
+		c.errs.Add(pos, "%s %q: no let of that name comes before this one", what, from)
+	}
+	return nil, flow{}, false
+}
+
+// let plans a let. Its stages see only its own named stages, for it runs on its own, when first
+// read.
+func (c *compiler) let(l *rule.Let) {
+	outer := c.snapshots
+	c.snapshots = map[string]flow{}
+	defer func() { c.snapshots = outer }()
+	pl := &let{name: l.Name, scalar: l.Scalar}
+	var start flow
+	if l.From != "" {
+		var ok bool
+		if pl.source, start, ok = c.fromSource(l.From, l.Pos, "let "+l.Name+" from", false); !ok {
+			return // its stages would only report that their columns are missing
+		}
+	} else {
+		pl.source, start = c.tablesSource(l.Tables)
+	}
+	pl.stages, pl.out = c.stages(l.Stages, start)
+	if l.Scalar {
+		if len(pl.out.cols) == 0 {
+			c.errs.Add(l.Pos, "let %s: a toscalar let needs a column (its value is the first column of the first row)", l.Name)
+			return
+		}
+		c.env.Scalars[l.Name] = pl.out.cols[0].Type
+		// Its value is its first column, which may be any column of a table that flows whole.
+		for _, t := range pl.out.wide {
+			c.whole[t] = true
+		}
+	}
+	c.lets[l.Name] = pl
+}
+
+func (c *compiler) read(t *schema.Table) {
+	for _, x := range c.tables {
+		if x == t {
+			return
+		}
+	}
+	c.tables = append(c.tables, t)
+}
+
+// alias records that reading the column name reads the column original.
+func (c *compiler) alias(name, original string) {
+	c.aliases[name] = append(c.aliases[name], original)
+}
+
+// inputs lists each table read and the columns of it the rule needs: all of them when they may
+// reach the output, else those that something reads (by their own name or an alias).
+func (c *compiler) inputs() []Input {
+	queue := make([]string, 0, len(c.used))
+	for name := range c.used {
+		queue = append(queue, name)
+	}
+	for len(queue) > 0 {
+		name := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, original := range c.aliases[name] {
+			if !c.used[original] {
+				c.used[original] = true
+				queue = append(queue, original)
+			}
+		}
+	}
+	var out []Input
+	for _, t := range c.tables {
+		in := Input{Table: t}
+		for _, col := range t.Columns {
+			if c.used[col.Name] || c.whole[t.Name] {
+				in.Columns = append(in.Columns, col.Name)
+			}
+		}
+		out = append(out, in)
+	}
+	return out
+}
+
+// rows gives a source's rows.
+func (r *runner) rows(src *source) ([]record.Row, error) {
+	switch {
+	case src.let != nil:
+		return r.let(src.let)
+	case src.stage != "":
+		return r.snapshots[src.stage], nil
+	}
+	if len(src.tables) == 1 && src.tables[0].rename == nil && src.tables[0].missing == nil {
+		return r.tables[src.tables[0].table.Name], nil
+	}
+	var out []record.Row
+	for _, in := range src.tables {
+		for _, row := range r.tables[in.table.Name] {
+			values := make(map[string]any, len(row.Values)+len(in.missing))
+			for k, v := range row.Values {
+				if name, ok := in.rename[k]; ok {
+					k = name
+				}
+				values[k] = v
+			}
+			for _, col := range in.missing {
+				values[col.Name] = col.Type.Zero()
+			}
+			out = append(out, record.Row{Values: values, Sources: row.Sources})
+		}
+	}
+	return out, nil
+}
+
+// let gives a let's rows, computing them the first time (KQL's materialize).
+// https://learn.microsoft.com/kusto/query/materialize-function
+func (r *runner) let(l *let) ([]record.Row, error) {
+	if rows, ok := r.lets[l.name]; ok {
+		return rows, nil
+	}
+	in, err := r.rows(l.source)
+	if err != nil {
+		return nil, err
+	}
+	rows, _, err := r.stages(l.stages, in, in)
+	if err != nil {
+		return nil, err
+	}
+	r.lets[l.name] = rows
+	return rows, nil
+}
+
+// scalar gives a toscalar let's value: the first column of its first row, null when it has none.
+// https://learn.microsoft.com/kusto/query/toscalar-function
+func (r *runner) scalar(name string) (any, error) {
+	l := r.plan.lets[name]
+	rows, err := r.let(l)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return rows[0].Values[l.out.cols[0].Name], nil
+}
