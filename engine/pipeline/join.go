@@ -161,10 +161,10 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 				out = append(out, l)
 			}
 		case j.kind == "leftouter" && len(partners) == 0:
-			out = append(out, j.pair(l, nil))
+			out = append(out, j.pair(l, nil, s.live))
 		default:
 			for _, ri := range partners {
-				pair := j.pair(l, &right[ri])
+				pair := j.pair(l, &right[ri], s.live)
 				out = append(out, pair)
 				if r.tracer != nil {
 					r.tracer.Paired(s, pair)
@@ -176,24 +176,29 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 	return out, nil
 }
 
-// pair makes the joined row of l and rr, or of l alone (its right columns null) when rr is nil.
-func (j *join) pair(l record.Row, rr *record.Row) record.Row {
+// pair makes the joined row of l and rr, or of l alone (its right columns null) when rr is nil,
+// with the columns read later (live).
+func (j *join) pair(l record.Row, rr *record.Row, live columnSet) record.Row {
 	width := len(l.Values) + len(j.rightCols)
-	if rr != nil {
-		width = len(l.Values) + len(rr.Values)
+	if live != nil {
+		width = len(live)
 	}
 	values := make(map[string]any, width)
 	for k, v := range l.Values {
-		values[k] = v
+		if live.has(k) {
+			values[k] = v
+		}
 	}
 	if rr == nil {
 		for _, col := range j.rightCols {
-			values[col.Name] = col.Type.Zero()
+			if live.has(col.Name) {
+				values[col.Name] = col.Type.Zero()
+			}
 		}
 		return record.Row{Values: values, Sources: l.Sources}
 	}
 	for k, v := range rr.Values {
-		if name, ok := j.rightNames[k]; ok {
+		if name, ok := j.rightNames[k]; ok && live.has(name) {
 			values[name] = v
 		}
 	}

@@ -66,6 +66,12 @@ type Stage struct {
 	summarize *summarize
 	expand    []assignment // mv-expand: each column and the array it expands
 	distinct  []Column
+
+	// live is the columns read after this stage (nil: every column); copied, for an extend or a
+	// project, the columns of its input it keeps or reads. freshIn tells whether the rows reaching
+	// the stage are held by no other stage, so that an extend may change them in place.
+	live, copied columnSet
+	freshIn      bool
 }
 
 type assignment struct {
@@ -73,6 +79,8 @@ type assignment struct {
 	// copyOf is set when the value is a column taken as it is, which needs no program.
 	copyOf string
 	prog   *kqlexpr.Program
+	// skip is set when no later stage reads the column.
+	skip bool
 }
 
 // CallsFunction tells whether the stage's predicate calls fn (such as "ago": a lookback).
@@ -133,6 +141,12 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 	plan.Inputs = c.inputs()
 	if err := errs.Err(); err != nil {
 		return nil, err
+	}
+	markLive(plan.Stages, setOf(plan.Output))
+	markFresh(plan.Stages, plan.snapshots)
+	for _, l := range plan.lets {
+		markLive(l.stages, nil)
+		markFresh(l.stages, plan.snapshots)
 	}
 	return plan, nil
 }

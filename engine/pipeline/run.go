@@ -99,7 +99,9 @@ func (r *runner) stage(s *Stage, rows, input []record.Row, st *StageStats) ([]re
 				if n, ok := s.renames[k]; ok {
 					k = n
 				}
-				values[k] = v
+				if s.live.has(k) {
+					values[k] = v
+				}
 			}
 			out[i] = record.Row{Values: values, Sources: row.Sources}
 		}
@@ -150,18 +152,24 @@ func (r *runner) value(s *Stage, a assignment, values map[string]any) (any, erro
 }
 
 // assign runs an extend (the row's columns plus the new ones) or a project (only the listed ones).
+// Only the columns read later are computed and kept; an extend of rows no other stage holds adds
+// its columns in place.
 func (r *runner) assign(s *Stage, rows []record.Row) ([]record.Row, error) {
 	project := s.Rule.Kind == rule.Project
 	out := make([]record.Row, len(rows))
 	for i, row := range rows {
 		var values map[string]any
-		if project {
+		switch {
+		case project:
 			values = make(map[string]any, len(s.assigns))
-		} else {
-			// Sized by what the row holds: a plan's columns include the table's that were not read.
+		case s.freshIn:
+			values = row.Values
+		default:
 			values = make(map[string]any, len(row.Values)+len(s.assigns))
 			for k, v := range row.Values {
-				values[k] = v
+				if s.copied.has(k) {
+					values[k] = v
+				}
 			}
 		}
 		// An extend's later columns may read its earlier ones; a project's read only its input.
@@ -170,6 +178,9 @@ func (r *runner) assign(s *Stage, rows []record.Row) ([]record.Row, error) {
 			env = row.Values
 		}
 		for _, a := range s.assigns {
+			if a.skip {
+				continue
+			}
 			v, err := r.value(s, a, env)
 			if err != nil {
 				return nil, r.fail(s, row, err)
