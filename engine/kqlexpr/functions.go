@@ -44,7 +44,7 @@ var Functions = []Function{
 	{"bin", `bin(x, size) any`, `x rounded down to a multiple of size ("1h" for datetimes)`},
 }
 
-func functions(now time.Time) []expr.Option {
+func functions(now *time.Time) []expr.Option {
 	timespanOf := func(v any) (time.Duration, error) {
 		switch x := v.(type) {
 		case time.Duration:
@@ -63,7 +63,7 @@ func functions(now time.Time) []expr.Option {
 			}
 			return now.Add(-d), nil
 		}, new(func(any) time.Time)),
-		expr.Function("now", func(args ...any) (any, error) { return now, nil }, new(func() time.Time)),
+		expr.Function("now", func(args ...any) (any, error) { return *now, nil }, new(func() time.Time)),
 		expr.Function("datetime_diff", func(args ...any) (any, error) {
 			a, aok := args[1].(time.Time)
 			b, bok := args[2].(time.Time)

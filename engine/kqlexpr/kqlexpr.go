@@ -24,12 +24,14 @@ import (
 
 // Env is what an expression can name: the columns of the rows it runs over, constants (a rule's
 // params and lookups), and scalars: values known only once the rule runs (toscalar lets), given
-// here by type and bound with Program.Bind. Now anchors ago() and now().
+// here by type and bound with Program.Bind. Now anchors ago() and now(); when Clock is set it
+// anchors them instead, read each time they are called (a stream's now moves with its input).
 type Env struct {
 	Columns   map[string]kql.Type
 	Constants map[string]any
 	Scalars   map[string]kql.Type
 	Now       time.Time
+	Clock     *time.Time
 }
 
 // Program is a compiled expression.
@@ -83,7 +85,11 @@ func Compile(source string, env Env) (*Program, error) {
 	for _, name := range shadowedBuiltins {
 		options = append(options, expr.DisableBuiltin(name))
 	}
-	options = append(options, functions(env.Now)...)
+	clock := env.Clock
+	if clock == nil {
+		clock = &env.Now
+	}
+	options = append(options, functions(clock)...)
 	prog, err := expr.Compile(source, options...)
 	p.checkUnknownNames()
 	if p.err != nil {
@@ -301,7 +307,7 @@ func (p *patcher) setOf(n ast.Node, newSet func([]any) *kql.Set) ast.Node {
 // foldAgo replaces ago("literal") by the datetime it gives: now is fixed for a program, so the
 // lookback bound need not be computed, and allocated, for every row.
 func (p *patcher) foldAgo(node *ast.Node, fn string, n *ast.CallNode) {
-	if fn != "ago" || len(n.Arguments) != 1 {
+	if fn != "ago" || len(n.Arguments) != 1 || p.env.Clock != nil {
 		return
 	}
 	if lit, ok := n.Arguments[0].(*ast.StringNode); ok {

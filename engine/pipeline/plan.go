@@ -17,8 +17,10 @@ import (
 
 // Options are what a plan needs beyond its rule.
 type Options struct {
-	// Now anchors ago() and now().
-	Now time.Time
+	// Now anchors ago() and now(); Clock, when set, anchors them instead, read as they run (a
+	// stream's now moves with its input).
+	Now   time.Time
+	Clock *time.Time
 	// LookupFiles replaces the CSV file of the lookups it names.
 	LookupFiles map[string]string
 }
@@ -106,7 +108,7 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 	if !checkTables(r, tables, &errs) {
 		return nil, errs.Err()
 	}
-	c := &compiler{errs: &errs, env: kqlexpr.Env{Now: opts.Now, Constants: map[string]any{}, Scalars: map[string]kql.Type{}},
+	c := &compiler{errs: &errs, env: kqlexpr.Env{Now: opts.Now, Clock: opts.Clock, Constants: map[string]any{}, Scalars: map[string]kql.Type{}},
 		snapshots: map[string]flow{}, joinFroms: map[string]bool{}, lets: map[string]*let{}, used: map[string]bool{},
 		aliases: map[string][]string{}, whole: map[string]bool{}}
 	for _, p := range r.Params {

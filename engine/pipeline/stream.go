@@ -1,0 +1,219 @@
+package pipeline
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
+)
+
+// TimeColumn orders a stream: Log Analytics' time of every record.
+const TimeColumn = "TimeGenerated"
+
+// Stream runs a plan over rows as they arrive, for time-ordered input of any length (such as
+// standard input): its now is the newest TimeGenerated seen so far (the watermark), each row goes
+// through the stages when it arrives, a join keeps both of its sides and pairs a row with those of
+// the other side that arrived before it, and each alert is handed on as soon as it is made. A row
+// older than the watermark less the rule's queryPeriod can no longer pass the rule's lookback, so
+// the join forgets it: memory stays flat however long the input runs.
+//
+// Over input that spans less than the queryPeriod, a stream gives the alerts a batch run gives with
+// --now at the newest record; over longer input, those a rule scheduled continuously would.
+type Stream struct {
+	plan    *Plan
+	r       *runner
+	clock   *time.Time
+	horizon time.Duration
+	emit    func(record.Row) error
+
+	prefix, suffix []*Stage
+	join           *Stage
+	// branch is how many prefix stages the join's right side starts after (0: the rule's input).
+	branch int
+
+	left, right sideState
+	// queue[head:] is what the sides hold, oldest first, to forget.
+	queue []queued
+	head  int
+	// Stats
+	Rows, Alerts, Forgotten, Held, MaxHeld int
+}
+
+type sideState map[string][]record.Row
+
+type queued struct {
+	right bool
+	key   string
+	at    time.Time
+}
+
+// NewStream prepares plan, which must have been compiled with Options.Clock = clock, to stream;
+// emit gets each alert. It tells why when the rule cannot stream: it needs all its rows at once
+// (summarize, distinct, lets, more than one join), or has no queryPeriod to forget rows after.
+func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stream, error) {
+	s := &Stream{plan: plan, clock: clock, horizon: plan.Rule.Meta.QueryPeriod, emit: emit,
+		left: sideState{}, right: sideState{}}
+	s.r = &runner{plan: plan, snapshots: map[string][]record.Row{}}
+	cannot := func(why string, args ...any) (*Stream, error) {
+		return nil, fmt.Errorf("%s: cannot stream: %s", plan.Rule.File, fmt.Sprintf(why, args...))
+	}
+	if s.horizon <= 0 {
+		return cannot("it has no queryPeriod, the lookback after which rows are forgotten")
+	}
+	if len(plan.lets) > 0 || plan.source.let != nil || len(plan.source.tables) != 1 {
+		return cannot("it reads lets or several tables, which a stream does not hold")
+	}
+	for i, st := range plan.Stages {
+		switch {
+		case st.Rule.Kind == rule.Join && s.join == nil:
+			j := st.join
+			if j.kind != "inner" {
+				return cannot("its join is %s; a stream runs inner joins", j.kind)
+			}
+			if j.source != nil && j.source.stage == "" {
+				return cannot("its join reads a let or another table")
+			}
+			s.join, s.prefix, s.suffix = st, plan.Stages[:i], plan.Stages[i+1:]
+			for k, p := range s.prefix {
+				if j.source != nil && p.Rule.Name == j.source.stage {
+					s.branch = k + 1
+				}
+			}
+			for _, rs := range j.right {
+				if !rowWise(rs) {
+					return cannot("its join's right side has a %s, which needs all rows at once", rs.Rule.Kind)
+				}
+			}
+		case !rowWise(st):
+			return cannot("stage %s is a %s, which needs all rows at once", st.Rule.Label(), st.Rule.Kind)
+		}
+	}
+	if s.join == nil {
+		s.prefix = plan.Stages
+	}
+	return s, nil
+}
+
+// rowWise tells whether a stage works on each row alone.
+func rowWise(s *Stage) bool {
+	switch s.Rule.Kind {
+	case rule.Where, rule.Extend, rule.Project, rule.ProjectRename, rule.MvExpand:
+		return true
+	}
+	return false
+}
+
+// Push runs one row through the rule.
+func (s *Stream) Push(row record.Row) error {
+	s.Rows++
+	at, _ := row.Values[TimeColumn].(time.Time)
+	if at.After(*s.clock) {
+		*s.clock = at
+		s.forget()
+	}
+	rows := []record.Row{row}
+	var err error
+	var fromBranch []record.Row
+	if s.branch == 0 {
+		fromBranch = rows
+	}
+	for i, st := range s.prefix {
+		if rows, err = s.r.stage(st, rows, nil, &StageStats{}); err != nil {
+			return err
+		}
+		if i+1 == s.branch {
+			fromBranch = rows
+		}
+	}
+	if s.join == nil {
+		return s.alert(rows)
+	}
+	right := fromBranch
+	for _, st := range s.join.join.right {
+		if right, err = s.r.stage(st, right, nil, &StageStats{}); err != nil {
+			return err
+		}
+	}
+	j := s.join.join
+	for _, l := range rows {
+		if key, ok := joinKey(l.Values, j.leftKeys); ok {
+			for _, rr := range s.right[key] {
+				if err := s.pair(l, rr); err != nil {
+					return err
+				}
+			}
+			s.hold(false, key, l, at)
+		}
+	}
+	for _, rr := range right {
+		if key, ok := joinKey(rr.Values, j.rightKeys); ok {
+			for _, l := range s.left[key] {
+				if err := s.pair(l, rr); err != nil {
+					return err
+				}
+			}
+			s.hold(true, key, rr, at)
+		}
+	}
+	return nil
+}
+
+func (s *Stream) pair(l, rr record.Row) error {
+	rows := []record.Row{s.join.join.pair(l, &rr, s.join.live)}
+	var err error
+	for _, st := range s.suffix {
+		if rows, err = s.r.stage(st, rows, nil, &StageStats{}); err != nil {
+			return err
+		}
+	}
+	return s.alert(rows)
+}
+
+func (s *Stream) alert(rows []record.Row) error {
+	for _, row := range rows {
+		s.Alerts++
+		if err := s.emit(row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Stream) hold(right bool, key string, row record.Row, at time.Time) {
+	side := s.left
+	if right {
+		side = s.right
+	}
+	side[key] = append(side[key], row)
+	s.queue = append(s.queue, queued{right: right, key: key, at: at})
+	s.Held++
+	s.MaxHeld = max(s.MaxHeld, s.Held)
+}
+
+// forget drops the rows the lookback can no longer keep: those at or before now - queryPeriod
+// (a lookback keeps rows strictly after it). Rows arrive in time order, so they are the oldest
+// held, first in the queue and first under their key.
+func (s *Stream) forget() {
+	bound := s.clock.Add(-s.horizon)
+	for s.head < len(s.queue) && !s.queue[s.head].at.After(bound) {
+		q := s.queue[s.head]
+		side := s.left
+		if q.right {
+			side = s.right
+		}
+		if rows := side[q.key]; len(rows) > 1 {
+			side[q.key] = rows[1:]
+		} else {
+			delete(side, q.key)
+		}
+		s.head++
+		s.Forgotten++
+		s.Held--
+	}
+	// Compact once half the queue is forgotten, so that its memory follows what is held.
+	if s.head > 1024 && s.head > len(s.queue)/2 {
+		s.queue = append(s.queue[:0:0], s.queue[s.head:]...)
+		s.head = 0
+	}
+}

@@ -1,0 +1,177 @@
+package pipeline
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
+)
+
+const streamRule = `id: 5b0f5a52-8d3c-4f1e-9a57-3c2b1d0e9f8a
+name: pivots
+severity: Low
+queryPeriod: 6h
+table: AADNonInteractiveUserSignInLogs
+stages:
+  - name: lookback
+    where: TimeGenerated > ago("6h")
+  - where: IncomingTokenType == "none"
+  - join:
+      kind: inner
+      on: [SessionId, UserPrincipalName]
+      right:
+        from: lookback
+        stages:
+          - where: IncomingTokenType != "none"
+  - extend:
+      Minutes: datetime_diff('minute', TimeGenerated1, TimeGenerated)
+  - where: Minutes >= 1
+  - project: [SessionId, TimeGenerated, TimeGenerated1, Minutes]
+`
+
+func loadStreamRule(t *testing.T, clock *time.Time, now time.Time) *Plan {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rule.yaml")
+	if err := os.WriteFile(path, []byte(streamRule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := rule.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(r, Options{Now: now, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// sessions makes time-ordered sign-ins over span: sessions of a first login and refresh logins
+// up to two hours later, some sharing a user and session id across days.
+func sessions(start time.Time, span time.Duration, count int) []record.Row {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var rows []record.Row
+	for s := 0; s < count; s++ {
+		at := start.Add(time.Duration(rng.Int64N(int64(span))))
+		id := fmt.Sprintf("session-%d", s%(count/3)) // reused: late rows pair with old ones only within the window
+		user := fmt.Sprintf("user%d@contoso.example", s%(count/3))
+		rows = append(rows, signin(0, map[string]any{"SessionId": id, "UserPrincipalName": user, "IncomingTokenType": "none", "TimeGenerated": at}))
+		for i := rng.IntN(3); i >= 0; i-- {
+			rows = append(rows, signin(0, map[string]any{"SessionId": id, "UserPrincipalName": user, "IncomingTokenType": "refreshToken",
+				"TimeGenerated": at.Add(time.Duration(rng.IntN(120)) * time.Minute)}))
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		return rows[i].Values["TimeGenerated"].(time.Time).Before(rows[j].Values["TimeGenerated"].(time.Time))
+	})
+	for i := range rows {
+		rows[i].Sources[0].Line = i + 1
+	}
+	return rows
+}
+
+func stream(t *testing.T, rows []record.Row) ([]string, *Stream) {
+	t.Helper()
+	var clock time.Time
+	plan := loadStreamRule(t, &clock, time.Time{})
+	var got []string
+	s, err := NewStream(plan, &clock, func(row record.Row) error {
+		got = append(got, pairKey(row))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		if err := s.Push(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sort.Strings(got)
+	return got, s
+}
+
+func pairKey(row record.Row) string {
+	return fmt.Sprintf("%s %d+%d", row.Values["SessionId"], row.Sources[0].Line, row.Sources[1].Line)
+}
+
+func TestStreamGivesTheBatchAlertsOverInputWithinTheLookback(t *testing.T) {
+	rows := sessions(now.Add(-3*time.Hour), time.Hour, 600)
+	latest := rows[len(rows)-1].Values["TimeGenerated"].(time.Time)
+	batch, _, err := loadStreamRule(t, nil, latest).Run(map[string][]record.Row{"AADNonInteractiveUserSignInLogs": rows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, row := range batch {
+		want = append(want, pairKey(row))
+	}
+	sort.Strings(want)
+	got, _ := stream(t, rows)
+	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("stream %d alerts, batch %d", len(got), len(want))
+	}
+}
+
+// Over three days, a stream finds what the rule scheduled after every record would: each pair
+// whose first row is within the queryPeriod of the later one; and it holds only the rows of the
+// last queryPeriod.
+func TestStreamOverDaysFindsEveryPairOfAWindowInFlatMemory(t *testing.T) {
+	rows := sessions(now.Add(-72*time.Hour), 72*time.Hour, 3000)
+	bySession := map[any][]int{}
+	for i, row := range rows {
+		bySession[row.Values["SessionId"]] = append(bySession[row.Values["SessionId"]], i)
+	}
+	var want []string
+	for i, first := range rows {
+		if first.Values["IncomingTokenType"] != "none" {
+			continue
+		}
+		for _, j := range bySession[first.Values["SessionId"]] {
+			second := rows[j]
+			if second.Values["IncomingTokenType"] == "none" {
+				continue
+			}
+			t1, t2 := first.Values["TimeGenerated"].(time.Time), second.Values["TimeGenerated"].(time.Time)
+			later := t1
+			if j > i {
+				later = t2
+			}
+			minutes := t2.Truncate(time.Minute).Sub(t1.Truncate(time.Minute)) / time.Minute
+			if t1.After(later.Add(-6*time.Hour)) && t2.After(later.Add(-6*time.Hour)) && minutes >= 1 {
+				want = append(want, fmt.Sprintf("%s %d+%d", first.Values["SessionId"], i+1, j+1))
+			}
+		}
+	}
+	sort.Strings(want)
+	got, s := stream(t, rows)
+	if len(want) == 0 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("stream %d alerts, a scheduled rule %d", len(got), len(want))
+	}
+	// 3000 sessions over 72 hours hold about 3000*6/72*3 rows a window; all rows are ~9000.
+	if s.MaxHeld > 1500 || s.Forgotten == 0 || s.Rows != len(rows) {
+		t.Errorf("held at most %d rows of %d, forgot %d", s.MaxHeld, len(rows), s.Forgotten)
+	}
+}
+
+func TestRulesThatNeedAllRowsCannotStream(t *testing.T) {
+	var clock time.Time
+	p, err := compileRuleB(t, "queryPeriod: 1h\nstages:\n  - summarize:\n      aggregates: {n: count()}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewStream(p, &clock, nil); err == nil || !strings.Contains(err.Error(), "cannot stream") {
+		t.Errorf("summarize: %v", err)
+	}
+	noPeriod := mustCompile(t, selfJoin)
+	if _, err := NewStream(noPeriod, &clock, nil); err == nil || !strings.Contains(err.Error(), "queryPeriod") {
+		t.Errorf("no queryPeriod: %v", err)
+	}
+}
