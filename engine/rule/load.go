@@ -238,42 +238,19 @@ func mergeParams(base, own []*Param, errs *Errors) []*Param {
 }
 
 func mergeLookups(base, own []*Lookup) []*Lookup {
-	out := append([]*Lookup(nil), base...)
-	for _, lk := range own {
-		replaced := false
-		for i, b := range out {
-			if b.Name == lk.Name {
-				out[i], replaced = lk, true
-			}
-		}
-		if !replaced {
-			out = append(out, lk)
-		}
-	}
-	return out
+	return replaceOrAppend(base, own, func(l *Lookup) string { return l.Name })
 }
 
 // mergeLets copies the base's lets (deeply, for the variant's edits may reach into their stages),
 // replacing those the variant redefines and adding its new ones at the end.
 func mergeLets(base, own []*Let) []*Let {
-	out := make([]*Let, 0, len(base)+len(own))
+	copied := make([]*Let, 0, len(base))
 	for _, l := range base {
 		c := *l
 		c.Stages = cloneStages(l.Stages)
-		out = append(out, &c)
+		copied = append(copied, &c)
 	}
-	for _, l := range own {
-		replaced := false
-		for i, b := range out {
-			if b.Name == l.Name {
-				out[i], replaced = l, true
-			}
-		}
-		if !replaced {
-			out = append(out, l)
-		}
-	}
-	return out
+	return replaceOrAppend(copied, own, func(l *Let) string { return l.Name })
 }
 
 // cloneStages copies a stage list deeply enough that a variant's edits, which may reach into a
