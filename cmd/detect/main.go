@@ -18,7 +18,8 @@ const usage = `detect runs detection rules, ported from Microsoft Sentinel KQL a
 over exported Microsoft Entra ID sign-in logs.
 
 Usage:
-  detect run --rule PATH [--rule PATH ...] [--now T] [--set NAME=VALUE] [--lookup NAME=CSV] FILE...
+  detect run --rule PATH [--rule PATH ...] [--now T] [--set NAME=VALUE] [--lookup NAME=CSV]
+             [--input-format F] [--glob PATTERN] [--strict] [--format F] [--output FILE] FILE|FOLDER...
 
 Commands:
   run     run rules over log files and print one JSON alert per line
@@ -26,7 +27,7 @@ Commands:
 Run 'detect COMMAND --help' for a command's flags.
 
 Exit status: 0 when the run completed (with or without alerts), 1 when it could not
-(a rule with errors, a bad flag, no input).
+(a rule with errors, a bad flag, no input), 2 when --strict is given and input was rejected.
 `
 
 func main() {

@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/signin-detect/detect/engine/input"
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/output"
@@ -16,13 +16,22 @@ import (
 	"github.com/signin-detect/detect/engine/rule"
 )
 
-const runUsage = `Usage: detect run --rule PATH [--rule PATH ...] [flags] FILE...
+const runUsage = `Usage: detect run --rule PATH [--rule PATH ...] [flags] FILE|FOLDER...
 
-Runs each rule over the sign-in records in FILE... (NDJSON: one Log Analytics row per line, as
-'az monitor log-analytics query' or the portal exports them; JSON-typed columns as strings; '-'
-reads standard input) and prints one JSON object per alert on standard output: the rule's projected
+Runs each rule over the sign-in records in the files (a folder: its files, recursively; '-':
+standard input) and prints one JSON object per alert on standard output: the rule's projected
 columns in projection order, then "_rule" (id, name, file) and "_sources" (file:line of each input
-record the alert was made from). Logs, rejected records and the summary go to standard error.
+record the alert was made from). Rejected records, the summary and logs go to standard error.
+
+Each file's shape is found from its content, gzip and zstd compressed or not: Log Analytics rows
+(NDJSON, a JSON array, the query API's {"tables":[...]} response, the portal's CSV export);
+diagnostic settings records (PT1H.json blobs, {"records":[...]} blobs and Event Hubs batches);
+Microsoft Graph beta sign-ins ({"value":[...]} pages, one after another, or a plain array).
+Records go to their table (Type, category or isInteractive) and each rule reads its table's.
+
+Exit status: 0 when the run completed, with or without alerts or rejected records; 1 when it
+could not (a rule with errors, a bad flag, no input, a failing rule); 2 when --strict is given
+and a record or file was rejected.
 
 Flags:
 `
@@ -34,11 +43,16 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type runConfig struct {
-	rules   multiFlag
-	now     string
-	sets    multiFlag
-	lookups multiFlag
-	files   []string
+	rules       multiFlag
+	now         string
+	sets        multiFlag
+	lookups     multiFlag
+	inputFormat input.Format
+	glob        string
+	strict      bool
+	format      string
+	output      string
+	files       []string
 }
 
 func parseRunFlags(args []string, stderr io.Writer) (*runConfig, error) {
@@ -49,6 +63,11 @@ func parseRunFlags(args []string, stderr io.Writer) (*runConfig, error) {
 	fs.StringVar(&cfg.now, "now", "", "the time ago() and now() count from: RFC 3339 (2026-11-20T12:00:00Z), or 'latest' for\nthe newest TimeGenerated in the input (default: the current time, as in Sentinel)")
 	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
 	fs.Var(&cfg.lookups, "lookup", "NAME=CSV replaces the CSV file of the lookup NAME (repeatable)")
+	inputFormat := fs.String("input-format", string(input.FormatAuto), "the shape of every input file: auto (found per file from its content), loganalytics,\ndiagnostic, graph (JSON records of that shape) or csv (the Log Analytics portal's CSV export)")
+	fs.StringVar(&cfg.glob, "glob", "", "in folders, read only the files whose name matches this pattern, such as '*.json' or\n'PT1H.json' (a pattern with / matches the path below the folder; default: every file)")
+	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected")
+	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (aligned columns for a terminal, long values cut)\nor csv")
+	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
@@ -61,6 +80,16 @@ func parseRunFlags(args []string, stderr io.Writer) (*runConfig, error) {
 		return nil, err
 	}
 	cfg.files = fs.Args()
+	var err error
+	if cfg.inputFormat, err = input.ParseFormat(*inputFormat); err != nil {
+		return nil, fmt.Errorf("--input-format: %w", err)
+	}
+	if err := input.CheckGlob(cfg.glob); err != nil {
+		return nil, err
+	}
+	if _, err := output.New(cfg.format, io.Discard, nil); err != nil {
+		return nil, fmt.Errorf("--format: %w", err)
+	}
 	if len(cfg.rules) == 0 {
 		return nil, errors.New("no rules: give --rule PATH (a rule file or a folder of them)")
 	}
@@ -104,7 +133,11 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	in := readInputs(plans, cfg.files, stdin, stderr)
+	in, err := readInputs(plans, cfg, stdin, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		return 1
+	}
 	if latest {
 		now = in.newest
 		if plans, err = compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles}); err != nil {
@@ -113,7 +146,12 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
-	w := output.NewWriter(stdout)
+	out, err := openOutput(cfg, stdout, plans)
+	if err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		return 1
+	}
+	w := out.writer
 	status := 0
 	alertCounts := make([]int, len(plans))
 	for i, plan := range plans {
@@ -131,17 +169,21 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		for _, row := range rows {
 			if err := w.Write(output.Alert{Rule: ref, Columns: columns, Row: row}); err != nil {
 				fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
+				out.abort()
 				return 1
 			}
 		}
 		alertCounts[i] = len(rows)
 		reportLookback(stderr, plan, stats, now, in.newest)
 	}
-	if err := w.Flush(); err != nil {
+	if err := out.finish(status == 0); err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
 		return 1
 	}
 	printSummary(stderr, in, plans, alertCounts)
+	if status == 0 && cfg.strict && in.rejected() > 0 {
+		status = 2
+	}
 	return status
 }
 
@@ -239,17 +281,7 @@ func reportLookback(stderr io.Writer, plan *pipeline.Plan, stats []pipeline.Stag
 }
 
 func printSummary(stderr io.Writer, in *inputs, plans []*pipeline.Plan, alerts []int) {
-	rejected := 0
-	var reasons []string
-	for reason, n := range in.rejections {
-		rejected += n
-		reasons = append(reasons, fmt.Sprintf("%s %d", reason, n))
-	}
-	sort.Strings(reasons)
-	line := fmt.Sprintf("summary: %d files, %d records read, %d rejected", in.files, in.records, rejected)
-	if len(reasons) > 0 {
-		line += " (" + strings.Join(reasons, ", ") + ")"
-	}
+	line := "summary: " + in.summary()
 	total := 0
 	for _, n := range alerts {
 		total += n

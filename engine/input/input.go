@@ -54,11 +54,11 @@ type Format string
 // The formats. LogAnalytics, Diagnostic and Graph impose the records' shape (their framing, NDJSON
 // or JSON documents, is still found from the content); CSV imposes the portal's CSV export.
 const (
-	FormatAuto       Format = "auto"
-	FormatLogAnalytics  Format = Format(LogAnalytics)
-	FormatDiagnostic Format = Format(Diagnostic)
-	FormatGraph      Format = Format(Graph)
-	FormatCSV        Format = "csv"
+	FormatAuto         Format = "auto"
+	FormatLogAnalytics Format = Format(LogAnalytics)
+	FormatDiagnostic   Format = Format(Diagnostic)
+	FormatGraph        Format = Format(Graph)
+	FormatCSV          Format = "csv"
 )
 
 // Formats lists the formats, for help texts.

@@ -133,7 +133,7 @@ func (j *jsonReader) array(take func([]byte, record.Source)) error {
 // @odata.nextLink, ...) are skipped. If no such array turns up, the object was a record after
 // all, and is read as one.
 func (j *jsonReader) wrapper(line int) error {
-	j.s.next() // {
+	j.s.next()        // {
 	var fields []byte // the fields read, should this be a record
 	wrapped := false
 	for n := 0; ; n++ {
