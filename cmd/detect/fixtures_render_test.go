@@ -282,7 +282,7 @@ func (s signIn) laRow() obj {
 		{"Status", s.status()},
 		{"TimeGenerated", s.time()},
 		{"Type", s.table()},
-		{"UniqueTokenIdentifier", strings.ReplaceAll(guid("token "+s.key)[:22], "-", "_")},
+		{"UniqueTokenIdentifier", strings.ReplaceAll(guid("token " + s.key)[:22], "-", "_")},
 		{"UserAgent", s.userAgent()},
 		{"UserDisplayName", s.user.name},
 		{"UserId", guid("user " + s.user.upn)},
@@ -334,7 +334,7 @@ func (s signIn) properties() obj {
 		{"resourceId", s.resource.id},
 		{"resourceTenantId", contosoTenant},
 		{"homeTenantId", s.homeTenant()},
-		{"uniqueTokenIdentifier", strings.ReplaceAll(guid("token "+s.key)[:22], "-", "_")},
+		{"uniqueTokenIdentifier", strings.ReplaceAll(guid("token " + s.key)[:22], "-", "_")},
 		{"incomingTokenType", s.tokenType()},
 		{"sessionId", guid("session " + s.session)},
 	}
@@ -588,9 +588,9 @@ func renderGarbage() map[string][]byte {
 	second := gzipBytes(lines([][]byte{rows[0]}))
 	truncated := append(gzipBytes(lines(rows[len(rows)-2:])), second[:len(second)/2]...)
 	return map[string][]byte{
-		"mixed.ndjson":         []byte(strings.ReplaceAll(string(lines(mixed)), "\n", "\r\n")), // CRLF line ends
-		"long-line.ndjson.gz":  gzipBytes(long),
-		"truncated.ndjson.gz":  truncated,
-		"empty.ndjson":         {},
+		"mixed.ndjson":        []byte(strings.ReplaceAll(string(lines(mixed)), "\n", "\r\n")), // CRLF line ends
+		"long-line.ndjson.gz": gzipBytes(long),
+		"truncated.ndjson.gz": truncated,
+		"empty.ndjson":        {},
 	}
 }
