@@ -76,10 +76,23 @@ func parseRunFlags(args []string, stderr io.Writer) (*runConfig, error) {
 			fmt.Fprintf(stderr, "  %-40s %s\n", f.Signature, f.Doc)
 		}
 	}
-	if err := fs.Parse(args); err != nil {
-		return nil, err
+	// Flags may come after the files too (detect run --rule r.yaml logs/ --format table); after
+	// "--" everything is a file.
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return nil, err
+		}
+		positional := fs.Args()
+		if len(positional) == 0 {
+			break
+		}
+		if consumed := len(rest) - len(positional); consumed > 0 && rest[consumed-1] == "--" {
+			cfg.files = append(cfg.files, positional...)
+			break
+		}
+		cfg.files = append(cfg.files, positional[0])
+		rest = positional[1:]
 	}
-	cfg.files = fs.Args()
 	var err error
 	if cfg.inputFormat, err = input.ParseFormat(*inputFormat); err != nil {
 		return nil, fmt.Errorf("--input-format: %w", err)
