@@ -51,7 +51,7 @@ TimeGenerated                 User                  _sources
 
 rules/b.yaml: Rule B: 1 alerts
 Detail                                    _sources
-{"long":"`+strings.Repeat("x", 30)+`…  in.ndjson:7
+{"long":"` + strings.Repeat("x", 30) + `…  in.ndjson:7
 `
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
