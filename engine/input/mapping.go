@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"sort"
 	"strings"
+	"sync"
 
 	"github.com/tidwall/gjson"
 	"gopkg.in/yaml.v3"
@@ -49,8 +49,19 @@ type columnSource struct {
 	constant *string
 }
 
-// loadMappings reads every embedded mapping file.
+var (
+	mappingsOnce   sync.Once
+	loadedMappings []*mapping
+	mappingsErr    error
+)
+
+// loadMappings reads every embedded mapping file, once.
 func loadMappings() ([]*mapping, error) {
+	mappingsOnce.Do(func() { loadedMappings, mappingsErr = readMappings() })
+	return loadedMappings, mappingsErr
+}
+
+func readMappings() ([]*mapping, error) {
 	entries, err := mappingFiles.ReadDir("mappings")
 	if err != nil {
 		return nil, err
@@ -314,13 +325,4 @@ func (r *router) table(obj gjson.Result) string {
 		return t
 	}
 	return v.String()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
