@@ -139,15 +139,6 @@ func (o obj) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (o obj) get(key string) any {
-	for _, f := range o {
-		if f.key == key {
-			return f.value
-		}
-	}
-	panic("no field " + key)
-}
-
 // jsonText is v as compact JSON, <, > and & as they are.
 func jsonText(v any) []byte {
 	var b bytes.Buffer
@@ -235,6 +226,27 @@ func (s signIn) tokenType() any {
 	return s.token
 }
 
+func (s signIn) id() string            { return guid("id " + s.key) }
+func (s signIn) correlationID() string { return guid("correlation " + s.key) }
+func (s signIn) userID() string        { return guid("user " + s.user.upn) }
+func (s signIn) sessionID() string     { return guid("session " + s.session) }
+func (s signIn) tokenID() string       { return strings.ReplaceAll(guid("token " + s.key)[:22], "-", "_") }
+
+// category is the diagnostic settings category of the sign-in, which Log Analytics keeps in Category.
+func (s signIn) category() string {
+	if s.interactive {
+		return "SignInLogs"
+	}
+	return "NonInteractiveUserSignInLogs"
+}
+
+func (s signIn) resultSignature() string {
+	if s.result != 0 {
+		return "FAILURE"
+	}
+	return "SUCCESS"
+}
+
 func (s signIn) userAgent() string {
 	return "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36"
 }
@@ -246,24 +258,20 @@ func (s signIn) laRow() obj {
 	if s.interactive {
 		processing = "ProcessingTimeInMilliseconds"
 	}
-	signature := "SUCCESS"
-	if s.result != 0 {
-		signature = "FAILURE"
-	}
 	return obj{
 		{"AADTenantId", contosoTenant},
 		{"AppDisplayName", s.app.name},
 		{"AppId", s.app.id},
 		{"AuthenticationProcessingDetails", s.processingDetails()},
-		{"Category", map[bool]string{false: "NonInteractiveUserSignInLogs", true: "SignInLogs"}[s.interactive]},
+		{"Category", s.category()},
 		{"ClientAppUsed", "Mobile Apps and Desktop clients"},
 		{"ConditionalAccessPolicies", s.conditionalAccess()},
-		{"CorrelationId", guid("correlation " + s.key)},
+		{"CorrelationId", s.correlationID()},
 		{"CreatedDateTime", s.time()},
 		{"DeviceDetail", s.deviceDetail()},
 		{"DurationMs", 0},
 		{"HomeTenantId", s.homeTenant()},
-		{"Id", guid("id " + s.key)},
+		{"Id", s.id()},
 		{"Identity", s.user.name},
 		{"IncomingTokenType", s.tokenType()},
 		{"IPAddress", s.user.ip},
@@ -276,16 +284,16 @@ func (s signIn) laRow() obj {
 		{"ResourceIdentity", s.resource.id},
 		{"ResourceTenantId", contosoTenant},
 		{"ResultDescription", s.failure()},
-		{"ResultSignature", signature},
+		{"ResultSignature", s.resultSignature()},
 		{"ResultType", fmt.Sprint(s.result)},
-		{"SessionId", guid("session " + s.session)},
+		{"SessionId", s.sessionID()},
 		{"Status", s.status()},
 		{"TimeGenerated", s.time()},
 		{"Type", s.table()},
-		{"UniqueTokenIdentifier", strings.ReplaceAll(guid("token " + s.key)[:22], "-", "_")},
+		{"UniqueTokenIdentifier", s.tokenID()},
 		{"UserAgent", s.userAgent()},
 		{"UserDisplayName", s.user.name},
-		{"UserId", guid("user " + s.user.upn)},
+		{"UserId", s.userID()},
 		{"UserPrincipalName", s.user.upn},
 	}
 }
@@ -312,11 +320,11 @@ func (s signIn) laRecord(dynamicAsJSON bool) obj {
 // properties is the sign-in as diagnostic settings' properties and Graph beta write it.
 func (s signIn) properties() obj {
 	return obj{
-		{"id", guid("id " + s.key)},
+		{"id", s.id()},
 		{"createdDateTime", s.time()},
 		{"userDisplayName", s.user.name},
 		{"userPrincipalName", s.user.upn},
-		{"userId", guid("user " + s.user.upn)},
+		{"userId", s.userID()},
 		{"appId", s.app.id},
 		{"appDisplayName", s.app.name},
 		{"ipAddress", s.user.ip},
@@ -325,7 +333,7 @@ func (s signIn) properties() obj {
 		{"userAgent", s.userAgent()},
 		{"deviceDetail", s.deviceDetail()},
 		{"location", s.locationDetails()},
-		{"correlationId", guid("correlation " + s.key)},
+		{"correlationId", s.correlationID()},
 		{"appliedConditionalAccessPolicies", s.conditionalAccess()},
 		{"isInteractive", s.interactive},
 		{"authenticationProcessingDetails", s.processingDetails()},
@@ -334,9 +342,9 @@ func (s signIn) properties() obj {
 		{"resourceId", s.resource.id},
 		{"resourceTenantId", contosoTenant},
 		{"homeTenantId", s.homeTenant()},
-		{"uniqueTokenIdentifier", strings.ReplaceAll(guid("token " + s.key)[:22], "-", "_")},
+		{"uniqueTokenIdentifier", s.tokenID()},
 		{"incomingTokenType", s.tokenType()},
-		{"sessionId", guid("session " + s.session)},
+		{"sessionId", s.sessionID()},
 	}
 }
 
@@ -347,10 +355,10 @@ func (s signIn) diagnosticRecord() obj {
 		{"resourceId", "/tenants/" + contosoTenant + "/providers/Microsoft.aadiam"},
 		{"operationName", "Sign-in activity"},
 		{"operationVersion", "1.0"},
-		{"category", map[bool]string{false: "NonInteractiveUserSignInLogs", true: "SignInLogs"}[s.interactive]},
+		{"category", s.category()},
 		{"tenantId", contosoTenant},
 		{"resultType", fmt.Sprint(s.result)},
-		{"resultSignature", s.laRow().get("ResultSignature")},
+		{"resultSignature", s.resultSignature()},
 	}
 	if s.result != 0 {
 		rec = append(rec, field{"resultDescription", s.failure()})
@@ -358,7 +366,7 @@ func (s signIn) diagnosticRecord() obj {
 	return append(rec,
 		field{"durationMs", 0},
 		field{"callerIpAddress", s.user.ip},
-		field{"correlationId", guid("correlation " + s.key)},
+		field{"correlationId", s.correlationID()},
 		field{"identity", s.user.name},
 		field{"Level", 4},
 		field{"location", s.user.country},
