@@ -33,7 +33,7 @@ Exit status: 0 when the run completed, with or without alerts or rejected record
 could not (a rule with errors, a bad flag, no input, a failing rule); 2 when --strict is given
 and a record or file was rejected.
 
-Flags:
+Flags (they may also follow the files; after -- every argument is a file):
 `
 
 // multiFlag collects a flag given several times.
@@ -63,7 +63,7 @@ func parseRunFlags(args []string, stderr io.Writer) (*runConfig, error) {
 	fs.StringVar(&cfg.now, "now", "", "the time ago() and now() count from: RFC 3339 (2026-11-20T12:00:00Z), or 'latest' for\nthe newest TimeGenerated in the input (default: the current time, as in Sentinel)")
 	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
 	fs.Var(&cfg.lookups, "lookup", "NAME=CSV replaces the CSV file of the lookup NAME (repeatable)")
-	inputFormat := fs.String("input-format", string(input.FormatAuto), "the shape of every input file: auto (found per file from its content), loganalytics,\ndiagnostic, graph (JSON records of that shape) or csv (the Log Analytics portal's CSV export)")
+	inputFormat := fs.String("input-format", string(input.FormatAuto), "the shape of every input file: auto (found per file from its content), loganalytics,\ndiagnostic, graph (JSON records of that shape), or csv (the portal's CSV export)")
 	fs.StringVar(&cfg.glob, "glob", "", "in folders, read only the files whose name matches this pattern, such as '*.json' or\n'PT1H.json' (a pattern with / matches the path below the folder; default: every file)")
 	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected")
 	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (aligned columns for a terminal, long values cut)\nor csv")
