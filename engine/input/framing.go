@@ -23,6 +23,13 @@ var (
 	}
 )
 
+// unsupportedError is a compressed or archive format that is recognised but not read.
+type unsupportedError struct{ format string }
+
+func (e *unsupportedError) Error() string {
+	return e.format + ", which is not read: unpack it (gzip and zstd are read as they are)"
+}
+
 // zstdMaxWindow bounds the memory a zstd stream may ask for. zstd's own tools write windows of
 // 8 MB at most by default (and 128 MB with --long).
 const zstdMaxWindow = 128 << 20
@@ -48,7 +55,7 @@ func decompress(in *bufio.Reader) (out io.Reader, compression string, close func
 	}
 	for name, m := range unpacked {
 		if bytes.HasPrefix(magic, m) {
-			return nil, "", nil, fmt.Errorf("%s, which is not read: unpack it (gzip and zstd are read as they are)", name)
+			return nil, "", nil, &unsupportedError{name}
 		}
 	}
 	return in, "", nil, nil

@@ -18,7 +18,8 @@ import (
 var reasons = map[string]bool{
 	"malformed JSON": true, "not a JSON object": true, "wrong type": true, "unknown table": true,
 	"record too large": true, "malformed query result": true, "malformed CSV": true,
-	"unknown file shape": true, "empty file": true, "corrupt compressed data": true, "read error": true,
+	"unknown file shape": true, "empty file": true, "corrupt compressed data": true, "unsupported compression": true,
+	"read error": true,
 }
 
 // seeds are small inputs of every shape, for the targets without a corpus of their own.

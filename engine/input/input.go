@@ -11,6 +11,7 @@ package input
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -146,7 +147,12 @@ func (r *Reader) Read(name string, in io.Reader, sink Sink) {
 	packed := bufio.NewReaderSize(in, 64<<10)
 	plain, compression, closer, err := decompress(packed)
 	if err != nil {
-		f.reject(record.Source{File: name}, "corrupt compressed data", err.Error())
+		reason := "corrupt compressed data"
+		var unsupported *unsupportedError
+		if errors.As(err, &unsupported) {
+			reason = "unsupported compression"
+		}
+		f.reject(record.Source{File: name}, reason, err.Error())
 		return
 	}
 	if closer != nil {

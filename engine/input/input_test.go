@@ -339,7 +339,7 @@ func TestCompressedFilesAndTheirBreaks(t *testing.T) {
 		!strings.Contains(c.rejections(), ": corrupt compressed data: zstd: ") {
 		t.Errorf("a truncated zstd file: %s", c.rejections())
 	}
-	if c := read(t, "logs.zip", []byte("PK\x03\x04rest"), FormatAuto, nonInteractive); c.rejections() != "logs.zip: corrupt compressed data: a zip archive, which is not read: unpack it (gzip and zstd are read as they are)" {
+	if c := read(t, "logs.zip", []byte("PK\x03\x04rest"), FormatAuto, nonInteractive); c.rejections() != "logs.zip: unsupported compression: a zip archive, which is not read: unpack it (gzip and zstd are read as they are)" {
 		t.Errorf("a zip archive: %s", c.rejections())
 	}
 	for _, empty := range []string{"", " \n\r\n", "\ufeff"} {
