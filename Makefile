@@ -1,10 +1,17 @@
-# make run:   V2 over the shipped sample, printing alerts (NOW anchors the 6h lookback in the sample)
-# make test:  formatting, vet, every Go test, and every rule's test cases (detect test rules/)
-GO   ?= go
-BIN  := bin/detect
-NOW  ?= 2026-11-20T12:00:00Z
+# make run:      V2 over the shipped sample, printing alerts (NOW anchors the 6h lookback in the sample)
+# make test:     formatting, vet, every Go test, and every rule's cases (detect test rules/)
+# make bench:    the engine against the floor of reading its input, and the Go benchmarks
+# make fuzz:     every fuzz target for FUZZTIME each
+# make fixtures: render fixtures/shapes and fixtures/garbage again
+GO       ?= go
+BIN      := bin/detect
+NOW      ?= 2026-11-20T12:00:00Z
+FUZZTIME ?= 20s
+# package:target of every fuzz target
+FUZZ     := engine/input:FuzzRead engine/input:FuzzReadJSONLines engine/input:FuzzReadJSONDocument \
+            engine/input:FuzzReadCSV engine/input:FuzzReadCompressed engine/rule:FuzzLoad
 
-.PHONY: build run test bench
+.PHONY: build run test bench fuzz fixtures
 build:
 	$(GO) build -o $(BIN) ./cmd/detect
 
@@ -25,3 +32,12 @@ test: build
 	$(GO) vet ./...
 	$(GO) test ./...
 	./$(BIN) test rules/
+
+fuzz:
+	@set -e; for t in $(FUZZ); do \
+		echo "fuzz $${t#*:} ($${t%%:*}, $(FUZZTIME))"; \
+		$(GO) test ./$${t%%:*} -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME); \
+	done
+
+fixtures:
+	$(GO) test ./cmd/detect -run '^TestFixturesAreUpToDate$$' -update

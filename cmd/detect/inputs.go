@@ -1,79 +1,128 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/signin-detect/detect/engine/input"
 	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/record"
-	"github.com/signin-detect/detect/engine/schema"
 )
 
-// inputs is what was read: rows per table, and what was rejected.
+// inputs is what was read: the rows of each table the plans read, and what was counted on the way.
+// It is the input.Sink of every file.
 type inputs struct {
-	rows       map[string][]record.Row
-	files      int
-	records    int
+	rows    map[string][]record.Row
+	files   int
+	records int
+	// other counts the records of tables no plan reads, by table.
+	other map[string]int
+	// rejections counts the rejected records (and files), by reason.
 	rejections map[string]int
 	newest     time.Time
+	stderr     io.Writer
+	progress   *progress
 }
 
-// readInputs reads every file once per table the plans read, with the columns those plans need.
-func readInputs(plans []*pipeline.Plan, files []string, stdin io.Reader, stderr io.Writer) *inputs {
-	in := &inputs{rows: map[string][]record.Row{}, rejections: map[string]int{}}
-	columns := map[string][]string{}
-	tables := map[string]*schema.Table{}
+// readInputs reads every file once, keeping of each record the columns the plans read of its
+// table. Rejections are reported on stderr as they come.
+func readInputs(plans []*pipeline.Plan, cfg *runConfig, stdin io.Reader, stderr io.Writer) (*inputs, error) {
+	in := &inputs{rows: map[string][]record.Row{}, other: map[string]int{}, rejections: map[string]int{}, stderr: stderr}
+	var want []input.Want
+	index := map[string]int{}
 	for _, p := range plans {
 		for _, need := range p.Inputs {
-			tables[need.Table.Name] = need.Table
-			columns[need.Table.Name] = union(columns[need.Table.Name], need.Columns)
+			i, ok := index[need.Table.Name]
+			if !ok {
+				i = len(want)
+				index[need.Table.Name] = i
+				want = append(want, input.Want{Table: need.Table})
+			}
+			want[i].Columns = union(want[i].Columns, need.Columns)
 		}
 	}
-	var stdinData []byte
-	for name, table := range tables {
-		reader := input.NewReader(table, columns[name])
-		emit := func(row record.Row) {
-			in.rows[name] = append(in.rows[name], row)
-			if t, ok := row.Values["TimeGenerated"].(time.Time); ok && t.After(in.newest) {
-				in.newest = t
-			}
-		}
-		reject := func(r input.Rejection) {
-			fmt.Fprintln(stderr, r)
-			in.rejections[r.Reason]++
-		}
-		for _, file := range files {
-			if file == "-" {
-				if stdinData == nil {
-					stdinData, _ = io.ReadAll(stdin) // read once, however many tables
-				}
-				if err := reader.ReadNDJSON(file, strings.NewReader(string(stdinData)), emit, reject); err != nil {
-					fmt.Fprintln(stderr, err)
-					in.rejections["read error"]++
-				}
-				continue
-			}
-			f, err := os.Open(file)
-			if err != nil {
-				fmt.Fprintf(stderr, "%s: cannot read: %v\n", file, errors.Unwrap(err))
-				in.rejections["unreadable file"]++
-				continue
-			}
-			if err := reader.ReadNDJSON(file, f, emit, reject); err != nil {
-				fmt.Fprintln(stderr, err)
-				in.rejections["read error"]++
-			}
-			f.Close()
-		}
-		in.records += len(in.rows[name])
+	reader, err := input.NewReader(want, cfg.inputFormat)
+	if err != nil {
+		return nil, err
 	}
-	in.files = len(files)
-	return in
+	files, unreadable := input.Files(cfg.files, cfg.glob)
+	in.progress = newProgress(stderr, in)
+	for _, r := range unreadable {
+		in.Reject(r)
+	}
+	for _, name := range files {
+		f, err := input.Open(name, stdin)
+		if err != nil {
+			in.Reject(input.Unreadable(name, err))
+			continue
+		}
+		in.files++
+		reader.Read(name, in.progress.count(f), in)
+		f.Close()
+	}
+	in.progress.done()
+	return in, nil
+}
+
+// Row keeps a row of a table the plans read.
+func (in *inputs) Row(table string, row record.Row) {
+	in.rows[table] = append(in.rows[table], row)
+	in.records++
+	if t, ok := row.Values["TimeGenerated"].(time.Time); ok && t.After(in.newest) {
+		in.newest = t
+	}
+}
+
+// Other counts a record of a table no plan reads.
+func (in *inputs) Other(table string) {
+	in.other[table]++
+	in.records++
+}
+
+// Reject reports a rejected record on stderr, as file:line: reason: detail, and counts it.
+func (in *inputs) Reject(r input.Rejection) {
+	in.progress.clear()
+	fmt.Fprintln(in.stderr, r)
+	in.rejections[r.Reason]++
+}
+
+func (in *inputs) rejected() int {
+	n := 0
+	for _, c := range in.rejections {
+		n += c
+	}
+	return n
+}
+
+// summary is the input side of the summary line: "2 files, 120 records read (5 of tables no rule
+// reads: SigninLogs 5), 1 rejected (malformed JSON 1)".
+func (in *inputs) summary() string {
+	line := fmt.Sprintf("%d files, %d records read", in.files, in.records)
+	if len(in.other) > 0 {
+		n := 0
+		for _, c := range in.other {
+			n += c
+		}
+		line += fmt.Sprintf(" (%d of tables no rule reads: %s)", n, counts(in.other))
+	}
+	line += fmt.Sprintf(", %d rejected", in.rejected())
+	if len(in.rejections) > 0 {
+		line += " (" + counts(in.rejections) + ")"
+	}
+	return line
+}
+
+// counts lists "name n" pairs, sorted by name.
+func counts(m map[string]int) string {
+	var out []string
+	for name, n := range m {
+		out = append(out, fmt.Sprintf("%s %d", name, n))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
 }
 
 func union(a, b []string) []string {

@@ -18,7 +18,8 @@ const usage = `detect runs detection rules, ported from Microsoft Sentinel KQL a
 over exported Microsoft Entra ID sign-in logs.
 
 Usage:
-  detect run --rule PATH [--rule PATH ...] [--now T] [--set NAME=VALUE] [--lookup NAME=CSV] FILE...
+  detect run --rule PATH [--rule PATH ...] [--now T] [--set NAME=VALUE] [--lookup NAME=CSV]
+             [--input-format F] [--glob PATTERN] [--strict] [--format F] [--output FILE] FILE|FOLDER...
   detect check [--format text|json] [PATH ...]
   detect test [-v] [PATH ...]
   detect explain --rule FILE [--now T] [--where EXPR] FILE...
@@ -32,7 +33,8 @@ Commands:
 Run 'detect COMMAND --help' for a command's flags.
 
 Exit status: 0 when the command completed (run: with or without alerts), 1 when it could not
-or found problems (a rule with errors, a failing case, a bad flag, no input).
+or found problems (a rule with errors, a failing case, a bad flag, no input), 2 when run is given
+--strict and input was rejected.
 `
 
 func main() {

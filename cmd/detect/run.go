@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/signin-detect/detect/engine/input"
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/output"
@@ -16,15 +16,24 @@ import (
 	"github.com/signin-detect/detect/engine/rule"
 )
 
-const runUsage = `Usage: detect run --rule PATH [--rule PATH ...] [flags] FILE...
+const runUsage = `Usage: detect run --rule PATH [--rule PATH ...] [flags] FILE|FOLDER...
 
-Runs each rule over the sign-in records in FILE... (NDJSON: one Log Analytics row per line, as
-'az monitor log-analytics query' or the portal exports them; JSON-typed columns as strings; '-'
-reads standard input) and prints one JSON object per alert on standard output: the rule's projected
+Runs each rule over the sign-in records in the files (a folder: its files, recursively; '-':
+standard input) and prints one JSON object per alert on standard output: the rule's projected
 columns in projection order, then "_rule" (id, name, file) and "_sources" (file:line of each input
-record the alert was made from). Logs, rejected records and the summary go to standard error.
+record the alert was made from). Rejected records, the summary and logs go to standard error.
 
-Flags:
+Each file's shape is found from its content, gzip and zstd compressed or not: Log Analytics rows
+(NDJSON, a JSON array, the query API's {"tables":[...]} response, the portal's CSV export);
+diagnostic settings records (PT1H.json blobs, {"records":[...]} blobs and Event Hubs batches);
+Microsoft Graph beta sign-ins ({"value":[...]} pages, one after another, or a plain array).
+Records go to their table (Type, category or isInteractive) and each rule reads its table's.
+
+Exit status: 0 when the run completed, with or without alerts or rejected records; 1 when it
+could not (a rule with errors, a bad flag, no input, a failing rule); 2 when --strict is given
+and a record or file was rejected.
+
+Flags (they may also follow the files; after -- every argument is a file):
 `
 
 // multiFlag collects a flag given several times.
@@ -34,31 +43,59 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type runConfig struct {
-	rules   multiFlag
-	now     string
-	sets    multiFlag
-	lookups multiFlag
-	files   []string
+	rules       multiFlag
+	now         string
+	sets        multiFlag
+	lookups     multiFlag
+	inputFormat input.Format
+	glob        string
+	strict      bool
+	format      string
+	output      string
+	files       []string
 	// allColumns reads every column of the input tables, not only those the rules read.
 	allColumns bool
+	// formatFlag holds --input-format until parseRuleFlags checks it.
+	formatFlag string
 }
 
-// addRuleFlags adds the flags that choose and tune the rules and anchor the run: --rule, --now,
-// --set and --lookup (run and explain share them).
+// addRuleFlags adds the flags that choose and tune the rules, anchor the run and read its input:
+// --rule, --now, --set, --lookup, --input-format and --glob (run and explain share them).
 func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.rules, "rule", "a rule file, or a folder searched recursively for *.yaml rules (repeatable; required)")
 	fs.StringVar(&cfg.now, "now", "", "the time ago() and now() count from: RFC 3339 (2026-11-20T12:00:00Z), or 'latest' for\nthe newest TimeGenerated in the input (default: the current time, as in Sentinel)")
 	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
 	fs.Var(&cfg.lookups, "lookup", "NAME=CSV replaces the CSV file of the lookup NAME (repeatable)")
+	fs.StringVar(&cfg.formatFlag, "input-format", string(input.FormatAuto), "the shape of every input file: auto (found per file from its content), loganalytics,\ndiagnostic, graph (JSON records of that shape), or csv (the portal's CSV export)")
+	fs.StringVar(&cfg.glob, "glob", "", "in folders, read only the files whose name matches this pattern, such as '*.json' or\n'PT1H.json' (a pattern with / matches the path below the folder; default: every file)")
 }
 
 // parseRuleFlags parses args with fs (whose flags include addRuleFlags') and checks that rules
-// and input were given.
+// and input were given. Flags may come after the files too (detect run --rule r.yaml logs/
+// --format table); after "--" everything is a file.
 func parseRuleFlags(fs *flag.FlagSet, cfg *runConfig, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		positional := fs.Args()
+		if len(positional) == 0 {
+			break
+		}
+		if consumed := len(rest) - len(positional); consumed > 0 && rest[consumed-1] == "--" {
+			cfg.files = append(cfg.files, positional...)
+			break
+		}
+		cfg.files = append(cfg.files, positional[0])
+		rest = positional[1:]
+	}
+	var err error
+	if cfg.inputFormat, err = input.ParseFormat(cfg.formatFlag); err != nil {
+		return fmt.Errorf("--input-format: %w", err)
+	}
+	if err := input.CheckGlob(cfg.glob); err != nil {
 		return err
 	}
-	cfg.files = fs.Args()
 	if len(cfg.rules) == 0 {
 		return errors.New("no rules: give --rule PATH (a rule file or a folder of them)")
 	}
@@ -113,7 +150,10 @@ func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*prepared, erro
 			}
 		}
 	}
-	in := readInputs(plans, cfg.files, stdin, stderr)
+	in, err := readInputs(plans, cfg, stdin, stderr)
+	if err != nil {
+		return nil, err
+	}
 	if latest {
 		// ago() is compiled against now: plan again, now that the input says what latest is.
 		now = in.newest
@@ -129,12 +169,21 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addRuleFlags(fs, cfg)
+	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected")
+	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (aligned columns for a terminal, long values cut)\nor csv")
+	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
 		printFunctions(stderr)
 	}
-	if err := parseRuleFlags(fs, cfg, args); err != nil {
+	err := parseRuleFlags(fs, cfg, args)
+	if err == nil {
+		if _, ferr := output.New(cfg.format, io.Discard, nil); ferr != nil {
+			err = fmt.Errorf("--format: %w", ferr)
+		}
+	}
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -147,7 +196,12 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	w := output.NewWriter(stdout)
+	out, err := openOutput(cfg, stdout, p.plans)
+	if err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		return 1
+	}
+	w := out.writer
 	status := 0
 	alertCounts := make([]int, len(p.plans))
 	for i, plan := range p.plans {
@@ -165,17 +219,21 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		for _, row := range rows {
 			if err := w.Write(output.Alert{Rule: ref, Columns: columns, Row: row}); err != nil {
 				fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
+				out.abort()
 				return 1
 			}
 		}
 		alertCounts[i] = len(rows)
 		reportLookback(stderr, plan, stats, p.now, p.in.newest)
 	}
-	if err := w.Flush(); err != nil {
+	if err := out.finish(status == 0); err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
 		return 1
 	}
 	printSummary(stderr, p.in, p.plans, alertCounts)
+	if status == 0 && cfg.strict && p.in.rejected() > 0 {
+		status = 2
+	}
 	return status
 }
 
@@ -273,17 +331,7 @@ func reportLookback(stderr io.Writer, plan *pipeline.Plan, stats []pipeline.Stag
 }
 
 func printSummary(stderr io.Writer, in *inputs, plans []*pipeline.Plan, alerts []int) {
-	rejected := 0
-	var reasons []string
-	for reason, n := range in.rejections {
-		rejected += n
-		reasons = append(reasons, fmt.Sprintf("%s %d", reason, n))
-	}
-	sort.Strings(reasons)
-	line := fmt.Sprintf("summary: %d files, %d records read, %d rejected", in.files, in.records, rejected)
-	if len(reasons) > 0 {
-		line += " (" + strings.Join(reasons, ", ") + ")"
-	}
+	line := "summary: " + in.summary()
 	total := 0
 	for _, n := range alerts {
 		total += n

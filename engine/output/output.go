@@ -1,13 +1,16 @@
-// Package output writes alerts: one JSON object per alert, the rule's projected columns as
-// top-level keys in projection order, values printed as Log Analytics prints them.
+// Package output writes alerts: as NDJSON (one JSON object per alert, the rule's projected
+// columns as top-level keys in projection order, values printed as Log Analytics prints them), as
+// an aligned table to read in a terminal, or as CSV; and writes an output file atomically.
 package output
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/signin-detect/detect/engine/kql"
@@ -35,16 +38,39 @@ type Alert struct {
 	Row     record.Row
 }
 
-// Writer writes alerts as NDJSON.
-type Writer struct {
+// Writer writes alerts in one format; call Flush when done.
+type Writer interface {
+	Write(Alert) error
+	Flush() error
+}
+
+// Formats are the formats New writes.
+var Formats = []string{"ndjson", "table", "csv"}
+
+// New writes alerts to w in format. columns lists each rule's projected columns, in the order
+// the rules run: a CSV file has one header row for all of them.
+func New(format string, w io.Writer, columns [][]string) (Writer, error) {
+	switch format {
+	case "ndjson":
+		return NewNDJSON(w), nil
+	case "table":
+		return newTable(w), nil
+	case "csv":
+		return newCSV(w, columns), nil
+	}
+	return nil, fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats, ", "))
+}
+
+// NDJSON writes alerts as NDJSON.
+type NDJSON struct {
 	w *bufio.Writer
 }
 
-// NewWriter writes to w; call Flush when done.
-func NewWriter(w io.Writer) *Writer { return &Writer{w: bufio.NewWriter(w)} }
+// NewNDJSON writes to w.
+func NewNDJSON(w io.Writer) *NDJSON { return &NDJSON{w: bufio.NewWriter(w)} }
 
 // Write writes one alert as a line of JSON.
-func (w *Writer) Write(a Alert) error {
+func (w *NDJSON) Write(a Alert) error {
 	var buf bytes.Buffer
 	buf.WriteByte('{')
 	for _, col := range a.Columns {
@@ -59,18 +85,23 @@ func (w *Writer) Write(a Alert) error {
 	buf.WriteByte(',')
 	writeJSON(&buf, SourcesKey)
 	buf.WriteByte(':')
-	sources := make([]string, len(a.Row.Sources))
-	for i, s := range a.Row.Sources {
-		sources[i] = s.String()
-	}
-	writeJSON(&buf, sources)
+	writeJSON(&buf, a.sources())
 	buf.WriteString("}\n")
 	_, err := w.w.Write(buf.Bytes())
 	return err
 }
 
 // Flush writes what is buffered.
-func (w *Writer) Flush() error { return w.w.Flush() }
+func (w *NDJSON) Flush() error { return w.w.Flush() }
+
+// sources names the input records the alert was made from, "file:line" each.
+func (a Alert) sources() []string {
+	out := make([]string, len(a.Row.Sources))
+	for i, s := range a.Row.Sources {
+		out[i] = s.String()
+	}
+	return out
+}
 
 // Value turns a KQL value into what its JSON form holds: datetimes as Log Analytics prints them
 // (2026-11-20T09:00:01.1234567Z), timespans as KQL prints them, a real that JSON cannot hold as

@@ -2,21 +2,28 @@
 // columns and the input records it came from.
 package record
 
-import "fmt"
+import "strconv"
 
-// Source is where an input record was read: its file (or "-" for standard input) and its line, or
-// its index when the file holds records in one JSON document.
+// Source is where an input record was read: its file (or "-" for standard input), the line its
+// text starts on, and, for a record inside a JSON array (a JSON array export, a {"records":[...]}
+// batch, a {"value":[...]} page, the rows of a query API response), its position in that array,
+// counting from 1. A problem with a whole file has neither line nor index.
 type Source struct {
 	File  string `json:"file"`
 	Line  int    `json:"line,omitempty"`
 	Index int    `json:"index,omitempty"`
 }
 
+// String is "file:line", "file:line#index" for the index-th record of an array, or "file".
 func (s Source) String() string {
+	out := s.File
 	if s.Line > 0 {
-		return fmt.Sprintf("%s:%d", s.File, s.Line)
+		out += ":" + strconv.Itoa(s.Line)
 	}
-	return fmt.Sprintf("%s[%d]", s.File, s.Index)
+	if s.Index > 0 {
+		out += "#" + strconv.Itoa(s.Index)
+	}
+	return out
 }
 
 // Row is a row of named column values (KQL values, see package kql) and the input records it was

@@ -22,7 +22,6 @@ import (
 	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
-	"github.com/signin-detect/detect/engine/schema"
 )
 
 // Suite is the cases of one rule.
@@ -328,17 +327,13 @@ func runCase(r *rule.Rule, c *Case, lookupFiles map[string]string) Result {
 		res.Err = err
 		return res
 	}
-	tables := map[string][]record.Row{}
-	for _, in := range plan.Inputs {
-		rows, rejected, err := readRows(in.Table, c)
-		if err != nil {
-			res.Err = err
-			return res
-		}
-		tables[in.Table.Name] = rows
-		res.Rejected = append(res.Rejected, rejected...)
+	tables, err := readTables(plan.Inputs, c)
+	if err != nil {
+		res.Err = err
+		return res
 	}
-	alerts, _, err := plan.Run(tables)
+	res.Rejected = tables.rejected
+	alerts, _, err := plan.Run(tables.rows)
 	if err != nil {
 		res.Err = err
 		return res
@@ -351,39 +346,52 @@ func runCase(r *rule.Rule, c *Case, lookupFiles map[string]string) Result {
 	return res
 }
 
-// readRows reads a case's input as `detect run` reads a file: inline rows are written as NDJSON
-// lines first, so that they are typed and defaulted exactly as exported rows are.
-func readRows(table *schema.Table, c *Case) ([]record.Row, []input.Rejection, error) {
-	var rows []record.Row
-	var rejected []input.Rejection
-	emit := func(r record.Row) { rows = append(rows, r) }
-	reject := func(r input.Rejection) { rejected = append(rejected, r) }
-	reader := input.NewReader(table, nil)
+// caseInput is what a case's input gave: the rows of each table, and the records rejected. It is
+// the input.Sink of its files.
+type caseInput struct {
+	rows     map[string][]record.Row
+	rejected []input.Rejection
+}
+
+func (c *caseInput) Row(table string, row record.Row) { c.rows[table] = append(c.rows[table], row) }
+func (c *caseInput) Other(string)                     {}
+func (c *caseInput) Reject(r input.Rejection)         { c.rejected = append(c.rejected, r) }
+
+// readTables reads a case's input as `detect run` reads files: inline rows are written as NDJSON
+// lines first, so that they are typed, defaulted and routed to their table exactly as exported rows
+// are.
+func readTables(inputs []pipeline.Input, c *Case) (*caseInput, error) {
+	want := make([]input.Want, len(inputs))
+	for i, in := range inputs {
+		want[i] = input.Want{Table: in.Table, Columns: in.Columns}
+	}
+	reader, err := input.NewReader(want, input.FormatAuto)
+	if err != nil {
+		return nil, err
+	}
+	got := &caseInput{rows: map[string][]record.Row{}}
 	for _, file := range c.Inputs {
 		f, err := os.Open(file)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: input: %w", c.Pos, err)
+			return nil, fmt.Errorf("%s: input: %w", c.Pos, err)
 		}
-		err = reader.ReadNDJSON(file, f, emit, reject)
+		reader.Read(file, f, got)
 		f.Close()
-		if err != nil {
-			return nil, nil, err
-		}
 	}
 	if c.Inputs != nil {
-		return rows, rejected, nil
+		return got, nil
 	}
 	var buf bytes.Buffer
 	for _, row := range c.Rows {
 		line, err := json.Marshal(jsonRow(row))
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: a row cannot be written as JSON: %w", c.Pos, err)
+			return nil, fmt.Errorf("%s: a row cannot be written as JSON: %w", c.Pos, err)
 		}
 		buf.Write(line)
 		buf.WriteByte('\n')
 	}
-	name := fmt.Sprintf("%s:%d (case %q rows)", c.Pos.File, c.Pos.Line, c.Name)
-	return rows, rejected, reader.ReadNDJSON(name, &buf, emit, reject)
+	reader.Read(fmt.Sprintf("%s:%d (case %q rows)", c.Pos.File, c.Pos.Line, c.Name), &buf, got)
+	return got, nil
 }
 
 // jsonRow writes YAML values as an export holds them: datetimes as ISO 8601 text.

@@ -1,0 +1,96 @@
+package input
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/signin-detect/detect/engine/record"
+)
+
+// Stdin is the name that stands for standard input.
+const Stdin = "-"
+
+// CheckGlob tells whether glob is a valid pattern (see path/filepath.Match).
+func CheckGlob(glob string) error {
+	if _, err := filepath.Match(glob, ""); err != nil {
+		return fmt.Errorf("--glob %s: %w", glob, err)
+	}
+	return nil
+}
+
+// Files lists the files paths name: a file as it is, Stdin as it is, and a folder's files,
+// searched recursively in lexical order, those whose name matches glob (every one when glob is
+// ""; a glob with a / matches the path below the folder). Hidden files and folders, whose names
+// start with a dot, are left out of a folder's files. A path that cannot be read is rejected as
+// an unreadable file.
+func Files(paths []string, glob string) ([]string, []Rejection) {
+	var files []string
+	var rejected []Rejection
+	for _, p := range paths {
+		if p == Stdin {
+			files = append(files, p)
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			rejected = append(rejected, Unreadable(p, err))
+			continue
+		}
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		_ = filepath.WalkDir(p, func(path string, entry fs.DirEntry, err error) error {
+			if err != nil {
+				rejected = append(rejected, Unreadable(path, err))
+				return nil
+			}
+			if path != p && strings.HasPrefix(entry.Name(), ".") {
+				if entry.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !entry.IsDir() && matches(glob, p, path) {
+				files = append(files, path)
+			}
+			return nil
+		})
+	}
+	return files, rejected
+}
+
+func matches(glob, root, path string) bool {
+	if glob == "" {
+		return true
+	}
+	name := filepath.Base(path)
+	if strings.Contains(glob, "/") {
+		name, _ = filepath.Rel(root, path)
+		name = filepath.ToSlash(name)
+	}
+	ok, _ := filepath.Match(glob, name)
+	return ok
+}
+
+// Open opens a file to Read, or stdin for Stdin.
+func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
+	if name == Stdin {
+		return io.NopCloser(stdin), nil
+	}
+	return os.Open(name)
+}
+
+// Unreadable is the rejection of a file that cannot be opened or listed.
+func Unreadable(name string, err error) Rejection {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return Rejection{Source: record.Source{File: name}, Reason: "unreadable file", Detail: err.Error()}
+}

@@ -1,0 +1,113 @@
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Magic bytes of the compressed formats: the ones read, and the ones only recognised, to say what
+// to do with them.
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	unpacked  = map[string][]byte{
+		"a zip archive":   []byte("PK\x03\x04"),
+		"xz":              {0xfd, '7', 'z', 'X', 'Z', 0},
+		"bzip2":           []byte("BZh"),
+		"a 7-Zip archive": []byte("7z\xbc\xaf\x27\x1c"),
+	}
+)
+
+// unsupportedError is a compressed or archive format that is recognised but not read.
+type unsupportedError struct{ format string }
+
+func (e *unsupportedError) Error() string {
+	return e.format + ", which is not read: unpack it (gzip and zstd are read as they are)"
+}
+
+// zstdMaxWindow bounds the memory a zstd stream may ask for. zstd's own tools write windows of
+// 8 MB at most by default (and 128 MB with --long).
+const zstdMaxWindow = 128 << 20
+
+// decompress takes gzip or zstd off in, found by their magic bytes; anything else is passed as it
+// is. compression names what was taken off ("" for nothing); close, when not nil, frees the
+// decoder.
+func decompress(in *bufio.Reader) (out io.Reader, compression string, close func(), err error) {
+	magic, _ := in.Peek(6)
+	switch {
+	case bytes.HasPrefix(magic, gzipMagic):
+		zr, err := gzip.NewReader(in)
+		if err != nil {
+			return nil, "gzip", nil, fmt.Errorf("gzip: %w", err)
+		}
+		return zr, "gzip", nil, nil
+	case bytes.HasPrefix(magic, zstdMagic):
+		zr, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdMaxWindow))
+		if err != nil {
+			return nil, "zstd", nil, fmt.Errorf("zstd: %w", err)
+		}
+		return zr, "zstd", zr.Close, nil
+	}
+	for name, m := range unpacked {
+		if bytes.HasPrefix(magic, m) {
+			return nil, "", nil, &unsupportedError{name}
+		}
+	}
+	return in, "", nil, nil
+}
+
+// framing is how a file lays out its records.
+type framing int
+
+const (
+	framingEmpty    framing = iota // nothing but white space
+	framingLines                   // one JSON value per line
+	framingDocument                // JSON documents, pretty-printed, one after another
+	framingCSV                     // the Log Analytics portal's CSV export
+)
+
+// sniffFraming tells a file's framing from its first line. JSON whose first line holds a whole
+// value, or the start of a record cut short, is read line by line (a bad line then costs that
+// line only); JSON whose first line opens an array or a wrapper ({"records": [, {"value": [,
+// {"@odata.context": ...,) and goes on below is a document. Anything else is CSV.
+func sniffFraming(text *bufio.Reader, format Format) framing {
+	ahead, _ := text.Peek(64 << 10)
+	start := 0
+	for start < len(ahead) && isSpace(ahead[start]) {
+		start++
+	}
+	if start == len(ahead) {
+		if len(ahead) < 64<<10 {
+			return framingEmpty
+		}
+		return framingLines // a lot of white space: the scanner skips it
+	}
+	if format == FormatCSV {
+		return framingCSV
+	}
+	first := ahead[start:]
+	if first[0] != '{' && first[0] != '[' {
+		if format != FormatAuto {
+			return framingLines // JSON imposed: every line will say what is wrong with it
+		}
+		return framingCSV
+	}
+	end := bytes.IndexByte(first, '\n')
+	if end < 0 {
+		return framingLines // one long line, or one line only
+	}
+	line := bytes.TrimSpace(first[:end])
+	if len(line) == 1 {
+		return framingDocument // a lone "[" or "{": pretty-printed
+	}
+	probe := newScanner(bufio.NewReader(bytes.NewReader(line)), true)
+	if _, err := probe.value(); err == nil || first[0] == '{' && !wrapperFields[firstKeyIn(line)] {
+		return framingLines
+	}
+	return framingDocument
+}

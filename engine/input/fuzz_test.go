@@ -1,0 +1,164 @@
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"testing"
+
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/schema"
+)
+
+// The fuzz targets feed every reader arbitrary bytes (seeds: testdata/fuzz/<target>/ and the
+// f.Add calls). Whatever the input, a reader must not panic or hang, must name every rejection's
+// file, give it a known reason and a place inside the input, and give rows that carry every
+// column of their table. `make fuzz` runs each for FUZZTIME.
+
+// reasons are the rejection reasons the readers give.
+var reasons = map[string]bool{
+	"malformed JSON": true, "not a JSON object": true, "wrong type": true, "unknown table": true,
+	"record too large": true, "malformed query result": true, "malformed CSV": true,
+	"unknown file shape": true, "empty file": true, "corrupt compressed data": true, "unsupported compression": true,
+	"read error": true,
+}
+
+// seeds are small inputs of every shape, for the targets without a corpus of their own.
+var seeds = []string{
+	`{"TimeGenerated":"2026-11-20T09:00:00Z","Type":"AADNonInteractiveUserSignInLogs","AppId":"a","DeviceDetail":"{\"isCompliant\":true}"}` + "\n",
+	`{ "time": "2026-11-20T09:00:00Z", "category": "SignInLogs", "properties": {"appId":"a","status":{"errorCode":0},"deviceDetail":{"isCompliant":true}}}` + "\n",
+	"{\n  \"@odata.context\": \"x\",\n  \"value\": [\n    {\"createdDateTime\": \"2026-11-20T09:00:00Z\", \"isInteractive\": false}\n  ]\n}\n",
+	`{"records":[{"time":"2026-11-20T09:00:00Z","category":"NonInteractiveUserSignInLogs","properties":{}}]}` + "\n",
+	`{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"AppId","type":"string"}],"rows":[["2026-11-20T09:00:00Z","a"]]}]}`,
+	"[\n  {\"AppId\": \"a\", \"DurationMs\": 3},\n  {\"AppId\": tru}\n]\n",
+	"TimeGenerated [UTC],AppId,IsInteractive\r\n\"11/20/2026, 9:00:01.123 AM\",a,false\r\n",
+}
+
+// check asserts what holds for any input. lines is the number of lines of the (decompressed)
+// input, or 0 when it is not known.
+func check(t *testing.T, c *collected, lines int) {
+	t.Helper()
+	within := func(src record.Source) bool {
+		return src.File == "fuzz" && src.Line >= 0 && (lines == 0 || src.Line <= lines) && src.Index >= 0
+	}
+	for _, r := range c.rejected {
+		if !reasons[r.Reason] || !within(r.Source) {
+			t.Fatalf("rejection %q: unknown reason or a place outside the input (%d lines)", r, lines)
+		}
+	}
+	for table, rows := range c.rows {
+		schemaTable, err := schema.Lookup(table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rows {
+			if len(row.Values) != len(schemaTable.Columns) || len(row.Sources) != 1 || !within(row.Sources[0]) || row.Sources[0].Line < 1 {
+				t.Fatalf("row of %s: %d columns, sources %v", table, len(row.Values), row.Sources)
+			}
+		}
+	}
+}
+
+// startsWithMagic tells whether data starts like a compressed file, which the text inside a
+// compressed file is not taken for.
+func startsWithMagic(data []byte) bool {
+	if bytes.HasPrefix(data, gzipMagic) || bytes.HasPrefix(data, zstdMagic) {
+		return true
+	}
+	for _, m := range unpacked {
+		if bytes.HasPrefix(data, m) {
+			return true
+		}
+	}
+	return false
+}
+
+func lineCount(data []byte) int { return bytes.Count(data, []byte{'\n'}) + 1 }
+
+// readPart runs one reader of fileReader over data, with both tables wanted.
+func readPart(t *testing.T, data []byte, part func(*fileReader, *bufio.Reader)) *collected {
+	r, err := NewReader(wants(t, nonInteractive, interactive), FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
+	part(&fileReader{Reader: r, name: "fuzz", sink: c, lines: &lineCounter{}}, bufio.NewReader(bytes.NewReader(data)))
+	return c
+}
+
+func addSeeds(f *testing.F) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+}
+
+// FuzzRead is the whole of Read: decompression, framing and shape found from the content.
+func FuzzRead(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, tables := range [][]string{{nonInteractive}, {nonInteractive, interactive}} {
+			c := read(t, "fuzz", data, FormatAuto, tables...)
+			lines := lineCount(data)
+			if startsWithMagic(data) {
+				lines = 0
+			}
+			check(t, c, lines)
+		}
+	})
+}
+
+// FuzzReadJSONLines is the NDJSON reader: one value per line, a bad line skipped.
+func FuzzReadJSONLines(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := readPart(t, data, func(fr *fileReader, r *bufio.Reader) { fr.readJSON(r, true) })
+		check(t, c, lineCount(data))
+	})
+}
+
+// FuzzReadJSONDocument is the JSON document reader: arrays, wrappers and pages, element by
+// element.
+func FuzzReadJSONDocument(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := readPart(t, data, func(fr *fileReader, r *bufio.Reader) { fr.readJSON(r, false) })
+		check(t, c, lineCount(data))
+	})
+}
+
+// FuzzReadCSV is the portal CSV reader.
+func FuzzReadCSV(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := readPart(t, data, func(fr *fileReader, r *bufio.Reader) { fr.readCSV(r) })
+		check(t, c, lineCount(data))
+	})
+}
+
+// FuzzReadCompressed compresses text with gzip or zstd, cuts the result at cut, and reads it:
+// whatever was read must come from the text, and a cut file must be reported.
+func FuzzReadCompressed(f *testing.F) {
+	for _, s := range seeds {
+		f.Add([]byte(s), uint16(0), false)
+		f.Add([]byte(s), uint16(20), true)
+	}
+	f.Fuzz(func(t *testing.T, text []byte, cut uint16, useZstd bool) {
+		data := gzipped(t, string(text))
+		if useZstd {
+			data = zstded(t, string(text))
+		}
+		cutShort := int(cut) > 0 && int(cut) < len(data)
+		if cutShort {
+			data = data[:cut]
+		}
+		c := read(t, "fuzz", data, FormatAuto, nonInteractive, interactive)
+		check(t, c, lineCount(text))
+		whole := read(t, "fuzz", text, FormatAuto, nonInteractive, interactive)
+		if !cutShort && !startsWithMagic(text) && (len(c.rejected) != len(whole.rejected) || len(c.rows[nonInteractive]) != len(whole.rows[nonInteractive])) {
+			t.Fatalf("compressed: %d rows, %d rejected; plain: %d rows, %d rejected",
+				len(c.rows[nonInteractive]), len(c.rejected), len(whole.rows[nonInteractive]), len(whole.rejected))
+		}
+		if cutShort && len(c.rejected) == 0 && len(c.rows[nonInteractive])+len(c.rows[interactive]) == 0 {
+			t.Fatalf("a cut compressed file read silently as nothing")
+		}
+	})
+}

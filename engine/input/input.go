@@ -1,0 +1,277 @@
+// Package input reads exported Entra ID sign-in logs, in every shape they come in, into rows of
+// the Log Analytics tables that rules read, typed as the tables' schemas say.
+//
+// A file's framing (NDJSON lines, JSON documents, CSV) and its records' shape (Log Analytics
+// rows, diagnostic settings records, Microsoft Graph sign-ins) are found from its content, after
+// gzip or zstd is taken off by its magic bytes. How each shape's fields become a table's columns,
+// and which table a record belongs to, is data: mappings/*.yaml. A record that cannot be read is
+// reported, with its file, line (and position in its array) and the reason, and the rest is read:
+// nothing is dropped silently, and no input stops a run.
+package input
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/schema"
+)
+
+// Rejection is an input record (or file) that was not read, and why.
+type Rejection struct {
+	Source record.Source
+	// Reason is a short, stable phrase to count rejections by ("malformed JSON", ...).
+	Reason string
+	// Detail says what exactly was wrong.
+	Detail string
+}
+
+func (r Rejection) String() string {
+	if r.Detail == "" {
+		return fmt.Sprintf("%s: %s", r.Source, r.Reason)
+	}
+	return fmt.Sprintf("%s: %s: %s", r.Source, r.Reason, r.Detail)
+}
+
+// Sink receives what a Reader reads.
+type Sink interface {
+	// Row is a record of a table the reader was asked for.
+	Row(table string, row record.Row)
+	// Other is a record of a table the reader was not asked for (such as SigninLogs when only
+	// AADNonInteractiveUserSignInLogs is read): not an error, but counted.
+	Other(table string)
+	Reject(Rejection)
+}
+
+// Format is what --input-format names: Auto finds each file's shape from its content; the others
+// impose one.
+type Format string
+
+// The formats. LogAnalytics, Diagnostic and Graph impose the records' shape (their framing, NDJSON
+// or JSON documents, is still found from the content); CSV imposes the portal's CSV export.
+const (
+	FormatAuto         Format = "auto"
+	FormatLogAnalytics Format = Format(LogAnalytics)
+	FormatDiagnostic   Format = Format(Diagnostic)
+	FormatGraph        Format = Format(Graph)
+	FormatCSV          Format = "csv"
+)
+
+// Formats lists the formats, for help texts.
+var Formats = []Format{FormatAuto, FormatLogAnalytics, FormatDiagnostic, FormatGraph, FormatCSV}
+
+// ParseFormat reads a --input-format value.
+func ParseFormat(s string) (Format, error) {
+	for _, f := range Formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("unknown input format %q (want %s)", s, strings.Join(names, ", "))
+}
+
+// Want is a table to read and the columns of it to keep (nil for every column).
+type Want struct {
+	Table   *schema.Table
+	Columns []string
+}
+
+// Reader reads files into rows of the wanted tables.
+type Reader struct {
+	format Format
+	// routers tell a record's table, per shape; converters make its row, per shape and table.
+	routers    map[Shape]*router
+	converters map[Shape]map[string]*converter
+	// defaultTable takes the records whose table cannot be told, when only one table is read.
+	defaultTable string
+	wanted       []string
+}
+
+// NewReader reads the wanted tables' columns from files of the given format.
+func NewReader(want []Want, format Format) (*Reader, error) {
+	mappings, err := loadMappings()
+	if err != nil {
+		return nil, err
+	}
+	r := &Reader{format: format, routers: map[Shape]*router{}, converters: map[Shape]map[string]*converter{}}
+	byShape := map[Shape][]*mapping{}
+	for _, m := range mappings {
+		byShape[m.shape] = append(byShape[m.shape], m)
+	}
+	for shape, ms := range byShape {
+		if r.routers[shape], err = newRouter(ms); err != nil {
+			return nil, err
+		}
+		r.converters[shape] = map[string]*converter{}
+		for _, m := range ms {
+			for _, w := range want {
+				if w.Table.Name == m.table.Name {
+					r.converters[shape][m.table.Name] = newConverter(m, w.Columns)
+				}
+			}
+		}
+	}
+	for _, w := range want {
+		r.wanted = append(r.wanted, w.Table.Name)
+	}
+	if len(want) == 1 {
+		r.defaultTable = want[0].Table.Name
+	}
+	return r, nil
+}
+
+// fileReader is the reading of one file.
+type fileReader struct {
+	*Reader
+	name  string
+	sink  Sink
+	shape Shape // the records' shape, once known
+	lines *lineCounter
+}
+
+// Read reads the records of one file, named name in sources and messages, from in. gzip and zstd
+// are taken off by their magic bytes. Everything read or rejected goes to sink; a file that
+// breaks off (a truncated gzip file) is reported at the line it broke off, after the records
+// before it.
+func (r *Reader) Read(name string, in io.Reader, sink Sink) {
+	f := &fileReader{Reader: r, name: name, sink: sink}
+	packed := bufio.NewReaderSize(in, 64<<10)
+	plain, compression, closer, err := decompress(packed)
+	if err != nil {
+		reason := "corrupt compressed data"
+		var unsupported *unsupportedError
+		if errors.As(err, &unsupported) {
+			reason = "unsupported compression"
+		}
+		f.reject(record.Source{File: name}, reason, err.Error())
+		return
+	}
+	if closer != nil {
+		defer closer()
+	}
+	f.lines = &lineCounter{r: plain}
+	text := bufio.NewReaderSize(f.lines, 256<<10)
+	if bom, _ := text.Peek(3); string(bom) == "\ufeff" {
+		_, _ = text.Discard(3)
+	}
+	switch sniffFraming(text, r.format) {
+	case framingEmpty:
+		if !f.broken() {
+			f.reject(record.Source{File: name}, "empty file", "")
+		}
+	case framingCSV:
+		f.readCSV(text)
+	case framingLines:
+		f.readJSON(text, true)
+	case framingDocument:
+		f.readJSON(text, false)
+	}
+	if f.broken() {
+		reason, detail := "read error", f.lines.err.Error()
+		if compression != "" {
+			reason, detail = "corrupt compressed data", compression+": "+detail
+		}
+		f.reject(record.Source{File: name, Line: f.lines.lines + 1}, reason, detail+"; the file breaks off here, the records before were read")
+	}
+}
+
+// broken tells whether the file's stream failed (a read error, or compressed data that breaks off).
+func (f *fileReader) broken() bool { return f.lines != nil && f.lines.err != nil }
+
+func (f *fileReader) reject(src record.Source, reason, detail string) {
+	f.sink.Reject(Rejection{Source: src, Reason: reason, Detail: detail})
+}
+
+func (f *fileReader) rejectMalformed(raw []byte, src record.Source) {
+	f.reject(src, "malformed JSON", malformedDetail(raw))
+}
+
+// record reads one record's JSON text. hint is the shape its container tells ("" when it tells
+// none). It tells whether the record was read (or counted as another table's) rather than rejected.
+func (f *fileReader) record(raw []byte, src record.Source, hint Shape) bool {
+	if !gjson.ValidBytes(raw) {
+		f.rejectMalformed(raw, src)
+		return false
+	}
+	obj := gjson.ParseBytes(raw)
+	if !obj.IsObject() {
+		f.reject(src, "not a JSON object", snippet(raw))
+		return false
+	}
+	shape := f.shapeOf(obj, hint)
+	table := f.routers[shape].table(obj)
+	if table == "" {
+		if f.defaultTable == "" {
+			f.reject(src, "unknown table", fmt.Sprintf("the record has no %s to tell its table, and the rules read %s",
+				f.routers[shape].path, strings.Join(f.wanted, " and ")))
+			return false
+		}
+		table = f.defaultTable
+	}
+	conv := f.converters[shape][table]
+	if conv == nil {
+		f.sink.Other(table)
+		return true
+	}
+	values, err := conv.row(obj)
+	if err != nil {
+		f.reject(src, "wrong type", err.Error())
+		return false
+	}
+	f.sink.Row(table, record.Row{Values: values, Sources: []record.Source{src}})
+	return true
+}
+
+// shapeOf tells a record's shape: the one --input-format imposes, else the one its container
+// tells, else the file's, found from its first record.
+func (f *fileReader) shapeOf(obj gjson.Result, hint Shape) Shape {
+	switch f.format {
+	case FormatLogAnalytics, FormatCSV:
+		return LogAnalytics
+	case FormatDiagnostic, FormatGraph:
+		return Shape(f.format)
+	}
+	if hint != "" {
+		return hint
+	}
+	if f.shape == "" {
+		f.shape = sniffShape(obj)
+	}
+	return f.shape
+}
+
+// sniffShape tells a record's shape by its fields: diagnostic settings records carry the sign-in
+// in a properties object next to time and category; Log Analytics rows have PascalCase columns
+// such as TimeGenerated; Graph sign-ins have camelCase fields such as createdDateTime.
+func sniffShape(obj gjson.Result) Shape {
+	var properties, envelope, pascal, camel bool
+	obj.ForEach(func(key, value gjson.Result) bool {
+		switch key.Str {
+		case "properties":
+			properties = value.IsObject()
+		case "time", "category", "operationName":
+			envelope = true
+		case "TimeGenerated", "Type", "UserPrincipalName", "AppId":
+			pascal = true
+		case "createdDateTime", "userPrincipalName", "appId", "appDisplayName":
+			camel = true
+		}
+		return true
+	})
+	switch {
+	case properties && envelope:
+		return Diagnostic
+	case camel && !pascal:
+		return Graph
+	}
+	return LogAnalytics
+}

@@ -1,0 +1,390 @@
+package input
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/schema"
+)
+
+// collected is what a Read gave: rows per table, other tables' records, rejections.
+type collected struct {
+	rows     map[string][]record.Row
+	other    map[string]int
+	rejected []Rejection
+}
+
+func (c *collected) Row(table string, row record.Row) { c.rows[table] = append(c.rows[table], row) }
+func (c *collected) Other(table string)               { c.other[table]++ }
+func (c *collected) Reject(r Rejection)               { c.rejected = append(c.rejected, r) }
+
+func (c *collected) rejections() string {
+	var lines []string
+	for _, r := range c.rejected {
+		lines = append(lines, r.String())
+	}
+	return strings.Join(lines, "\n")
+}
+
+func wants(t testing.TB, tables ...string) []Want {
+	t.Helper()
+	var out []Want
+	for _, name := range tables {
+		table, err := schema.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, Want{Table: table})
+	}
+	return out
+}
+
+const nonInteractive, interactive = "AADNonInteractiveUserSignInLogs", "SigninLogs"
+
+// read reads data as the file name with format, wanting the tables (every column of each).
+func read(t testing.TB, name string, data []byte, format Format, tables ...string) *collected {
+	t.Helper()
+	r, err := NewReader(wants(t, tables...), format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
+	r.Read(name, bytes.NewReader(data), c)
+	return c
+}
+
+func TestBadLinesAreReportedAndTheRestIsRead(t *testing.T) {
+	text := "\ufeff" + `{"TimeGenerated":"2026-11-20T09:00:00.1234567Z","AppId":"a","ResultType":"0"}` + "\r\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:01Z","AppId":"b"` + "\n" + // truncated: malformed
+		"\n" + // blank: skipped
+		`["not", "an", "object"]` + "\n" +
+		`{"TimeGenerated":"yesterday","AppId":"c"}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:02+02:00","AppId":"d","DurationMs":"12","IsInteractive":"False","ResultType":50126}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:03Z","DurationMs":"twelve"}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:04Z","AppId":null,"IncomingTokenType":null}` + "\n" +
+		`{"AppId":"e"} {"AppId":"f"} trailing` + "\n" +
+		`{"AppId": tru}` + "\n"
+	c := read(t, "in.ndjson", []byte(text), FormatAuto, nonInteractive)
+	want := []string{
+		`in.ndjson:2: malformed JSON: the line ends inside a JSON value`,
+		`in.ndjson:4#1: not a JSON object: "\"not\""`,
+		`in.ndjson:4#2: not a JSON object: "\"an\""`,
+		`in.ndjson:4#3: not a JSON object: "\"object\""`,
+		`in.ndjson:5: wrong type: TimeGenerated: not an ISO 8601 datetime: "yesterday"`,
+		`in.ndjson:7: wrong type: DurationMs: want a whole number, got "twelve"`,
+		`in.ndjson:9: malformed JSON: invalid character 'a' in literal true (expecting 'u'): "trailing"`,
+		`in.ndjson:10: malformed JSON: invalid character '}' in literal true (expecting 'e'): "{\"AppId\": tru}"`,
+	}
+	if got := c.rejections(); got != strings.Join(want, "\n") {
+		t.Errorf("rejections:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	rows := c.rows[nonInteractive]
+	if len(rows) != 5 {
+		t.Fatalf("want 5 rows, got %d", len(rows))
+	}
+	first, converted, nulls := rows[0].Values, rows[1].Values, rows[2].Values
+	if first["AppId"] != "a" || rows[0].Sources[0].Line != 1 || first["TimeGenerated"] != time.Date(2026, 11, 20, 9, 0, 0, 123456700, time.UTC) {
+		t.Errorf("first row (after a BOM, CRLF): %v %v", first["AppId"], first["TimeGenerated"])
+	}
+	if converted["DurationMs"] != int64(12) || converted["IsInteractive"] != false || converted["ResultType"] != "50126" ||
+		converted["TimeGenerated"] != time.Date(2026, 11, 20, 7, 0, 2, 0, time.UTC) || rows[1].Sources[0].Line != 6 {
+		t.Errorf("conversions: %v", converted)
+	}
+	// KQL strings are never null: a null or missing string column is "".
+	if nulls["AppId"] != "" || nulls["IncomingTokenType"] != "" || nulls["SessionId"] != "" || nulls["DurationMs"] != nil {
+		t.Errorf("null and missing columns: %#v %#v %#v %#v", nulls["AppId"], nulls["IncomingTokenType"], nulls["SessionId"], nulls["DurationMs"])
+	}
+	// Two records on one line are both read, then the garbage after them is reported.
+	if rows[3].Values["AppId"] != "e" || rows[4].Values["AppId"] != "f" || rows[4].Sources[0].Line != 9 {
+		t.Errorf("two records on line 9: %v %v", rows[3].Values["AppId"], rows[4].Values["AppId"])
+	}
+}
+
+func TestReaderKeepsOnlyTheWantedColumns(t *testing.T) {
+	table, _ := schema.Lookup(nonInteractive)
+	r, err := NewReader([]Want{{Table: table, Columns: []string{"AppId", "DeviceDetail"}}}, FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
+	r.Read("in.ndjson", strings.NewReader(`{"AppId":"a","SessionId":"s","DeviceDetail":{"isCompliant":true, "os": "Windows"}}`), c)
+	row := c.rows[nonInteractive][0].Values
+	if len(row) != 2 || row["DeviceDetail"] != `{"isCompliant":true,"os":"Windows"}` {
+		t.Errorf("values %v", row)
+	}
+}
+
+func TestAFiveMegabyteLineIsRead(t *testing.T) {
+	long := `{"AppId":"a","UserAgent":"` + strings.Repeat("x", 5<<20) + `"}` + "\n" + `{"AppId":"b"}`
+	c := read(t, "in.ndjson", []byte(long), FormatAuto, nonInteractive)
+	rows := c.rows[nonInteractive]
+	if len(rows) != 2 || len(c.rejected) != 0 || len(rows[0].Values["UserAgent"].(string)) != 5<<20 || rows[1].Sources[0].Line != 2 {
+		t.Errorf("rows %d, rejected %v", len(rows), c.rejected)
+	}
+}
+
+// One sign-in as a Log Analytics row, a diagnostic settings record and a Graph sign-in. The
+// nested values of the last two must become exactly the text the Log Analytics columns hold, key
+// order kept, so that extract() over AuthenticationProcessingDetails finds the same scopes.
+const (
+	laRow = `{"TimeGenerated":"2026-11-20T09:05:00.25Z","Type":"AADNonInteractiveUserSignInLogs","UserPrincipalName":"ana@contoso.example",` +
+		`"AppId":"04b07795-8ddb-461a-bbee-02f9e1bf7b46","IncomingTokenType":"refreshToken","ResultType":"0","ResultDescription":"",` +
+		`"IPAddress":"203.0.113.7","Location":"BE","Identity":"Ana Silva","ResourceIdentity":"00000002-0000-0000-c000-000000000000",` +
+		`"AuthenticationProcessingDetails":"[{\"key\":\"Oauth Scope Info\",\"value\":\"[\\\"user_impersonation\\\"]\"},{\"key\":\"Is CAE Token\",\"value\":\"False\"}]",` +
+		`"DeviceDetail":"{\"operatingSystem\":\"Windows10\",\"isCompliant\":true}","Status":"{\"errorCode\":0}","DurationMs":0,"IsInteractive":false}`
+	diagRecord = `{ "time": "2026-11-20T09:05:00.2500000Z", "category": "NonInteractiveUserSignInLogs", "operationName": "Sign-in activity",` +
+		` "resultType": "0", "durationMs": 0, "callerIpAddress": "203.0.113.7", "identity": "Ana Silva", "location": "BE",` +
+		` "properties": {"userPrincipalName":"ana@contoso.example","appId":"04b07795-8ddb-461a-bbee-02f9e1bf7b46",` +
+		`"incomingTokenType":"refreshToken","resourceId":"00000002-0000-0000-c000-000000000000","status":{"errorCode":0},` +
+		`"authenticationProcessingDetails":[{"key":"Oauth Scope Info","value":"[\"user_impersonation\"]"},{"key":"Is CAE Token","value":"False"}],` +
+		`"deviceDetail":{"operatingSystem":"Windows10","isCompliant":true},"isInteractive":false}}`
+	graphPage = `{
+  "@odata.context": "https://graph.microsoft.com/beta/$metadata#auditLogs/signIns",
+  "value": [
+    {
+      "createdDateTime": "2026-11-20T09:05:00.25Z",
+      "userPrincipalName": "ana@contoso.example",
+      "userDisplayName": "Ana Silva",
+      "appId": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+      "ipAddress": "203.0.113.7",
+      "incomingTokenType": "refreshToken",
+      "resourceId": "00000002-0000-0000-c000-000000000000",
+      "isInteractive": false,
+      "status": { "errorCode": 0 },
+      "location": { "countryOrRegion": "BE" },
+      "authenticationProcessingDetails": [
+        { "key": "Oauth Scope Info", "value": "[\"user_impersonation\"]" },
+        { "key": "Is CAE Token", "value": "False" }
+      ],
+      "deviceDetail": { "operatingSystem": "Windows10", "isCompliant": true }
+    }
+  ]
+}`
+)
+
+func TestEveryShapeGivesTheSameRow(t *testing.T) {
+	columns := []string{"TimeGenerated", "UserPrincipalName", "AppId", "IncomingTokenType", "ResultType", "ResultDescription",
+		"IPAddress", "ResourceIdentity", "AuthenticationProcessingDetails", "DeviceDetail", "Status", "IsInteractive"}
+	table, _ := schema.Lookup(nonInteractive)
+	var rows []map[string]any
+	for _, in := range []struct{ name, text string }{{"la.ndjson", laRow}, {"PT1H.json", diagRecord}, {"graph.json", graphPage}} {
+		r, err := NewReader([]Want{{Table: table, Columns: columns}}, FormatAuto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
+		r.Read(in.name, strings.NewReader(in.text), c)
+		if len(c.rejected) > 0 || len(c.rows[nonInteractive]) != 1 {
+			t.Fatalf("%s: %d rows, rejected %s", in.name, len(c.rows[nonInteractive]), c.rejections())
+		}
+		rows = append(rows, c.rows[nonInteractive][0].Values)
+	}
+	for i, name := range []string{"diagnostic", "graph"} {
+		for _, col := range columns {
+			if fmt.Sprint(rows[i+1][col]) != fmt.Sprint(rows[0][col]) {
+				t.Errorf("%s %s = %#v, the Log Analytics row has %#v", name, col, rows[i+1][col], rows[0][col])
+			}
+		}
+	}
+}
+
+func TestRecordsAreRoutedToTheirTable(t *testing.T) {
+	data := []byte(
+		`{"time":"2026-11-20T09:00:00Z","category":"SignInLogs","properties":{"isInteractive":true,"deviceDetail":{"isCompliant":false},"status":{"errorCode":50126}}}` + "\n" +
+			`{"time":"2026-11-20T09:00:01Z","category":"NonInteractiveUserSignInLogs","properties":{"deviceDetail":{"isCompliant":false}}}` + "\n" +
+			`{"time":"2026-11-20T09:00:02Z","category":"AuditLogs","properties":{}}` + "\n" +
+			`{"time":"2026-11-20T09:00:03Z","properties":{"appId":"x"}}` + "\n")
+	both := read(t, "PT1H.json", data, FormatAuto, nonInteractive, interactive)
+	if len(both.rows[interactive]) != 1 || len(both.rows[nonInteractive]) != 1 || both.other["AuditLogs"] != 1 {
+		t.Fatalf("rows %v, other %v", both.rows, both.other)
+	}
+	// In SigninLogs, DeviceDetail and Status are dynamic: the values themselves.
+	row := both.rows[interactive][0].Values
+	if d, ok := row["DeviceDetail"].(map[string]any); !ok || d["isCompliant"] != false || row["ResultType"] != "50126" {
+		t.Errorf("SigninLogs row: %#v %#v", row["DeviceDetail"], row["ResultType"])
+	}
+	if st := row["Status"].(map[string]any); st["errorCode"] != int64(50126) {
+		t.Errorf("Status %#v", row["Status"])
+	}
+	if got := both.rejections(); got != "PT1H.json:4: unknown table: the record has no category to tell its table, and the rules read AADNonInteractiveUserSignInLogs and SigninLogs" {
+		t.Errorf("rejections: %s", got)
+	}
+	// With one table read, a record that does not say its table is taken to be of it; the
+	// interactive one is counted, not read.
+	one := read(t, "PT1H.json", data, FormatAuto, nonInteractive)
+	if len(one.rows[nonInteractive]) != 2 || one.other[interactive] != 1 || len(one.rejected) != 0 {
+		t.Errorf("rows %d, other %v, rejected %s", len(one.rows[nonInteractive]), one.other, one.rejections())
+	}
+}
+
+func TestDocumentsAreReadElementByElementWithTheirLines(t *testing.T) {
+	array := "[\n  {\n    \"AppId\": \"a\"\n  },\n  {\"AppId\": tru},\n  {\"AppId\": \"c\"}\n]\n"
+	c := read(t, "export.json", []byte(array), FormatAuto, nonInteractive)
+	rows := c.rows[nonInteractive]
+	if len(rows) != 2 || rows[0].Sources[0] != (record.Source{File: "export.json", Line: 2, Index: 1}) ||
+		rows[1].Sources[0] != (record.Source{File: "export.json", Line: 6, Index: 3}) {
+		t.Errorf("rows %v", rows)
+	}
+	if !strings.HasPrefix(c.rejections(), "export.json:5#2: malformed JSON: invalid character '}'") {
+		t.Errorf("rejections: %s", c.rejections())
+	}
+	// A document that cannot be cut into values stops there, said so.
+	broken := read(t, "broken.json", []byte("[\n{\"AppId\": \"a\"}\n{\"AppId\": \"b\"}\n]"), FormatAuto, nonInteractive)
+	if len(broken.rows[nonInteractive]) != 1 || broken.rejections() != `broken.json:3: malformed JSON: expected ',' or ']' after element 1 of an array, found '{' (in the JSON text starting at line 1); the rest of the file cannot be read` {
+		t.Errorf("rows %d, rejections %s", len(broken.rows[nonInteractive]), broken.rejections())
+	}
+}
+
+func TestGraphPagesOneAfterAnother(t *testing.T) {
+	page := func(upn string, next bool) string {
+		link := ""
+		if next {
+			link = `"@odata.nextLink": "https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken=x",` + "\n  "
+		}
+		return "{\n  \"@odata.context\": \"https://graph.microsoft.com/beta/$metadata#auditLogs/signIns\",\n  " + link +
+			"\"value\": [\n    {\"createdDateTime\": \"2026-11-20T09:00:00Z\", \"userPrincipalName\": \"" + upn + "\", \"isInteractive\": false},\n" +
+			"    {\"createdDateTime\": \"2026-11-20T09:00:01Z\", \"userPrincipalName\": \"" + upn + "\", \"isInteractive\": true}\n  ]\n}\n"
+	}
+	c := read(t, "signins.json", []byte(page("a@x", true)+page("b@x", false)), FormatAuto, nonInteractive, interactive)
+	ni, in := c.rows[nonInteractive], c.rows[interactive]
+	if len(c.rejected) != 0 || len(ni) != 2 || len(in) != 2 || ni[1].Values["UserPrincipalName"] != "b@x" ||
+		ni[1].Sources[0] != (record.Source{File: "signins.json", Line: 12, Index: 1}) {
+		t.Errorf("rows %v %v, rejected %s", ni, in, c.rejections())
+	}
+}
+
+func TestQueryAPIResponse(t *testing.T) {
+	response := `{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"AppId","type":"string"},` +
+		`{"name":"DurationMs","type":"long"},{"name":"Type","type":"string"}],"rows":[` +
+		`["2026-11-20T09:00:00Z","a",12,"AADNonInteractiveUserSignInLogs"],["2026-11-20T09:00:01Z","b"],` +
+		`["2026-11-20T09:00:02Z","c",null,"SigninLogs"]]}]}`
+	c := read(t, "query.json", []byte(response), FormatAuto, nonInteractive)
+	rows := c.rows[nonInteractive]
+	if len(rows) != 1 || rows[0].Values["DurationMs"] != int64(12) || rows[0].Sources[0] != (record.Source{File: "query.json", Line: 1, Index: 1}) || c.other[interactive] != 1 {
+		t.Errorf("rows %v other %v", rows, c.other)
+	}
+	if c.rejections() != "query.json:1#2: malformed query result: a row of 2 values for 4 columns" {
+		t.Errorf("rejections: %s", c.rejections())
+	}
+}
+
+func TestPortalCSV(t *testing.T) {
+	csv := "\ufeffTimeGenerated [UTC],AppId,DurationMs,DeviceDetail,IsInteractive,Type\r\n" +
+		"\"11/20/2026, 9:00:01.123 PM\",a,12,\"{\"\"isCompliant\"\":true}\",False,SigninLogs\r\n" +
+		"\"11/20/2026, 9:00:02.000 AM\",b,,\"line one\nline two\",false,AADNonInteractiveUserSignInLogs\r\n" +
+		"\"11/20/2026, 9:00:03.000 AM\",c,x,,false,AADNonInteractiveUserSignInLogs\r\n" +
+		"only,three,fields\r\n"
+	c := read(t, "export.csv", []byte(csv), FormatAuto, nonInteractive, interactive)
+	in, ni := c.rows[interactive], c.rows[nonInteractive]
+	if len(in) != 1 || len(ni) != 1 {
+		t.Fatalf("rows %v %v, rejected %s", in, ni, c.rejections())
+	}
+	if in[0].Values["TimeGenerated"] != time.Date(2026, 11, 20, 21, 0, 1, 123e6, time.UTC) || in[0].Values["DurationMs"] != int64(12) ||
+		in[0].Values["DeviceDetail"].(map[string]any)["isCompliant"] != true {
+		t.Errorf("interactive row %v", in[0].Values)
+	}
+	if ni[0].Values["DurationMs"] != nil || ni[0].Values["DeviceDetail"] != "line one\nline two" || ni[0].Sources[0].Line != 3 {
+		t.Errorf("an empty cell is null; a quoted cell spans lines: %#v", ni[0].Values)
+	}
+	want := "export.csv:5: wrong type: DurationMs: want a whole number, got \"x\"\nexport.csv:6: malformed CSV: 3 fields for the header's 6 columns"
+	if c.rejections() != want {
+		t.Errorf("rejections:\n%s\nwant:\n%s", c.rejections(), want)
+	}
+	if junk := read(t, "notes.txt", []byte("hello, world\n"), FormatAuto, nonInteractive); !strings.HasPrefix(junk.rejections(), "notes.txt:1: unknown file shape") {
+		t.Errorf("a text file: %s", junk.rejections())
+	}
+}
+
+func gzipped(t testing.TB, text string) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	_, _ = w.Write([]byte(text))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func zstded(t testing.TB, text string) []byte {
+	w, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w.EncodeAll([]byte(text), nil)
+}
+
+func TestCompressedFilesAndTheirBreaks(t *testing.T) {
+	text := `{"AppId":"a"}` + "\n" + `{"AppId":"b"}` + "\n"
+	for name, data := range map[string][]byte{"in.ndjson.gz": gzipped(t, text), "in.ndjson.zst": zstded(t, text)} {
+		c := read(t, name, data, FormatAuto, nonInteractive)
+		if len(c.rows[nonInteractive]) != 2 || len(c.rejected) != 0 {
+			t.Errorf("%s: rows %d, rejected %s", name, len(c.rows[nonInteractive]), c.rejections())
+		}
+	}
+	// A complete gzip member, then one cut short: the first member's records are read.
+	truncated := append(gzipped(t, text), gzipped(t, `{"AppId":"c"}`+"\n")[:15]...)
+	c := read(t, "cut.ndjson.gz", truncated, FormatAuto, nonInteractive)
+	if len(c.rows[nonInteractive]) != 2 || c.rejections() != "cut.ndjson.gz:3: corrupt compressed data: gzip: unexpected EOF; the file breaks off here, the records before were read" {
+		t.Errorf("rows %d, rejections %s", len(c.rows[nonInteractive]), c.rejections())
+	}
+	zst := zstded(t, text)
+	if c := read(t, "cut.ndjson.zst", zst[:len(zst)-4], FormatAuto, nonInteractive); !strings.HasPrefix(c.rejections(), "cut.ndjson.zst:") ||
+		!strings.Contains(c.rejections(), ": corrupt compressed data: zstd: ") {
+		t.Errorf("a truncated zstd file: %s", c.rejections())
+	}
+	if c := read(t, "logs.zip", []byte("PK\x03\x04rest"), FormatAuto, nonInteractive); c.rejections() != "logs.zip: unsupported compression: a zip archive, which is not read: unpack it (gzip and zstd are read as they are)" {
+		t.Errorf("a zip archive: %s", c.rejections())
+	}
+	for _, empty := range []string{"", " \n\r\n", "\ufeff"} {
+		if c := read(t, "empty.ndjson", []byte(empty), FormatAuto, nonInteractive); c.rejections() != "empty.ndjson: empty file" {
+			t.Errorf("%q: %s", empty, c.rejections())
+		}
+	}
+	if c := read(t, "empty.gz", gzipped(t, ""), FormatAuto, nonInteractive); c.rejections() != "empty.gz: empty file" {
+		t.Errorf("an empty gzip file: %s", c.rejections())
+	}
+}
+
+func TestEveryMappingLoads(t *testing.T) {
+	mappings, err := loadMappings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range mappings {
+		seen[string(m.shape)+"/"+m.table.Name] = true
+		if m.shape != LogAnalytics {
+			for _, col := range []string{"TimeGenerated", "UserPrincipalName", "AppId", "SessionId", "IncomingTokenType", "AuthenticationProcessingDetails", "ResultType", "HomeTenantId", "ResourceTenantId"} {
+				if _, ok := m.columns[col]; !ok {
+					t.Errorf("%s does not map %s", m.file, col)
+				}
+			}
+		}
+	}
+	for _, shape := range []Shape{LogAnalytics, Diagnostic, Graph} {
+		for _, table := range []string{nonInteractive, interactive} {
+			if !seen[string(shape)+"/"+table] {
+				t.Errorf("no %s mapping for %s", shape, table)
+			}
+		}
+	}
+	for _, bad := range []string{
+		"shape: diagnostic\ntable: SigninLogs\nwhen: {category: x}\ncolumns: {NoSuchColumn: a}\n",
+		"shape: diagnostic\ntable: SigninLogs\nwhen: {category: x}\ncolumns: {AppId: properties..appId}\n",
+		"shape: diagnostic\ntable: SigninLogs\nwhen: {category: x}\ncolumns: {AppId: {value: x}}\n",
+		"shape: nosuch\ntable: SigninLogs\nwhen: {category: x}\nidentity: true\n",
+		"shape: graph\ntable: SigninLogs\nidentity: true\n",
+		"shape: graph\ntable: SigninLogs\nwhen: {a: b}\nidentity: true\nextra: 1\n",
+	} {
+		if _, err := parseMapping("bad.yaml", []byte(bad)); err == nil {
+			t.Errorf("accepted:\n%s", bad)
+		}
+	}
+}

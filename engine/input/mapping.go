@@ -1,0 +1,328 @@
+package input
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/tidwall/gjson"
+	"gopkg.in/yaml.v3"
+
+	"github.com/signin-detect/detect/engine/schema"
+)
+
+// Shape is the kind of record a file holds, which decides how its fields become a table's columns.
+type Shape string
+
+// The record shapes Entra ID sign-ins are exported in.
+const (
+	// LogAnalytics rows have the table's columns as fields (NDJSON, JSON array, query API
+	// response, portal CSV).
+	LogAnalytics Shape = "loganalytics"
+	// Diagnostic records are what Azure Monitor diagnostic settings write to a storage account
+	// (PT1H.json) or an event hub: time, category, ... and the sign-in in properties.
+	Diagnostic Shape = "diagnostic"
+	// Graph records are Microsoft Graph beta auditLogs/signIns objects.
+	Graph Shape = "graph"
+)
+
+//go:embed mappings/*.yaml
+var mappingFiles embed.FS
+
+// mapping says how records of one shape become rows of one table: which records belong to the
+// table (when) and which field each column is read from. It is read from mappings/*.yaml.
+type mapping struct {
+	file  string
+	shape Shape
+	table *schema.Table
+	// Records whose field whenPath holds whenValue belong to the table.
+	whenPath, whenValue string
+	columns             map[string]columnSource
+}
+
+// columnSource is where a column's value comes from: the first of paths that the record has
+// (and is not null), or a constant.
+type columnSource struct {
+	paths    []string
+	constant *string
+}
+
+var (
+	mappingsOnce   sync.Once
+	loadedMappings []*mapping
+	mappingsErr    error
+)
+
+// loadMappings reads every embedded mapping file, once.
+func loadMappings() ([]*mapping, error) {
+	mappingsOnce.Do(func() { loadedMappings, mappingsErr = readMappings() })
+	return loadedMappings, mappingsErr
+}
+
+func readMappings() ([]*mapping, error) {
+	entries, err := mappingFiles.ReadDir("mappings")
+	if err != nil {
+		return nil, err
+	}
+	var out []*mapping
+	for _, e := range entries {
+		path := "mappings/" + e.Name()
+		data, err := mappingFiles.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		m, err := parseMapping(path, data)
+		if err != nil {
+			return nil, fmt.Errorf("input mapping %s: %w", path, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func parseMapping(file string, data []byte) (*mapping, error) {
+	var doc struct {
+		Shape    string    `yaml:"shape"`
+		Table    string    `yaml:"table"`
+		When     yaml.Node `yaml:"when"`
+		Identity bool      `yaml:"identity"`
+		Columns  yaml.Node `yaml:"columns"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	m := &mapping{file: file, shape: Shape(doc.Shape), columns: map[string]columnSource{}}
+	switch m.shape {
+	case LogAnalytics, Diagnostic, Graph:
+	default:
+		return nil, fmt.Errorf("shape %q: want loganalytics, diagnostic or graph", doc.Shape)
+	}
+	table, err := schema.Lookup(doc.Table)
+	if err != nil {
+		return nil, err
+	}
+	m.table = table
+	if doc.When.Kind != yaml.MappingNode || len(doc.When.Content) != 2 {
+		return nil, fmt.Errorf("line %d: when must be one field: value", doc.When.Line)
+	}
+	m.whenPath, m.whenValue = doc.When.Content[0].Value, doc.When.Content[1].Value
+	if !validPath(m.whenPath) {
+		return nil, fmt.Errorf("line %d: when: %q is not a field path", doc.When.Line, m.whenPath)
+	}
+	if doc.Identity {
+		for _, col := range table.Columns {
+			m.columns[col.Name] = columnSource{paths: []string{col.Name}}
+		}
+		return m, nil
+	}
+	if doc.Columns.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("columns must map column names to fields (or set identity: true)")
+	}
+	for i := 0; i+1 < len(doc.Columns.Content); i += 2 {
+		name, value := doc.Columns.Content[i], doc.Columns.Content[i+1]
+		if _, ok := table.Column(name.Value); !ok {
+			return nil, fmt.Errorf("line %d: %s has no column %s", name.Line, table.Name, name.Value)
+		}
+		src, err := parseColumnSource(value)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: column %s: %w", value.Line, name.Value, err)
+		}
+		m.columns[name.Value] = src
+	}
+	return m, nil
+}
+
+// parseColumnSource reads "field.path", [first.path, fallback.path] or {const: text}.
+func parseColumnSource(n *yaml.Node) (columnSource, error) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if validPath(n.Value) {
+			return columnSource{paths: []string{n.Value}}, nil
+		}
+	case yaml.SequenceNode:
+		var src columnSource
+		for _, p := range n.Content {
+			if p.Kind != yaml.ScalarNode || !validPath(p.Value) {
+				return src, fmt.Errorf("a list of fields holds only field paths (names of letters, digits and _ joined by dots)")
+			}
+			src.paths = append(src.paths, p.Value)
+		}
+		if len(src.paths) > 0 {
+			return src, nil
+		}
+	case yaml.MappingNode:
+		if len(n.Content) == 2 && n.Content[0].Value == "const" && n.Content[1].Kind == yaml.ScalarNode {
+			text := n.Content[1].Value
+			return columnSource{constant: &text}, nil
+		}
+	}
+	return columnSource{}, fmt.Errorf("want a field path (names of letters, digits and _ joined by dots), a list of them (the first present is used) or {const: text}")
+}
+
+// validPath tells whether p is a dotted path of plain field names, which reads the same as a
+// gjson path.
+func validPath(p string) bool {
+	for _, step := range strings.Split(p, ".") {
+		if step == "" {
+			return false
+		}
+		for _, c := range step {
+			if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// converter turns records of one shape into rows of one table, reading only the wanted columns,
+// in one pass over each record.
+type converter struct {
+	mapping *mapping
+	columns []schema.Column
+	sources []columnSource
+	root    *pathNode
+}
+
+// pathNode is a step of the field paths a converter reads: the columns whose path ends here (with
+// the path's rank among the column's alternatives) and the steps below.
+type pathNode struct {
+	ends     []pathEnd
+	children map[string]*pathNode
+}
+
+type pathEnd struct{ column, rank int }
+
+func newConverter(m *mapping, want []string) *converter {
+	c := &converter{mapping: m, root: &pathNode{}}
+	for _, col := range m.table.Columns {
+		if want != nil && !containsString(want, col.Name) {
+			continue
+		}
+		src := m.columns[col.Name]
+		i := len(c.columns)
+		c.columns = append(c.columns, col)
+		c.sources = append(c.sources, src)
+		for rank, path := range src.paths {
+			n := c.root
+			for _, step := range strings.Split(path, ".") {
+				if n.children == nil {
+					n.children = map[string]*pathNode{}
+				}
+				next := n.children[step]
+				if next == nil {
+					next = &pathNode{}
+					n.children[step] = next
+				}
+				n = next
+			}
+			n.ends = append(n.ends, pathEnd{column: i, rank: rank})
+		}
+	}
+	return c
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// found is a field value found for a column, and the rank of the path it was found at.
+type found struct {
+	value gjson.Result
+	rank  int
+	ok    bool
+}
+
+// row reads the wanted columns of obj. A column the record lacks gets its type's zero value.
+func (c *converter) row(obj gjson.Result) (map[string]any, error) {
+	hits := make([]found, len(c.columns))
+	walk(obj, c.root, hits)
+	values := make(map[string]any, len(c.columns))
+	for i, col := range c.columns {
+		if k := c.sources[i].constant; k != nil {
+			values[col.Name] = *k
+			continue
+		}
+		if !hits[i].ok {
+			values[col.Name] = col.Type.Zero()
+			continue
+		}
+		v, err := convert(hits[i].value, col.Type)
+		if err != nil {
+			if path := c.sources[i].paths[hits[i].rank]; path != col.Name {
+				return nil, fmt.Errorf("%s (from %s): %w", col.Name, path, err)
+			}
+			return nil, fmt.Errorf("%s: %w", col.Name, err)
+		}
+		values[col.Name] = v
+	}
+	return values, nil
+}
+
+// walk visits the fields of obj that some path goes through, keeping for each column the value
+// at its best-ranked path that is present and not null. Of a field named twice, the first
+// non-null value counts, as gjson's Get would read it.
+func walk(obj gjson.Result, n *pathNode, hits []found) {
+	obj.ForEach(func(key, value gjson.Result) bool {
+		next := n.children[key.Str]
+		if next == nil {
+			return true
+		}
+		if value.Type != gjson.Null {
+			for _, end := range next.ends {
+				if h := &hits[end.column]; !h.ok || end.rank < h.rank {
+					*h = found{value: value, rank: end.rank, ok: true}
+				}
+			}
+		}
+		if next.children != nil && value.IsObject() {
+			walk(value, next, hits)
+		}
+		return true
+	})
+}
+
+// router tells the table of a record of one shape from the field all the shape's mappings test.
+type router struct {
+	path   string
+	tables map[string]string // field value -> table
+}
+
+func newRouter(mappings []*mapping) (*router, error) {
+	r := &router{tables: map[string]string{}}
+	for _, m := range mappings {
+		if r.path == "" {
+			r.path = m.whenPath
+		}
+		if m.whenPath != r.path {
+			return nil, fmt.Errorf("%s: the %s mappings must all test one field, not %s and %s", m.file, m.shape, r.path, m.whenPath)
+		}
+		if other, ok := r.tables[m.whenValue]; ok {
+			return nil, fmt.Errorf("%s: %s %s is both %s and %s", m.file, r.path, m.whenValue, other, m.table.Name)
+		}
+		r.tables[m.whenValue] = m.table.Name
+	}
+	return r, nil
+}
+
+// table returns the table of obj: a known table's name, the field's own value when it names no
+// table this shape maps (such as AuditLogs), or "" when the record lacks the field.
+func (r *router) table(obj gjson.Result) string {
+	v := obj.Get(r.path)
+	if v.Type == gjson.Null || v.String() == "" {
+		return ""
+	}
+	if t, ok := r.tables[v.String()]; ok {
+		return t
+	}
+	return v.String()
+}

@@ -1,0 +1,136 @@
+package output
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signin-detect/detect/engine/record"
+)
+
+var (
+	ruleA = RuleRef{ID: "a-id", Name: "Rule A", File: "rules/a.yaml"}
+	ruleB = RuleRef{ID: "b-id", Name: "Rule B", File: "rules/b.yaml"}
+	when  = time.Date(2026, 11, 20, 9, 0, 1, 123456700, time.UTC)
+)
+
+func alert(rule RuleRef, columns []string, values map[string]any, sources ...record.Source) Alert {
+	return Alert{Rule: rule, Columns: columns, Row: record.Row{Values: values, Sources: sources}}
+}
+
+func TestTableAlignsEachRulesAlertsAndCutsLongValues(t *testing.T) {
+	var b bytes.Buffer
+	w, err := New("table", &b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("x", 60)
+	for _, a := range []Alert{
+		alert(ruleA, []string{"TimeGenerated", "User"}, map[string]any{"TimeGenerated": when, "User": "ana"}, record.Source{File: "in.json", Line: 2, Index: 1}),
+		alert(ruleB, []string{"Detail"}, map[string]any{"Detail": map[string]any{"long": long}}, record.Source{File: "in.ndjson", Line: 7}),
+		alert(ruleA, []string{"TimeGenerated", "User"}, map[string]any{"TimeGenerated": nil, "User": "bruno.costa\nline two"}, record.Source{File: "in.json", Line: 9, Index: 2}),
+	} {
+		if err := w.Write(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b.Len() != 0 {
+		t.Error("a table is written when all its rows are in")
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := `rules/a.yaml: Rule A: 2 alerts
+TimeGenerated                 User                  _sources
+2026-11-20T09:00:01.1234567Z  ana                   in.json:2#1
+                              bruno.costa line two  in.json:9#2
+
+rules/b.yaml: Rule B: 1 alerts
+Detail                                    _sources
+{"long":"` + strings.Repeat("x", 30) + `…  in.ndjson:7
+`
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestCSVHasOneHeaderForEveryRule(t *testing.T) {
+	var b bytes.Buffer
+	w, err := New("csv", &b, [][]string{{"TimeGenerated", "User"}, {"User", "Count"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Write(alert(ruleA, []string{"TimeGenerated", "User"}, map[string]any{"TimeGenerated": when, "User": "ana, \"the first\""},
+		record.Source{File: "a", Line: 1}, record.Source{File: "a", Line: 3}))
+	_ = w.Write(alert(ruleB, []string{"User", "Count"}, map[string]any{"User": "bruno", "Count": int64(3)}, record.Source{File: "b", Line: 2}))
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"TimeGenerated", "User", "Count", "_rule_id", "_rule_name", "_rule_file", "_sources"},
+		{"2026-11-20T09:00:01.1234567Z", `ana, "the first"`, "", "a-id", "Rule A", "rules/a.yaml", "a:1 a:3"},
+		{"", "bruno", "3", "b-id", "Rule B", "rules/b.yaml", "b:2"},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("rows %q", rows)
+	}
+	for i := range want {
+		if strings.Join(rows[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("row %d: %q, want %q", i, rows[i], want[i])
+		}
+	}
+	var empty bytes.Buffer
+	w, _ = New("csv", &empty, [][]string{{"User"}})
+	if err := w.Flush(); err != nil || empty.String() != "User,_rule_id,_rule_name,_rule_file,_sources\n" {
+		t.Errorf("no alerts: %q %v", empty.String(), err)
+	}
+	if _, err := New("xml", &empty, nil); err == nil || !strings.Contains(err.Error(), "ndjson, table, csv") {
+		t.Errorf("an unknown format: %v", err)
+	}
+}
+
+func TestAtomicFileReplacesItsTargetOnlyOnCommit(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "alerts.ndjson")
+	if err := os.WriteFile(target, []byte("old\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	f, err := CreateAtomic(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString("partial")
+	if got, _ := os.ReadFile(target); string(got) != "old\n" {
+		t.Errorf("the target changed before the commit: %q", got)
+	}
+	f.Abort()
+	if got, _ := os.ReadFile(target); string(got) != "old\n" {
+		t.Errorf("abort changed the target: %q", got)
+	}
+	f, err = CreateAtomic(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString("new\n")
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := os.Stat(target)
+	if got, _ := os.ReadFile(target); string(got) != "new\n" || info.Mode().Perm() != 0o640 {
+		t.Errorf("after commit: %q, mode %v", got, info.Mode())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+	if _, err := CreateAtomic(filepath.Join(dir, "no", "such", "folder", "x")); err == nil {
+		t.Error("a file in a missing folder must fail")
+	}
+}
