@@ -20,7 +20,11 @@ func convert(v gjson.Result, t kql.Type) (any, error) {
 	case kql.String, kql.Guid:
 		switch v.Type {
 		case gjson.String:
-			// A copy, so that the row does not keep the whole record's text alive.
+			// A copy, so that the row does not keep the whole record's text alive; a string with
+			// escapes was unescaped into a copy already.
+			if strings.IndexByte(v.Raw, '\\') >= 0 {
+				return v.Str, nil
+			}
 			return strings.Clone(v.Str), nil
 		case gjson.True, gjson.False:
 			return strconv.FormatBool(v.Bool()), nil

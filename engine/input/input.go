@@ -171,7 +171,7 @@ func (r *Reader) Read(name string, in io.Reader, sink Sink) {
 	case framingCSV:
 		f.readCSV(text)
 	case framingLines:
-		f.readJSON(text, true)
+		f.readLines(text)
 	case framingDocument:
 		f.readJSON(text, false)
 	}
@@ -207,17 +207,12 @@ func (f *fileReader) record(raw []byte, src record.Source, hint Shape) bool {
 		f.reject(src, "not a JSON object", snippet(raw))
 		return false
 	}
-	shape := f.shapeOf(obj, hint)
-	table := f.routers[shape].table(obj)
-	if table == "" {
-		if f.defaultTable == "" {
-			f.reject(src, "unknown table", fmt.Sprintf("the record has no %s to tell its table, and the rules read %s",
-				f.routers[shape].path, strings.Join(f.wanted, " and ")))
-			return false
-		}
-		table = f.defaultTable
+	table, rej := f.route(obj, src, hint)
+	if rej != nil {
+		f.sink.Reject(*rej)
+		return false
 	}
-	conv := f.converters[shape][table]
+	conv := f.converters[f.shapeOf(obj, hint)][table]
 	if conv == nil {
 		f.sink.Other(table)
 		return true
@@ -229,6 +224,24 @@ func (f *fileReader) record(raw []byte, src record.Source, hint Shape) bool {
 	}
 	f.sink.Row(table, record.Row{Values: values, Sources: []record.Source{src}})
 	return true
+}
+
+// route tells the table of a record, or why it has none.
+func (f *fileReader) route(obj gjson.Result, src record.Source, hint Shape) (string, *Rejection) {
+	shape := f.shapeOf(obj, hint)
+	return f.settle(shape, f.routers[shape].table(obj), src)
+}
+
+// settle takes the table a record's fields tell, or, when they tell none, the rules' one table.
+func (f *fileReader) settle(shape Shape, table string, src record.Source) (string, *Rejection) {
+	if table != "" {
+		return table, nil
+	}
+	if f.defaultTable == "" {
+		return "", &Rejection{Source: src, Reason: "unknown table", Detail: fmt.Sprintf("the record has no %s to tell its table, and the rules read %s",
+			f.routers[shape].path, strings.Join(f.wanted, " and "))}
+	}
+	return f.defaultTable, nil
 }
 
 // shapeOf tells a record's shape: the one --input-format imposes, else the one its container

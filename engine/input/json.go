@@ -36,6 +36,12 @@ var wrapperFields = map[string]bool{
 
 func (f *fileReader) readJSON(r *bufio.Reader, oneLine bool) {
 	j := &jsonReader{f: f, s: newScanner(r, oneLine)}
+	j.readAll(oneLine)
+}
+
+// readAll reads every value of the scanner's text.
+func (j *jsonReader) readAll(oneLine bool) {
+	f := j.f
 	for {
 		c, err := j.s.peek(false)
 		if err != nil {

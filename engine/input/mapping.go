@@ -246,6 +246,11 @@ type found struct {
 func (c *converter) row(obj gjson.Result) (map[string]any, error) {
 	hits := make([]found, len(c.columns))
 	walk(obj, c.root, hits)
+	return c.values(hits)
+}
+
+// values converts the values found for each column to the column's type.
+func (c *converter) values(hits []found) (map[string]any, error) {
 	values := make(map[string]any, len(c.columns))
 	for i, col := range c.columns {
 		if k := c.sources[i].constant; k != nil {

@@ -1,0 +1,153 @@
+package input
+
+import (
+	"bytes"
+	"strings"
+	"unsafe"
+
+	"github.com/tidwall/gjson"
+)
+
+// field is one field of a JSON object: its key (as written, quotes off) and its value's text.
+type field struct{ key, value []byte }
+
+// fields appends to out the fields of obj, the text of a JSON object that gjson.Valid has found
+// valid, without parsing or unescaping any value: a record's columns are cut out in one pass that
+// costs little more than finding its quotes, and only the values a rule reads are decoded.
+func fields(obj []byte, out []field) []field {
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return out
+	}
+	i = skipSpace(obj, i+1)
+	for i < len(obj) && obj[i] == '"' {
+		end := skipString(obj, i)
+		key := obj[i+1 : end-1]
+		i = skipSpace(obj, end)
+		i = skipSpace(obj, i+1) // the colon
+		start := i
+		i = skipValue(obj, i)
+		out = append(out, field{key: key, value: obj[start:i]})
+		i = skipSpace(obj, i)
+		if i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
+		}
+	}
+	return out
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string that starts (with its quote) at i.
+func skipString(b []byte, i int) int {
+	i++
+	for {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return len(b)
+		}
+		i += q
+		// A quote after an odd number of backslashes is escaped.
+		backslashes := 0
+		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+			backslashes++
+		}
+		i++
+		if backslashes%2 == 0 {
+			return i
+		}
+	}
+}
+
+// skipValue returns the index after the value that starts at i.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && !isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+// text is b as a string without a copy, for reading only while b is.
+func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// fieldsRow reads the wanted columns from a record's fields: as row, with one pass over the record.
+func (c *converter) fieldsRow(fs []field) (map[string]any, error) {
+	hits := make([]found, len(c.columns))
+	walkFields(fs, c.root, hits)
+	return c.values(hits)
+}
+
+// walkFields is walk over fields cut out by fields: a value is parsed only when a column reads it.
+func walkFields(fs []field, n *pathNode, hits []found) {
+	for _, f := range fs {
+		next := n.children[text(f.key)]
+		if next == nil || len(f.value) == 0 {
+			continue
+		}
+		if f.value[0] == 'n' { // null
+			continue
+		}
+		if len(next.ends) > 0 {
+			value := gjson.Parse(text(f.value))
+			for _, end := range next.ends {
+				if h := &hits[end.column]; !h.ok || end.rank < h.rank {
+					*h = found{value: value, rank: end.rank, ok: true}
+				}
+			}
+		}
+		if next.children != nil && f.value[0] == '{' {
+			walkFields(fields(f.value, nil), next, hits)
+		}
+	}
+}
+
+// tableOf is router.table over a record's fields, for a router that tests a top-level field.
+func (r *router) tableOf(fs []field) (string, bool) {
+	if strings.Contains(r.path, ".") {
+		return "", false
+	}
+	for _, f := range fs {
+		if text(f.key) != r.path {
+			continue
+		}
+		v := gjson.Parse(text(f.value))
+		if v.Type == gjson.Null || v.String() == "" {
+			return "", true
+		}
+		if t, ok := r.tables[v.String()]; ok {
+			return t, true
+		}
+		return strings.Clone(v.String()), true
+	}
+	return "", true
+}

@@ -1,0 +1,205 @@
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/signin-detect/detect/engine/record"
+)
+
+// batchSize is how much of a file of JSON lines one goroutine parses at a time.
+const batchSize = 2 << 20
+
+// batch is whole lines of a file, from line first on, and what parsing them gave.
+type batch struct {
+	data    []byte
+	first   int
+	results []lineResult
+	done    chan struct{}
+}
+
+// lineResult is what one line gave: a row of a table, a record of a table no one reads, a
+// rejection, or (for a line that is not one record: an array, a wrapper, a line of garbage) the
+// line itself, read in order by the scanner.
+type lineResult struct {
+	table    string
+	row      record.Row
+	other    bool
+	rejected *Rejection
+	line     []byte
+	number   int
+}
+
+// readLines reads a file of JSON lines (NDJSON, and diagnostic settings blobs): one goroutine cuts
+// the file into batches of whole lines, as many as there are cores parse their records, and the
+// rows and rejections go to the sink in the file's order.
+func (f *fileReader) readLines(r *bufio.Reader) {
+	shape := f.sniffFirstRecord(r)
+	batches := make(chan *batch, runtime.GOMAXPROCS(0))
+	ordered := make(chan *batch, 2*runtime.GOMAXPROCS(0))
+	var workers sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			var buf []field
+			for b := range batches {
+				f.parseBatch(b, shape, &buf)
+				close(b.done)
+			}
+		}()
+	}
+	go func() {
+		f.cutBatches(r, func(b *batch) {
+			b.done = make(chan struct{})
+			ordered <- b
+			batches <- b
+		})
+		close(batches)
+		close(ordered)
+	}()
+	for b := range ordered {
+		<-b.done
+		f.deliver(b)
+	}
+	workers.Wait()
+}
+
+// sniffFirstRecord finds the records' shape (the one --input-format imposes, or the first line's),
+// before the lines are parsed concurrently; "" when the first line tells none, and then every line
+// goes through the scanner, in order.
+func (f *fileReader) sniffFirstRecord(r *bufio.Reader) Shape {
+	ahead, _ := r.Peek(64 << 10)
+	line, _, _ := bytes.Cut(ahead, []byte{'\n'})
+	line = bytes.TrimSpace(line)
+	if len(line) > 0 && line[0] == '{' && !wrapperFields[firstKeyIn(line)] && gjson.ValidBytes(line) {
+		return f.shapeOf(gjson.ParseBytes(line), "")
+	}
+	if f.format != FormatAuto {
+		return f.shapeOf(gjson.Result{}, "")
+	}
+	return ""
+}
+
+// cutBatches reads r into batches of whole lines. A line longer than a batch gets a batch of its
+// own; one longer than maxValueSize is rejected and skipped.
+func (f *fileReader) cutBatches(r io.Reader, emit func(*batch)) {
+	line := 1
+	var carry []byte
+	for {
+		buf := make([]byte, len(carry), max(batchSize, 2*len(carry)))
+		copy(buf, carry)
+		n, err := io.ReadFull(r, buf[len(carry):cap(buf)])
+		buf = buf[:len(carry)+n]
+		last := bytes.LastIndexByte(buf, '\n')
+		if err != nil { // the end of the file: what is left is its last line
+			if len(buf) > 0 {
+				emit(&batch{data: buf, first: line})
+			}
+			return
+		}
+		if last < 0 {
+			if len(buf) > maxValueSize {
+				f.tooLong(r, line, emit)
+				line++
+				carry = nil
+				continue
+			}
+			carry = buf // a line longer than the batch: read on
+			continue
+		}
+		emit(&batch{data: buf[:last+1], first: line})
+		line += bytes.Count(buf[:last+1], []byte{'\n'})
+		carry = buf[last+1:]
+	}
+}
+
+// tooLong rejects a line over maxValueSize and skips the rest of it.
+func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch)) {
+	rej := Rejection{Source: record.Source{File: f.name, Line: line}, Reason: "record too large", Detail: errTooLarge.Error()}
+	emit(&batch{results: []lineResult{{rejected: &rej}}})
+	br := bufio.NewReader(r)
+	for {
+		if _, err := br.ReadSlice('\n'); !errors.Is(err, bufio.ErrBufferFull) {
+			return
+		}
+	}
+}
+
+// parseBatch reads the records of a batch's lines, of the given shape; buf is the goroutine's
+// room for a record's fields.
+func (f *fileReader) parseBatch(b *batch, shape Shape, buf *[]field) {
+	data, number := b.data, b.first
+	for len(data) > 0 {
+		end := bytes.IndexByte(data, '\n')
+		line := data
+		if end >= 0 {
+			line, data = data[:end], data[end+1:]
+		} else {
+			data = nil
+		}
+		if text := bytes.TrimSpace(line); len(text) > 0 {
+			b.results = append(b.results, f.parseLine(text, number, shape, buf))
+		}
+		number++
+	}
+}
+
+// parseLine reads a line that holds one record of the file's shape; any other line (or every
+// line, when the shape is not known) is left to the scanner.
+func (f *fileReader) parseLine(line []byte, number int, shape Shape, buf *[]field) lineResult {
+	if shape == "" || line[0] != '{' || wrapperFields[firstKeyIn(line)] || !gjson.ValidBytes(line) {
+		return lineResult{line: line, number: number}
+	}
+	src := record.Source{File: f.name, Line: number}
+	// The row's values are copies (convert clones what it keeps), so the record's text is read in
+	// place.
+	fs := fields(line, (*buf)[:0])
+	*buf = fs
+	router := f.routers[shape]
+	table, ok := router.tableOf(fs)
+	if !ok {
+		table = router.table(gjson.Parse(text(line)))
+	}
+	table, rej := f.settle(shape, table, src)
+	if rej != nil {
+		return lineResult{rejected: rej}
+	}
+	conv := f.converters[shape][table]
+	if conv == nil {
+		return lineResult{table: table, other: true}
+	}
+	values, err := conv.fieldsRow(fs)
+	if err != nil {
+		return lineResult{rejected: &Rejection{Source: src, Reason: "wrong type", Detail: err.Error()}}
+	}
+	return lineResult{table: table, row: record.Row{Values: values, Sources: []record.Source{src}}}
+}
+
+// deliver hands a parsed batch's results to the sink, in order; the lines that are not one
+// record each go through the scanner, as a file of them would.
+func (f *fileReader) deliver(b *batch) {
+	for _, res := range b.results {
+		switch {
+		case res.rejected != nil:
+			f.sink.Reject(*res.rejected)
+		case res.other:
+			f.sink.Other(res.table)
+		case res.line != nil:
+			// With its line end, so that a value cut short ends inside the line, not the file.
+			line := append(append(make([]byte, 0, len(res.line)+1), res.line...), '\n')
+			s := newScanner(bufio.NewReader(bytes.NewReader(line)), true)
+			s.line = res.number
+			j := &jsonReader{f: f, s: s}
+			j.readAll(true)
+		default:
+			f.sink.Row(res.table, res.row)
+		}
+	}
+}
