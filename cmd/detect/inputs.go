@@ -25,12 +25,17 @@ type inputs struct {
 	newest     time.Time
 	stderr     io.Writer
 	progress   *progress
+	// onRow, when set, takes each row instead of rows (a stream keeps none).
+	onRow func(table string, row record.Row) error
+	// rowErr is the first error onRow returned; reading stops making rows after it.
+	rowErr error
 }
 
 // readInputs reads every file once, keeping of each record the columns the plans read of its
-// table. Rejections are reported on stderr as they come.
-func readInputs(plans []*pipeline.Plan, cfg *runConfig, stdin io.Reader, stderr io.Writer) (*inputs, error) {
-	in := &inputs{rows: map[string][]record.Row{}, other: map[string]int{}, rejections: map[string]int{}, stderr: stderr}
+// table, or handing each row to onRow as it comes when onRow is not nil. Rejections are reported
+// on stderr as they come.
+func readInputs(plans []*pipeline.Plan, cfg *runConfig, stdin io.Reader, stderr io.Writer, onRow func(string, record.Row) error) (*inputs, error) {
+	in := &inputs{rows: map[string][]record.Row{}, other: map[string]int{}, rejections: map[string]int{}, stderr: stderr, onRow: onRow}
 	var want []input.Want
 	index := map[string]int{}
 	for _, p := range plans {
@@ -69,8 +74,13 @@ func readInputs(plans []*pipeline.Plan, cfg *runConfig, stdin io.Reader, stderr 
 
 // Row keeps a row of a table the plans read.
 func (in *inputs) Row(table string, row record.Row) {
-	in.rows[table] = append(in.rows[table], row)
 	in.records++
+	switch {
+	case in.onRow == nil:
+		in.rows[table] = append(in.rows[table], row)
+	case in.rowErr == nil:
+		in.rowErr = in.onRow(table, row)
+	}
 	if t, ok := row.Values["TimeGenerated"].(time.Time); ok && t.After(in.newest) {
 		in.newest = t
 	}

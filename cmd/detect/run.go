@@ -52,6 +52,7 @@ type runConfig struct {
 	strict      bool
 	format      string
 	output      string
+	stream      bool
 	files       []string
 	// allColumns reads every column of the input tables, not only those the rules read.
 	allColumns bool
@@ -119,16 +120,22 @@ type prepared struct {
 	now   time.Time
 }
 
-// prepare loads and tunes the rules, plans them and reads the input. Its errors are ready to print.
-func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*prepared, error) {
+// loadRules loads and tunes the rules, and tells which lookup files replace the rules' own.
+func loadRules(cfg *runConfig) ([]*rule.Rule, map[string]string, error) {
 	rules, err := rule.LoadPaths(cfg.rules)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := applySets(rules, cfg.sets); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	lookupFiles, err := lookupOverrides(rules, cfg.lookups)
+	return rules, lookupFiles, err
+}
+
+// prepare loads and tunes the rules, plans them and reads the input. Its errors are ready to print.
+func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*prepared, error) {
+	rules, lookupFiles, err := loadRules(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +157,7 @@ func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*prepared, erro
 			}
 		}
 	}
-	in, err := readInputs(plans, cfg, stdin, stderr)
+	in, err := readInputs(plans, cfg, stdin, stderr, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +179,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected")
 	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (aligned columns for a terminal, long values cut)\nor csv")
 	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
+	fs.BoolVar(&cfg.stream, "stream", false, "time-ordered input of any length (such as standard input): now is the newest\nTimeGenerated read so far, rows older than the rule's queryPeriod are forgotten, and each\nalert is written as soon as it is made (--now does not apply)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
@@ -189,6 +197,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "detect run: %v\n", err)
 		return 1
+	}
+	if cfg.stream {
+		return runStream(cfg, stdin, stdout, stderr)
 	}
 	p, err := prepare(cfg, stdin, stderr)
 	if err != nil {

@@ -21,11 +21,14 @@ const TimeColumn = "TimeGenerated"
 // Over input that spans less than the queryPeriod, a stream gives the alerts a batch run gives with
 // --now at the newest record; over longer input, those a rule scheduled continuously would.
 type Stream struct {
-	plan    *Plan
-	r       *runner
-	clock   *time.Time
-	horizon time.Duration
-	emit    func(record.Row) error
+	plan  *Plan
+	r     *runner
+	clock *time.Time
+	// watermark is the newest TimeGenerated this stream has seen; streams of several rules share
+	// one clock, which the first to see a row moves.
+	watermark time.Time
+	horizon   time.Duration
+	emit      func(record.Row) error
 
 	prefix, suffix []*Stage
 	join           *Stage
@@ -108,8 +111,11 @@ func rowWise(s *Stage) bool {
 func (s *Stream) Push(row record.Row) error {
 	s.Rows++
 	at, _ := row.Values[TimeColumn].(time.Time)
-	if at.After(*s.clock) {
-		*s.clock = at
+	if at.After(s.watermark) {
+		s.watermark = at
+		if at.After(*s.clock) {
+			*s.clock = at
+		}
 		s.forget()
 	}
 	rows := []record.Row{row}
@@ -195,7 +201,7 @@ func (s *Stream) hold(right bool, key string, row record.Row, at time.Time) {
 // (a lookback keeps rows strictly after it). Rows arrive in time order, so they are the oldest
 // held, first in the queue and first under their key.
 func (s *Stream) forget() {
-	bound := s.clock.Add(-s.horizon)
+	bound := s.watermark.Add(-s.horizon)
 	for s.head < len(s.queue) && !s.queue[s.head].at.After(bound) {
 		q := s.queue[s.head]
 		side := s.left
