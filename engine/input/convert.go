@@ -11,8 +11,9 @@ import (
 	"github.com/signin-detect/detect/engine/kql"
 )
 
-// convert reads a JSON value as a column of type t. JSON null is the type's zero value.
-func convert(v gjson.Result, t kql.Type) (any, error) {
+// convert reads a JSON value as a column of type t. JSON null is the type's zero value. Strings go
+// through strings (nil: copied, not interned).
+func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, error) {
 	if v.Type == gjson.Null {
 		return t.Zero(), nil
 	}
@@ -20,18 +21,15 @@ func convert(v gjson.Result, t kql.Type) (any, error) {
 	case kql.String, kql.Guid:
 		switch v.Type {
 		case gjson.String:
-			// A copy, so that the row does not keep the whole record's text alive; a string with
-			// escapes was unescaped into a copy already.
-			if strings.IndexByte(v.Raw, '\\') >= 0 {
-				return v.Str, nil
-			}
-			return strings.Clone(v.Str), nil
+			// A copy (held once when it repeats), so that the row does not keep the whole record's
+			// text alive.
+			return strs.value(column, v.Str), nil
 		case gjson.True, gjson.False:
 			return strconv.FormatBool(v.Bool()), nil
 		}
 		// A number or a nested value: its compact JSON text with its key order kept, which is what
 		// the Log Analytics string column holds, so that a regex over it sees the same text.
-		return compactJSON(v.Raw), nil
+		return strs.value(column, compactJSON(v.Raw)), nil
 	case kql.Datetime:
 		if v.Type != gjson.String {
 			return nil, fmt.Errorf("want an ISO 8601 datetime string, got %s", shortJSON(v.Raw))

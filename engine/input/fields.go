@@ -100,11 +100,12 @@ func skipValue(b []byte, i int) int {
 // text is b as a string without a copy, for reading only while b is.
 func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// fieldsRow reads the wanted columns from a record's fields: as row, with one pass over the record.
-func (c *converter) fieldsRow(fs []field) (map[string]any, error) {
+// fieldsRow reads the wanted columns from a record's fields: as row, with one pass over the record,
+// interning its strings in strs.
+func (c *converter) fieldsRow(fs []field, strs *interner) (map[string]any, error) {
 	hits := make([]found, len(c.columns))
 	walkFields(fs, c.root, hits)
-	return c.values(hits)
+	return c.values(hits, strs)
 }
 
 // walkFields is walk over fields cut out by fields: a value is parsed only when a column reads it.

@@ -49,8 +49,9 @@ func (f *fileReader) readLines(r *bufio.Reader) {
 		go func() {
 			defer workers.Done()
 			var buf []field
+			strs := newInterner()
 			for b := range batches {
-				f.parseBatch(b, shape, &buf)
+				f.parseBatch(b, shape, &buf, strs)
 				close(b.done)
 			}
 		}()
@@ -133,8 +134,8 @@ func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch)) {
 }
 
 // parseBatch reads the records of a batch's lines, of the given shape; buf is the goroutine's
-// room for a record's fields.
-func (f *fileReader) parseBatch(b *batch, shape Shape, buf *[]field) {
+// room for a record's fields, strs its interned strings.
+func (f *fileReader) parseBatch(b *batch, shape Shape, buf *[]field, strs *interner) {
 	data, number := b.data, b.first
 	for len(data) > 0 {
 		end := bytes.IndexByte(data, '\n')
@@ -145,7 +146,7 @@ func (f *fileReader) parseBatch(b *batch, shape Shape, buf *[]field) {
 			data = nil
 		}
 		if text := bytes.TrimSpace(line); len(text) > 0 {
-			b.results = append(b.results, f.parseLine(text, number, shape, buf))
+			b.results = append(b.results, f.parseLine(text, number, shape, buf, strs))
 		}
 		number++
 	}
@@ -153,7 +154,7 @@ func (f *fileReader) parseBatch(b *batch, shape Shape, buf *[]field) {
 
 // parseLine reads a line that holds one record of the file's shape; any other line (or every
 // line, when the shape is not known) is left to the scanner.
-func (f *fileReader) parseLine(line []byte, number int, shape Shape, buf *[]field) lineResult {
+func (f *fileReader) parseLine(line []byte, number int, shape Shape, buf *[]field, strs *interner) lineResult {
 	if shape == "" || line[0] != '{' || wrapperFields[firstKeyIn(line)] || !gjson.ValidBytes(line) {
 		return lineResult{line: line, number: number}
 	}
@@ -175,7 +176,7 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, buf *[]fiel
 	if conv == nil {
 		return lineResult{table: table, other: true}
 	}
-	values, err := conv.fieldsRow(fs)
+	values, err := conv.fieldsRow(fs, strs)
 	if err != nil {
 		return lineResult{rejected: &Rejection{Source: src, Reason: "wrong type", Detail: err.Error()}}
 	}

@@ -246,11 +246,11 @@ type found struct {
 func (c *converter) row(obj gjson.Result) (map[string]any, error) {
 	hits := make([]found, len(c.columns))
 	walk(obj, c.root, hits)
-	return c.values(hits)
+	return c.values(hits, nil)
 }
 
 // values converts the values found for each column to the column's type.
-func (c *converter) values(hits []found) (map[string]any, error) {
+func (c *converter) values(hits []found, strs *interner) (map[string]any, error) {
 	values := make(map[string]any, len(c.columns))
 	for i, col := range c.columns {
 		if k := c.sources[i].constant; k != nil {
@@ -261,7 +261,7 @@ func (c *converter) values(hits []found) (map[string]any, error) {
 			values[col.Name] = col.Type.Zero()
 			continue
 		}
-		v, err := convert(hits[i].value, col.Type)
+		v, err := convert(hits[i].value, col.Type, col.Name, strs)
 		if err != nil {
 			if path := c.sources[i].paths[hits[i].rank]; path != col.Name {
 				return nil, fmt.Errorf("%s (from %s): %w", col.Name, path, err)
