@@ -19,7 +19,8 @@ over exported Microsoft Entra ID sign-in logs.
 
 Usage:
   detect run --rule PATH [--rule PATH ...] [--now T] [--set NAME=VALUE] [--lookup NAME=CSV]
-             [--input-format F] [--glob PATTERN] [--strict] [--format F] [--output FILE] FILE|FOLDER...
+             [--input-format F] [--glob PATTERN] [--strict] [--format F] [--output FILE] [--stream]
+             FILE|FOLDER...
   detect check [--format text|json] [PATH ...]
   detect test [-v] [PATH ...]
   detect explain --rule FILE [--now T] [--where EXPR] FILE...
