@@ -39,6 +39,8 @@ type runner struct {
 	tables    map[string][]record.Row
 	snapshots map[string][]record.Row
 	tracer    Tracer // nil unless the run is explained
+	// part is set on the runners that run a part of a stage's rows (see split).
+	part bool
 	// lets holds each let's rows once computed; bound each program that reads toscalar lets, with
 	// their values.
 	lets  map[string][]record.Row
@@ -74,6 +76,9 @@ func (r *runner) fail(s *Stage, row record.Row, err error) error {
 }
 
 func (r *runner) stage(s *Stage, rows, input []record.Row, st *StageStats) ([]record.Row, error) {
+	if r.splittable(s, rows) {
+		return r.split(s, rows)
+	}
 	switch s.Rule.Kind {
 	case rule.Where:
 		out := rows[:0:0]
