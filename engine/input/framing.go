@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -71,10 +73,12 @@ const (
 	framingCSV                     // the Log Analytics portal's CSV export
 )
 
-// sniffFraming tells a file's framing from its first line. JSON whose first line holds a whole
+// sniffFraming tells a file's framing from its first lines. JSON whose first line holds a whole
 // value, or the start of a record cut short, is read line by line (a bad line then costs that
 // line only); JSON whose first line opens an array or a wrapper ({"records": [, {"value": [,
-// {"@odata.context": ...,) and goes on below is a document. Anything else is CSV.
+// {"@odata.context": ...,) and goes on below is a document. A first line that names Log Analytics
+// columns is a CSV header. A first line of anything else, followed by lines that start like JSON,
+// is a bad line of JSON; with no such line the file is taken as CSV, which its header then rejects.
 func sniffFraming(text *bufio.Reader, format Format) framing {
 	ahead, _ := text.Peek(64 << 10)
 	start := 0
@@ -91,23 +95,51 @@ func sniffFraming(text *bufio.Reader, format Format) framing {
 		return framingCSV
 	}
 	first := ahead[start:]
-	if first[0] != '{' && first[0] != '[' {
-		if format != FormatAuto {
-			return framingLines // JSON imposed: every line will say what is wrong with it
-		}
-		return framingCSV
-	}
 	end := bytes.IndexByte(first, '\n')
 	if end < 0 {
-		return framingLines // one long line, or one line only
+		end = len(first)
 	}
 	line := bytes.TrimSpace(first[:end])
-	if len(line) == 1 {
+	if first[0] != '{' && first[0] != '[' {
+		switch {
+		case format != FormatAuto:
+			return framingLines // JSON imposed: every line will say what is wrong with it
+		case isCSVHeader(line) || !startsLikeJSON(first[end:]):
+			return framingCSV
+		}
+		return framingLines
+	}
+	switch {
+	case end == len(first):
+		return framingLines // one long line, or one line only
+	case len(line) == 1:
 		return framingDocument // a lone "[" or "{": pretty-printed
 	}
+	// Only a value that goes on past its first line makes a document.
 	probe := newScanner(bufio.NewReader(bytes.NewReader(line)), true)
-	if _, err := probe.value(); err == nil || first[0] == '{' && !wrapperFields[firstKeyIn(line)] {
+	if _, err := probe.value(); !errors.Is(err, errEnd) || first[0] == '{' && !wrapperFields[firstKeyIn(line)] {
 		return framingLines
 	}
 	return framingDocument
+}
+
+// isCSVHeader tells whether line is a CSV header naming a Log Analytics column.
+func isCSVHeader(line []byte) bool {
+	for _, cell := range bytes.Split(line, []byte{','}) {
+		name := strings.TrimSuffix(strings.Trim(string(cell), "\" \t\r\ufeff"), utcSuffix)
+		if isKnownColumn(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsLikeJSON tells whether any line of text starts with { or [.
+func startsLikeJSON(text []byte) bool {
+	for _, line := range bytes.Split(text, []byte{'\n'}) {
+		if line = bytes.TrimLeft(line, " \t\r"); len(line) > 0 && (line[0] == '{' || line[0] == '[') {
+			return true
+		}
+	}
+	return false
 }

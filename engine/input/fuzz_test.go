@@ -3,6 +3,9 @@ package input
 import (
 	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/signin-detect/detect/engine/record"
@@ -159,6 +162,38 @@ func FuzzReadCompressed(f *testing.F) {
 		}
 		if cutShort && len(c.rejected) == 0 && len(c.rows[nonInteractive])+len(c.rows[interactive]) == 0 {
 			t.Fatalf("a cut compressed file read silently as nothing")
+		}
+	})
+}
+
+// FuzzScanner cuts arbitrary text into values through a 16-byte buffer and a large one, in both
+// modes: the values, errors and lines must be the same, whatever straddles the buffer's end.
+func FuzzScanner(f *testing.F) {
+	addSeeds(f)
+	f.Add([]byte(`"a\\\"b\\\\\"c\\\\" {"x":"\\"} [1,{"y":[2,"]"]}]` + "\n" + `{"z": 1`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, oneLine := range []bool{true, false} {
+			cut := func(size int) (out []string) {
+				s := newScanner(bufio.NewReaderSize(bytes.NewReader(data), size), oneLine)
+				for len(out) < 10000 {
+					raw, err := s.value()
+					line := fmt.Sprint(s.line, s.afterNewline)
+					if errors.Is(err, errEnd) {
+						return append(out, "end "+line)
+					}
+					if err != nil {
+						out = append(out, err.Error()+" "+line)
+						s.skipLine()
+						continue
+					}
+					out = append(out, string(raw)+" "+line)
+				}
+				return out
+			}
+			small, large := cut(16), cut(1<<20)
+			if strings.Join(small, "\n") != strings.Join(large, "\n") {
+				t.Fatalf("one-line %v: through 16 bytes:\n%q\nthrough 1 MB:\n%q", oneLine, small, large)
+			}
 		}
 	})
 }

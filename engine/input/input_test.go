@@ -388,3 +388,24 @@ func TestEveryMappingLoads(t *testing.T) {
 		}
 	}
 }
+
+// Inputs built to trip a reader up: each is reported, none stops the file or the run.
+func TestHostileInput(t *testing.T) {
+	deep := strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2)
+	cases := []struct {
+		name, text string
+		want       string
+	}{
+		{"deep.ndjson", deep + "\n" + `{"AppId":"a"}`, "deep.ndjson:1: malformed JSON: JSON nested deeper than 512 levels"},
+		{"commas.ndjson", "[,1]\n" + `{"AppId":"a"}`, "commas.ndjson:1#1: malformed JSON: invalid character ',' looking for beginning of value: \",1\""},
+		{"closers.ndjson", "]}\n" + `{"AppId":"a"}`, "closers.ndjson:1: malformed JSON: invalid character ']' looking for beginning of value: \"]\""},
+		{"nul.ndjson", "\x00\xff\xfe{\n" + `{"AppId":"a"}`, "nul.ndjson:1: malformed JSON: invalid character '\\x00' looking for beginning of value: \"\\x00\\xff\\xfe\""},
+		{"unclosed.json", "[\n  {\"AppId\": \"a\"},\n  {\"AppId\": \"b", "unclosed.json:3: malformed JSON: the file ends inside a JSON value (in the JSON text starting at line 1); the rest of the file cannot be read"},
+	}
+	for _, c := range cases {
+		got := read(t, c.name, []byte(c.text), FormatAuto, nonInteractive)
+		if got.rejections() != c.want || len(got.rows[nonInteractive]) != 1 {
+			t.Errorf("%s: %d rows, rejections:\n%s\nwant:\n%s", c.name, len(got.rows[nonInteractive]), got.rejections(), c.want)
+		}
+	}
+}

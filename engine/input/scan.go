@@ -2,6 +2,7 @@ package input
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -150,14 +151,9 @@ func (s *scanner) value() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch c {
-	case '{', '[':
-		err = s.composite()
-	case '"':
-		s.next()
-		s.buf = append(s.buf, c)
-		err = s.stringRest()
-	default:
+	if c == '{' || c == '[' || c == '"' {
+		err = s.structured()
+	} else {
 		err = s.scalar()
 	}
 	if err == nil && len(s.buf) > maxValueSize {
@@ -172,58 +168,94 @@ func (s *scanner) keep(c byte) {
 	}
 }
 
-func (s *scanner) composite() error {
-	depth := 0
+// structured reads a string, object or array from its first byte to its last. It looks at the
+// bytes bufio holds, a buffer at a time, rather than byte by byte: this is where reading spends
+// its time.
+func (s *scanner) structured() error {
+	depth, inString, escaped := 0, false, false
 	for {
-		c, err := s.readByte()
+		chunk, err := s.buffered()
 		if err != nil {
 			return err
 		}
-		s.keep(c)
-		switch c {
-		case '"':
-			if err := s.stringRest(); err != nil {
-				return err
+		for i := 0; i < len(chunk); i++ {
+			if inString {
+				if escaped {
+					escaped = false
+					continue
+				}
+				for i < len(chunk) && !stringStops[chunk[i]] {
+					i++
+				}
+				if i == len(chunk) {
+					break
+				}
+				switch chunk[i] {
+				case '\\':
+					escaped = true
+				case '"':
+					inString = false
+					if depth == 0 {
+						s.consume(chunk[:i+1])
+						return nil
+					}
+				case '\n':
+					if s.oneLine {
+						s.consume(chunk[:i+1])
+						return syntaxErrorf("the line ends inside a JSON string")
+					}
+				}
+				continue
 			}
-		case '{', '[':
-			depth++
-			if depth > maxDepth {
-				return syntaxErrorf("JSON nested deeper than %d levels", maxDepth)
-			}
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return nil
-			}
-		case '\n':
-			if s.oneLine {
-				return syntaxErrorf("the line ends inside a JSON value")
+			switch chunk[i] {
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+				if depth > maxDepth {
+					s.consume(chunk[:i+1])
+					return syntaxErrorf("JSON nested deeper than %d levels", maxDepth)
+				}
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					s.consume(chunk[:i+1])
+					return nil
+				}
+			case '\n':
+				if s.oneLine {
+					s.consume(chunk[:i+1])
+					return syntaxErrorf("the line ends inside a JSON value")
+				}
 			}
 		}
+		s.consume(chunk)
 	}
 }
 
-// stringRest reads a string after its opening quote.
-func (s *scanner) stringRest() error {
-	escaped := false
-	for {
-		c, err := s.readByte()
-		if err != nil {
-			return err
-		}
-		if c == '\n' && s.oneLine {
-			return syntaxErrorf("the line ends inside a JSON string")
-		}
-		s.keep(c)
-		switch {
-		case escaped:
-			escaped = false
-		case c == '\\':
-			escaped = true
-		case c == '"':
-			return nil
+// stringStops are the bytes that matter inside a string: its end, an escape, a line end.
+var stringStops = [256]bool{'"': true, '\\': true, '\n': true}
+
+// buffered returns the bytes bufio holds, reading more when it holds none.
+func (s *scanner) buffered() ([]byte, error) {
+	if s.r.Buffered() == 0 {
+		if _, err := s.r.Peek(1); err != nil {
+			return nil, errEnd
 		}
 	}
+	chunk, _ := s.r.Peek(s.r.Buffered())
+	return chunk, nil
+}
+
+// consume takes the start of what buffered returned as read.
+func (s *scanner) consume(part []byte) {
+	// Past maxValueSize, one byte more is kept: enough for value to tell it is too large.
+	if room := maxValueSize + 1 - len(s.buf); room > 0 {
+		s.buf = append(s.buf, part[:min(room, len(part))]...)
+	}
+	s.line += bytes.Count(part, []byte{'\n'})
+	s.afterNewline = part[len(part)-1] == '\n'
+	_, _ = s.r.Discard(len(part))
 }
 
 // scalar reads a number, true, false, null, or whatever else stands there, up to the next
