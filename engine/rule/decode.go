@@ -112,6 +112,16 @@ func (d *decoder) str(n *yaml.Node, what string) (string, bool) {
 	return n.Value, true
 }
 
+// nonEmpty is str for a required key, whose value may not be empty.
+func (d *decoder) nonEmpty(n *yaml.Node, what string) (string, bool) {
+	s, ok := d.str(n, what)
+	if ok && strings.TrimSpace(s) == "" {
+		d.errorf(n, "%s must not be empty", what)
+		return "", false
+	}
+	return s, ok
+}
+
 func (d *decoder) strList(n *yaml.Node, what string) []string {
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
 		return []string{n.Value}
@@ -169,7 +179,7 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 				doc.meta.ID = s
 			}
 		case "name":
-			doc.meta.Name, _ = d.str(v, "name")
+			doc.meta.Name, _ = d.nonEmpty(v, "name")
 		case "description":
 			doc.meta.Description, _ = d.str(v, "description")
 		case "severity":
@@ -202,7 +212,7 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 				doc.meta.QueryPeriod = p
 			}
 		case "table":
-			doc.meta.Table, _ = d.str(v, "table")
+			doc.meta.Table, _ = d.nonEmpty(v, "table")
 		case "references":
 			doc.meta.References = d.strList(v, "references")
 		case "author":
