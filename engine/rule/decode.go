@@ -113,6 +113,16 @@ func (d *decoder) str(n *yaml.Node, what string) (string, bool) {
 	return n.Value, true
 }
 
+// nonEmpty is str for a required key, whose value may not be empty.
+func (d *decoder) nonEmpty(n *yaml.Node, what string) (string, bool) {
+	s, ok := d.str(n, what)
+	if ok && strings.TrimSpace(s) == "" {
+		d.errorf(n, "%s must not be empty", what)
+		return "", false
+	}
+	return s, ok
+}
+
 func (d *decoder) strList(n *yaml.Node, what string) []string {
 	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
 		return []string{n.Value}
@@ -170,7 +180,7 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 				doc.meta.ID = s
 			}
 		case "name":
-			doc.meta.Name, _ = d.str(v, "name")
+			doc.meta.Name, _ = d.nonEmpty(v, "name")
 		case "description":
 			doc.meta.Description, _ = d.str(v, "description")
 		case "severity":
@@ -203,7 +213,16 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 				doc.meta.QueryPeriod = p
 			}
 		case "table":
-			doc.meta.Tables = d.strList(v, "table")
+			// One table, or a list of them read as their union; none may be empty.
+			if v.Kind == yaml.SequenceNode {
+				for _, item := range v.Content {
+					if t, ok := d.nonEmpty(item, "table"); ok {
+						doc.meta.Tables = append(doc.meta.Tables, t)
+					}
+				}
+			} else if t, ok := d.nonEmpty(v, "table"); ok {
+				doc.meta.Tables = []string{t}
+			}
 			if len(doc.meta.Tables) > 0 {
 				doc.meta.Table = doc.meta.Tables[0]
 			}

@@ -40,3 +40,20 @@ func FuzzLoad(f *testing.F) {
 		_, _ = pipeline.Compile(r, pipeline.Options{Now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
 	})
 }
+
+// Found by FuzzLoad (testdata/fuzz/FuzzLoad/30060c47e978c19a): a required key with an empty value
+// (`table: ""`, or a YAML tag with no value) loaded, and the rule failed later without a place.
+func TestEmptyRequiredValuesAreErrorsAtTheirPlace(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"id: 0d1c5e9a-3f2b-4c6d-8e7f-9a0b1c2d3e4f\nname: x\nseverity: Low\ntable: \"\"\nstages:\n  - where: AppId == \"x\"\n", ":4:8: table must not be empty"},
+		{"id: 0d1c5e9a-3f2b-4c6d-8e7f-9a0b1c2d3e4f\nname: !tag\nseverity: Low\ntable: SigninLogs\nstages:\n  - where: AppId == \"x\"\n", ":2:7: name must not be empty"},
+	} {
+		path := filepath.Join(t.TempDir(), "rule.yaml")
+		if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rule.Load(path); err == nil || err.Error() != path+c.want {
+			t.Errorf("%q: %v, want %s%s", c.text, err, path, c.want)
+		}
+	}
+}
