@@ -80,3 +80,15 @@ func TestExplainFollowsRowsAndNamesTheFalsePredicate(t *testing.T) {
 		t.Error("a bad --where must fail")
 	}
 }
+
+// Explain runs a rule exactly as run does, also a rule over several tables and lets.
+func TestExplainAgreesWithRunOnEveryEntraRule(t *testing.T) {
+	for _, name := range []string{"bof-token-request", "devicecode-risky-user", "whfb-prt-overlap"} {
+		args := []string{"--rule", "../../rules/entra/" + name + ".yaml", "--now", now, "../../fixtures/entra/" + name + "/"}
+		run := detect(t, "", append([]string{"run"}, args...)...)
+		ex := detect(t, "", append([]string{"explain"}, args...)...)
+		if ex.status != 0 || len(run.alerts) == 0 || !strings.Contains(ex.stdout, "\n"+strconv.Itoa(len(run.alerts))+" alerts\n") {
+			t.Errorf("%s: run gives %d alerts, explain says:\n%s%s", name, len(run.alerts), ex.stdout, ex.stderr)
+		}
+	}
+}

@@ -21,13 +21,6 @@ type Tracer interface {
 	Paired(s *Stage, row record.Row)
 }
 
-// RunTraced is Run, telling tracer what happens to every row.
-func (p *Plan) RunTraced(tables map[string][]record.Row, tracer Tracer) ([]record.Row, []StageStats, error) {
-	r := &runner{plan: p, snapshots: map[string][]record.Row{}, tracer: tracer}
-	rows := tables[p.Inputs[0].Table.Name]
-	return r.stages(p.Stages, rows, rows)
-}
-
 // Right is the stages of a join's right side (nil for other stages).
 func (s *Stage) Right() []*Stage {
 	if s.join == nil {

@@ -23,7 +23,16 @@ type StageStats struct {
 // Run runs the plan over the rows of its input tables (keyed by table name) and returns the
 // result rows and what each of the rule's stages did.
 func (p *Plan) Run(tables map[string][]record.Row) ([]record.Row, []StageStats, error) {
-	r := &runner{plan: p, tables: tables, snapshots: map[string][]record.Row{},
+	return p.run(tables, nil)
+}
+
+// RunTraced is Run, telling tracer what happens to every row.
+func (p *Plan) RunTraced(tables map[string][]record.Row, tracer Tracer) ([]record.Row, []StageStats, error) {
+	return p.run(tables, tracer)
+}
+
+func (p *Plan) run(tables map[string][]record.Row, tracer Tracer) ([]record.Row, []StageStats, error) {
+	r := &runner{plan: p, tables: tables, snapshots: map[string][]record.Row{}, tracer: tracer,
 		lets: map[string][]record.Row{}, bound: map[*kqlexpr.Program]*kqlexpr.Program{}}
 	rows, err := r.rows(p.source)
 	if err != nil {
