@@ -331,8 +331,12 @@ func reportLookback(stderr io.Writer, plan *pipeline.Plan, stats []pipeline.Stag
 		if !st.Stage.CallsFunction("ago") || st.In == st.Out {
 			continue
 		}
+		where := st.Stage.Rule.Pos.String()
+		if st.Stage.Rule.Pos.File != plan.Rule.File { // a stage the rule inherits from its base
+			where = plan.Rule.File + " (" + where + ")"
+		}
 		fmt.Fprintf(stderr, "%s: the lookback in stage %s dropped %d of %d rows as older than its window before now (%s)",
-			st.Stage.Rule.Pos, st.Stage.Rule.Label(), st.In-st.Out, st.In, kql.FormatDatetime(now))
+			where, st.Stage.Rule.Label(), st.In-st.Out, st.In, kql.FormatDatetime(now))
 		if !newest.IsZero() && newest.Before(now.Add(-time.Hour)) {
 			fmt.Fprintf(stderr, "; the newest record is from %s: pass --now latest (or --now %s) to look back from there",
 				kql.FormatDatetime(newest), newest.Format(time.RFC3339Nano))
