@@ -515,8 +515,9 @@ stages:
 	}
 }
 
-func TestQueryMistakesPointIntoTheRuleFile(t *testing.T) {
-	_, err := compileBody(t, `table: AADNonInteractiveUserSignInLogs
+// queryMistakesHead starts the rules of TestQueryMistakesPointIntoTheRuleFile: a let that reads
+// nothing, and a toscalar let (lines 1 to 11, so that the expected places hold).
+const queryMistakesHead = `table: AADNonInteractiveUserSignInLogs
 let:
   n:
     toscalar: true
@@ -527,7 +528,10 @@ let:
     stages:
       - summarize: {aggregates: ["make_set(SessionId)"]}
 stages:
-  - join:
+`
+
+func TestQueryMistakesPointIntoTheRuleFile(t *testing.T) {
+	_, err := compileBody(t, queryMistakesHead+`  - join:
       kind: inner
       on: ["$left.SessionId == $right.Nope", DurationMs]
       right:
@@ -539,18 +543,7 @@ stages:
 	if err == nil || !strings.Contains(err.Error(), `rule.yaml:20:5: table: unknown table "NoTable"`) {
 		t.Errorf("an unknown join table: %v", err)
 	}
-	_, err = compileBody(t, `table: AADNonInteractiveUserSignInLogs
-let:
-  n:
-    toscalar: true
-    from: nothing
-  sessions:
-    toscalar: true
-    table: AADNonInteractiveUserSignInLogs
-    stages:
-      - summarize: {aggregates: ["make_set(SessionId)"]}
-stages:
-  - join:
+	_, err = compileBody(t, queryMistakesHead+`  - join:
       kind: inner
       on: ["$left.SessionId == $right.Nope"]
       right:
