@@ -43,6 +43,7 @@ func explainCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 		return 1
 	}
 	cfg.allColumns = *where != ""
+	cfg.asWritten = true
 	p, err := prepare(cfg, stdin, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -56,6 +56,9 @@ type runConfig struct {
 	files       []string
 	// allColumns reads every column of the input tables, not only those the rules read.
 	allColumns bool
+	// asWritten runs each where only where the rule writes it, and reads every record whole, so
+	// that each stage counts what the rule as written gives it (explain).
+	asWritten bool
 	// formatFlag holds --input-format until parseRuleFlags checks it.
 	formatFlag string
 }
@@ -143,7 +146,7 @@ func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*prepared, erro
 	if err != nil {
 		return nil, err
 	}
-	plans, err := compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles})
+	plans, err := compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles, AsWritten: cfg.asWritten})
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +167,7 @@ func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*prepared, erro
 	if latest {
 		// ago() is compiled against now: plan again, now that the input says what latest is.
 		now = in.newest
-		if plans, err = compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles}); err != nil {
+		if plans, err = compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles, AsWritten: cfg.asWritten}); err != nil {
 			return nil, err
 		}
 	}

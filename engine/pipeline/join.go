@@ -18,6 +18,9 @@ type join struct {
 	// columns as the joined row has them (leftouter fills them with nulls).
 	rightNames map[string]string
 	rightCols  []Column
+	// leftFilter and rightFilter are wheres written after the join that read one side only, run
+	// over that side's rows before they pair (see pushDown).
+	leftFilter, rightFilter conditions
 }
 
 // leftOnly tells whether a join kind keeps only the left side's columns.
@@ -125,6 +128,8 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 		return nil, err
 	}
 	st.Right = len(right)
+	right = r.filterRows(j.rightFilter, right)
+	left = r.filterRows(j.leftFilter, left)
 	index := map[string][]int{}
 	for i, row := range right {
 		if key, ok := joinKey(row.Values, j.rightKeys); ok {

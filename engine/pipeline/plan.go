@@ -23,6 +23,10 @@ type Options struct {
 	Clock *time.Time
 	// LookupFiles replaces the CSV file of the lookups it names.
 	LookupFiles map[string]string
+	// AsWritten runs every where only where it is written, so that each stage counts the rows
+	// the rule as written gives it (explain); otherwise a where after a join that reads one side
+	// also filters that side's rows before they pair (see pushDown).
+	AsWritten bool
 }
 
 // Column is a column of the rows a stage produces.
@@ -149,6 +153,12 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 	for _, l := range plan.lets {
 		markLive(l.stages, nil)
 		markFresh(l.stages, plan.snapshots)
+	}
+	if !opts.AsWritten {
+		pushDown(plan.Stages)
+		for _, l := range plan.lets {
+			pushDown(l.stages)
+		}
 	}
 	return plan, nil
 }

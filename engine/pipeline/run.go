@@ -54,6 +54,8 @@ type runner struct {
 	// their values.
 	lets  map[string][]record.Row
 	bound map[*kqlexpr.Program]*kqlexpr.Program
+	// renamed is room to run a pushed-down condition over a row whose columns it names otherwise.
+	renamed map[string]any
 }
 
 // stages runs a pipeline over rows; input is the rows it started from (a join's right side

@@ -142,6 +142,7 @@ func (s *Stream) Push(row record.Row) error {
 		}
 	}
 	j := s.join.join
+	rows, right = s.r.filterRows(j.leftFilter, rows), s.r.filterRows(j.rightFilter, right)
 	for _, l := range rows {
 		if key, ok := joinKey(l.Values, j.leftKeys); ok {
 			for _, rr := range s.right[key] {

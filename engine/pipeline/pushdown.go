@@ -1,0 +1,194 @@
+package pipeline
+
+import (
+	"github.com/signin-detect/detect/engine/kqlexpr"
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
+)
+
+// A rule often filters a join's pairs on columns of one side only (V2 keeps the pairs whose second
+// app is Azure CLI, which only the right row tells). Pairing every row first and then dropping
+// nearly all pairs costs time and holds memory for nothing, so the planner also runs such a filter
+// on that side's rows before they pair, as a query optimiser pushes a predicate below a join. The
+// where stays where it was written too: the copy only drops rows whose every pair the where would
+// drop, so the result is the same rows in the same order.
+
+// condition is a where's predicate run over other rows than the ones it was written for: names maps
+// each column it reads to that column's name in those rows, when the two differ.
+type condition struct {
+	prog  *kqlexpr.Program
+	names map[string]string
+}
+
+// conditions hold for a row when each of them does.
+type conditions []condition
+
+// pushable tells whether a predicate gives the same answer wherever it runs: it reads no toscalar
+// let, and no clock (a stream's now moves between the two places).
+func pushable(p *kqlexpr.Program) bool {
+	if p == nil || len(p.Scalars) > 0 {
+		return false
+	}
+	for _, fn := range p.Calls {
+		if fn == "ago" || fn == "now" {
+			return false
+		}
+	}
+	return true
+}
+
+// pushDown finds, for each join of stages (and of the joins' right sides, recursively), the wheres
+// after it that read only one side's columns as the join made them, and gives the join a copy of
+// each to run over that side's rows. The rows a where reads pass through the stages between the
+// join and it only as copies: wheres, project-renames, and project or extend columns that are
+// another column as it is; any other stage ends the search.
+func pushDown(stages []*Stage) {
+	for i, s := range stages {
+		if s.join == nil {
+			continue
+		}
+		pushDown(s.join.right)
+		pushDownJoin(s, stages[i+1:])
+	}
+}
+
+func pushDownJoin(s *Stage, after []*Stage) {
+	j := s.join
+	// A left row's columns keep their names in the pairs; the right row's may be renamed.
+	side := map[string]bool{}
+	rightName := map[string]string{}
+	for right, joined := range j.rightNames {
+		rightName[joined] = right
+		side[joined] = true
+	}
+	// origin maps each column that is a join column as it is to that join column's name.
+	origin := map[string]string{}
+	for _, col := range s.Out {
+		origin[col.Name] = col.Name
+	}
+	// KQL keeps every left row of these kinds however its right rows fare, so dropping left rows
+	// that fail the where changes nothing else; dropping right rows is safe where a left row
+	// without partners yields nothing.
+	// https://learn.microsoft.com/kusto/query/join-operator
+	leftOK := j.kind == "inner" || j.kind == "leftouter" || j.kind == "leftsemi" || j.kind == "leftanti"
+	rightOK := j.kind == "inner" || j.kind == "innerunique"
+	for _, next := range after {
+		switch next.Rule.Kind {
+		case rule.Where:
+			if !pushable(next.where) {
+				continue
+			}
+			names, right, ok := sideNames(next.where.Columns, origin, side)
+			switch {
+			case !ok:
+			case right && rightOK:
+				for col, joined := range names {
+					names[col] = rightName[joined]
+				}
+				j.rightFilter = append(j.rightFilter, newCondition(next.where, names))
+			case !right && leftOK:
+				j.leftFilter = append(j.leftFilter, newCondition(next.where, names))
+			}
+		case rule.Extend:
+			for _, a := range next.assigns {
+				if from, ok := origin[a.copyOf]; ok && a.copyOf != "" {
+					origin[a.column] = from
+				} else {
+					delete(origin, a.column)
+				}
+			}
+		case rule.Project:
+			kept := map[string]string{}
+			for _, a := range next.assigns {
+				if from, ok := origin[a.copyOf]; ok && a.copyOf != "" {
+					kept[a.column] = from
+				}
+			}
+			origin = kept
+		case rule.ProjectRename:
+			renamed := map[string]string{}
+			for col, from := range origin {
+				if to, ok := next.renames[col]; ok {
+					col = to
+				}
+				renamed[col] = from
+			}
+			origin = renamed
+		default:
+			return
+		}
+	}
+}
+
+// sideNames maps the columns a predicate reads to the join columns they are, if they all are and
+// all come from one side; right tells which.
+func sideNames(cols []string, origin map[string]string, rightSide map[string]bool) (names map[string]string, right, ok bool) {
+	if len(cols) == 0 {
+		return nil, false, false
+	}
+	names = map[string]string{}
+	for i, col := range cols {
+		joined, found := origin[col]
+		if !found || (i > 0 && rightSide[joined] != right) {
+			return nil, false, false
+		}
+		right = rightSide[joined]
+		names[col] = joined
+	}
+	return names, right, true
+}
+
+// newCondition keeps only the names that differ.
+func newCondition(p *kqlexpr.Program, names map[string]string) condition {
+	c := condition{prog: p}
+	for col, to := range names {
+		if col != to {
+			if c.names == nil {
+				c.names = map[string]string{}
+			}
+			c.names[col] = to
+		}
+	}
+	return c
+}
+
+// hold tells whether every condition holds for a row. A condition that fails to evaluate keeps the
+// row: the where it was copied from, still in its place, will report the failure.
+func (r *runner) hold(cs conditions, values map[string]any) bool {
+	for _, c := range cs {
+		env := values
+		if c.names != nil {
+			if r.renamed == nil {
+				r.renamed = map[string]any{}
+			}
+			clear(r.renamed)
+			for _, col := range c.prog.Columns {
+				from := col
+				if to, ok := c.names[col]; ok {
+					from = to
+				}
+				r.renamed[col] = values[from]
+			}
+			env = r.renamed
+		}
+		v, err := c.prog.Run(&r.machine, env)
+		if keep, _ := v.(bool); err == nil && !keep {
+			return false
+		}
+	}
+	return true
+}
+
+// filterRows keeps the rows for which every condition holds.
+func (r *runner) filterRows(cs conditions, rows []record.Row) []record.Row {
+	if len(cs) == 0 {
+		return rows
+	}
+	out := make([]record.Row, 0, len(rows)/4)
+	for _, row := range rows {
+		if r.hold(cs, row.Values) {
+			out = append(out, row)
+		}
+	}
+	return out
+}
