@@ -32,9 +32,10 @@ type inputs struct {
 }
 
 // readInputs reads every file once, keeping of each record the columns the plans read of its
-// table, or handing each row to onRow as it comes when onRow is not nil. Rejections are reported
-// on stderr as they come.
-func readInputs(plans []*pipeline.Plan, cfg *runConfig, stdin io.Reader, stderr io.Writer, onRow func(string, record.Row) error) (*inputs, error) {
+// table, or handing each row to onRow as it comes when onRow is not nil. With filters, a record no
+// plan can use (see pipeline.ReadFilter) is counted but no row is made of it. Rejections are
+// reported on stderr as they come.
+func readInputs(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, cfg *runConfig, stdin io.Reader, stderr io.Writer, onRow func(string, record.Row) error) (*inputs, error) {
 	in := &inputs{rows: map[string][]record.Row{}, other: map[string]int{}, rejections: map[string]int{}, stderr: stderr, onRow: onRow}
 	var want []input.Want
 	index := map[string]int{}
@@ -47,6 +48,16 @@ func readInputs(plans []*pipeline.Plan, cfg *runConfig, stdin io.Reader, stderr 
 				want = append(want, input.Want{Table: need.Table})
 			}
 			want[i].Columns = union(want[i].Columns, need.Columns)
+		}
+	}
+	for i, w := range want {
+		if f := filters[w.Table.Name]; f != nil {
+			columns := f.Columns
+			if containsName(w.Columns, pipeline.TimeColumn) {
+				// so that the newest time counts the records filtered out too
+				columns = union(columns, []string{pipeline.TimeColumn})
+			}
+			want[i].Filter = &input.Filter{Columns: columns, NewTest: f.NewTest}
 		}
 	}
 	reader, err := input.NewReader(want, cfg.inputFormat)
@@ -82,6 +93,14 @@ func (in *inputs) Row(table string, row record.Row) {
 		in.rowErr = in.onRow(table, row)
 	}
 	if t, ok := row.Values["TimeGenerated"].(time.Time); ok && t.After(in.newest) {
+		in.newest = t
+	}
+}
+
+// Filtered counts a record no plan can use, which the reader made no row of.
+func (in *inputs) Filtered(_ string, values map[string]any) {
+	in.records++
+	if t, ok := values[pipeline.TimeColumn].(time.Time); ok && t.After(in.newest) {
 		in.newest = t
 	}
 }
@@ -133,6 +152,32 @@ func counts(m map[string]int) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, ", ")
+}
+
+// readFilters is the filter of each table the plans read: a record passes when some plan can use
+// it.
+func readFilters(plans []*pipeline.Plan) map[string]*pipeline.ReadFilter {
+	byTable := map[string][]*pipeline.ReadFilter{}
+	for _, p := range plans {
+		f := p.ReadFilter()
+		for _, need := range p.Inputs {
+			byTable[need.Table.Name] = append(byTable[need.Table.Name], f)
+		}
+	}
+	out := map[string]*pipeline.ReadFilter{}
+	for table, fs := range byTable {
+		out[table] = pipeline.AnyOf(fs...)
+	}
+	return out
+}
+
+func containsName(names []string, name string) bool {
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 func union(a, b []string) []string {

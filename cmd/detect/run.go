@@ -160,7 +160,11 @@ func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*prepared, erro
 			}
 		}
 	}
-	in, err := readInputs(plans, cfg, stdin, stderr, nil)
+	var filters map[string]*pipeline.ReadFilter
+	if !cfg.asWritten {
+		filters = readFilters(plans)
+	}
+	in, err := readInputs(plans, filters, cfg, stdin, stderr, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +342,7 @@ func reportLookback(stderr io.Writer, plan *pipeline.Plan, stats []pipeline.Stag
 		if st.Stage.Rule.Pos.File != plan.Rule.File { // a stage the rule inherits from its base
 			where = plan.Rule.File + " (" + where + ")"
 		}
-		fmt.Fprintf(stderr, "%s: the lookback in stage %s dropped %d of %d rows as older than its window before now (%s)",
+		fmt.Fprintf(stderr, "%s: the lookback in stage %s dropped %d of the %d rows that reached it as older than its window before now (%s)",
 			where, st.Stage.Rule.Label(), st.In-st.Out, st.In, kql.FormatDatetime(now))
 		if !newest.IsZero() && newest.Before(now.Add(-time.Hour)) {
 			fmt.Fprintf(stderr, "; the newest record is from %s: pass --now latest (or --now %s) to look back from there",

@@ -55,7 +55,7 @@ func runStream(cfg *runConfig, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return nil
 	}
-	in, err := readInputs(plans, cfg, stdin, stderr, push)
+	in, err := readInputs(plans, nil, cfg, stdin, stderr, push)
 	if err == nil {
 		err = in.rowErr
 	}

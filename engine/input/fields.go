@@ -101,11 +101,25 @@ func skipValue(b []byte, i int) int {
 func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // fieldsRow reads the wanted columns from a record's fields: as row, with one pass over the record,
-// interning its strings in strs.
-func (c *converter) fieldsRow(fs []field, strs *interner) (map[string]any, error) {
-	hits := make([]found, len(c.columns))
+// interning its strings in the worker's table. With a filter, kept tells whether the record passed
+// it; one that did not has only the filter's columns.
+func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, kept bool, err error) {
+	hits := w.hits[:0]
+	for range c.columns {
+		hits = append(hits, found{})
+	}
+	w.hits = hits
 	walkFields(fs, c.root, hits)
-	return c.values(hits, strs)
+	if c.filter == nil {
+		values, err = c.values(hits, w.strs)
+		return values, true, err
+	}
+	test := w.tests[c]
+	if test == nil {
+		test = c.filter.NewTest()
+		w.tests[c] = test
+	}
+	return c.filteredValues(hits, w.strs, test)
 }
 
 // walkFields is walk over fields cut out by fields: a value is parsed only when a column reads it.

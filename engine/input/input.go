@@ -46,6 +46,9 @@ type Sink interface {
 	// AADNonInteractiveUserSignInLogs is read): not an error, but counted.
 	Other(table string)
 	Reject(Rejection)
+	// Filtered is a record of a table the reader was asked for that failed the table's Filter: no
+	// row was made of it; values holds the columns the filter read.
+	Filtered(table string, values map[string]any)
 }
 
 // Format is what --input-format names: Auto finds each file's shape from its content; the others
@@ -79,10 +82,24 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("unknown input format %q (want %s)", s, strings.Join(names, ", "))
 }
 
-// Want is a table to read and the columns of it to keep (nil for every column).
+// Want is a table to read and the columns of it to keep (nil for every column), and, when Filter
+// is set, the test its records must pass for their rows to be made.
 type Want struct {
 	Table   *schema.Table
 	Columns []string
+	Filter  *Filter
+}
+
+// Filter is a test over a few columns (the first wheres of the rules that read a table, say) that
+// most records fail: a reader decodes those columns first, and the rest only for the records that
+// pass. A record that fails it is still checked for every wanted column of a type that can be
+// wrong (a datetime, a number, a bool), so that the same records are rejected with or without a
+// filter. Files of JSON lines are filtered; other files are read whole.
+type Filter struct {
+	// Columns lists the columns Test reads; they must be among the wanted ones.
+	Columns []string
+	// NewTest returns the test for one goroutine; it reads a row that holds at least Columns.
+	NewTest func() func(values map[string]any) bool
 }
 
 // Reader reads files into rows of the wanted tables.
@@ -115,7 +132,7 @@ func NewReader(want []Want, format Format) (*Reader, error) {
 		for _, m := range ms {
 			for _, w := range want {
 				if w.Table.Name == m.table.Name {
-					r.converters[shape][m.table.Name] = newConverter(m, w.Columns)
+					r.converters[shape][m.table.Name] = newConverter(m, w.Columns, w.Filter)
 				}
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -19,11 +20,15 @@ type collected struct {
 	rows     map[string][]record.Row
 	other    map[string]int
 	rejected []Rejection
+	filtered []map[string]any
 }
 
 func (c *collected) Row(table string, row record.Row) { c.rows[table] = append(c.rows[table], row) }
 func (c *collected) Other(table string)               { c.other[table]++ }
 func (c *collected) Reject(r Rejection)               { c.rejected = append(c.rejected, r) }
+func (c *collected) Filtered(_ string, values map[string]any) {
+	c.filtered = append(c.filtered, values)
+}
 
 func (c *collected) rejections() string {
 	var lines []string
@@ -407,5 +412,46 @@ func TestHostileInput(t *testing.T) {
 		if got.rejections() != c.want || len(got.rows[nonInteractive]) != 1 {
 			t.Errorf("%s: %d rows, rejections:\n%s\nwant:\n%s", c.name, len(got.rows[nonInteractive]), got.rejections(), c.want)
 		}
+	}
+}
+
+// A filter makes rows only of the records that pass it; the others reach the sink as Filtered,
+// with the filter's columns. A record is rejected for a wrong type in a column the filter does not
+// read all the same, and every rejection is the one an unfiltered read reports.
+func TestAFilterMakesRowsOnlyOfTheRecordsThatPassIt(t *testing.T) {
+	text := `{"TimeGenerated":"2026-11-20T09:00:00Z","AppId":"a","ResultType":"0"}` + "\n" +
+		`{"TimeGenerated":"yesterday","AppId":"b"}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:02Z","AppId":"c","DurationMs":"twelve"}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:03Z","AppId":"d","DurationMs":"12"}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:04Z","AppId":null}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:05Z","AppId":"e"}` + "\n"
+	filter := &Filter{Columns: []string{"AppId", "TimeGenerated"}, NewTest: func() func(map[string]any) bool {
+		return func(values map[string]any) bool { return values["AppId"] == "a" || values["AppId"] == "d" }
+	}}
+	want := wants(t, nonInteractive)
+	unfiltered := read(t, "in.ndjson", []byte(text), FormatAuto, nonInteractive)
+	want[0].Filter = filter
+	r, err := NewReader(want, FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
+	r.Read("in.ndjson", strings.NewReader(text), c)
+	if got, was := c.rejections(), unfiltered.rejections(); got != was || len(c.rejected) != 2 {
+		t.Errorf("rejections with a filter:\n%s\nwithout:\n%s", got, was)
+	}
+	var kept []string
+	for _, row := range c.rows[nonInteractive] {
+		kept = append(kept, fmt.Sprintf("%s@%d duration=%v", row.Values["AppId"], row.Sources[0].Line, row.Values["DurationMs"]))
+	}
+	if want := []string{"a@1 duration=<nil>", "d@4 duration=12"}; !reflect.DeepEqual(kept, want) {
+		t.Errorf("rows %v, want %v", kept, want)
+	}
+	var dropped []string
+	for _, values := range c.filtered {
+		dropped = append(dropped, fmt.Sprintf("%q %v %d", values["AppId"], values["TimeGenerated"], len(values)))
+	}
+	if want := []string{`"" 2026-11-20 09:00:04 +0000 UTC 2`, `"e" 2026-11-20 09:00:05 +0000 UTC 2`}; !reflect.DeepEqual(dropped, want) {
+		t.Errorf("filtered %v, want %v", dropped, want)
 	}
 }

@@ -28,9 +28,11 @@ type batch struct {
 // rejection, or (for a line that is not one record: an array, a wrapper, a line of garbage) the
 // line itself, read in order by the scanner.
 type lineResult struct {
-	table    string
-	row      record.Row
-	other    bool
+	table string
+	row   record.Row
+	other bool
+	// filtered holds the filter's columns of a record that failed it.
+	filtered map[string]any
 	rejected *Rejection
 	line     []byte
 	number   int
@@ -48,10 +50,9 @@ func (f *fileReader) readLines(r *bufio.Reader) {
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			var buf []field
-			strs := newInterner()
+			w := newWorker()
 			for b := range batches {
-				f.parseBatch(b, shape, &buf, strs)
+				f.parseBatch(b, shape, w)
 				close(b.done)
 			}
 		}()
@@ -133,9 +134,21 @@ func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch)) {
 	}
 }
 
-// parseBatch reads the records of a batch's lines, of the given shape; buf is the goroutine's
-// room for a record's fields, strs its interned strings.
-func (f *fileReader) parseBatch(b *batch, shape Shape, buf *[]field, strs *interner) {
+// worker is what one parsing goroutine keeps between records: room for a record's fields and
+// found values, its interned strings, and its own instance of each converter's filter test.
+type worker struct {
+	fields []field
+	hits   []found
+	strs   *interner
+	tests  map[*converter]func(map[string]any) bool
+}
+
+func newWorker() *worker {
+	return &worker{strs: newInterner(), tests: map[*converter]func(map[string]any) bool{}}
+}
+
+// parseBatch reads the records of a batch's lines, of the given shape.
+func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) {
 	data, number := b.data, b.first
 	for len(data) > 0 {
 		end := bytes.IndexByte(data, '\n')
@@ -146,7 +159,7 @@ func (f *fileReader) parseBatch(b *batch, shape Shape, buf *[]field, strs *inter
 			data = nil
 		}
 		if text := bytes.TrimSpace(line); len(text) > 0 {
-			b.results = append(b.results, f.parseLine(text, number, shape, buf, strs))
+			b.results = append(b.results, f.parseLine(text, number, shape, w))
 		}
 		number++
 	}
@@ -154,15 +167,15 @@ func (f *fileReader) parseBatch(b *batch, shape Shape, buf *[]field, strs *inter
 
 // parseLine reads a line that holds one record of the file's shape; any other line (or every
 // line, when the shape is not known) is left to the scanner.
-func (f *fileReader) parseLine(line []byte, number int, shape Shape, buf *[]field, strs *interner) lineResult {
+func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) lineResult {
 	if shape == "" || line[0] != '{' || wrapperFields[firstKeyIn(line)] || !gjson.ValidBytes(line) {
 		return lineResult{line: line, number: number}
 	}
 	src := record.Source{File: f.name, Line: number}
 	// The row's values are copies (convert clones what it keeps), so the record's text is read in
 	// place.
-	fs := fields(line, (*buf)[:0])
-	*buf = fs
+	fs := fields(line, w.fields[:0])
+	w.fields = fs
 	router := f.routers[shape]
 	table, ok := router.tableOf(fs)
 	if !ok {
@@ -176,9 +189,12 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, buf *[]fiel
 	if conv == nil {
 		return lineResult{table: table, other: true}
 	}
-	values, err := conv.fieldsRow(fs, strs)
-	if err != nil {
+	values, kept, err := conv.fieldsRow(fs, w)
+	switch {
+	case err != nil:
 		return lineResult{rejected: &Rejection{Source: src, Reason: "wrong type", Detail: err.Error()}}
+	case !kept:
+		return lineResult{table: table, filtered: values}
 	}
 	return lineResult{table: table, row: record.Row{Values: values, Sources: []record.Source{src}}}
 }
@@ -192,6 +208,8 @@ func (f *fileReader) deliver(b *batch) {
 			f.sink.Reject(*res.rejected)
 		case res.other:
 			f.sink.Other(res.table)
+		case res.filtered != nil:
+			f.sink.Filtered(res.table, res.filtered)
 		case res.line != nil:
 			// With its line end, so that a value cut short ends inside the line, not the file.
 			line := append(append(make([]byte, 0, len(res.line)+1), res.line...), '\n')

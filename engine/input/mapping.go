@@ -10,6 +10,7 @@ import (
 	"github.com/tidwall/gjson"
 	"gopkg.in/yaml.v3"
 
+	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/schema"
 )
 
@@ -186,6 +187,10 @@ type converter struct {
 	columns []schema.Column
 	sources []columnSource
 	root    *pathNode
+	// filter, when set, picks the records whose rows are made; filtered indexes its columns in
+	// columns, and checked the other columns whose values can fail to convert.
+	filter            *Filter
+	filtered, checked []int
 }
 
 // pathNode is a step of the field paths a converter reads: the columns whose path ends here (with
@@ -197,8 +202,8 @@ type pathNode struct {
 
 type pathEnd struct{ column, rank int }
 
-func newConverter(m *mapping, want []string) *converter {
-	c := &converter{mapping: m, root: &pathNode{}}
+func newConverter(m *mapping, want []string, filter *Filter) *converter {
+	c := &converter{mapping: m, root: &pathNode{}, filter: filter}
 	for _, col := range m.table.Columns {
 		if want != nil && !containsString(want, col.Name) {
 			continue
@@ -221,6 +226,12 @@ func newConverter(m *mapping, want []string) *converter {
 				n = next
 			}
 			n.ends = append(n.ends, pathEnd{column: i, rank: rank})
+		}
+		switch {
+		case filter != nil && containsString(filter.Columns, col.Name):
+			c.filtered = append(c.filtered, i)
+		case col.Type != kql.String && col.Type != kql.Guid && col.Type != kql.Dynamic:
+			c.checked = append(c.checked, i)
 		}
 	}
 	return c
@@ -252,25 +263,73 @@ func (c *converter) row(obj gjson.Result) (map[string]any, error) {
 // values converts the values found for each column to the column's type.
 func (c *converter) values(hits []found, strs *interner) (map[string]any, error) {
 	values := make(map[string]any, len(c.columns))
-	for i, col := range c.columns {
-		if k := c.sources[i].constant; k != nil {
-			values[col.Name] = *k
-			continue
+	for i := range c.columns {
+		if err := c.value(i, hits, strs, values); err != nil {
+			return nil, err
 		}
-		if !hits[i].ok {
-			values[col.Name] = col.Type.Zero()
-			continue
-		}
-		v, err := convert(hits[i].value, col.Type, col.Name, strs)
-		if err != nil {
-			if path := c.sources[i].paths[hits[i].rank]; path != col.Name {
-				return nil, fmt.Errorf("%s (from %s): %w", col.Name, path, err)
-			}
-			return nil, fmt.Errorf("%s: %w", col.Name, err)
-		}
-		values[col.Name] = v
 	}
 	return values, nil
+}
+
+// value converts the value found for column i into values.
+func (c *converter) value(i int, hits []found, strs *interner, values map[string]any) error {
+	col := c.columns[i]
+	if k := c.sources[i].constant; k != nil {
+		values[col.Name] = *k
+		return nil
+	}
+	if !hits[i].ok {
+		values[col.Name] = col.Type.Zero()
+		return nil
+	}
+	v, err := convert(hits[i].value, col.Type, col.Name, strs)
+	if err != nil {
+		if path := c.sources[i].paths[hits[i].rank]; path != col.Name {
+			return fmt.Errorf("%s (from %s): %w", col.Name, path, err)
+		}
+		return fmt.Errorf("%s: %w", col.Name, err)
+	}
+	values[col.Name] = v
+	return nil
+}
+
+// filteredValues is values for a converter with a filter: the filter's columns first, then, if
+// test passes them, the other columns (kept tells which). A record that fails gets the rest of its
+// columns checked only, so that it is rejected exactly when its whole row would be.
+func (c *converter) filteredValues(hits []found, strs *interner, test func(map[string]any) bool) (values map[string]any, kept bool, err error) {
+	// On a failure, values tells which column failed first, as it would without a filter.
+	canonical := func() (map[string]any, bool, error) {
+		_, err := c.values(hits, strs)
+		return nil, false, err
+	}
+	few := make(map[string]any, len(c.filtered))
+	for _, i := range c.filtered {
+		if c.value(i, hits, strs, few) != nil {
+			return canonical()
+		}
+	}
+	if !test(few) {
+		scratch := map[string]any{}
+		for _, i := range c.checked {
+			if c.value(i, hits, nil, scratch) != nil {
+				return canonical()
+			}
+		}
+		return few, false, nil
+	}
+	values = make(map[string]any, len(c.columns))
+	for k, v := range few {
+		values[k] = v
+	}
+	for i, col := range c.columns {
+		if _, done := few[col.Name]; done {
+			continue
+		}
+		if c.value(i, hits, strs, values) != nil {
+			return canonical()
+		}
+	}
+	return values, true, nil
 }
 
 // walk visits the fields of obj that some path goes through, keeping for each column the value

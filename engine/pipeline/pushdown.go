@@ -73,11 +73,7 @@ func pushDownJoin(s *Stage, after []*Stage) {
 	leftOK := j.kind == "inner" || j.kind == "leftouter" || j.kind == "leftsemi" || j.kind == "leftanti"
 	rightOK := j.kind == "inner" || j.kind == "innerunique"
 	for _, next := range after {
-		switch next.Rule.Kind {
-		case rule.Where:
-			if !pushable(next.where) {
-				continue
-			}
+		if next.Rule.Kind == rule.Where && pushable(next.where) {
 			names, right, ok := sideNames(next.where.Columns, origin, side)
 			switch {
 			case !ok:
@@ -89,35 +85,50 @@ func pushDownJoin(s *Stage, after []*Stage) {
 			case !right && leftOK:
 				j.leftFilter = append(j.leftFilter, newCondition(next.where, names))
 			}
-		case rule.Extend:
-			for _, a := range next.assigns {
-				if from, ok := origin[a.copyOf]; ok && a.copyOf != "" {
-					origin[a.column] = from
-				} else {
-					delete(origin, a.column)
-				}
-			}
-		case rule.Project:
-			kept := map[string]string{}
-			for _, a := range next.assigns {
-				if from, ok := origin[a.copyOf]; ok && a.copyOf != "" {
-					kept[a.column] = from
-				}
-			}
-			origin = kept
-		case rule.ProjectRename:
-			renamed := map[string]string{}
-			for col, from := range origin {
-				if to, ok := next.renames[col]; ok {
-					col = to
-				}
-				renamed[col] = from
-			}
-			origin = renamed
-		default:
+		}
+		var ok bool
+		if origin, ok = follow(origin, next); !ok {
 			return
 		}
 	}
+}
+
+// follow carries origin, which maps columns to the columns they are copies of, through a stage:
+// wheres keep every column as it is, project-renames rename, and extends and projects keep the
+// columns that are another column as it is. It tells false for any other stage, after which no
+// column is a copy.
+func follow(origin map[string]string, s *Stage) (map[string]string, bool) {
+	switch s.Rule.Kind {
+	case rule.Where:
+	case rule.Extend:
+		for _, a := range s.assigns {
+			if from, ok := origin[a.copyOf]; ok && a.copyOf != "" {
+				origin[a.column] = from
+			} else {
+				delete(origin, a.column)
+			}
+		}
+	case rule.Project:
+		kept := map[string]string{}
+		for _, a := range s.assigns {
+			if from, ok := origin[a.copyOf]; ok && a.copyOf != "" {
+				kept[a.column] = from
+			}
+		}
+		origin = kept
+	case rule.ProjectRename:
+		renamed := map[string]string{}
+		for col, from := range origin {
+			if to, ok := s.renames[col]; ok {
+				col = to
+			}
+			renamed[col] = from
+		}
+		origin = renamed
+	default:
+		return nil, false
+	}
+	return origin, true
 }
 
 // sideNames maps the columns a predicate reads to the join columns they are, if they all are and

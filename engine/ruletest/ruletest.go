@@ -357,6 +357,9 @@ func (c *caseInput) Row(table string, row record.Row) { c.rows[table] = append(c
 func (c *caseInput) Other(string)                     {}
 func (c *caseInput) Reject(r input.Rejection)         { c.rejected = append(c.rejected, r) }
 
+// Filtered is never called: a case reads its input without filters.
+func (c *caseInput) Filtered(string, map[string]any) {}
+
 // readTables reads a case's input as `detect run` reads files: inline rows are written as NDJSON
 // lines first, so that they are typed, defaulted and routed to their table exactly as exported rows
 // are.

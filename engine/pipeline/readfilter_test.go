@@ -1,0 +1,141 @@
+package pipeline
+
+import (
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signin-detect/detect/engine/record"
+)
+
+// fociSignins are sign-ins that vary in every column the FOCI rules filter on: FOCI and other
+// apps (by id and name), tenants, token types, resources, results, device compliance and scope
+// info, in sessions of several sign-ins over the lookback, so that each filter keeps some rows and
+// drops others.
+func fociSignins(t *testing.T) []record.Row {
+	f, err := os.Open("../../rules/foci/foci-clients.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comment = '#'
+	records, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"00000000-0000-0000-0000-00000000abcd"} // not a FOCI client
+	for _, rec := range records[1:] {
+		ids = append(ids, rec[0])
+	}
+	apps := []string{"Microsoft Teams", "Microsoft Azure CLI", "Microsoft Azure PowerShell", "Outlook Mobile", "Copilot App"}
+	tokens := []string{"none", "refreshToken", "none", "primaryRefreshToken", "refreshToken", "none"}
+	resources := []string{"00000002-0000-0000-c000-000000000000", "00000003-0000-0000-c000-000000000000"}
+	scopes := []string{"[\\\"User.Read\\\"]", "[\\\"Directory.AccessAsUser.All\\\"]"}
+	var rows []record.Row
+	for i := range 1500 {
+		rows = append(rows, signin(i+1, map[string]any{
+			"TimeGenerated":                   now.Add(-time.Duration(7*3600-i*16) * time.Second),
+			"SessionId":                       fmt.Sprintf("session-%d", i%97),
+			"UserPrincipalName":               fmt.Sprintf("user%d@contoso.example", i%97%13),
+			"AppId":                           ids[(i*5)%len(ids)],
+			"AppDisplayName":                  apps[(i*3)%len(apps)],
+			"IncomingTokenType":               tokens[(i*7)%len(tokens)],
+			"HomeTenantId":                    "tenant-a",
+			"ResourceTenantId":                []string{"tenant-a", "tenant-a", "tenant-b"}[i%3],
+			"ResourceIdentity":                resources[(i/2)%2],
+			"ResultType":                      []string{"0", "0", "0", "50126"}[i%4],
+			"DeviceDetail":                    fmt.Sprintf(`{"isCompliant":%v,"trustType":"Azure AD joined"}`, i%5 == 0),
+			"AuthenticationProcessingDetails": `[{"key":"Oauth Scope Info","value":"` + scopes[(i/3)%2] + `"}]`,
+		}))
+	}
+	return rows
+}
+
+// A record that fails a plan's read filter is one the plan would drop anyway: each shipped rule
+// gives the same rows over only the records its filter keeps as over all of them, and the filter
+// keeps fewer.
+func TestReadFiltersKeepEveryRowARuleUses(t *testing.T) {
+	rows := fociSignins(t)
+	paths, err := filepath.Glob("../../rules/*/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filtered := 0
+	for _, path := range paths {
+		if strings.HasSuffix(path, ".test.yaml") {
+			continue
+		}
+		p := loadPlan(t, path)
+		f := p.ReadFilter()
+		if f == nil {
+			continue
+		}
+		table := p.Inputs[0].Table.Name
+		var kept []record.Row
+		for _, row := range rows {
+			if f.Keeps(row) {
+				kept = append(kept, row)
+			}
+		}
+		all := runTables(t, p, map[string][]record.Row{table: rows})
+		some := runTables(t, p, map[string][]record.Row{table: kept})
+		if (len(all) > 0 || len(some) > 0) && !reflect.DeepEqual(all, some) {
+			t.Errorf("%s: %d rows over the %d records its filter keeps, %d over all %d", path, len(some), len(kept), len(all), len(rows))
+		}
+		if strings.Contains(path, "foci") {
+			filtered++
+			if len(all) == 0 || len(kept) >= len(rows) {
+				t.Errorf("%s: %d alerts, filter keeps %d of %d records: the test tests nothing", path, len(all), len(kept), len(rows))
+			}
+		}
+	}
+	if filtered < 8 {
+		t.Errorf("only %d FOCI rules have a read filter", filtered)
+	}
+}
+
+// V2's filter: on the way from the start, the tenant, FOCI-client and first-login wheres and the
+// first result (written after the join as SecondResult == 0); on the way into the join's right
+// side, the same up to foci-client, the refresh-token where, and the second app and resource
+// (written after the join under their joined names). The lookback reads the clock and stays out.
+func TestV2ReadFilter(t *testing.T) {
+	f := loadPlan(t, "../../rules/foci/v2.yaml").ReadFilter()
+	if f == nil {
+		t.Fatal("no read filter")
+	}
+	want := []string{"AppDisplayName", "AppId", "HomeTenantId", "IncomingTokenType", "ResourceIdentity", "ResourceTenantId", "ResultType"}
+	if !reflect.DeepEqual(f.Columns, want) {
+		t.Errorf("columns %v, want %v", f.Columns, want)
+	}
+	var ways []string
+	for _, conds := range f.ways {
+		var parts []string
+		for _, c := range conds {
+			part := c.prog.Source
+			if c.names != nil {
+				var names []string
+				for from, to := range c.names {
+					names = append(names, from+"="+to)
+				}
+				sort.Strings(names)
+				part += " " + strings.Join(names, ",")
+			}
+			parts = append(parts, part)
+		}
+		ways = append(ways, strings.Join(parts, " | "))
+	}
+	wantWays := []string{
+		`HomeTenantId == ResourceTenantId | AppId in FociClientApplications | IncomingTokenType == "none" | SecondResult == 0 SecondResult=ResultType`,
+		`HomeTenantId == ResourceTenantId | AppId in FociClientApplications | IncomingTokenType != "none" | SecondAppDisplayName in secondLoginApps SecondAppDisplayName=AppDisplayName | SecondResourceIdentity == "00000002-0000-0000-c000-000000000000" SecondResourceIdentity=ResourceIdentity`,
+	}
+	if !reflect.DeepEqual(ways, wantWays) {
+		t.Errorf("ways:\n%s\nwant:\n%s", strings.Join(ways, "\n"), strings.Join(wantWays, "\n"))
+	}
+}
