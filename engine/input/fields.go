@@ -109,7 +109,12 @@ func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, kep
 		hits = append(hits, found{})
 	}
 	w.hits = hits
-	walkFields(fs, c.root, hits)
+	keys := w.keys[c]
+	if keys == nil {
+		keys = &[]knownKey{}
+		w.keys[c] = keys
+	}
+	walkFields(fs, c.root, hits, keys)
 	if c.filter == nil {
 		values, err = c.values(hits, w.strs)
 		return values, true, err
@@ -122,26 +127,46 @@ func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, kep
 	return c.filteredValues(hits, w.strs, test)
 }
 
-// walkFields is walk over fields cut out by fields: a value is parsed only when a column reads it.
-func walkFields(fs []field, n *pathNode, hits []found) {
-	for _, f := range fs {
-		next := n.children[text(f.key)]
+// knownKey is the key a record had at some position of its fields, and where it leads. The records
+// of an export list their fields in one order, so a field's key is found by comparing it with the
+// one the record before had there, not by hashing it.
+type knownKey struct {
+	key  string
+	node *pathNode
+}
+
+// walkFields is walk over fields cut out by fields, keeping each value's text: a value is parsed
+// only when its column is converted. keys, when not nil, holds the keys met at each position.
+func walkFields(fs []field, n *pathNode, hits []found, keys *[]knownKey) {
+	for i, f := range fs {
+		var next *pathNode
+		switch {
+		case keys != nil && i < len(*keys) && (*keys)[i].key == text(f.key):
+			next = (*keys)[i].node
+		default:
+			next = n.children[text(f.key)]
+			if keys != nil && i <= len(*keys) {
+				known := knownKey{key: string(f.key), node: next}
+				if i == len(*keys) {
+					*keys = append(*keys, known)
+				} else {
+					(*keys)[i] = known
+				}
+			}
+		}
 		if next == nil || len(f.value) == 0 {
 			continue
 		}
 		if f.value[0] == 'n' { // null
 			continue
 		}
-		if len(next.ends) > 0 {
-			value := gjson.Parse(text(f.value))
-			for _, end := range next.ends {
-				if h := &hits[end.column]; !h.ok || end.rank < h.rank {
-					*h = found{value: value, rank: end.rank, ok: true}
-				}
+		for _, end := range next.ends {
+			if h := &hits[end.column]; !h.ok || end.rank < h.rank {
+				*h = found{raw: f.value, rank: end.rank, ok: true}
 			}
 		}
 		if next.children != nil && f.value[0] == '{' {
-			walkFields(fields(f.value, nil), next, hits)
+			walkFields(fields(f.value, nil), next, hits, nil)
 		}
 	}
 }

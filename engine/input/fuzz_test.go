@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/schema"
@@ -193,6 +196,32 @@ func FuzzScanner(f *testing.F) {
 			small, large := cut(16), cut(1<<20)
 			if strings.Join(small, "\n") != strings.Join(large, "\n") {
 				t.Fatalf("one-line %v: through 16 bytes:\n%q\nthrough 1 MB:\n%q", oneLine, small, large)
+			}
+		}
+	})
+}
+
+// cutRecord accepts exactly the objects gjson.Valid accepts, and cuts them into the fields the
+// two-pass fields() cuts.
+func FuzzCutRecord(f *testing.F) {
+	for _, seed := range []string{`{}`, ` {"a":1} `, `{"a":"x\"y","b":[1,2,{"c":null}],"d":-0.5e+3}`, `{"a":01}`, `{"a":"\u00e9\ud83d"}`,
+		`{"a":"\u00g9"}`, `{"a":tru}`, `{"a":1,}`, `{"a":[1,]}`, `{"a" : "b" , "c":{ } }`, "{\"a\":\"\t\"}", `{"a":"12345678\\"}`,
+		`{"AppId":"fc780465-2017-40d4-a0c5-307022471b92","DeviceDetail":"{\"browser\":\"Rich Client 5.2.0.0\"}"}`, `{"a":-}`, `{"a":1.}`, `{"a":1e}`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, ok := cutRecord(data, nil)
+		trimmed := bytes.TrimLeft(data, " \t\r\n")
+		want := gjson.ValidBytes(data) && len(trimmed) > 0 && trimmed[0] == '{'
+		if ok != want {
+			if !ok && bytes.Count(data, []byte{'['})+bytes.Count(data, []byte{'{'}) > maxDepth {
+				return // deeper than cutRecord follows
+			}
+			t.Fatalf("cutRecord %v, gjson.Valid %v: %q", ok, want, data)
+		}
+		if ok {
+			if fs := fields(data, nil); !reflect.DeepEqual(got, fs) {
+				t.Fatalf("fields %q, want %q", got, fs)
 			}
 		}
 	})

@@ -135,16 +135,18 @@ func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch)) {
 }
 
 // worker is what one parsing goroutine keeps between records: room for a record's fields and
-// found values, its interned strings, and its own instance of each converter's filter test.
+// found values, the keys the last record had, its interned strings, and its own instance of each
+// converter's filter test.
 type worker struct {
 	fields []field
 	hits   []found
+	keys   map[*converter]*[]knownKey
 	strs   *interner
 	tests  map[*converter]func(map[string]any) bool
 }
 
 func newWorker() *worker {
-	return &worker{strs: newInterner(), tests: map[*converter]func(map[string]any) bool{}}
+	return &worker{strs: newInterner(), keys: map[*converter]*[]knownKey{}, tests: map[*converter]func(map[string]any) bool{}}
 }
 
 // parseBatch reads the records of a batch's lines, of the given shape.
@@ -168,14 +170,17 @@ func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) {
 // parseLine reads a line that holds one record of the file's shape; any other line (or every
 // line, when the shape is not known) is left to the scanner.
 func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) lineResult {
-	if shape == "" || line[0] != '{' || wrapperFields[firstKeyIn(line)] || !gjson.ValidBytes(line) {
+	if shape == "" || line[0] != '{' || wrapperFields[firstKeyIn(line)] {
+		return lineResult{line: line, number: number}
+	}
+	// The row's values are copies (convert clones what it keeps), so the record's text is read in
+	// place.
+	fs, valid := cutRecord(line, w.fields[:0])
+	w.fields = fs
+	if !valid {
 		return lineResult{line: line, number: number}
 	}
 	src := record.Source{File: f.name, Line: number}
-	// The row's values are copies (convert clones what it keeps), so the record's text is read in
-	// place.
-	fs := fields(line, w.fields[:0])
-	w.fields = fs
 	router := f.routers[shape]
 	table, ok := router.tableOf(fs)
 	if !ok {

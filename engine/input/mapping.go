@@ -246,11 +246,20 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// found is a field value found for a column, and the rank of the path it was found at.
+// found is a field value found for a column, parsed or (raw) as its JSON text, and the rank of the
+// path it was found at.
 type found struct {
 	value gjson.Result
+	raw   []byte
 	rank  int
 	ok    bool
+}
+
+func (f found) result() gjson.Result {
+	if f.raw != nil {
+		return gjson.Parse(text(f.raw))
+	}
+	return f.value
 }
 
 // row reads the wanted columns of obj. A column the record lacks gets its type's zero value.
@@ -282,7 +291,7 @@ func (c *converter) value(i int, hits []found, strs *interner, values map[string
 		values[col.Name] = col.Type.Zero()
 		return nil
 	}
-	v, err := convert(hits[i].value, col.Type, col.Name, strs)
+	v, err := convert(hits[i].result(), col.Type, col.Name, strs)
 	if err != nil {
 		if path := c.sources[i].paths[hits[i].rank]; path != col.Name {
 			return fmt.Errorf("%s (from %s): %w", col.Name, path, err)

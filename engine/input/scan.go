@@ -288,11 +288,7 @@ type lineCounter struct {
 
 func (l *lineCounter) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	for _, c := range p[:n] {
-		if c == '\n' {
-			l.lines++
-		}
-	}
+	l.lines += bytes.Count(p[:n], []byte{'\n'})
 	if err != nil && err != io.EOF && l.err == nil {
 		l.err = err
 	}

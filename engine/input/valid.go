@@ -1,0 +1,256 @@
+package input
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// cutRecord validates a record's JSON text and cuts out its top-level fields in the same pass:
+// it accepts exactly the objects gjson.Valid accepts (nested at most maxDepth deep) and appends
+// their fields to out, keys and values as written. Reading a record this way costs one pass over
+// its bytes, where validating and then cutting cost two; its strings, most of a sign-in's bytes,
+// are scanned eight bytes at a time.
+func cutRecord(data []byte, out []field) ([]field, bool) {
+	i := skipWhite(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return out, false
+	}
+	i = skipWhite(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return out, skipWhite(data, i+1) == len(data)
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return out, false
+		}
+		end, ok := validString(data, i+1)
+		if !ok {
+			return out, false
+		}
+		key := data[i+1 : end-1]
+		i = skipWhite(data, end)
+		if i >= len(data) || data[i] != ':' {
+			return out, false
+		}
+		i = skipWhite(data, i+1)
+		start := i
+		if i, ok = validValue(data, i, 1); !ok {
+			return out, false
+		}
+		out = append(out, field{key: key, value: data[start:i]})
+		i = skipWhite(data, i)
+		if i >= len(data) {
+			return out, false
+		}
+		switch data[i] {
+		case ',':
+			i = skipWhite(data, i+1)
+		case '}':
+			return out, skipWhite(data, i+1) == len(data)
+		default:
+			return out, false
+		}
+	}
+}
+
+func skipWhite(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// validValue validates the value that starts at i (white space skipped), depth levels down, and
+// returns the index after it.
+func validValue(data []byte, i, depth int) (int, bool) {
+	if i >= len(data) {
+		return i, false
+	}
+	switch c := data[i]; c {
+	case '"':
+		return validString(data, i+1)
+	case '{':
+		return validObject(data, i+1, depth+1)
+	case '[':
+		return validArray(data, i+1, depth+1)
+	case 't':
+		return validWord(data, i, "true")
+	case 'f':
+		return validWord(data, i, "false")
+	case 'n':
+		return validWord(data, i, "null")
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			return validNumber(data, i)
+		}
+	}
+	return i, false
+}
+
+func validWord(data []byte, i int, word string) (int, bool) {
+	if len(data)-i >= len(word) && string(data[i:i+len(word)]) == word {
+		return i + len(word), true
+	}
+	return i, false
+}
+
+func validObject(data []byte, i, depth int) (int, bool) {
+	if depth > maxDepth {
+		return i, false
+	}
+	i = skipWhite(data, i)
+	if i < len(data) && data[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return i, false
+		}
+		var ok bool
+		if i, ok = validString(data, i+1); !ok {
+			return i, false
+		}
+		i = skipWhite(data, i)
+		if i >= len(data) || data[i] != ':' {
+			return i, false
+		}
+		if i, ok = validValue(data, skipWhite(data, i+1), depth); !ok {
+			return i, false
+		}
+		i = skipWhite(data, i)
+		if i >= len(data) {
+			return i, false
+		}
+		switch data[i] {
+		case ',':
+			i = skipWhite(data, i+1)
+		case '}':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+func validArray(data []byte, i, depth int) (int, bool) {
+	if depth > maxDepth {
+		return i, false
+	}
+	i = skipWhite(data, i)
+	if i < len(data) && data[i] == ']' {
+		return i + 1, true
+	}
+	for {
+		var ok bool
+		if i, ok = validValue(data, i, depth); !ok {
+			return i, false
+		}
+		i = skipWhite(data, i)
+		if i >= len(data) {
+			return i, false
+		}
+		switch data[i] {
+		case ',':
+			i = skipWhite(data, i+1)
+		case ']':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+// SWAR masks: a byte of a word is flagged when it is a quote, a backslash or a control character.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// stringStop flags, in the high bit of each byte, the bytes of x (eight bytes of text, the first
+// in the lowest byte) that end a run of plain string bytes: '"', '\\' and those below ' '. Only
+// the lowest flag is exact, which is the one used.
+func stringStop(x uint64) uint64 {
+	quote := x ^ (ones * '"')
+	backslash := x ^ (ones * '\\')
+	return ((quote - ones) &^ quote & highs) | ((backslash - ones) &^ backslash & highs) | ((x - ones*' ') &^ x & highs)
+}
+
+// validString validates the rest of a string whose opening quote is before i, with JSON's
+// escapes, and returns the index after its closing quote.
+func validString(data []byte, i int) (int, bool) {
+	for {
+		for len(data)-i >= 8 {
+			if stop := stringStop(binary.LittleEndian.Uint64(data[i:])); stop != 0 {
+				i += bits.TrailingZeros64(stop) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(data) {
+			return i, false
+		}
+		switch c := data[i]; {
+		case c == '"':
+			return i + 1, true
+		case c < ' ':
+			return i, false
+		case c == '\\':
+			i++
+			if i >= len(data) {
+				return i, false
+			}
+			switch data[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if len(data)-i <= 4 || !isHex(data[i+1]) || !isHex(data[i+2]) || !isHex(data[i+3]) || !isHex(data[i+4]) {
+					return i, false
+				}
+				i += 4
+			default:
+				return i, false
+			}
+		}
+		i++
+	}
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// validNumber validates a JSON number at i: an optional minus, 0 or digits, an optional fraction
+// and exponent.
+func validNumber(data []byte, i int) (int, bool) {
+	if data[i] == '-' {
+		i++
+	}
+	digits := func() bool {
+		start := i
+		for i < len(data) && data[i] >= '0' && data[i] <= '9' {
+			i++
+		}
+		return i > start
+	}
+	switch {
+	case i < len(data) && data[i] == '0':
+		i++
+	case !digits():
+		return i, false
+	}
+	if i < len(data) && data[i] == '.' {
+		i++
+		if !digits() {
+			return i, false
+		}
+	}
+	if i < len(data) && (data[i] == 'e' || data[i] == 'E') {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return i, false
+		}
+	}
+	return i, true
+}
