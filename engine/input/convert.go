@@ -64,10 +64,16 @@ func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, er
 		return kql.ParseTimespan(v.Str)
 	}
 	// dynamic: exports write it as JSON, or as a string holding JSON.
+	text := v.Raw
 	if v.Type == gjson.String {
-		return kql.ParseJSON(v.Str), nil
+		text = v.Str
 	}
-	return kql.ParseJSON(v.Raw), nil
+	parsed := kql.ParseJSON(text)
+	if s, ok := parsed.(string); ok {
+		// Not JSON: the text itself, copied, as it may point into a buffer read again later.
+		return strings.Clone(s), nil
+	}
+	return parsed, nil
 }
 
 // compactJSON drops the insignificant white space of valid JSON text, keeping everything else

@@ -101,9 +101,9 @@ func skipValue(b []byte, i int) int {
 func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // fieldsRow reads the wanted columns from a record's fields: as row, with one pass over the record,
-// interning its strings in the worker's table. With a filter, kept tells whether the record passed
-// it; one that did not has only the filter's columns.
-func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, kept bool, err error) {
+// interning its strings in the worker's table. With a filter, a record that fails it has no row but
+// the values of the filter's columns (see filteredValues).
+func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, dropped []any, err error) {
 	hits := w.hits[:0]
 	for range c.columns {
 		hits = append(hits, found{})
@@ -117,14 +117,14 @@ func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, kep
 	walkFields(fs, c.root, hits, keys)
 	if c.filter == nil {
 		values, err = c.values(hits, w.strs)
-		return values, true, err
+		return values, nil, err
 	}
 	test := w.tests[c]
 	if test == nil {
 		test = c.filter.NewTest()
 		w.tests[c] = test
 	}
-	return c.filteredValues(hits, w.strs, test)
+	return c.filteredValues(hits, w.strs, test, w.few, w.scratch)
 }
 
 // knownKey is the key a record had at some position of its fields, and where it leads. The records

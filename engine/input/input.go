@@ -47,7 +47,8 @@ type Sink interface {
 	Other(table string)
 	Reject(Rejection)
 	// Filtered is a record of a table the reader was asked for that failed the table's Filter: no
-	// row was made of it; values holds the columns the filter read.
+	// row was made of it; values holds the columns the filter read, and is valid only during the
+	// call.
 	Filtered(table string, values map[string]any)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func (c *collected) Row(table string, row record.Row) { c.rows[table] = append(c
 func (c *collected) Other(table string)               { c.other[table]++ }
 func (c *collected) Reject(r Rejection)               { c.rejected = append(c.rejected, r) }
 func (c *collected) Filtered(_ string, values map[string]any) {
-	c.filtered = append(c.filtered, values)
+	c.filtered = append(c.filtered, maps.Clone(values))
 }
 
 func (c *collected) rejections() string {
@@ -453,5 +454,28 @@ func TestAFilterMakesRowsOnlyOfTheRecordsThatPassIt(t *testing.T) {
 	}
 	if want := []string{`"" 2026-11-20 09:00:04 +0000 UTC 2`, `"e" 2026-11-20 09:00:05 +0000 UTC 2`}; !reflect.DeepEqual(dropped, want) {
 		t.Errorf("filtered %v, want %v", dropped, want)
+	}
+}
+
+// A file of many batches is read through a few reused buffers: no value a row holds may point
+// into one, or a later batch would overwrite it.
+func TestRowsOutliveTheBuffersTheyWereReadFrom(t *testing.T) {
+	var text strings.Builder
+	const n = 12 * batchSize / 250
+	for i := range n {
+		fmt.Fprintf(&text, `{"TimeGenerated":"2026-11-20T09:00:00Z","AppId":"app-%d","AppliedEventListeners":"not json %d","Status":{"errorCode":%d},"UserAgent":"%0120d"}`+"\n", i, i, i, i)
+	}
+	c := read(t, "many.ndjson", []byte(text.String()), FormatAuto, nonInteractive)
+	rows := c.rows[nonInteractive]
+	if len(rows) != n || len(c.rejected) > 0 {
+		t.Fatalf("%d rows, %d rejected", len(rows), len(c.rejected))
+	}
+	for i, row := range rows {
+		want := map[string]any{"AppId": fmt.Sprintf("app-%d", i), "AppliedEventListeners": fmt.Sprintf("not json %d", i), "UserAgent": fmt.Sprintf("%0120d", i)}
+		for col, v := range want {
+			if row.Values[col] != v {
+				t.Fatalf("row %d: %s is %v, want %v", i, col, row.Values[col], v)
+			}
+		}
 	}
 }

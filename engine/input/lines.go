@@ -31,11 +31,33 @@ type lineResult struct {
 	table string
 	row   record.Row
 	other bool
-	// filtered holds the filter's columns of a record that failed it.
-	filtered map[string]any
+	// filtered holds the filter's columns of a record that failed it, as conv orders them.
+	filtered []any
+	conv     *converter
 	rejected *Rejection
 	line     []byte
 	number   int
+}
+
+// batchBuffers holds the buffers of batches already delivered, for new batches: a file is read
+// through a few buffers rather than as many as it has batches, which would have the garbage
+// collector run over and over for nothing.
+var batchBuffers = sync.Pool{New: func() any { return []byte(nil) }}
+
+func batchBuffer(size int) []byte {
+	buf := batchBuffers.Get().([]byte)
+	if cap(buf) < size {
+		return make([]byte, size)
+	}
+	return buf[:size]
+}
+
+// recycle gives a delivered batch's buffer back, once nothing reads it: rows hold copies of their
+// values, and the lines the scanner reads are copied before it does.
+func recycle(buf []byte) {
+	if cap(buf) >= batchSize {
+		batchBuffers.Put(buf[:0]) //nolint:staticcheck // a slice header is small beside the buffer it saves
+	}
 }
 
 // readLines reads a file of JSON lines (NDJSON, and diagnostic settings blobs): one goroutine cuts
@@ -66,9 +88,11 @@ func (f *fileReader) readLines(r *bufio.Reader) {
 		close(batches)
 		close(ordered)
 	}()
+	filtered := map[string]any{}
 	for b := range ordered {
 		<-b.done
-		f.deliver(b)
+		f.deliver(b, filtered)
+		recycle(b.data)
 	}
 	workers.Wait()
 }
@@ -95,7 +119,7 @@ func (f *fileReader) cutBatches(r io.Reader, emit func(*batch)) {
 	line := 1
 	var carry []byte
 	for {
-		buf := make([]byte, len(carry), max(batchSize, 2*len(carry)))
+		buf := batchBuffer(max(batchSize, 2*len(carry)))[:len(carry)]
 		copy(buf, carry)
 		n, err := io.ReadFull(r, buf[len(carry):cap(buf)])
 		buf = buf[:len(carry)+n]
@@ -143,10 +167,13 @@ type worker struct {
 	keys   map[*converter]*[]knownKey
 	strs   *interner
 	tests  map[*converter]func(map[string]any) bool
+	// few and scratch are room for the columns a filter reads and for those only checked.
+	few, scratch map[string]any
 }
 
 func newWorker() *worker {
-	return &worker{strs: newInterner(), keys: map[*converter]*[]knownKey{}, tests: map[*converter]func(map[string]any) bool{}}
+	return &worker{strs: newInterner(), keys: map[*converter]*[]knownKey{}, tests: map[*converter]func(map[string]any) bool{},
+		few: map[string]any{}, scratch: map[string]any{}}
 }
 
 // parseBatch reads the records of a batch's lines, of the given shape.
@@ -194,19 +221,20 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) 
 	if conv == nil {
 		return lineResult{table: table, other: true}
 	}
-	values, kept, err := conv.fieldsRow(fs, w)
+	values, dropped, err := conv.fieldsRow(fs, w)
 	switch {
 	case err != nil:
 		return lineResult{rejected: &Rejection{Source: src, Reason: "wrong type", Detail: err.Error()}}
-	case !kept:
-		return lineResult{table: table, filtered: values}
+	case dropped != nil:
+		return lineResult{table: table, filtered: dropped, conv: conv}
 	}
 	return lineResult{table: table, row: record.Row{Values: values, Sources: []record.Source{src}}}
 }
 
 // deliver hands a parsed batch's results to the sink, in order; the lines that are not one
-// record each go through the scanner, as a file of them would.
-func (f *fileReader) deliver(b *batch) {
+// record each go through the scanner, as a file of them would. filtered is room for the values of
+// a record the filter dropped.
+func (f *fileReader) deliver(b *batch, filtered map[string]any) {
 	for _, res := range b.results {
 		switch {
 		case res.rejected != nil:
@@ -214,7 +242,8 @@ func (f *fileReader) deliver(b *batch) {
 		case res.other:
 			f.sink.Other(res.table)
 		case res.filtered != nil:
-			f.sink.Filtered(res.table, res.filtered)
+			res.conv.filteredMap(res.filtered, filtered)
+			f.sink.Filtered(res.table, filtered)
 		case res.line != nil:
 			// With its line end, so that a value cut short ends inside the line, not the file.
 			line := append(append(make([]byte, 0, len(res.line)+1), res.line...), '\n')

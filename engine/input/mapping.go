@@ -302,29 +302,33 @@ func (c *converter) value(i int, hits []found, strs *interner, values map[string
 	return nil
 }
 
-// filteredValues is values for a converter with a filter: the filter's columns first, then, if
-// test passes them, the other columns (kept tells which). A record that fails gets the rest of its
-// columns checked only, so that it is rejected exactly when its whole row would be.
-func (c *converter) filteredValues(hits []found, strs *interner, test func(map[string]any) bool) (values map[string]any, kept bool, err error) {
+// filteredValues is values for a converter with a filter: the filter's columns first (into few,
+// the caller's room), then, if test passes them, the other columns. A record that fails gets the
+// rest of its columns checked only (in scratch), so that it is rejected exactly when its whole row
+// would be, and dropped holds its filter columns' values, in the order of c.filtered.
+func (c *converter) filteredValues(hits []found, strs *interner, test func(map[string]any) bool, few, scratch map[string]any) (values map[string]any, dropped []any, err error) {
 	// On a failure, values tells which column failed first, as it would without a filter.
-	canonical := func() (map[string]any, bool, error) {
+	canonical := func() (map[string]any, []any, error) {
 		_, err := c.values(hits, strs)
-		return nil, false, err
+		return nil, nil, err
 	}
-	few := make(map[string]any, len(c.filtered))
+	clear(few)
 	for _, i := range c.filtered {
 		if c.value(i, hits, strs, few) != nil {
 			return canonical()
 		}
 	}
 	if !test(few) {
-		scratch := map[string]any{}
 		for _, i := range c.checked {
 			if c.value(i, hits, nil, scratch) != nil {
 				return canonical()
 			}
 		}
-		return few, false, nil
+		dropped = make([]any, len(c.filtered))
+		for k, i := range c.filtered {
+			dropped[k] = few[c.columns[i].Name]
+		}
+		return nil, dropped, nil
 	}
 	values = make(map[string]any, len(c.columns))
 	for k, v := range few {
@@ -338,7 +342,15 @@ func (c *converter) filteredValues(hits []found, strs *interner, test func(map[s
 			return canonical()
 		}
 	}
-	return values, true, nil
+	return values, nil, nil
+}
+
+// filteredMap fills values with the filter columns of a dropped record.
+func (c *converter) filteredMap(dropped []any, values map[string]any) {
+	clear(values)
+	for k, i := range c.filtered {
+		values[c.columns[i].Name] = dropped[k]
+	}
 }
 
 // walk visits the fields of obj that some path goes through, keeping for each column the value
