@@ -159,14 +159,15 @@ func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch)) {
 }
 
 // worker is what one parsing goroutine keeps between records: room for a record's fields and
-// found values, the keys the last record had, its interned strings, and its own instance of each
+// found values, the keys the last record had (to cut it and to match them), its interned strings, and its own instance of each
 // converter's filter test.
 type worker struct {
-	fields []field
-	hits   []found
-	keys   map[*converter]*[]knownKey
-	strs   *interner
-	tests  map[*converter]func(map[string]any) bool
+	fields     []field
+	recordKeys []string
+	hits       []found
+	keys       map[*converter]*[]knownKey
+	strs       *interner
+	tests      map[*converter]func(map[string]any) bool
 	// few and scratch are room for the columns a filter reads and for those only checked.
 	few, scratch map[string]any
 }
@@ -202,7 +203,7 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) 
 	}
 	// The row's values are copies (convert clones what it keeps), so the record's text is read in
 	// place.
-	fs, valid := cutRecord(line, w.fields[:0])
+	fs, valid := cutRecord(line, w.fields[:0], &w.recordKeys)
 	w.fields = fs
 	if !valid {
 		return lineResult{line: line, number: number}

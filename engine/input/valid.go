@@ -9,8 +9,10 @@ import (
 // it accepts exactly the objects gjson.Valid accepts (nested at most maxDepth deep) and appends
 // their fields to out, keys and values as written. Reading a record this way costs one pass over
 // its bytes, where validating and then cutting cost two; its strings, most of a sign-in's bytes,
-// are scanned eight bytes at a time.
-func cutRecord(data []byte, out []field) ([]field, bool) {
+// are scanned eight bytes at a time. keys holds the keys the record before had at each place (and
+// gets this one's): the records of an export list the same keys in the same order, and a key
+// equal to one already validated needs only comparing.
+func cutRecord(data []byte, out []field, keys *[]string) ([]field, bool) {
 	i := skipWhite(data, 0)
 	if i >= len(data) || data[i] != '{' {
 		return out, false
@@ -23,9 +25,12 @@ func cutRecord(data []byte, out []field) ([]field, bool) {
 		if i >= len(data) || data[i] != '"' {
 			return out, false
 		}
-		end, ok := validString(data, i+1)
+		end, ok := knownKeyEnd(data, i+1, *keys, len(out))
 		if !ok {
-			return out, false
+			if end, ok = validString(data, i+1); !ok {
+				return out, false
+			}
+			rememberKey(keys, len(out), data[i+1:end-1])
 		}
 		key := data[i+1 : end-1]
 		i = skipWhite(data, end)
@@ -50,6 +55,28 @@ func cutRecord(data []byte, out []field) ([]field, bool) {
 		default:
 			return out, false
 		}
+	}
+}
+
+// knownKeyEnd tells whether the key whose text starts at i is keys[n] (a valid string's text), and
+// where it ends.
+func knownKeyEnd(data []byte, i int, keys []string, n int) (int, bool) {
+	if n >= len(keys) {
+		return i, false
+	}
+	end := i + len(keys[n])
+	if end >= len(data) || data[end] != '"' || string(data[i:end]) != keys[n] {
+		return i, false
+	}
+	return end + 1, true
+}
+
+func rememberKey(keys *[]string, n int, key []byte) {
+	switch {
+	case n < len(*keys):
+		(*keys)[n] = string(key)
+	case n == len(*keys):
+		*keys = append(*keys, string(key))
 	}
 }
 

@@ -163,31 +163,33 @@ func newCondition(p *kqlexpr.Program, names map[string]string) condition {
 	return c
 }
 
-// hold tells whether every condition holds for a row. A condition that fails to evaluate keeps the
-// row: the where it was copied from, still in its place, will report the failure.
+// hold tells whether every condition holds for a row.
 func (r *runner) hold(cs conditions, values map[string]any) bool {
 	for _, c := range cs {
-		env := values
-		if c.names != nil {
-			if r.renamed == nil {
-				r.renamed = map[string]any{}
-			}
-			clear(r.renamed)
-			for _, col := range c.prog.Columns {
-				from := col
-				if to, ok := c.names[col]; ok {
-					from = to
-				}
-				r.renamed[col] = values[from]
-			}
-			env = r.renamed
-		}
-		v, err := c.prog.Run(&r.machine, env)
-		if keep, _ := v.(bool); err == nil && !keep {
+		if !r.holds(c, values) {
 			return false
 		}
 	}
 	return true
+}
+
+// holds tells whether a condition holds for a row. A condition that fails to evaluate keeps the
+// row: the where it was copied from, still in its place, will report the failure.
+func (r *runner) holds(c condition, values map[string]any) bool {
+	env := values
+	if c.names != nil {
+		if r.renamed == nil {
+			r.renamed = map[string]any{}
+		}
+		clear(r.renamed)
+		for _, col := range c.prog.Columns {
+			r.renamed[col] = values[c.column(col)]
+		}
+		env = r.renamed
+	}
+	v, err := c.prog.Run(&r.machine, env)
+	keep, _ := v.(bool)
+	return err != nil || keep
 }
 
 // filterRows keeps the rows for which every condition holds.

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/signin-detect/detect/engine/record"
@@ -19,8 +21,11 @@ import (
 type ReadFilter struct {
 	// Columns lists the table's columns the test reads, sorted.
 	Columns []string
-	// ways holds, for each way a row can take into the plan, the conditions it must meet there.
-	ways []conditions
+	// ways holds, for each way a row can take into the plan, the conditions it must meet there, as
+	// indexes into conds; ways share their first stages, and a condition met on one way is not
+	// tested again on the next.
+	ways  [][]int
+	conds conditions
 }
 
 // ReadFilter is the filter for the plan's table, or nil when the plan may use any of its rows (it
@@ -72,43 +77,56 @@ func (p *Plan) ReadFilter() *ReadFilter {
 		ways = append(ways, conds)
 	}
 	f := &ReadFilter{}
-	read := map[string]bool{}
 	for _, conds := range ways {
 		if len(conds) == 0 {
 			return nil
 		}
-		f.ways = append(f.ways, conds)
-		for _, c := range conds {
-			for _, col := range c.prog.Columns {
-				read[c.column(col)] = true
+		f.add(conds)
+	}
+	return f
+}
+
+// add adds a way in, and the columns its conditions read.
+func (f *ReadFilter) add(conds conditions) {
+	var way []int
+	for _, c := range conds {
+		at := -1
+		for i, known := range f.conds {
+			if known.prog == c.prog && maps.Equal(known.names, c.names) {
+				at = i
 			}
 		}
+		if at < 0 {
+			at = len(f.conds)
+			f.conds = append(f.conds, c)
+			for _, col := range c.prog.Columns {
+				if name := c.column(col); !slices.Contains(f.Columns, name) {
+					f.Columns = append(f.Columns, name)
+				}
+			}
+		}
+		way = append(way, at)
 	}
-	for col := range read {
-		f.Columns = append(f.Columns, col)
-	}
+	f.ways = append(f.ways, way)
 	sort.Strings(f.Columns)
-	return f
 }
 
 // AnyOf is the filter a record passes when it passes any of filters: nil (every record passes)
 // when one of them is nil.
 func AnyOf(filters ...*ReadFilter) *ReadFilter {
 	out := &ReadFilter{}
-	read := map[string]bool{}
 	for _, f := range filters {
 		if f == nil {
 			return nil
 		}
-		out.ways = append(out.ways, f.ways...)
-		for _, col := range f.Columns {
-			if !read[col] {
-				read[col] = true
-				out.Columns = append(out.Columns, col)
+		for _, way := range f.ways {
+			conds := make(conditions, len(way))
+			for i, c := range way {
+				conds[i] = f.conds[c]
 			}
+			out.add(conds)
 		}
 	}
-	sort.Strings(out.Columns)
 	return out
 }
 
@@ -116,11 +134,24 @@ func AnyOf(filters ...*ReadFilter) *ReadFilter {
 // goroutine.
 func (f *ReadFilter) NewTest() func(values map[string]any) bool {
 	r := &runner{}
+	const unknown, met, failed = 0, 1, 2
+	known := make([]int8, len(f.conds))
 	return func(values map[string]any) bool {
-		for _, conds := range f.ways {
-			if r.hold(conds, values) {
-				return true
+		clear(known)
+	ways:
+		for _, way := range f.ways {
+			for _, c := range way {
+				if known[c] == unknown {
+					known[c] = failed
+					if r.holds(f.conds[c], values) {
+						known[c] = met
+					}
+				}
+				if known[c] == failed {
+					continue ways
+				}
 			}
+			return true
 		}
 		return false
 	}

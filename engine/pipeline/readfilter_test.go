@@ -115,9 +115,10 @@ func TestV2ReadFilter(t *testing.T) {
 		t.Errorf("columns %v, want %v", f.Columns, want)
 	}
 	var ways []string
-	for _, conds := range f.ways {
+	for _, way := range f.ways {
 		var parts []string
-		for _, c := range conds {
+		for _, i := range way {
+			c := f.conds[i]
 			part := c.prog.Source
 			if c.names != nil {
 				var names []string
