@@ -109,12 +109,15 @@ func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, dro
 		hits = append(hits, found{})
 	}
 	w.hits = hits
-	keys := w.keys[c]
-	if keys == nil {
-		keys = &[]knownKey{}
-		w.keys[c] = keys
+	walk := w.walks[c]
+	if walk == nil {
+		walk = &fieldWalk{}
+		w.walks[c] = walk
 	}
-	walkFields(fs, c.root, hits, keys)
+	if walk.layout != w.layout {
+		walk.plan(fs, c.root, w.layout)
+	}
+	walk.run(fs, hits)
 	if c.filter == nil {
 		values, err = c.values(hits, w.strs)
 		return values, nil, err
@@ -127,47 +130,59 @@ func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, dro
 	return c.filteredValues(hits, w.strs, test, w.few, w.scratch)
 }
 
-// knownKey is the key a record had at some position of its fields, and where it leads. The records
-// of an export list their fields in one order, so a field's key is found by comparing it with the
-// one the record before had there, not by hashing it.
-type knownKey struct {
-	key  string
-	node *pathNode
+// fieldWalk is the way through a record's fields to the columns a converter reads: the fields'
+// places and path nodes. The records of an export list their fields in one order, so the way is
+// found once per layout (see cutRecordLayout) and then followed without looking keys up.
+type fieldWalk struct {
+	layout int
+	steps  []walkStep
 }
 
-// walkFields is walk over fields cut out by fields, keeping each value's text: a value is parsed
-// only when its column is converted. keys, when not nil, holds the keys met at each position.
-func walkFields(fs []field, n *pathNode, hits []found, keys *[]knownKey) {
+type walkStep struct {
+	field int
+	node  *pathNode
+}
+
+// plan finds the way through fs, whose keys are those of layout.
+func (fw *fieldWalk) plan(fs []field, root *pathNode, layout int) {
+	fw.layout, fw.steps = layout, fw.steps[:0]
 	for i, f := range fs {
-		var next *pathNode
-		switch {
-		case keys != nil && i < len(*keys) && (*keys)[i].key == text(f.key):
-			next = (*keys)[i].node
-		default:
-			next = n.children[text(f.key)]
-			if keys != nil && i <= len(*keys) {
-				known := knownKey{key: string(f.key), node: next}
-				if i == len(*keys) {
-					*keys = append(*keys, known)
-				} else {
-					(*keys)[i] = known
-				}
-			}
+		if next := root.children[text(f.key)]; next != nil {
+			fw.steps = append(fw.steps, walkStep{field: i, node: next})
 		}
-		if next == nil || len(f.value) == 0 {
-			continue
+	}
+}
+
+// run is walkFields over the steps: each value's text is kept, to be parsed only when its column
+// is converted.
+func (fw *fieldWalk) run(fs []field, hits []found) {
+	for _, step := range fw.steps {
+		visit(fs[step.field].value, step.node, hits)
+	}
+}
+
+// walkFields visits the fields of an object cut out by fields that some path goes through.
+func walkFields(fs []field, n *pathNode, hits []found) {
+	for _, f := range fs {
+		if next := n.children[text(f.key)]; next != nil {
+			visit(f.value, next, hits)
 		}
-		if f.value[0] == 'n' { // null
-			continue
+	}
+}
+
+// visit keeps value for the columns whose path ends at n (where it ranks better than what they
+// have), and walks on into it for the paths that go deeper.
+func visit(value []byte, n *pathNode, hits []found) {
+	if len(value) == 0 || value[0] == 'n' { // null
+		return
+	}
+	for _, end := range n.ends {
+		if h := &hits[end.column]; !h.ok || end.rank < h.rank {
+			*h = found{raw: value, rank: end.rank, ok: true}
 		}
-		for _, end := range next.ends {
-			if h := &hits[end.column]; !h.ok || end.rank < h.rank {
-				*h = found{raw: f.value, rank: end.rank, ok: true}
-			}
-		}
-		if next.children != nil && f.value[0] == '{' {
-			walkFields(fields(f.value, nil), next, hits, nil)
-		}
+	}
+	if n.children != nil && value[0] == '{' {
+		walkFields(fields(value, nil), n, hits)
 	}
 }
 

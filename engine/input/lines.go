@@ -162,10 +162,12 @@ func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch)) {
 // found values, the keys the last record had (to cut it and to match them), its interned strings, and its own instance of each
 // converter's filter test.
 type worker struct {
-	fields     []field
+	fields []field
+	// recordKeys are the keys of the last record cut; layout counts the changes of them.
 	recordKeys []string
+	layout     int
 	hits       []found
-	keys       map[*converter]*[]knownKey
+	walks      map[*converter]*fieldWalk
 	strs       *interner
 	tests      map[*converter]func(map[string]any) bool
 	// few and scratch are room for the columns a filter reads and for those only checked.
@@ -173,7 +175,7 @@ type worker struct {
 }
 
 func newWorker() *worker {
-	return &worker{strs: newInterner(), keys: map[*converter]*[]knownKey{}, tests: map[*converter]func(map[string]any) bool{},
+	return &worker{strs: newInterner(), walks: map[*converter]*fieldWalk{}, tests: map[*converter]func(map[string]any) bool{},
 		few: map[string]any{}, scratch: map[string]any{}}
 }
 
@@ -203,8 +205,11 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) 
 	}
 	// The row's values are copies (convert clones what it keeps), so the record's text is read in
 	// place.
-	fs, valid := cutRecord(line, w.fields[:0], &w.recordKeys)
+	fs, sameKeys, valid := cutRecordLayout(line, w.fields[:0], &w.recordKeys)
 	w.fields = fs
+	if !sameKeys {
+		w.layout++
+	}
 	if !valid {
 		return lineResult{line: line, number: number}
 	}

@@ -13,47 +13,61 @@ import (
 // gets this one's): the records of an export list the same keys in the same order, and a key
 // equal to one already validated needs only comparing.
 func cutRecord(data []byte, out []field, keys *[]string) ([]field, bool) {
+	fields, _, ok := cutRecordLayout(data, out, keys)
+	return fields, ok
+}
+
+// cutRecordLayout is cutRecord, telling also whether the record's keys were all those keys held,
+// in their order: then a walk over its fields may go the way the last walk went.
+func cutRecordLayout(data []byte, out []field, keys *[]string) (fields []field, sameKeys, ok bool) {
+	sameKeys = true
+	start := len(out)
 	i := skipWhite(data, 0)
 	if i >= len(data) || data[i] != '{' {
-		return out, false
+		return out, false, false
 	}
 	i = skipWhite(data, i+1)
 	if i < len(data) && data[i] == '}' {
-		return out, skipWhite(data, i+1) == len(data)
+		return out, len(*keys) == 0, skipWhite(data, i+1) == len(data)
 	}
 	for {
 		if i >= len(data) || data[i] != '"' {
-			return out, false
+			return out, false, false
 		}
-		end, ok := knownKeyEnd(data, i+1, *keys, len(out))
-		if !ok {
+		end, known := knownKeyEnd(data, i+1, *keys, len(out)-start)
+		if !known {
+			sameKeys = false
 			if end, ok = validString(data, i+1); !ok {
-				return out, false
+				return out, false, false
 			}
-			rememberKey(keys, len(out), data[i+1:end-1])
+			rememberKey(keys, len(out)-start, data[i+1:end-1])
 		}
 		key := data[i+1 : end-1]
 		i = skipWhite(data, end)
 		if i >= len(data) || data[i] != ':' {
-			return out, false
+			return out, false, false
 		}
 		i = skipWhite(data, i+1)
-		start := i
+		value := i
 		if i, ok = validValue(data, i, 1); !ok {
-			return out, false
+			return out, false, false
 		}
-		out = append(out, field{key: key, value: data[start:i]})
+		out = append(out, field{key: key, value: data[value:i]})
 		i = skipWhite(data, i)
 		if i >= len(data) {
-			return out, false
+			return out, false, false
 		}
 		switch data[i] {
 		case ',':
 			i = skipWhite(data, i+1)
 		case '}':
-			return out, skipWhite(data, i+1) == len(data)
+			if n := len(out) - start; n != len(*keys) {
+				sameKeys = false
+				*keys = (*keys)[:n]
+			}
+			return out, sameKeys, skipWhite(data, i+1) == len(data)
 		default:
-			return out, false
+			return out, false, false
 		}
 	}
 }
