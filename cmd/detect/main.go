@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 )
 
 const usage = `detect runs detection rules, ported from Microsoft Sentinel KQL and written as YAML,
@@ -39,7 +40,21 @@ or found problems (a rule with errors, a failing case, a bad flag, no input), 2 
 `
 
 func main() {
+	paceGarbageCollection()
 	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// paceGarbageCollection lets the heap grow to five times what is live before collecting, within a
+// soft limit of 192 MiB past which the collector works harder, unless GOGC or GOMEMLIMIT say
+// otherwise. Reading makes much short-lived garbage (the values of records no rule keeps) beside a
+// small live heap; at Go's default pace (collect when the heap doubles) collecting it took a fifth
+// of a run, and the limit keeps memory within its bound where the live heap grows.
+func paceGarbageCollection() {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(192 << 20)
 }
 
 func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
