@@ -52,12 +52,11 @@ func readInputs(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter,
 	}
 	for i, w := range want {
 		if f := filters[w.Table.Name]; f != nil {
-			columns := f.Columns
+			want[i].Filter = &input.Filter{Columns: f.Columns, NewTest: f.NewTest}
 			if containsName(w.Columns, pipeline.TimeColumn) {
 				// so that the newest time counts the records filtered out too
-				columns = union(columns, []string{pipeline.TimeColumn})
+				want[i].Filter.Report = []string{pipeline.TimeColumn}
 			}
-			want[i].Filter = &input.Filter{Columns: columns, NewTest: f.NewTest}
 		}
 	}
 	reader, err := input.NewReader(want, cfg.inputFormat)

@@ -122,12 +122,12 @@ func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, dro
 		values, err = c.values(hits, w.strs)
 		return values, nil, err
 	}
-	test := w.tests[c]
-	if test == nil {
-		test = c.filter.NewTest()
-		w.tests[c] = test
+	room := w.filters[c]
+	if room == nil {
+		room = &filterRoom{test: c.filter.NewTest(), answers: map[string]bool{}, few: map[string]any{}, checking: map[string]any{}}
+		w.filters[c] = room
 	}
-	return c.filteredValues(hits, w.strs, test, w.few, w.scratch)
+	return c.filteredValues(hits, w.strs, room)
 }
 
 // fieldWalk is the way through a record's fields to the columns a converter reads: the fields'

@@ -47,7 +47,7 @@ type Sink interface {
 	Other(table string)
 	Reject(Rejection)
 	// Filtered is a record of a table the reader was asked for that failed the table's Filter: no
-	// row was made of it; values holds the columns the filter read, and is valid only during the
+	// row was made of it; values holds the filter's Report columns, and is valid only during the
 	// call.
 	Filtered(table string, values map[string]any)
 }
@@ -97,10 +97,13 @@ type Want struct {
 // wrong (a datetime, a number, a bool), so that the same records are rejected with or without a
 // filter. Files of JSON lines are filtered; other files are read whole.
 type Filter struct {
-	// Columns lists the columns Test reads; they must be among the wanted ones.
+	// Columns lists the columns the test reads; they must be among the wanted ones. The test must
+	// give the same answer for the same values: a reader keeps its answers for the values it saw.
 	Columns []string
 	// NewTest returns the test for one goroutine; it reads a row that holds at least Columns.
 	NewTest func() func(values map[string]any) bool
+	// Report lists the wanted columns a record that fails the test still reports to Sink.Filtered.
+	Report []string
 }
 
 // Reader reads files into rows of the wanted tables.

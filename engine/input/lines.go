@@ -169,14 +169,11 @@ type worker struct {
 	hits       []found
 	walks      map[*converter]*fieldWalk
 	strs       *interner
-	tests      map[*converter]func(map[string]any) bool
-	// few and scratch are room for the columns a filter reads and for those only checked.
-	few, scratch map[string]any
+	filters    map[*converter]*filterRoom
 }
 
 func newWorker() *worker {
-	return &worker{strs: newInterner(), walks: map[*converter]*fieldWalk{}, tests: map[*converter]func(map[string]any) bool{},
-		few: map[string]any{}, scratch: map[string]any{}}
+	return &worker{strs: newInterner(), walks: map[*converter]*fieldWalk{}, filters: map[*converter]*filterRoom{}}
 }
 
 // parseBatch reads the records of a batch's lines, of the given shape.

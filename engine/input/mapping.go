@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"embed"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"sync"
@@ -188,9 +189,10 @@ type converter struct {
 	sources []columnSource
 	root    *pathNode
 	// filter, when set, picks the records whose rows are made; filtered indexes its columns in
-	// columns, and checked the other columns whose values can fail to convert.
-	filter            *Filter
-	filtered, checked []int
+	// columns, checked the other columns whose values can fail to convert, and reported those a
+	// dropped record reports.
+	filter                      *Filter
+	filtered, checked, reported []int
 }
 
 // pathNode is a step of the field paths a converter reads: the columns whose path ends here (with
@@ -226,6 +228,9 @@ func newConverter(m *mapping, want []string, filter *Filter) *converter {
 				n = next
 			}
 			n.ends = append(n.ends, pathEnd{column: i, rank: rank})
+		}
+		if filter != nil && containsString(filter.Report, col.Name) {
+			c.reported = append(c.reported, i)
 		}
 		switch {
 		case filter != nil && containsString(filter.Columns, col.Name):
@@ -308,40 +313,83 @@ func (c *converter) value(i int, hits []found, strs *interner, values map[string
 	return nil
 }
 
-// filteredValues is values for a converter with a filter: the filter's columns first (into few,
-// the caller's room), then, if test passes them, the other columns. A record that fails gets the
-// rest of its columns checked only (in scratch), so that it is rejected exactly when its whole row
-// would be, and dropped holds its filter columns' values, in the order of c.filtered.
-func (c *converter) filteredValues(hits []found, strs *interner, test func(map[string]any) bool, few, scratch map[string]any) (values map[string]any, dropped []any, err error) {
+// filterRoom is what one goroutine keeps to filter records of one converter: the filter's test,
+// its answers by the text of the columns it read (records repeat their values: the answers for
+// those seen spare converting and testing them again), and room for values.
+type filterRoom struct {
+	test     func(map[string]any) bool
+	answers  map[string]bool
+	key      []byte
+	few      map[string]any
+	checking map[string]any
+}
+
+// maxAnswers bounds the answers a filterRoom keeps.
+const maxAnswers = 1 << 16
+
+// filteredValues is values for a converter with a filter. A record whose filter columns have a
+// text seen before gets the answer the test gave then; otherwise they are converted and tested. A
+// record that passes gets its row; one that fails gets the rest of its columns checked only, so
+// that it is rejected exactly when its whole row would be, and dropped holds its reported columns'
+// values, in the order of c.reported.
+func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoom) (values map[string]any, dropped []any, err error) {
 	// On a failure, values tells which column failed first, as it would without a filter.
 	canonical := func() (map[string]any, []any, error) {
 		_, err := c.values(hits, strs)
 		return nil, nil, err
 	}
-	clear(few)
+	key := room.key[:0]
 	for _, i := range c.filtered {
-		if c.value(i, hits, strs, few) != nil {
-			return canonical()
+		h := hits[i]
+		switch {
+		case !h.ok || c.sources[i].constant != nil:
+			key = append(key, 0)
+		case h.raw == nil: // a value found by a walk over parsed JSON: no text to remember
+			key = nil
+		default:
+			key = binary.AppendUvarint(append(key, 1), uint64(len(h.raw)))
+			key = append(key, h.raw...)
+		}
+		if key == nil {
+			break
 		}
 	}
-	if !test(few) {
-		for _, i := range c.checked {
-			if c.value(i, hits, nil, scratch) != nil {
+	if key != nil {
+		room.key = key
+	}
+	clear(room.few)
+	pass, known := room.answers[string(key)]
+	if !known || key == nil {
+		for _, i := range c.filtered {
+			if c.value(i, hits, strs, room.few) != nil {
 				return canonical()
 			}
 		}
-		dropped = make([]any, len(c.filtered))
-		for k, i := range c.filtered {
-			dropped[k] = few[c.columns[i].Name]
+		pass = room.test(room.few)
+		if key != nil && len(room.answers) < maxAnswers {
+			room.answers[string(key)] = pass
+		}
+	}
+	if !pass {
+		clear(room.checking)
+		for _, i := range c.checked {
+			if c.value(i, hits, nil, room.checking) != nil {
+				return canonical()
+			}
+		}
+		dropped = make([]any, len(c.reported))
+		for k, i := range c.reported {
+			if c.value(i, hits, strs, room.checking) != nil {
+				return canonical()
+			}
+			dropped[k] = room.checking[c.columns[i].Name]
 		}
 		return nil, dropped, nil
 	}
 	values = make(map[string]any, len(c.columns))
-	for k, v := range few {
-		values[k] = v
-	}
 	for i, col := range c.columns {
-		if _, done := few[col.Name]; done {
+		if v, done := room.few[col.Name]; done {
+			values[col.Name] = v
 			continue
 		}
 		if c.value(i, hits, strs, values) != nil {
@@ -351,10 +399,10 @@ func (c *converter) filteredValues(hits []found, strs *interner, test func(map[s
 	return values, nil, nil
 }
 
-// filteredMap fills values with the filter columns of a dropped record.
+// filteredMap fills values with the reported columns of a dropped record.
 func (c *converter) filteredMap(dropped []any, values map[string]any) {
 	clear(values)
-	for k, i := range c.filtered {
+	for k, i := range c.reported {
 		values[c.columns[i].Name] = dropped[k]
 	}
 }
