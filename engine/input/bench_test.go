@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/schema"
 )
@@ -64,4 +66,37 @@ func BenchmarkRead(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkValidate validates the records of fixtures/shapes/la.ndjson (one core): gjson.Valid, the
+// floor `make bench` measures against, and cutRecord, which also cuts the fields out.
+func BenchmarkValidate(b *testing.B) {
+	data, err := os.ReadFile("../../fixtures/shapes/la.ndjson")
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(data), []byte{'\n'})
+	b.Run("gjson.Valid", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for i := 0; i < b.N; i++ {
+			for _, line := range lines {
+				if !gjson.ValidBytes(line) {
+					b.Fatal("invalid")
+				}
+			}
+		}
+	})
+	b.Run("cutRecord", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		var out []field
+		var keys []string
+		for i := 0; i < b.N; i++ {
+			for _, line := range lines {
+				var ok bool
+				if out, ok = cutRecord(line, out[:0], &keys); !ok {
+					b.Fatal("invalid")
+				}
+			}
+		}
+	})
 }

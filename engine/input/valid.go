@@ -213,7 +213,7 @@ const (
 func stringStop(x uint64) uint64 {
 	quote := x ^ (ones * '"')
 	backslash := x ^ (ones * '\\')
-	return ((quote - ones) &^ quote | (backslash - ones) &^ backslash | (x - ones*' ') &^ x) & highs
+	return ((quote-ones)&^quote | (backslash-ones)&^backslash | (x-ones*' ')&^x) & highs
 }
 
 // validString validates the rest of a string whose opening quote is before i, with JSON's
