@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -53,7 +54,7 @@ func readInputs(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter,
 	for i, w := range want {
 		if f := filters[w.Table.Name]; f != nil {
 			want[i].Filter = &input.Filter{Columns: f.Columns, NewTest: f.NewTest}
-			if containsName(w.Columns, pipeline.TimeColumn) {
+			if slices.Contains(w.Columns, pipeline.TimeColumn) {
 				// so that the newest time counts the records filtered out too
 				want[i].Filter.Report = []string{pipeline.TimeColumn}
 			}
@@ -168,15 +169,6 @@ func readFilters(plans []*pipeline.Plan) map[string]*pipeline.ReadFilter {
 		out[table] = pipeline.AnyOf(fs...)
 	}
 	return out
-}
-
-func containsName(names []string, name string) bool {
-	for _, n := range names {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 func union(a, b []string) []string {

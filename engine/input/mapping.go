@@ -338,35 +338,28 @@ func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoo
 		_, err := c.values(hits, strs)
 		return nil, nil, err
 	}
+	// The key is each column's length and text (walkFields keeps the text of every value it finds),
+	// or 0 for a column that is absent or constant.
 	key := room.key[:0]
 	for _, i := range c.filtered {
-		h := hits[i]
-		switch {
-		case !h.ok || c.sources[i].constant != nil:
-			key = append(key, 0)
-		case h.raw == nil: // a value found by a walk over parsed JSON: no text to remember
-			key = nil
-		default:
+		if h := hits[i]; h.ok && c.sources[i].constant == nil {
 			key = binary.AppendUvarint(append(key, 1), uint64(len(h.raw)))
 			key = append(key, h.raw...)
-		}
-		if key == nil {
-			break
+		} else {
+			key = append(key, 0)
 		}
 	}
-	if key != nil {
-		room.key = key
-	}
+	room.key = key
 	clear(room.few)
 	pass, known := room.answers[string(key)]
-	if !known || key == nil {
+	if !known {
 		for _, i := range c.filtered {
 			if c.value(i, hits, strs, room.few) != nil {
 				return canonical()
 			}
 		}
 		pass = room.test(room.few)
-		if key != nil && len(room.answers) < maxAnswers {
+		if len(room.answers) < maxAnswers {
 			room.answers[string(key)] = pass
 		}
 	}

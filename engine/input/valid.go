@@ -53,21 +53,16 @@ func cutRecordLayout(data []byte, out []field, keys *[]string) (fields []field, 
 			return out, false, false
 		}
 		out = append(out, field{key: key, value: data[value:i]})
-		i = skipWhite(data, i)
-		if i >= len(data) {
+		var closed bool
+		if i, closed, ok = afterValue(data, i, '}'); !ok {
 			return out, false, false
 		}
-		switch data[i] {
-		case ',':
-			i = skipWhite(data, i+1)
-		case '}':
+		if closed {
 			if n := len(out) - start; n != len(*keys) {
 				sameKeys = false
 				*keys = (*keys)[:n]
 			}
-			return out, sameKeys, skipWhite(data, i+1) == len(data)
-		default:
-			return out, false, false
+			return out, sameKeys, skipWhite(data, i) == len(data)
 		}
 	}
 }
@@ -92,6 +87,21 @@ func rememberKey(keys *[]string, n int, key []byte) {
 	case n == len(*keys):
 		*keys = append(*keys, string(key))
 	}
+}
+
+// afterValue reads what follows a member of an object or array ending with closing: a comma
+// (and then white space up to the next member) or the closing bracket (closed, and i past it).
+func afterValue(data []byte, i int, closing byte) (next int, closed, ok bool) {
+	i = skipWhite(data, i)
+	switch {
+	case i >= len(data):
+		return i, false, false
+	case data[i] == ',':
+		return skipWhite(data, i+1), false, true
+	case data[i] == closing:
+		return i + 1, true, true
+	}
+	return i, false, false
 }
 
 func skipWhite(data []byte, i int) int {
@@ -158,17 +168,9 @@ func validObject(data []byte, i, depth int) (int, bool) {
 		if i, ok = validValue(data, skipWhite(data, i+1), depth); !ok {
 			return i, false
 		}
-		i = skipWhite(data, i)
-		if i >= len(data) {
-			return i, false
-		}
-		switch data[i] {
-		case ',':
-			i = skipWhite(data, i+1)
-		case '}':
-			return i + 1, true
-		default:
-			return i, false
+		var closed bool
+		if i, closed, ok = afterValue(data, i, '}'); !ok || closed {
+			return i, ok
 		}
 	}
 }
@@ -186,17 +188,9 @@ func validArray(data []byte, i, depth int) (int, bool) {
 		if i, ok = validValue(data, i, depth); !ok {
 			return i, false
 		}
-		i = skipWhite(data, i)
-		if i >= len(data) {
-			return i, false
-		}
-		switch data[i] {
-		case ',':
-			i = skipWhite(data, i+1)
-		case ']':
-			return i + 1, true
-		default:
-			return i, false
+		var closed bool
+		if i, closed, ok = afterValue(data, i, ']'); !ok || closed {
+			return i, ok
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 )
 
@@ -157,9 +156,6 @@ func (f *ReadFilter) NewTest() func(values map[string]any) bool {
 	}
 }
 
-// Keeps tells whether row passes the filter (for tests and one-off use).
-func (f *ReadFilter) Keeps(row record.Row) bool { return f.NewTest()(row.Values) }
-
 // way is how rows of a table reach a stage: the table columns each column there is a copy of, the
 // conditions met on the way (over the table's columns), and the stages walked.
 type way struct {
@@ -172,7 +168,7 @@ type way struct {
 // column is a table column as it is, up to the first stage that makes new rows (a join, summarize,
 // mv-expand or distinct); it tells whether it walked every stage.
 func walkWay(origin map[string]string, stages []*Stage) (way, bool) {
-	w := way{origin: clone(origin)}
+	w := way{origin: maps.Clone(origin)}
 	for _, s := range stages {
 		if s.Rule.Kind == rule.Where && pushable(s.where) {
 			c := condition{prog: s.where}
@@ -223,6 +219,7 @@ func (c condition) renamedTo(origin map[string]string) condition {
 	return newCondition(c.prog, names)
 }
 
+// stageIndex is the place of the stage called name in stages, or -1.
 func stageIndex(stages []*Stage, name string) int {
 	for i, s := range stages {
 		if s.Rule.Name == name {
@@ -230,12 +227,4 @@ func stageIndex(stages []*Stage, name string) int {
 		}
 	}
 	return -1
-}
-
-func clone(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

@@ -79,8 +79,9 @@ func TestReadFiltersKeepEveryRowARuleUses(t *testing.T) {
 		}
 		table := p.Inputs[0].Table.Name
 		var kept []record.Row
+		keeps := f.NewTest()
 		for _, row := range rows {
-			if f.Keeps(row) {
+			if keeps(row.Values) {
 				kept = append(kept, row)
 			}
 		}

@@ -78,10 +78,8 @@ func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stre
 				return cannot("its join reads a let or another table")
 			}
 			s.join, s.prefix, s.suffix = st, plan.Stages[:i], plan.Stages[i+1:]
-			for k, p := range s.prefix {
-				if j.source != nil && p.Rule.Name == j.source.stage {
-					s.branch = k + 1
-				}
+			if j.source != nil {
+				s.branch = stageIndex(s.prefix, j.source.stage) + 1
 			}
 			for _, rs := range j.right {
 				if !rowWise(rs) {
