@@ -131,16 +131,17 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 	right = r.filterRows(j.rightFilter, right)
 	left = r.filterRows(j.leftFilter, left)
 	index := map[string][]int{}
-	for i, row := range right {
-		if key, ok := joinKey(row.Values, j.rightKeys); ok {
-			index[key] = append(index[key], i)
+	for i, k := range r.joinKeys(right, j.rightKeys) {
+		if k.ok {
+			index[k.key] = append(index[k.key], i)
 		}
 	}
 	var out []record.Row
 	matched := map[string]bool{}
 	firstOfKey := map[string]bool{}
-	for _, l := range left {
-		key, ok := joinKey(l.Values, j.leftKeys)
+	leftKeys := r.joinKeys(left, j.leftKeys)
+	for li, l := range left {
+		key, ok := leftKeys[li].key, leftKeys[li].ok
 		var partners []int
 		if ok {
 			if j.kind == "innerunique" {

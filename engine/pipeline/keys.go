@@ -49,6 +49,25 @@ func joinKey(values map[string]any, keys []string) (string, bool) {
 	return b.String(), true
 }
 
+// rowKey is a row's join key; ok is false when one of its key columns is null.
+type rowKey struct {
+	key string
+	ok  bool
+}
+
+// joinKeys is joinKey of each row, on parts of the rows at once: reading the key columns of rows
+// read long ago waits on memory more than it computes.
+func (r *runner) joinKeys(rows []record.Row, keys []string) []rowKey {
+	out := make([]rowKey, len(rows))
+	_ = r.inParts(len(rows), r.parts(len(rows)), func(_ *runner, _, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			out[i].key, out[i].ok = joinKey(rows[i].Values, keys)
+		}
+		return nil
+	})
+	return out
+}
+
 // sourceSet gathers the input records a result row was made from, each once, in the order met.
 type sourceSet struct {
 	list []record.Source

@@ -2,20 +2,22 @@ package pipeline
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 )
 
-// splitRows is how many rows a row-wise stage needs before it is shared among the cores.
-const splitRows = 8192
+// splitRows is how many rows a row-wise stage needs before it is shared among the cores (a
+// variable, for tests to share small inputs).
+var splitRows = 8192
 
 // splittable tells whether a stage may run on parts of its rows at once: a where, extend or
 // project (each row alone), not explained row by row, whose programs read no toscalar value
 // (bound lazily, once, by the runner).
 func (r *runner) splittable(s *Stage, rows []record.Row) bool {
-	if r.part || r.tracer != nil || len(rows) < splitRows || runtime.GOMAXPROCS(0) < 2 {
+	if r.parts(len(rows)) < 2 {
 		return false
 	}
 	switch s.Rule.Kind {
@@ -32,37 +34,57 @@ func (r *runner) splittable(s *Stage, rows []record.Row) bool {
 	return false
 }
 
-// split runs a row-wise stage on as many parts of rows as there are cores, each with a runner of
-// its own (an expression VM is not shared), and joins the parts' results in order.
-func (r *runner) split(s *Stage, rows []record.Row) ([]record.Row, error) {
-	parts := runtime.GOMAXPROCS(0)
-	size := (len(rows) + parts - 1) / parts
-	results := make([][]record.Row, parts)
+// parts is how many parts n rows are shared among: as many as there are cores, or one when the
+// rows are few, the run is explained row by row (in order), or r already runs a part.
+func (r *runner) parts(n int) int {
+	if r.part || r.tracer != nil || n < splitRows {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// inParts runs work over the rows [0, n) cut into parts ranges at once, each with a runner of its
+// own (an expression VM is not shared); with one part, r runs it. It returns the first part's
+// error, in order.
+func (r *runner) inParts(n, parts int, work func(w *runner, part, lo, hi int) error) error {
+	if parts < 2 {
+		return work(r, 0, 0, n)
+	}
+	size := (n + parts - 1) / parts
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
-	for p := 0; p < parts; p++ {
-		lo, hi := p*size, min((p+1)*size, len(rows))
+	for p := range parts {
+		lo, hi := p*size, min((p+1)*size, n)
 		if lo >= hi {
 			break
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			worker := &runner{plan: r.plan, tables: r.tables, snapshots: r.snapshots, lets: r.lets, bound: r.bound, part: true}
-			results[p], errs[p] = worker.stage(s, rows[lo:hi:hi], nil, &StageStats{})
+			w := &runner{plan: r.plan, tables: r.tables, snapshots: r.snapshots, lets: r.lets, bound: r.bound, part: true}
+			errs[p] = work(w, p, lo, hi)
 		}()
 	}
 	wg.Wait()
-	total := 0
-	for p := range results {
-		if errs[p] != nil {
-			return nil, errs[p]
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
-		total += len(results[p])
 	}
-	out := make([]record.Row, 0, total)
-	for _, part := range results {
-		out = append(out, part...)
+	return nil
+}
+
+// split runs a row-wise stage on parts of rows at once, and joins the parts' results in order.
+func (r *runner) split(s *Stage, rows []record.Row) ([]record.Row, error) {
+	parts := r.parts(len(rows))
+	results := make([][]record.Row, parts)
+	err := r.inParts(len(rows), parts, func(w *runner, p, lo, hi int) error {
+		var err error
+		results[p], err = w.stage(s, rows[lo:hi:hi], nil, &StageStats{})
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return slices.Concat(results...), nil
 }

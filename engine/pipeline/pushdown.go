@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"slices"
+
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
@@ -197,11 +199,15 @@ func (r *runner) filterRows(cs conditions, rows []record.Row) []record.Row {
 	if len(cs) == 0 {
 		return rows
 	}
-	out := make([]record.Row, 0, len(rows)/4)
-	for _, row := range rows {
-		if r.hold(cs, row.Values) {
-			out = append(out, row)
+	parts := r.parts(len(rows))
+	kept := make([][]record.Row, parts)
+	_ = r.inParts(len(rows), parts, func(w *runner, p, lo, hi int) error {
+		for _, row := range rows[lo:hi] {
+			if w.hold(cs, row.Values) {
+				kept[p] = append(kept[p], row)
+			}
 		}
-	}
-	return out
+		return nil
+	})
+	return slices.Concat(kept...)
 }

@@ -19,6 +19,12 @@ import (
 // info, in sessions of several sign-ins over the lookback, so that each filter keeps some rows and
 // drops others.
 func fociSignins(t *testing.T) []record.Row {
+	return fociSigninsOf(t, 1500, 97, 16*time.Second)
+}
+
+// fociSigninsOf is n such sign-ins in sessions of about n/sessions, step apart and ending 7h
+// before now less n steps.
+func fociSigninsOf(t *testing.T, n, sessions int, step time.Duration) []record.Row {
 	f, err := os.Open("../../rules/foci/foci-clients.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -39,11 +45,11 @@ func fociSignins(t *testing.T) []record.Row {
 	resources := []string{"00000002-0000-0000-c000-000000000000", "00000003-0000-0000-c000-000000000000"}
 	scopes := []string{"[\\\"User.Read\\\"]", "[\\\"Directory.AccessAsUser.All\\\"]"}
 	var rows []record.Row
-	for i := range 1500 {
+	for i := range n {
 		rows = append(rows, signin(i+1, map[string]any{
-			"TimeGenerated":                   now.Add(-time.Duration(7*3600-i*16) * time.Second),
-			"SessionId":                       fmt.Sprintf("session-%d", i%97),
-			"UserPrincipalName":               fmt.Sprintf("user%d@contoso.example", i%97%13),
+			"TimeGenerated":                   now.Add(-7*time.Hour + time.Duration(i)*step),
+			"SessionId":                       fmt.Sprintf("session-%d", i%sessions),
+			"UserPrincipalName":               fmt.Sprintf("user%d@contoso.example", i%sessions%13),
 			"AppId":                           ids[(i*5)%len(ids)],
 			"AppDisplayName":                  apps[(i*3)%len(apps)],
 			"IncomingTokenType":               tokens[(i*7)%len(tokens)],
