@@ -8,8 +8,13 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// field is one field of a JSON object: its key (as written, quotes off) and its value's text.
-type field struct{ key, value []byte }
+// field is one field of a JSON object, as places in the object's text: its key (as written,
+// quotes off) and its value's text. Places rather than slices, so that cutting a record's hundred
+// fields writes no pointers (and the garbage collector has none to follow).
+type field struct{ keyStart, keyEnd, valueStart, valueEnd int32 }
+
+func (f field) key(obj []byte) []byte   { return obj[f.keyStart:f.keyEnd] }
+func (f field) value(obj []byte) []byte { return obj[f.valueStart:f.valueEnd] }
 
 // fields appends to out the fields of obj, the text of a JSON object that gjson.Valid has found
 // valid, without parsing or unescaping any value: a record's columns are cut out in one pass that
@@ -22,12 +27,13 @@ func fields(obj []byte, out []field) []field {
 	i = skipSpace(obj, i+1)
 	for i < len(obj) && obj[i] == '"' {
 		end := skipString(obj, i)
-		key := obj[i+1 : end-1]
+		f := field{keyStart: int32(i + 1), keyEnd: int32(end - 1)}
 		i = skipSpace(obj, end)
 		i = skipSpace(obj, i+1) // the colon
-		start := i
+		f.valueStart = int32(i)
 		i = skipValue(obj, i)
-		out = append(out, field{key: key, value: obj[start:i]})
+		f.valueEnd = int32(i)
+		out = append(out, f)
 		i = skipSpace(obj, i)
 		if i < len(obj) && obj[i] == ',' {
 			i = skipSpace(obj, i+1)
@@ -100,10 +106,10 @@ func skipValue(b []byte, i int) int {
 // text is b as a string without a copy, for reading only while b is.
 func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// fieldsRow reads the wanted columns from a record's fields: as row, with one pass over the record,
+// fieldsRow reads the wanted columns from a record's fields (fs, cut from obj): as row, with one pass over the record,
 // interning its strings in the worker's table. With a filter, a record that fails it has no row but
 // the values of the filter's columns (see filteredValues).
-func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, dropped []any, err error) {
+func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values map[string]any, dropped []any, err error) {
 	hits := w.hits[:0]
 	for range c.columns {
 		hits = append(hits, found{})
@@ -115,9 +121,9 @@ func (c *converter) fieldsRow(fs []field, w *worker) (values map[string]any, dro
 		w.walks[c] = walk
 	}
 	if walk.layout != w.layout {
-		walk.plan(fs, c.root, w.layout)
+		walk.plan(obj, fs, c.root, w.layout)
 	}
-	walk.run(fs, hits)
+	walk.run(obj, fs, hits)
 	if c.filter == nil {
 		values, err = c.values(hits, w.strs)
 		return values, nil, err
@@ -143,11 +149,11 @@ type walkStep struct {
 	node  *pathNode
 }
 
-// plan finds the way through fs, whose keys are those of layout.
-func (fw *fieldWalk) plan(fs []field, root *pathNode, layout int) {
+// plan finds the way through fs (cut from obj), whose keys are those of layout.
+func (fw *fieldWalk) plan(obj []byte, fs []field, root *pathNode, layout int) {
 	fw.layout, fw.steps = layout, fw.steps[:0]
 	for i, f := range fs {
-		if next := root.children[text(f.key)]; next != nil {
+		if next := root.children[text(f.key(obj))]; next != nil {
 			fw.steps = append(fw.steps, walkStep{field: i, node: next})
 		}
 	}
@@ -155,17 +161,17 @@ func (fw *fieldWalk) plan(fs []field, root *pathNode, layout int) {
 
 // run is walkFields over the steps: each value's text is kept, to be parsed only when its column
 // is converted.
-func (fw *fieldWalk) run(fs []field, hits []found) {
+func (fw *fieldWalk) run(obj []byte, fs []field, hits []found) {
 	for _, step := range fw.steps {
-		visit(fs[step.field].value, step.node, hits)
+		visit(fs[step.field].value(obj), step.node, hits)
 	}
 }
 
-// walkFields visits the fields of an object cut out by fields that some path goes through.
-func walkFields(fs []field, n *pathNode, hits []found) {
+// walkFields visits the fields of obj (cut out by fields) that some path goes through.
+func walkFields(obj []byte, fs []field, n *pathNode, hits []found) {
 	for _, f := range fs {
-		if next := n.children[text(f.key)]; next != nil {
-			visit(f.value, next, hits)
+		if next := n.children[text(f.key(obj))]; next != nil {
+			visit(f.value(obj), next, hits)
 		}
 	}
 }
@@ -182,20 +188,21 @@ func visit(value []byte, n *pathNode, hits []found) {
 		}
 	}
 	if n.children != nil && value[0] == '{' {
-		walkFields(fields(value, nil), n, hits)
+		walkFields(value, fields(value, nil), n, hits)
 	}
 }
 
-// tableOf is router.table over a record's fields, for a router that tests a top-level field.
-func (r *router) tableOf(fs []field) (string, bool) {
+// tableOf is router.table over a record's fields (fs, cut from obj), for a router that tests a
+// top-level field.
+func (r *router) tableOf(obj []byte, fs []field) (string, bool) {
 	if strings.Contains(r.path, ".") {
 		return "", false
 	}
 	for _, f := range fs {
-		if text(f.key) != r.path {
+		if text(f.key(obj)) != r.path {
 			continue
 		}
-		v := gjson.Parse(text(f.value))
+		v := gjson.Parse(text(f.value(obj)))
 		if v.Type == gjson.Null || v.String() == "" {
 			return "", true
 		}

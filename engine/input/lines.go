@@ -212,7 +212,7 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) 
 	}
 	src := record.Source{File: f.name, Line: number}
 	router := f.routers[shape]
-	table, ok := router.tableOf(fs)
+	table, ok := router.tableOf(line, fs)
 	if !ok {
 		table = router.table(gjson.Parse(text(line)))
 	}
@@ -224,7 +224,7 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) 
 	if conv == nil {
 		return lineResult{table: table, other: true}
 	}
-	values, dropped, err := conv.fieldsRow(fs, w)
+	values, dropped, err := conv.fieldsRow(line, fs, w)
 	switch {
 	case err != nil:
 		return lineResult{rejected: &Rejection{Source: src, Reason: "wrong type", Detail: err.Error()}}

@@ -42,17 +42,18 @@ func cutRecordLayout(data []byte, out []field, keys *[]string) (fields []field, 
 			}
 			rememberKey(keys, len(out)-start, data[i+1:end-1])
 		}
-		key := data[i+1 : end-1]
+		f := field{keyStart: int32(i + 1), keyEnd: int32(end - 1)}
 		i = skipWhite(data, end)
 		if i >= len(data) || data[i] != ':' {
 			return out, false, false
 		}
 		i = skipWhite(data, i+1)
-		value := i
+		f.valueStart = int32(i)
 		if i, ok = validValue(data, i, 1); !ok {
 			return out, false, false
 		}
-		out = append(out, field{key: key, value: data[value:i]})
+		f.valueEnd = int32(i)
+		out = append(out, f)
 		var closed bool
 		if i, closed, ok = afterValue(data, i, '}'); !ok {
 			return out, false, false
