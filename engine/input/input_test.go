@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -514,5 +515,34 @@ func TestAFilterAnswersRepeatedValuesAsBefore(t *testing.T) {
 	}
 	if tested != 4 {
 		t.Errorf("the test ran %d times; want 4, once for each text of the columns", tested)
+	}
+}
+
+// Repeated strings are held once, found by the JSON text they were read from: values written with
+// escapes (JSON in a string, escapes in that JSON) read unescaped, and a column whose values do
+// not repeat (an id) stops being held but reads the same.
+func TestRepeatedStringsAreHeldOnce(t *testing.T) {
+	var text strings.Builder
+	n := 3 * internTrial
+	for i := range n {
+		fmt.Fprintf(&text, `{"AuthenticationProcessingDetails":"[{\"key\":\"a\"}]","UserAgent":"[{\\\"key\\\":\\\"a\\\"}]","Id":"request-%d"}`+"\n", i)
+	}
+	c := read(t, "repeated.ndjson", []byte(text.String()), FormatAuto, nonInteractive)
+	rows := c.rows[nonInteractive]
+	if len(rows) != n || len(c.rejected) > 0 {
+		t.Fatalf("%d rows, %d rejected", len(rows), len(c.rejected))
+	}
+	for i, row := range rows {
+		want := map[string]any{"AuthenticationProcessingDetails": `[{"key":"a"}]`, "UserAgent": `[{\"key\":\"a\"}]`, "Id": fmt.Sprintf("request-%d", i)}
+		for col, v := range want {
+			if row.Values[col] != v {
+				t.Fatalf("row %d: %s is %q, want %q", i, col, row.Values[col], v)
+			}
+		}
+	}
+	// One goroutine reads a batch: the first and last rows of the first batch share their copy.
+	first, last := rows[0].Values["AuthenticationProcessingDetails"].(string), rows[n/2].Values["AuthenticationProcessingDetails"].(string)
+	if unsafe.StringData(first) != unsafe.StringData(last) {
+		t.Error("a repeated value is held twice")
 	}
 }

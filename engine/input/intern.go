@@ -1,27 +1,34 @@
 package input
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
 
 // Interning keeps one copy of each repeated string value. Sign-in exports repeat most of their
 // values (user agents, device and location details, app, resource and tenant ids), and the rows a
 // join holds are most of a run's memory; a column whose values turn out not to repeat (request
 // and session ids) stops being interned, so the table holds what is worth holding.
 const (
-	internMax      = 1 << 16 // values held, per goroutine
+	internMax      = 1 << 16 // values held, per goroutine and table
 	internTrial    = 1024    // values of a column looked at before judging it
 	internMinReuse = 4       // of internTrial, at least 1 in internMinReuse must repeat
 )
 
-// interner holds the strings of one reading goroutine, boxed once as the rows hold them.
+// interner holds the strings of one reading goroutine, boxed once as the rows hold them: values by
+// their text, and quoted by the text of the JSON string they were read from (escapes in), so that
+// a repeated JSON-in-a-string column is neither unescaped nor copied again.
 type interner struct {
-	values  map[string]any
-	columns map[string]*columnReuse
+	values, quoted map[string]any
+	columns        map[string]*columnReuse
 }
 
 type columnReuse struct{ seen, repeats int }
 
 func newInterner() *interner {
-	return &interner{values: map[string]any{}, columns: map[string]*columnReuse{}}
+	return &interner{values: map[string]any{}, quoted: map[string]any{}, columns: map[string]*columnReuse{}}
 }
 
 // value returns s as a row holds it: the held copy of an equal string, else a copy of s (which may
@@ -30,29 +37,55 @@ func (in *interner) value(column, s string) any {
 	if in == nil {
 		return strings.Clone(s)
 	}
-	if v, ok := in.values[s]; ok {
-		in.reuse(column, true)
-		return v
-	}
-	c := in.reuse(column, false)
-	v := any(strings.Clone(s))
-	if len(in.values) < internMax && (c.seen < internTrial || c.repeats*internMinReuse >= c.seen) {
-		in.values[v.(string)] = v
-	}
-	return v
+	return in.intern(in.values, column, s, func() any { return strings.Clone(s) })
 }
 
-func (in *interner) reuse(column string, repeated bool) *columnReuse {
+// quotedValue is value for the string whose JSON text, quotes included, is raw.
+func (in *interner) quotedValue(column string, raw []byte) any {
+	if in == nil {
+		return unquote(raw)
+	}
+	return in.intern(in.quoted, column, text(raw[1:len(raw)-1]), func() any { return unquote(raw) })
+}
+
+// intern returns held[key], or else make's value, which it holds under a copy of key while the
+// column's values repeat. A column judged not to repeat is not looked up at all.
+func (in *interner) intern(held map[string]any, column, key string, make func() any) any {
 	c := in.columns[column]
 	if c == nil {
 		c = &columnReuse{}
 		in.columns[column] = c
 	}
-	if c.seen < internTrial {
-		c.seen++
-		if repeated {
+	trial := c.seen < internTrial
+	if !trial && c.repeats*internMinReuse < c.seen {
+		return make()
+	}
+	if v, ok := held[key]; ok {
+		if trial {
+			c.seen++
 			c.repeats++
 		}
+		return v
 	}
-	return c
+	if trial {
+		c.seen++
+	}
+	v := make()
+	if len(held) < internMax {
+		if s := v.(string); s == key {
+			key = s // one copy serves as key and value
+		} else {
+			key = strings.Clone(key)
+		}
+		held[key] = v
+	}
+	return v
+}
+
+// unquote is the value of a JSON string's text (quotes included), as a string of its own.
+func unquote(raw []byte) any {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1])
+	}
+	return gjson.Parse(text(raw)).Str // unescaping makes a string of its own
 }

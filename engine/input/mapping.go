@@ -296,10 +296,8 @@ func (c *converter) value(i int, hits []found, strs *interner, values map[string
 		values[col.Name] = col.Type.Zero()
 		return nil
 	}
-	if raw := hits[i].raw; (col.Type == kql.String || col.Type == kql.Guid) && len(raw) >= 2 && raw[0] == '"' &&
-		bytes.IndexByte(raw, '\\') < 0 {
-		// A string without escapes is its text: no need to parse it.
-		values[col.Name] = strs.value(col.Name, text(raw[1:len(raw)-1]))
+	if raw := hits[i].raw; (col.Type == kql.String || col.Type == kql.Guid) && len(raw) >= 2 && raw[0] == '"' {
+		values[col.Name] = strs.quotedValue(col.Name, raw)
 		return nil
 	}
 	v, err := convert(hits[i].result(), col.Type, col.Name, strs)
