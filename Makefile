@@ -9,7 +9,7 @@ NOW      ?= 2026-11-20T12:00:00Z
 FUZZTIME ?= 20s
 # package:target of every fuzz target
 FUZZ     := engine/input:FuzzRead engine/input:FuzzReadJSONLines engine/input:FuzzReadJSONDocument \
-            engine/input:FuzzReadCSV engine/input:FuzzReadCompressed engine/input:FuzzScanner engine/input:FuzzCutRecord \
+            engine/input:FuzzReadCSV engine/input:FuzzReadCompressed engine/input:FuzzScanner engine/input:FuzzCutRecord engine/input:FuzzLinesInBatches \
             engine/rule:FuzzLoad
 
 .PHONY: build run test bench fuzz fixtures

@@ -201,8 +201,9 @@ func FuzzScanner(f *testing.F) {
 	})
 }
 
-// cutRecord accepts exactly the objects gjson.Valid accepts, and cuts them into the fields the
-// two-pass fields() cuts, whatever keys it knows from the record before.
+// cutRecord accepts exactly the objects without a line break that gjson.Valid accepts, and cuts
+// them into the fields the two-pass fields() cuts, whatever keys it knows from the record before.
+// Followed by other text, it ends its record where the record ends.
 func FuzzCutRecord(f *testing.F) {
 	for _, seed := range []string{`{}`, ` {"a":1} `, `{"a":"x\"y","b":[1,2,{"c":null}],"d":-0.5e+3}`, `{"a":01}`, `{"a":"\u00e9\ud83d"}`,
 		`{"a":"\u00g9"}`, `{"a":tru}`, `{"a":1,}`, `{"a":[1,]}`, `{"a" : "b" , "c":{ } }`, "{\"a\":\"\t\"}", `{"a":"12345678\\"}`,
@@ -222,7 +223,14 @@ func FuzzCutRecord(f *testing.F) {
 			t.Fatalf("with other keys known: %v %q, without: %v %q", okAgain, again, ok, got)
 		}
 		trimmed := bytes.TrimLeft(data, " \t\r\n")
-		want := gjson.ValidBytes(data) && len(trimmed) > 0 && trimmed[0] == '{'
+		want := gjson.ValidBytes(data) && len(trimmed) > 0 && trimmed[0] == '{' && bytes.IndexByte(data, '\n') < 0
+		if ok {
+			// The record, another line after it.
+			more := append(append(append([]byte(nil), data...), "\n{\"a\":1}"...), data...)
+			if again, sameKeys, end, okAgain := cutRecordAt(more, nil, &keys); !okAgain || end != len(data) || !reflect.DeepEqual(again, got) {
+				t.Fatalf("followed by another line: %v, ends at %d of %d (same keys %v)", okAgain, end, len(data), sameKeys)
+			}
+		}
 		if ok != want {
 			if !ok && bytes.Count(data, []byte{'['})+bytes.Count(data, []byte{'{'}) > maxDepth {
 				return // deeper than cutRecord follows
@@ -233,6 +241,33 @@ func FuzzCutRecord(f *testing.F) {
 			if fs := fields(data, nil); !reflect.DeepEqual(got, fs) {
 				t.Fatalf("fields %q, want %q", got, fs)
 			}
+		}
+	})
+}
+
+// FuzzLinesInBatches is the lines reader (batches of lines parsed at once, each record cut in one
+// pass that also finds where its line ends) against the scanner reading each line alone: the same
+// rows from the same lines, and the same rejections.
+func FuzzLinesInBatches(f *testing.F) {
+	addSeeds(f)
+	for _, s := range []string{"{\"AppId\":\"a\"}\r\n{\"AppId\":\n\"b\"}\n  {\"AppId\":\"c\"}  \n{\"AppId\":\"d\"} {\"AppId\":\"e\"}\n{}\n{\"value\":[{\"AppId\":\"f\"}]}",
+		"{\"AppId\":\"a\",\"DurationMs\":\"x\"}\n{\"AppId\":\"a\",\"DurationMs\":1}\n{\"DurationMs\":1,\"AppId\":\"a\"}\n\v\n\"\\\n0", "{}\n{\"a\":\"x\\ \n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		batches := readPart(t, data, func(fr *fileReader, r *bufio.Reader) { fr.readLines(r) })
+		alone := readPart(t, data, func(fr *fileReader, _ *bufio.Reader) {
+			for i, line := range bytes.Split(data, []byte{'\n'}) {
+				s := newScanner(bufio.NewReader(bytes.NewReader(append(line, '\n'))), true)
+				s.line = i + 1
+				(&jsonReader{f: fr, s: s}).readAll(true)
+			}
+		})
+		if !reflect.DeepEqual(batches.rows, alone.rows) {
+			t.Fatalf("%q: rows in batches:\n%v\nline by line:\n%v", data, batches.rows, alone.rows)
+		}
+		if got, want := batches.rejections(), alone.rejections(); got != want {
+			t.Fatalf("%q: rejections in batches:\n%s\nline by line:\n%s", data, got, want)
 		}
 	})
 }

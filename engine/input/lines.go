@@ -103,7 +103,7 @@ func (f *fileReader) readLines(r *bufio.Reader) {
 func (f *fileReader) sniffFirstRecord(r *bufio.Reader) Shape {
 	ahead, _ := r.Peek(64 << 10)
 	line, _, _ := bytes.Cut(ahead, []byte{'\n'})
-	line = bytes.TrimSpace(line)
+	line = bytes.Trim(line, " \t\r\n")
 	if len(line) > 0 && line[0] == '{' && !wrapperFields[firstKeyIn(line)] && gjson.ValidBytes(line) {
 		return f.shapeOf(gjson.ParseBytes(line), "")
 	}
@@ -180,6 +180,21 @@ func newWorker() *worker {
 func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) {
 	data, number := b.data, b.first
 	for len(data) > 0 {
+		// Most lines are one record, and cutting it finds where its line ends: only the other
+		// lines are searched for their end.
+		if shape != "" && data[0] == '{' {
+			fs, sameKeys, end, ok := cutRecordAt(data, w.fields[:0], &w.recordKeys)
+			w.fields = fs
+			if !sameKeys {
+				w.layout++
+			}
+			if ok && (end == len(data) || data[end] == '\n') && (len(fs) == 0 || !wrapperFields[string(fs[0].key(data))]) {
+				b.results = append(b.results, f.parseRecord(data[:end], fs, number, shape, w))
+				data = data[min(end+1, len(data)):]
+				number++
+				continue
+			}
+		}
 		end := bytes.IndexByte(data, '\n')
 		line := data
 		if end >= 0 {
@@ -187,8 +202,13 @@ func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) {
 		} else {
 			data = nil
 		}
-		if text := bytes.TrimSpace(line); len(text) > 0 {
-			b.results = append(b.results, f.parseLine(text, number, shape, w))
+		// JSON's white space only: a line of other space (a form feed, say) is not blank.
+		if text := bytes.Trim(line, " \t\r\n"); len(text) > 0 {
+			res := f.parseLine(text, number, shape, w)
+			if res.line != nil {
+				res.line = line // as written: a backslash may escape the space after it
+			}
+			b.results = append(b.results, res)
 		}
 		number++
 	}
@@ -210,6 +230,11 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) 
 	if !valid {
 		return lineResult{line: line, number: number}
 	}
+	return f.parseRecord(line, fs, number, shape, w)
+}
+
+// parseRecord reads the record of a line, cut into its fields fs.
+func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shape, w *worker) lineResult {
 	src := record.Source{File: f.name, Line: number}
 	router := f.routers[shape]
 	table, ok := router.tableOf(line, fs)

@@ -370,10 +370,15 @@ func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoo
 		}
 		dropped = make([]any, len(c.reported))
 		for k, i := range c.reported {
-			if c.value(i, hits, strs, room.checking) != nil {
+			name := c.columns[i].Name
+			if v, done := room.few[name]; done {
+				dropped[k] = v
+				continue
+			}
+			if _, done := room.checking[name]; !done && c.value(i, hits, strs, room.checking) != nil {
 				return canonical()
 			}
-			dropped[k] = room.checking[c.columns[i].Name]
+			dropped[k] = room.checking[name]
 		}
 		return nil, dropped, nil
 	}

@@ -5,9 +5,9 @@ import (
 	"math/bits"
 )
 
-// cutRecord validates a record's JSON text and cuts out its top-level fields in the same pass:
-// it accepts exactly the objects gjson.Valid accepts (nested at most maxDepth deep) and appends
-// their fields to out, keys and values as written. Reading a record this way costs one pass over
+// cutRecord validates a record's JSON text, one line, and cuts out its top-level fields in the
+// same pass: it accepts exactly the objects gjson.Valid accepts (nested at most maxDepth deep)
+// that have no line break, and appends their fields to out, keys and values as written. Reading a record this way costs one pass over
 // its bytes, where validating and then cutting cost two; its strings, most of a sign-in's bytes,
 // are scanned eight bytes at a time. keys holds the keys the record before had at each place (and
 // gets this one's): the records of an export list the same keys in the same order, and a key
@@ -20,50 +20,58 @@ func cutRecord(data []byte, out []field, keys *[]string) ([]field, bool) {
 // cutRecordLayout is cutRecord, telling also whether the record's keys were all those keys held,
 // in their order: then a walk over its fields may go the way the last walk went.
 func cutRecordLayout(data []byte, out []field, keys *[]string) (fields []field, sameKeys, ok bool) {
+	fields, sameKeys, end, ok := cutRecordAt(data, out, keys)
+	return fields, sameKeys, ok && end == len(data)
+}
+
+// cutRecordAt is cutRecordLayout over the record data starts with, which other text may follow:
+// end is where the record and the white space after it end. As a line break is not white space
+// to it, a lines file's record and its line end where it tells.
+func cutRecordAt(data []byte, out []field, keys *[]string) (fields []field, sameKeys bool, end int, ok bool) {
 	sameKeys = true
 	start := len(out)
 	i := skipWhite(data, 0)
 	if i >= len(data) || data[i] != '{' {
-		return out, false, false
+		return out, false, i, false
 	}
 	i = skipWhite(data, i+1)
 	if i < len(data) && data[i] == '}' {
-		return out, len(*keys) == 0, skipWhite(data, i+1) == len(data)
+		return out, len(*keys) == 0, skipWhite(data, i+1), true
 	}
 	for {
 		if i >= len(data) || data[i] != '"' {
-			return out, false, false
+			return out, false, i, false
 		}
-		end, known := knownKeyEnd(data, i+1, *keys, len(out)-start)
+		keyEnd, known := knownKeyEnd(data, i+1, *keys, len(out)-start)
 		if !known {
 			sameKeys = false
-			if end, ok = validString(data, i+1); !ok {
-				return out, false, false
+			if keyEnd, ok = validString(data, i+1); !ok {
+				return out, false, i, false
 			}
-			rememberKey(keys, len(out)-start, data[i+1:end-1])
+			rememberKey(keys, len(out)-start, data[i+1:keyEnd-1])
 		}
-		f := field{keyStart: int32(i + 1), keyEnd: int32(end - 1)}
-		i = skipWhite(data, end)
+		f := field{keyStart: int32(i + 1), keyEnd: int32(keyEnd - 1)}
+		i = skipWhite(data, keyEnd)
 		if i >= len(data) || data[i] != ':' {
-			return out, false, false
+			return out, false, i, false
 		}
 		i = skipWhite(data, i+1)
 		f.valueStart = int32(i)
 		if i, ok = validValue(data, i, 1); !ok {
-			return out, false, false
+			return out, false, i, false
 		}
 		f.valueEnd = int32(i)
 		out = append(out, f)
 		var closed bool
 		if i, closed, ok = afterValue(data, i, '}'); !ok {
-			return out, false, false
+			return out, false, i, false
 		}
 		if closed {
 			if n := len(out) - start; n != len(*keys) {
 				sameKeys = false
 				*keys = (*keys)[:n]
 			}
-			return out, sameKeys, skipWhite(data, i) == len(data)
+			return out, sameKeys, skipWhite(data, i), true
 		}
 	}
 }
@@ -105,8 +113,9 @@ func afterValue(data []byte, i int, closing byte) (next int, closed, ok bool) {
 	return i, false, false
 }
 
+// skipWhite skips JSON's white space but for line breaks (see cutRecord).
 func skipWhite(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+	for i < len(data) && data[i] <= ' ' && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r') {
 		i++
 	}
 	return i
