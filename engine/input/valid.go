@@ -209,54 +209,94 @@ func validArray(data []byte, i, depth int) (int, bool) {
 const (
 	ones  = 0x0101010101010101
 	highs = 0x8080808080808080
+	lows  = 0x7f7f7f7f7f7f7f7f
 )
 
-// stringStop flags, in the high bit of each byte, the bytes of x (eight bytes of text, the first
-// in the lowest byte) that end a run of plain string bytes: '"', '\\' and those below ' '. Only
-// the lowest flag is exact, which is the one used.
-func stringStop(x uint64) uint64 {
+// stopBytes flags, in the high bit of each byte, exactly the bytes of x (eight bytes of text,
+// the first in the lowest byte) that end a run of plain string bytes: '"', '\\' and those below
+// ' '. Each byte's flag is computed within the byte (no borrow crosses into the next), so that
+// every stop of a word is known from one load: the text of JSON-in-a-string columns has one
+// every few bytes.
+func stopBytes(x uint64) uint64 {
 	quote := x ^ (ones * '"')
 	backslash := x ^ (ones * '\\')
-	return ((quote-ones)&^quote | (backslash-ones)&^backslash | (x-ones*' ')&^x) & highs
+	isQuote := ^(((quote & lows) + lows) | quote)
+	isBackslash := ^(((backslash & lows) + lows) | backslash)
+	isControl := ^(((x & lows) + ones*(0x80-' ')) | x)
+	return (isQuote | isBackslash | isControl) & highs
 }
 
 // validString validates the rest of a string whose opening quote is before i, with JSON's
 // escapes, and returns the index after its closing quote.
 func validString(data []byte, i int) (int, bool) {
-	for {
-		for len(data)-i >= 8 {
-			if stop := stringStop(binary.LittleEndian.Uint64(data[i:])); stop != 0 {
-				i += bits.TrailingZeros64(stop) >> 3
-				break
+words:
+	for len(data)-i >= 8 {
+		stops := stopBytes(binary.LittleEndian.Uint64(data[i:]))
+		for stops != 0 {
+			pos := bits.TrailingZeros64(stops) >> 3
+			switch c := data[i+pos]; {
+			case c == '"':
+				return i + pos + 1, true
+			case c < ' ':
+				return i + pos, false
 			}
-			i += 8
+			// A backslash; escaped is the byte it escapes.
+			escaped := i + pos + 1
+			if escaped >= len(data) {
+				return escaped, false
+			}
+			switch data[escaped] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if len(data)-escaped <= 4 || !isHex(data[escaped+1]) || !isHex(data[escaped+2]) || !isHex(data[escaped+3]) || !isHex(data[escaped+4]) {
+					return escaped, false
+				}
+				i = escaped + 5
+				continue words
+			default:
+				return escaped, false
+			}
+			if pos >= 6 { // the escape ends this word
+				i = escaped + 1
+				continue words
+			}
+			stops &= ^uint64(0) << ((pos + 2) * 8) // the escape's own stops are passed
 		}
-		if i >= len(data) {
-			return i, false
-		}
+		i += 8
+	}
+	for i < len(data) {
 		switch c := data[i]; {
 		case c == '"':
 			return i + 1, true
 		case c < ' ':
 			return i, false
 		case c == '\\':
+			var ok bool
+			if i, ok = validEscape(data, i+1); !ok {
+				return i, false
+			}
+		default:
 			i++
-			if i >= len(data) {
-				return i, false
-			}
-			switch data[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if len(data)-i <= 4 || !isHex(data[i+1]) || !isHex(data[i+2]) || !isHex(data[i+3]) || !isHex(data[i+4]) {
-					return i, false
-				}
-				i += 4
-			default:
-				return i, false
-			}
 		}
-		i++
 	}
+	return i, false
+}
+
+// validEscape validates the escape whose backslash is before i, and returns the index after it.
+func validEscape(data []byte, i int) (int, bool) {
+	if i >= len(data) {
+		return i, false
+	}
+	switch data[i] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return i + 1, true
+	case 'u':
+		if len(data)-i <= 4 || !isHex(data[i+1]) || !isHex(data[i+2]) || !isHex(data[i+3]) || !isHex(data[i+4]) {
+			return i, false
+		}
+		return i + 5, true
+	}
+	return i, false
 }
 
 func isHex(c byte) bool {
