@@ -57,7 +57,12 @@ func cutRecordAt(data []byte, out []field, keys *[]string) (fields []field, same
 		}
 		i = skipWhite(data, i+1)
 		f.valueStart = int32(i)
-		if i, ok = validValue(data, i, 1); !ok {
+		if i < len(data) && data[i] == '"' { // most values are strings: no need to dispatch
+			i, ok = validString(data, i+1)
+		} else {
+			i, ok = validValue(data, i, 1)
+		}
+		if !ok {
 			return out, false, i, false
 		}
 		f.valueEnd = int32(i)
@@ -209,21 +214,17 @@ func validArray(data []byte, i, depth int) (int, bool) {
 const (
 	ones  = 0x0101010101010101
 	highs = 0x8080808080808080
-	lows  = 0x7f7f7f7f7f7f7f7f
 )
 
-// stopBytes flags, in the high bit of each byte, exactly the bytes of x (eight bytes of text,
-// the first in the lowest byte) that end a run of plain string bytes: '"', '\\' and those below
-// ' '. Each byte's flag is computed within the byte (no borrow crosses into the next), so that
-// every stop of a word is known from one load: the text of JSON-in-a-string columns has one
-// every few bytes.
+// stopBytes flags, in the high bit of each byte, the bytes of x (eight bytes of text, the first
+// in the lowest byte) that end a run of plain string bytes: '"', '\\' and those below ' ', so
+// that every stop of a word is known from one load (the text of JSON-in-a-string columns has one
+// every few bytes). A borrow may also flag bytes right after a stop ('#' after '"', ']' after
+// '\\', ' ' after a control character); validString passes over those.
 func stopBytes(x uint64) uint64 {
 	quote := x ^ (ones * '"')
 	backslash := x ^ (ones * '\\')
-	isQuote := ^(((quote & lows) + lows) | quote)
-	isBackslash := ^(((backslash & lows) + lows) | backslash)
-	isControl := ^(((x & lows) + ones*(0x80-' ')) | x)
-	return (isQuote | isBackslash | isControl) & highs
+	return ((quote-ones)&^quote | (backslash-ones)&^backslash | (x-ones*' ')&^x) & highs
 }
 
 // validString validates the rest of a string whose opening quote is before i, with JSON's
@@ -239,6 +240,9 @@ words:
 				return i + pos + 1, true
 			case c < ' ':
 				return i + pos, false
+			case c != '\\': // flagged by a borrow
+				stops &= stops - 1
+				continue
 			}
 			// A backslash; escaped is the byte it escapes.
 			escaped := i + pos + 1
