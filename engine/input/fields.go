@@ -193,23 +193,37 @@ func visit(value []byte, n *pathNode, hits []found) {
 }
 
 // tableOf is router.table over a record's fields (fs, cut from obj), for a router that tests a
-// top-level field.
-func (r *router) tableOf(obj []byte, fs []field) (string, bool) {
+// top-level field. The field is where it was in the worker's last record of the same layout.
+func (r *router) tableOf(obj []byte, fs []field, w *worker) (string, bool) {
 	if strings.Contains(r.path, ".") {
 		return "", false
 	}
-	for _, f := range fs {
-		if text(f.key(obj)) != r.path {
-			continue
+	at, known := w.routeAt[r]
+	if !known || at.layout != w.layout {
+		at = fieldAt{layout: w.layout, field: -1}
+		for i, f := range fs {
+			if text(f.key(obj)) == r.path {
+				at.field = i
+				break
+			}
 		}
-		v := gjson.Parse(text(f.value(obj)))
-		if v.Type == gjson.Null || v.String() == "" {
-			return "", true
-		}
-		if t, ok := r.tables[v.String()]; ok {
-			return t, true
-		}
-		return strings.Clone(v.String()), true
+		w.routeAt[r] = at
 	}
-	return "", true
+	if at.field < 0 {
+		return "", true
+	}
+	value := fs[at.field].value(obj)
+	name := ""
+	if len(value) >= 2 && value[0] == '"' && bytes.IndexByte(value, '\\') < 0 {
+		name = text(value[1 : len(value)-1])
+	} else if v := gjson.Parse(text(value)); v.Type != gjson.Null {
+		name = v.String()
+	}
+	if t, ok := r.tables[name]; ok || name == "" {
+		return t, true
+	}
+	return strings.Clone(name), true
 }
+
+// fieldAt is the place of a field in the records of a layout, or -1 when they lack it.
+type fieldAt struct{ layout, field int }

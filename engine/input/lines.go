@@ -168,12 +168,13 @@ type worker struct {
 	layout     int
 	hits       []found
 	walks      map[*converter]*fieldWalk
+	routeAt    map[*router]fieldAt
 	strs       *interner
 	filters    map[*converter]*filterRoom
 }
 
 func newWorker() *worker {
-	return &worker{strs: newInterner(), walks: map[*converter]*fieldWalk{}, filters: map[*converter]*filterRoom{}}
+	return &worker{strs: newInterner(), walks: map[*converter]*fieldWalk{}, routeAt: map[*router]fieldAt{}, filters: map[*converter]*filterRoom{}}
 }
 
 // parseBatch reads the records of a batch's lines, of the given shape.
@@ -237,7 +238,7 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) 
 func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shape, w *worker) lineResult {
 	src := record.Source{File: f.name, Line: number}
 	router := f.routers[shape]
-	table, ok := router.tableOf(line, fs)
+	table, ok := router.tableOf(line, fs, w)
 	if !ok {
 		table = router.table(gjson.Parse(text(line)))
 	}
