@@ -2,13 +2,14 @@
 //
 // It generates N rows with cmd/gen once (cached under .bench/), runs the built detect binary
 // with a rule over them as a user would (a separate process, so that its peak RSS is its own), and
-// measures the floor: one pass of gjson.Valid over every line of the same file, on all cores. It
-// prints records/s, MB/s, peak RSS and alerts for the engine, MB/s for the floor, and the ratio
-// engine/floor.
+// measures the floor: one pass of gjson.Valid over every line of the same file, on all cores. Each
+// is timed several times and the median kept, as one run's timing varies with what else the
+// machine does. It prints records/s, MB/s, peak RSS and alerts for the engine, MB/s for the floor,
+// and the ratio engine/floor.
 //
 // Usage:
 //
-//	bench [-n ROWS] [-rule FILE] [-detect BINARY] [-gen BINARY] [-dir DIR]
+//	bench [-n ROWS] [-runs N] [-rule FILE] [-detect BINARY] [-gen BINARY] [-dir DIR]
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,18 +32,19 @@ import (
 
 func main() {
 	rows := flag.Int("n", 100000, "rows to generate and run over")
+	runs := flag.Int("runs", 5, "times to time the engine and the floor; the median is kept")
 	rule := flag.String("rule", "rules/foci/v2.yaml", "the rule to run")
 	detect := flag.String("detect", "bin/detect", "the detect binary")
 	gen := flag.String("gen", "bin/gen", "the generator binary")
 	dir := flag.String("dir", ".bench", "where generated inputs are cached")
 	flag.Parse()
-	if err := run(*rows, *rule, *detect, *gen, *dir); err != nil {
+	if err := run(*rows, max(*runs, 1), *rule, *detect, *gen, *dir); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(rows int, rule, detect, gen, dir string) error {
+func run(rows, runs int, rule, detect, gen, dir string) error {
 	input := filepath.Join(dir, fmt.Sprintf("signins-%d.ndjson", rows))
 	if _, err := os.Stat(input); err != nil {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -63,32 +66,50 @@ func run(rows int, rule, detect, gen, dir string) error {
 	}
 	mb := float64(info.Size()) / 1e6
 
-	// The engine, as a user runs it.
-	cmd := exec.Command(detect, "run", "--rule", rule, "--now", "latest", input)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%s: %w\n%s", detect, err, stderr.String())
+	// The engine, as a user runs it; then the floor (before, this process would hold the input
+	// when it starts the engine, whose peak RSS would then count it).
+	var walls, cpus, floors []time.Duration
+	var peakRSS int64
+	alerts := 0
+	for range runs {
+		cmd := exec.Command(detect, "run", "--rule", rule, "--now", "latest", input)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%s: %w\n%s", detect, err, stderr.String())
+		}
+		walls = append(walls, time.Since(start))
+		usage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		cpus = append(cpus, time.Duration(usage.Utime.Nano()+usage.Stime.Nano()))
+		peakRSS = max(peakRSS, usage.Maxrss)
+		alerts = strings.Count(stdout.String(), "\n")
 	}
-	wall := time.Since(start)
-	usage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	cpu := time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
-	alerts := strings.Count(stdout.String(), "\n")
-
-	floor, err := floorSeconds(input)
-	if err != nil {
-		return err
+	for range runs {
+		floor, err := floorSeconds(input)
+		if err != nil {
+			return err
+		}
+		floors = append(floors, floor)
 	}
+	wall, cpu, floor := median(walls), median(cpus), median(floors)
 	engineMBs := mb / wall.Seconds()
 	floorMBs := mb / floor.Seconds()
 	fmt.Printf("input:  %d rows, %.0f MB (%s)\n", rows, mb, input)
-	fmt.Printf("engine: %s: %.2fs wall, %.2fs cpu (%.1f cores), %.0f records/s, %.0f MB/s, peak RSS %.0f MB (%.0f%% of input), %d alerts\n",
-		rule, wall.Seconds(), cpu.Seconds(), cpu.Seconds()/wall.Seconds(), float64(rows)/wall.Seconds(), engineMBs,
-		float64(usage.Maxrss)/1024, 100*float64(usage.Maxrss)*1024/float64(info.Size()), alerts)
-	fmt.Printf("floor:  gjson.Valid over every line on %d cores: %.2fs, %.0f MB/s\n", runtime.NumCPU(), floor.Seconds(), floorMBs)
-	fmt.Printf("ratio:  engine/floor = %.2f\n", engineMBs/floorMBs)
+	fmt.Printf("engine: %s: %.2fs wall (%.2f-%.2fs over %d runs), %.2fs cpu (%.1f cores), %.0f records/s, %.0f MB/s, peak RSS %.0f MB (%.0f%% of input), %d alerts\n",
+		rule, wall.Seconds(), slices.Min(walls).Seconds(), slices.Max(walls).Seconds(), runs, cpu.Seconds(), cpu.Seconds()/wall.Seconds(),
+		float64(rows)/wall.Seconds(), engineMBs, float64(peakRSS)/1024, 100*float64(peakRSS)*1024/float64(info.Size()), alerts)
+	fmt.Printf("floor:  gjson.Valid over every line on %d cores: %.2fs (%.2f-%.2fs), %.0f MB/s\n", runtime.NumCPU(), floor.Seconds(),
+		slices.Min(floors).Seconds(), slices.Max(floors).Seconds(), floorMBs)
+	fmt.Printf("ratio:  engine/floor = %.2f (medians)\n", engineMBs/floorMBs)
 	return nil
+}
+
+// median is the middle of ds (the mean of the two middle ones for an even count).
+func median(ds []time.Duration) time.Duration {
+	sorted := slices.Sorted(slices.Values(ds))
+	n := len(sorted)
+	return (sorted[(n-1)/2] + sorted[n/2]) / 2
 }
 
 // floorSeconds times one pass of gjson.Valid over every line of the file, the lines shared among
