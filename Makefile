@@ -17,12 +17,14 @@ build:
 	$(GO) build -o $(BIN) ./cmd/detect
 
 # make bench: detect run with rules/foci/v2.yaml over BENCH_ROWS generated rows (cached in .bench/),
-# against the floor of reading them (gjson.Valid over every line on all cores), then the Go
-# benchmarks of the reader, the predicates and the join.
+# against the floor of reading them (gjson.Valid over every line on all cores), each timed
+# BENCH_RUNS times (medians printed), then the Go benchmarks of the reader, the predicates and the
+# join.
 BENCH_ROWS ?= 100000
+BENCH_RUNS ?= 5
 bench: build
 	$(GO) build -o bin/gen ./cmd/gen
-	$(GO) run ./cmd/bench -n $(BENCH_ROWS)
+	$(GO) run ./cmd/bench -n $(BENCH_ROWS) -runs $(BENCH_RUNS)
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/...
 
 run: build
