@@ -77,7 +77,9 @@ func TestBadLinesAreReportedAndTheRestIsRead(t *testing.T) {
 		`{"TimeGenerated":"2026-11-20T09:00:03Z","DurationMs":"twelve"}` + "\n" +
 		`{"TimeGenerated":"2026-11-20T09:00:04Z","AppId":null,"IncomingTokenType":null}` + "\n" +
 		`{"AppId":"e"} {"AppId":"f"} trailing` + "\n" +
-		`{"AppId": tru}` + "\n"
+		`{"AppId": tru}` + "\n" +
+		"\f\n" + // not JSON's white space: malformed
+		"  " + `{"AppId":"g"}` + "\t\r\n" // JSON's white space around a record
 	c := read(t, "in.ndjson", []byte(text), FormatAuto, nonInteractive)
 	want := []string{
 		`in.ndjson:2: malformed JSON: the line ends inside a JSON value`,
@@ -88,13 +90,17 @@ func TestBadLinesAreReportedAndTheRestIsRead(t *testing.T) {
 		`in.ndjson:7: wrong type: DurationMs: want a whole number, got "twelve"`,
 		`in.ndjson:9: malformed JSON: invalid character 'a' in literal true (expecting 'u'): "trailing"`,
 		`in.ndjson:10: malformed JSON: invalid character '}' in literal true (expecting 'e'): "{\"AppId\": tru}"`,
+		`in.ndjson:11: malformed JSON: invalid character '\f' looking for beginning of value: "\f"`,
 	}
 	if got := c.rejections(); got != strings.Join(want, "\n") {
 		t.Errorf("rejections:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
 	rows := c.rows[nonInteractive]
-	if len(rows) != 5 {
-		t.Fatalf("want 5 rows, got %d", len(rows))
+	if len(rows) != 6 {
+		t.Fatalf("want 6 rows, got %d", len(rows))
+	}
+	if rows[5].Values["AppId"] != "g" || rows[5].Sources[0].Line != 12 {
+		t.Errorf("the record between spaces on line 12: %v", rows[5].Values["AppId"])
 	}
 	first, converted, nulls := rows[0].Values, rows[1].Values, rows[2].Values
 	if first["AppId"] != "a" || rows[0].Sources[0].Line != 1 || first["TimeGenerated"] != time.Date(2026, 11, 20, 9, 0, 0, 123456700, time.UTC) {
