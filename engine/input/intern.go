@@ -48,9 +48,9 @@ func (in *interner) quotedValue(column string, raw []byte) any {
 	return in.intern(in.quoted, column, text(raw[1:len(raw)-1]), func() any { return unquote(raw) })
 }
 
-// intern returns held[key], or else make's value, which it holds under a copy of key while the
+// intern returns held[key], or else newValue's value, which it holds under a copy of key while the
 // column's values repeat. A column judged not to repeat is not looked up at all.
-func (in *interner) intern(held map[string]any, column, key string, make func() any) any {
+func (in *interner) intern(held map[string]any, column, key string, newValue func() any) any {
 	c := in.columns[column]
 	if c == nil {
 		c = &columnReuse{}
@@ -58,7 +58,7 @@ func (in *interner) intern(held map[string]any, column, key string, make func() 
 	}
 	trial := c.seen < internTrial
 	if !trial && c.repeats*internMinReuse < c.seen {
-		return make()
+		return newValue()
 	}
 	if v, ok := held[key]; ok {
 		if trial {
@@ -70,7 +70,7 @@ func (in *interner) intern(held map[string]any, column, key string, make func() 
 	if trial {
 		c.seen++
 	}
-	v := make()
+	v := newValue()
 	if len(held) < internMax {
 		if s := v.(string); s == key {
 			key = s // one copy serves as key and value
