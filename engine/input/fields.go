@@ -138,7 +138,7 @@ func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values map[str
 
 // fieldWalk is the way through a record's fields to the columns a converter reads: the fields'
 // places and path nodes. The records of an export list their fields in one order, so the way is
-// found once per layout (see cutRecordLayout) and then followed without looking keys up.
+// found once per layout (see worker.cut) and then followed without looking keys up.
 type fieldWalk struct {
 	layout int
 	steps  []walkStep

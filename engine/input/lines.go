@@ -177,6 +177,17 @@ func newWorker() *worker {
 	return &worker{strs: newInterner(), walks: map[*converter]*fieldWalk{}, routeAt: map[*router]fieldAt{}, filters: map[*converter]*filterRoom{}}
 }
 
+// cut is cutRecordAt over data, into the worker's room for fields and against the keys of its
+// last record, counting a change of those keys as a new layout.
+func (w *worker) cut(data []byte) (fs []field, end int, ok bool) {
+	fs, sameKeys, end, ok := cutRecordAt(data, w.fields[:0], &w.recordKeys)
+	w.fields = fs
+	if !sameKeys {
+		w.layout++
+	}
+	return fs, end, ok
+}
+
 // parseBatch reads the records of a batch's lines, of the given shape.
 func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) {
 	data, number := b.data, b.first
@@ -184,11 +195,7 @@ func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) {
 		// Most lines are one record, and cutting it finds where its line ends: only the other
 		// lines are searched for their end.
 		if shape != "" && data[0] == '{' {
-			fs, sameKeys, end, ok := cutRecordAt(data, w.fields[:0], &w.recordKeys)
-			w.fields = fs
-			if !sameKeys {
-				w.layout++
-			}
+			fs, end, ok := w.cut(data)
 			if ok && (end == len(data) || data[end] == '\n') && (len(fs) == 0 || !wrapperFields[string(fs[0].key(data))]) {
 				b.results = append(b.results, f.parseRecord(data[:end], fs, number, shape, w))
 				data = data[min(end+1, len(data)):]
@@ -223,12 +230,8 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) 
 	}
 	// The row's values are copies (convert clones what it keeps), so the record's text is read in
 	// place.
-	fs, sameKeys, valid := cutRecordLayout(line, w.fields[:0], &w.recordKeys)
-	w.fields = fs
-	if !sameKeys {
-		w.layout++
-	}
-	if !valid {
+	fs, end, ok := w.cut(line)
+	if !ok || end != len(line) {
 		return lineResult{line: line, number: number}
 	}
 	return f.parseRecord(line, fs, number, shape, w)

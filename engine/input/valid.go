@@ -7,26 +7,20 @@ import (
 
 // cutRecord validates a record's JSON text, one line, and cuts out its top-level fields in the
 // same pass: it accepts exactly the objects gjson.Valid accepts (nested at most maxDepth deep)
-// that have no line break, and appends their fields to out, keys and values as written. Reading a record this way costs one pass over
-// its bytes, where validating and then cutting cost two; its strings, most of a sign-in's bytes,
-// are scanned eight bytes at a time. keys holds the keys the record before had at each place (and
-// gets this one's): the records of an export list the same keys in the same order, and a key
-// equal to one already validated needs only comparing.
+// that have no line break, and appends their fields to out, keys and values as written. Reading a
+// record this way costs one pass over its bytes, where validating and then cutting cost two; its
+// strings, most of a sign-in's bytes, are scanned eight bytes at a time. keys holds the keys the
+// record before had at each place (and gets this one's): the records of an export list the same
+// keys in the same order, and a key equal to one already validated needs only comparing.
 func cutRecord(data []byte, out []field, keys *[]string) ([]field, bool) {
-	fields, _, ok := cutRecordLayout(data, out, keys)
-	return fields, ok
+	fields, _, end, ok := cutRecordAt(data, out, keys)
+	return fields, ok && end == len(data)
 }
 
-// cutRecordLayout is cutRecord, telling also whether the record's keys were all those keys held,
-// in their order: then a walk over its fields may go the way the last walk went.
-func cutRecordLayout(data []byte, out []field, keys *[]string) (fields []field, sameKeys, ok bool) {
-	fields, sameKeys, end, ok := cutRecordAt(data, out, keys)
-	return fields, sameKeys, ok && end == len(data)
-}
-
-// cutRecordAt is cutRecordLayout over the record data starts with, which other text may follow:
-// end is where the record and the white space after it end. As a line break is not white space
-// to it, a lines file's record and its line end where it tells.
+// cutRecordAt is cutRecord over the record data starts with, which other text may follow: end is
+// where the record and the white space after it end (as a line break is not white space to it, a
+// lines file's record and its line end there), and sameKeys tells whether the record's keys were
+// all those keys held, in their order: then a walk over its fields may go the way the last went.
 func cutRecordAt(data []byte, out []field, keys *[]string) (fields []field, sameKeys bool, end int, ok bool) {
 	sameKeys = true
 	start := len(out)
