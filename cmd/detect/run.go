@@ -44,6 +44,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type runConfig struct {
 	rules       multiFlag
+	tables      multiFlag
 	now         string
 	sets        multiFlag
 	lookups     multiFlag
@@ -67,6 +68,7 @@ type runConfig struct {
 // --rule, --now, --set, --lookup, --input-format and --glob (run and explain share them).
 func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.rules, "rule", "a rule file, or a folder searched recursively for *.yaml rules (repeatable; required)")
+	fs.Var(&cfg.tables, "tables", "a folder of table schema files (*.yaml: name and columns) that define tables the rules\nread from Log Analytics exports, beside the shipped ones and those in tables/ next to the rules\n(repeatable)")
 	fs.StringVar(&cfg.now, "now", "", "the time ago() and now() count from: RFC 3339 (2026-11-20T12:00:00Z), or 'latest' for\nthe newest TimeGenerated in the input (default: the current time, as in Sentinel)")
 	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
 	fs.Var(&cfg.lookups, "lookup", "NAME=CSV replaces the CSV file of the lookup NAME (repeatable)")
@@ -125,6 +127,9 @@ type prepared struct {
 
 // loadRules loads and tunes the rules, and tells which lookup files replace the rules' own.
 func loadRules(cfg *runConfig) ([]*rule.Rule, map[string]string, error) {
+	if errs := addUserTables(cfg.tables, cfg.rules); len(errs) > 0 {
+		return nil, nil, errs
+	}
 	rules, err := rule.LoadPaths(cfg.rules)
 	if err != nil {
 		return nil, nil, err

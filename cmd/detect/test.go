@@ -34,8 +34,12 @@ func testCommand(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		paths = []string{"rules"}
 	}
-	rules, err := rule.LoadPaths(paths)
 	passed, failed := 0, 0
+	if errs := addUserTables(nil, paths); len(errs) > 0 {
+		fmt.Fprintln(stdout, errs)
+		failed++
+	}
+	rules, err := rule.LoadPaths(paths)
 	if err != nil {
 		fmt.Fprintln(stdout, err)
 		failed++

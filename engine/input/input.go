@@ -125,8 +125,16 @@ func NewReader(want []Want, format Format) (*Reader, error) {
 	}
 	r := &Reader{format: format, routers: map[Shape]*router{}, converters: map[Shape]map[string]*converter{}}
 	byShape := map[Shape][]*mapping{}
+	mapped := map[string]bool{}
 	for _, m := range mappings {
 		byShape[m.shape] = append(byShape[m.shape], m)
+		mapped[m.table.Name] = true
+	}
+	for _, w := range want {
+		if !mapped[w.Table.Name] {
+			byShape[LogAnalytics] = append(byShape[LogAnalytics], logAnalyticsMapping(w.Table))
+			mapped[w.Table.Name] = true
+		}
 	}
 	for shape, ms := range byShape {
 		if r.routers[shape], err = newRouter(ms); err != nil {

@@ -151,6 +151,17 @@ func parseMapping(file string, data []byte) (*mapping, error) {
 	return m, nil
 }
 
+// logAnalyticsMapping reads a table that has no mapping file of its own (one a user added with a
+// schema file) from Log Analytics rows, as the shipped tables' loganalytics-*.yaml do: each column
+// is the field of its name, and the Type column names a row's table.
+func logAnalyticsMapping(t *schema.Table) *mapping {
+	m := &mapping{file: t.File, shape: LogAnalytics, table: t, whenPath: "Type", whenValue: t.Name, columns: map[string]columnSource{}}
+	for _, col := range t.Columns {
+		m.columns[col.Name] = columnSource{paths: []string{col.Name}}
+	}
+	return m
+}
+
 // parseColumnSource reads "field.path", [first.path, fallback.path] or {const: text}.
 func parseColumnSource(n *yaml.Node) (columnSource, error) {
 	switch n.Kind {
