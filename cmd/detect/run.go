@@ -247,6 +247,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 		alertCounts[i] = len(rows)
+		reportTablesWithoutRows(stderr, plan, p.in.byTable)
 		reportLookback(stderr, plan, stats, p.now, p.in.newest)
 	}
 	if err := out.finish(status == 0); err != nil {

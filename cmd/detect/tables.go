@@ -1,9 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/rule"
 	"github.com/signin-detect/detect/engine/schema"
 )
@@ -33,4 +37,16 @@ func addUserTables(tableDirs, rulePaths []string) rule.Errors {
 		}
 	}
 	return errs
+}
+
+// reportTablesWithoutRows says, once for the rule, which of its tables the input had no records of.
+func reportTablesWithoutRows(stderr io.Writer, plan *pipeline.Plan, records map[string]int) {
+	missing := plan.TablesWithoutRows(records)
+	switch len(missing) {
+	case 0:
+	case 1:
+		fmt.Fprintf(stderr, "%s: the input has no rows of %s: the rule read it as an empty table\n", plan.Rule.File, missing[0])
+	default:
+		fmt.Fprintf(stderr, "%s: the input has no rows of %s: the rule read them as empty tables\n", plan.Rule.File, strings.Join(missing, ", "))
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,5 +132,93 @@ stages:
 	write(bad, strings.Replace(schema, "name: OktaSystemLog_CL", "name: SigninLogs", 1))
 	if status, stdout, _ := run("check", rules); status != 1 || !strings.Contains(stdout, bad+":1:1: table SigninLogs is already known (a table shipped with detect)") {
 		t.Errorf("a shipped table redefined: status %d\n%s", status, stdout)
+	}
+}
+
+const tablesDir = "../../fixtures/tables"
+
+// enrichment is what an alert of role-assignment-enriched.yaml says of its target: the
+// IdentityInfo columns it projects, as JSON.
+func enrichment(alerts []map[string]any) []string {
+	var out []string
+	for _, a := range alerts {
+		line, _ := json.Marshal([]any{a["TargetUserPrincipalName"], a["Department"], a["JobTitle"], a["AssignedRoles"], a["IsAccountEnabled"], a["IdentitySnapshot"]})
+		out = append(out, string(line))
+	}
+	return out
+}
+
+// A rule that joins IdentityInfo leftouter runs where the input has none: IdentityInfo is an
+// empty table of its schema, so every role assignment to a user comes out with null enrichment
+// (strings "", the rest null), and the run says once that the table had no rows. With an
+// IdentityInfo export, each gets its user's newest snapshot, and users it lacks stay null.
+func TestALeftouterJoinWithATableWithoutRows(t *testing.T) {
+	rule := filepath.Join(tablesDir, "role-assignment-enriched.yaml")
+	base := []string{"run", "--rule", rule, "--now", shapesNow}
+	notice := rule + ": the input has no rows of IdentityInfo: the rule read it as an empty table"
+
+	without := detect(t, "", append(base, filepath.Join(auditDir, "la.ndjson"))...)
+	want := []string{
+		`["bruno.costa@contoso.example","","",null,null,null]`,
+		`["clara.weiss@contoso.example","","",null,null,null]`,
+		`["dmitri.ivanov@contoso.example","","",null,null,null]`,
+		`["farid.haddad@contoso.example","","",null,null,null]`,
+		`["gina.rossi@contoso.example","","",null,null,null]`,
+	}
+	if without.status != 0 || strings.Join(enrichment(without.alerts), "\n") != strings.Join(want, "\n") {
+		t.Errorf("without IdentityInfo: status %d\n%s\nwant:\n%s\n%s", without.status, strings.Join(enrichment(without.alerts), "\n"), strings.Join(want, "\n"), without.stderr)
+	}
+	if strings.Count(without.stderr, notice) != 1 {
+		t.Errorf("the run must say once that IdentityInfo had no rows:\n%s", without.stderr)
+	}
+
+	with := detect(t, "", append(base, filepath.Join(auditDir, "diag-PT1H.json"), filepath.Join(tablesDir, "IdentityInfo.ndjson"))...)
+	want = []string{
+		`["bruno.costa@contoso.example","Finance","Senior Accountant",["Global Administrator"],true,"2026-11-20T06:00:00.0000000Z"]`,
+		`["clara.weiss@contoso.example","IT Operations","Identity Engineer",["Privileged Role Administrator"],true,"2026-11-20T05:00:00.0000000Z"]`,
+		`["dmitri.ivanov@contoso.example","Sales","Account Executive",[],false,"2026-11-20T05:30:00.0000000Z"]`,
+		`["farid.haddad@contoso.example","","",null,null,null]`,
+		`["gina.rossi@contoso.example","","",null,null,null]`,
+	}
+	if with.status != 0 || strings.Join(enrichment(with.alerts), "\n") != strings.Join(want, "\n") {
+		t.Errorf("with IdentityInfo: status %d\n%s\nwant:\n%s\n%s", with.status, strings.Join(enrichment(with.alerts), "\n"), strings.Join(want, "\n"), with.stderr)
+	}
+	if strings.Contains(with.stderr, "no rows of") {
+		t.Errorf("IdentityInfo had rows:\n%s", with.stderr)
+	}
+}
+
+// Each enrichment table's Log Analytics export in fixtures/tables is read whole, every column with
+// its schema's type.
+func TestEnrichmentTablesAreReadFromTheirExports(t *testing.T) {
+	dir := t.TempDir()
+	for table, check := range map[string]struct {
+		rows   int
+		column string
+		want   string
+	}{
+		"IdentityInfo":      {5, "GroupMembership", `["Finance","All Staff"]`},
+		"BehaviorAnalytics": {3, "InvestigationPriority", `3`},
+		"OfficeActivity":    {3, "ClientIP", `"185.220.101.7:52311"`},
+		"AWSCloudTrail":     {3, "SessionMfaAuthenticated", `false`},
+	} {
+		rule := filepath.Join(dir, table+".yaml")
+		text := "id: 1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f\nname: every row of " + table + "\nseverity: Informational\ntable: " + table +
+			"\nstages:\n  - where: isnotnull(TimeGenerated)\n"
+		if err := os.WriteFile(rule, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := detect(t, "", "run", "--rule", rule, "--now", shapesNow, filepath.Join(tablesDir, table+".ndjson"))
+		summary := fmt.Sprintf("summary: 1 files, %d records read, 0 rejected, %d alerts", check.rows, check.rows)
+		if r.status != 0 || !strings.Contains(r.stderr, summary) {
+			t.Errorf("%s: status %d, want %s\n%s", table, r.status, summary, r.stderr)
+			continue
+		}
+		if got, _ := json.Marshal(r.alerts[0][check.column]); string(got) != check.want {
+			t.Errorf("%s.%s = %s, want %s", table, check.column, got, check.want)
+		}
+		if len(r.alerts[0]) < 20 {
+			t.Errorf("%s: an alert carries %d columns, not the table's", table, len(r.alerts[0]))
+		}
 	}
 }
