@@ -26,8 +26,10 @@ record the alert was made from). Rejected records, the summary and logs go to st
 Each file's shape is found from its content, gzip and zstd compressed or not: Log Analytics rows
 (NDJSON, a JSON array, the query API's {"tables":[...]} response, the portal's CSV export);
 diagnostic settings records (PT1H.json blobs, {"records":[...]} blobs and Event Hubs batches);
-Microsoft Graph beta sign-ins ({"value":[...]} pages, one after another, or a plain array).
-Records go to their table (Type, category or isInteractive) and each rule reads its table's.
+Microsoft Graph beta sign-ins and v1.0 or beta directory audits ({"value":[...]} pages, one after
+another, or a plain array). Records go to their table (Type, category, isInteractive, or a Graph
+audit's activityDisplayName and loggedByService) and each rule reads its table's. A table with no
+rows in the input is read as an empty table, and the run says so.
 
 Exit status: 0 when the run completed, with or without alerts or rejected records; 1 when it
 could not (a rule with errors, a bad flag, no input, a failing rule); 2 when --strict is given
