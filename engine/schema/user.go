@@ -146,7 +146,9 @@ func parseTable(file string, data []byte) (*Table, []*Problem) {
 	switch {
 	case nameNode == nil:
 		add(root, "missing name: the table's name, as rules write it in table:")
-	case nameNode.Kind != yaml.ScalarNode || !tableName.MatchString(nameNode.Value):
+	case nameNode.Kind != yaml.ScalarNode:
+		add(nameNode, "name must be one table name, as rules write it in table:")
+	case !tableName.MatchString(nameNode.Value):
 		add(nameNode, "name %q: want a table name of letters, digits and _, not starting with a digit", nameNode.Value)
 	default:
 		t.Name = nameNode.Value
@@ -156,7 +158,7 @@ func parseTable(file string, data []byte) (*Table, []*Problem) {
 		if columns != nil {
 			at = columns
 		}
-		add(at, "columns must map each column's name to its KQL type (string, datetime, long, int, real, bool, timespan, guid, dynamic)")
+		add(at, "columns must map each column's name to its KQL type (string, datetime, long, int, real, bool, timespan, guid or dynamic)")
 		return t, problems
 	}
 	for i := 0; i+1 < len(columns.Content); i += 2 {
