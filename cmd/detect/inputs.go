@@ -19,6 +19,8 @@ type inputs struct {
 	rows    map[string][]record.Row
 	files   int
 	records int
+	// byTable counts the records read of each table the plans read, rows made or not.
+	byTable map[string]int
 	// other counts the records of tables no plan reads, by table.
 	other map[string]int
 	// rejections counts the rejected records (and files), by reason.
@@ -37,7 +39,7 @@ type inputs struct {
 // plan can use (see pipeline.ReadFilter) is counted but no row is made of it. Rejections are
 // reported on stderr as they come.
 func readInputs(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, cfg *runConfig, stdin io.Reader, stderr io.Writer, onRow func(string, record.Row) error) (*inputs, error) {
-	in := &inputs{rows: map[string][]record.Row{}, other: map[string]int{}, rejections: map[string]int{}, stderr: stderr, onRow: onRow}
+	in := &inputs{rows: map[string][]record.Row{}, byTable: map[string]int{}, other: map[string]int{}, rejections: map[string]int{}, stderr: stderr, onRow: onRow}
 	var want []input.Want
 	index := map[string]int{}
 	for _, p := range plans {
@@ -86,6 +88,7 @@ func readInputs(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter,
 // Row keeps a row of a table the plans read.
 func (in *inputs) Row(table string, row record.Row) {
 	in.records++
+	in.byTable[table]++
 	switch {
 	case in.onRow == nil:
 		in.rows[table] = append(in.rows[table], row)
@@ -98,8 +101,9 @@ func (in *inputs) Row(table string, row record.Row) {
 }
 
 // Filtered counts a record no plan can use, which the reader made no row of.
-func (in *inputs) Filtered(_ string, values map[string]any) {
+func (in *inputs) Filtered(table string, values map[string]any) {
 	in.records++
+	in.byTable[table]++
 	if t, ok := values[pipeline.TimeColumn].(time.Time); ok && t.After(in.newest) {
 		in.newest = t
 	}

@@ -26,8 +26,10 @@ record the alert was made from). Rejected records, the summary and logs go to st
 Each file's shape is found from its content, gzip and zstd compressed or not: Log Analytics rows
 (NDJSON, a JSON array, the query API's {"tables":[...]} response, the portal's CSV export);
 diagnostic settings records (PT1H.json blobs, {"records":[...]} blobs and Event Hubs batches);
-Microsoft Graph beta sign-ins ({"value":[...]} pages, one after another, or a plain array).
-Records go to their table (Type, category or isInteractive) and each rule reads its table's.
+Microsoft Graph beta sign-ins and v1.0 or beta directory audits ({"value":[...]} pages, one after
+another, or a plain array). Records go to their table (Type, category, isInteractive, or a Graph
+audit's activityDisplayName and loggedByService) and each rule reads its table's. A table with no
+rows in the input is read as an empty table, and the run says so.
 
 Exit status: 0 when the run completed, with or without alerts or rejected records; 1 when it
 could not (a rule with errors, a bad flag, no input, a failing rule); 2 when --strict is given
@@ -44,6 +46,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type runConfig struct {
 	rules       multiFlag
+	tables      multiFlag
 	now         string
 	sets        multiFlag
 	lookups     multiFlag
@@ -67,6 +70,7 @@ type runConfig struct {
 // --rule, --now, --set, --lookup, --input-format and --glob (run and explain share them).
 func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.rules, "rule", "a rule file, or a folder searched recursively for *.yaml rules (repeatable; required)")
+	fs.Var(&cfg.tables, "tables", "a folder of table schema files (*.yaml: name and columns) that define tables the rules\nread from Log Analytics exports, beside the shipped ones and those in tables/ next to the rules\n(repeatable)")
 	fs.StringVar(&cfg.now, "now", "", "the time ago() and now() count from: RFC 3339 (2026-11-20T12:00:00Z), or 'latest' for\nthe newest TimeGenerated in the input (default: the current time, as in Sentinel)")
 	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
 	fs.Var(&cfg.lookups, "lookup", "NAME=CSV replaces the CSV file of the lookup NAME (repeatable)")
@@ -125,6 +129,9 @@ type prepared struct {
 
 // loadRules loads and tunes the rules, and tells which lookup files replace the rules' own.
 func loadRules(cfg *runConfig) ([]*rule.Rule, map[string]string, error) {
+	if errs := addUserTables(cfg.tables, cfg.rules); len(errs) > 0 {
+		return nil, nil, errs
+	}
 	rules, err := rule.LoadPaths(cfg.rules)
 	if err != nil {
 		return nil, nil, err
@@ -242,6 +249,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 		alertCounts[i] = len(rows)
+		reportTablesWithoutRows(stderr, plan, p.in.byTable)
 		reportLookback(stderr, plan, stats, p.now, p.in.newest)
 	}
 	if err := out.finish(status == 0); err != nil {
