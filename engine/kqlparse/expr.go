@@ -2,18 +2,20 @@ package kqlparse
 
 import "strings"
 
-// Scalar expressions by precedence climbing, lowest first:
+// Scalar expressions by precedence climbing, lowest first, as Microsoft's grammar for KQL
+// (github.com/microsoft/Kusto-Query-Language, grammar/Kql.g4) orders them:
 //
 //	or
 //	and
-//	== != <> =~ !~, the string operators (has, contains, startswith, matches regex, ...),
-//	in, !in, in~, !in~, has_any, has_all, between, !between
-//	< <= > >=
+//	== != <>, in !in in~ !in~ has_any has_all (a list), between !between   (one, not chained)
+//	< <= > >=                                                             (one, not chained)
 //	+ -
 //	* / %
+//	=~ !~ and the string operators: has, contains, startswith, matches regex, like, ...
 //	unary - +
-//	postfix: X.Name, X[i], call
+//	postfix: X.Name, X[i], X.[i], call
 //
+// The string operators bind tighter than arithmetic: `a + b has c` is `a + (b has c)`.
 // https://learn.microsoft.com/kusto/query/logical-operators
 // https://learn.microsoft.com/kusto/query/datatypes-string-operators
 // https://learn.microsoft.com/kusto/query/numerical-operators
@@ -66,34 +68,25 @@ func (p *parser) and() Expr {
 
 func (p *parser) equality() Expr {
 	x := p.relational()
-	for {
-		t := p.tok()
-		switch {
-		case t.kind == tokPunct && (t.text == "==" || t.text == "!=" || t.text == "<>" || t.text == "=~" || t.text == "!~"):
-			p.advance()
-			x = &Binary{Pos: t.pos, Op: t.text, X: x, Y: p.relational()}
-		case t.kind == tokIdent && stringOperators[t.value]:
-			p.advance()
-			x = &Binary{Pos: t.pos, Op: t.value, X: x, Y: p.relational()}
-		case t.kind == tokIdent && t.value == "matches" && p.peek(1).kind == tokIdent && p.peek(1).value == "regex":
-			p.i += 2
-			x = &Binary{Pos: t.pos, Op: "matches regex", X: x, Y: p.relational()}
-		case t.kind == tokIdent && listOperators[t.value]:
-			p.advance()
-			x = &In{Pos: t.pos, Op: t.value, X: x, Values: p.list(t.value)}
-		case t.kind == tokIdent && (t.value == "between" || t.value == "!between" || t.value == "notbetween"):
-			p.advance()
-			b := &Between{Pos: t.pos, Not: t.value != "between", X: x}
-			p.expectPunct("(", "after "+t.value)
-			b.Low = p.expr()
-			p.expectPunct("..", "between the bounds of "+t.value)
-			b.High = p.expr()
-			p.expectPunct(")", "to close "+t.value)
-			x = b
-		default:
-			return x
-		}
+	t := p.tok()
+	switch {
+	case t.kind == tokPunct && (t.text == "==" || t.text == "!=" || t.text == "<>"):
+		p.advance()
+		return &Binary{Pos: t.pos, Op: t.text, X: x, Y: p.relational()}
+	case t.kind == tokIdent && listOperators[t.value]:
+		p.advance()
+		return &In{Pos: t.pos, Op: t.value, X: x, Values: p.list(t.value)}
+	case t.kind == tokIdent && (t.value == "between" || t.value == "!between"):
+		p.advance()
+		b := &Between{Pos: t.pos, Not: t.value != "between", X: x}
+		p.expectPunct("(", "after "+t.value)
+		b.Low = p.expr()
+		p.expectPunct("..", "between the bounds of "+t.value)
+		b.High = p.expr()
+		p.expectPunct(")", "to close "+t.value)
+		return b
 	}
+	return x
 }
 
 // list reads `(a, b, ...)` after in/has_any: each element a scalar or a tabular expression.
@@ -112,14 +105,12 @@ func (p *parser) list(op string) []Expr {
 
 func (p *parser) relational() Expr {
 	x := p.additive()
-	for {
-		t := p.tok()
-		if t.kind != tokPunct || !(t.text == "<" || t.text == "<=" || t.text == ">" || t.text == ">=") {
-			return x
-		}
-		p.advance()
-		x = &Binary{Pos: t.pos, Op: t.text, X: x, Y: p.additive()}
+	t := p.tok()
+	if t.kind != tokPunct || !(t.text == "<" || t.text == "<=" || t.text == ">" || t.text == ">=") {
+		return x
 	}
+	p.advance()
+	return &Binary{Pos: t.pos, Op: t.text, X: x, Y: p.additive()}
 }
 
 func (p *parser) additive() Expr {
@@ -132,16 +123,36 @@ func (p *parser) additive() Expr {
 }
 
 func (p *parser) multiplicative() Expr {
-	x := p.unary()
+	x := p.stringOp()
 	for p.isPunct("*") || p.isPunct("/") || p.isPunct("%") {
 		// `*` with nothing usable after it is a star argument's end, e.g. arg_max(T, *).
 		if p.isPunct("*") && (p.peek(1).kind == tokPunct && (p.peek(1).text == ")" || p.peek(1).text == ",")) {
 			return x
 		}
 		t := p.advance()
-		x = &Binary{Pos: t.pos, Op: t.text, X: x, Y: p.unary()}
+		x = &Binary{Pos: t.pos, Op: t.text, X: x, Y: p.stringOp()}
 	}
 	return x
+}
+
+func (p *parser) stringOp() Expr {
+	x := p.unary()
+	for {
+		t := p.tok()
+		switch {
+		case t.kind == tokPunct && (t.text == "=~" || t.text == "!~"):
+			p.advance()
+			x = &Binary{Pos: t.pos, Op: t.text, X: x, Y: p.unary()}
+		case t.kind == tokIdent && stringOperators[t.value]:
+			p.advance()
+			x = &Binary{Pos: t.pos, Op: t.value, X: x, Y: p.unary()}
+		case t.kind == tokIdent && t.value == "matches" && p.peek(1).kind == tokIdent && p.peek(1).value == "regex":
+			p.i += 2
+			x = &Binary{Pos: t.pos, Op: "matches regex", X: x, Y: p.unary()}
+		default:
+			return x
+		}
+	}
 }
 
 func (p *parser) unary() Expr {

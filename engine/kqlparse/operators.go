@@ -8,6 +8,7 @@ package kqlparse
 type Where struct {
 	Pos
 	Word      string
+	Params    []*OpParam
 	Predicate Expr
 }
 
@@ -41,11 +42,11 @@ type ProjectRename struct {
 	Columns []*Assignment
 }
 
-// ProjectReorder moves the named columns first, optionally sorted (asc, desc, granny-asc...).
+// ProjectReorder moves the named columns first; each key's Expr is an *Ident (a name or a
+// wildcard pattern) and its Order "", asc, desc, granny-asc or granny-desc.
 type ProjectReorder struct {
 	Pos
-	Columns []*Ident
-	Order   string
+	Columns []*SortKey
 }
 
 // Summarize groups by By and computes Aggregates.
@@ -138,25 +139,31 @@ type Sort struct {
 // Top returns the first Count rows by By.
 type Top struct {
 	Pos
-	Count Expr
+	Params []*OpParam
+	Count  Expr
 	By    []*SortKey
 }
 
 // Take returns up to Count rows (also `limit`).
 type Take struct {
 	Pos
-	Word  string
+	Word   string
+	Params []*OpParam
 	Count Expr
 }
 
 // Distinct keeps distinct combinations of Columns (an *Ident "*" for distinct *).
 type Distinct struct {
 	Pos
+	Params  []*OpParam
 	Columns []Expr
 }
 
-// Count returns the number of rows.
-type Count struct{ Pos }
+// Count returns the number of rows, in a column named Count or As.
+type Count struct {
+	Pos
+	As *Ident
+}
 
 // Serialize marks the rows as ordered, optionally adding columns.
 type Serialize struct {

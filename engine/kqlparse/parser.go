@@ -465,7 +465,9 @@ func (p *parser) operator() Operator {
 	word, start := p.operatorWord()
 	switch word {
 	case "where", "filter":
-		return &Where{Pos: start, Word: word, Predicate: p.expr()}
+		op := &Where{Pos: start, Word: word, Params: p.params()}
+		op.Predicate = p.expr()
+		return op
 	case "extend":
 		return &Extend{Pos: start, Columns: p.assignments(word)}
 	case "project":
@@ -486,11 +488,22 @@ func (p *parser) operator() Operator {
 			}
 		}
 	case "project-reorder":
-		op := &ProjectReorder{Pos: start, Columns: p.columnPatterns(word)}
-		if p.isWord("asc") || p.isWord("desc") || p.isWord("granny-asc") || p.isWord("granny-desc") {
-			op.Order = p.advance().value
+		op := &ProjectReorder{Pos: start}
+		for {
+			col := p.columnPattern(word)
+			k := &SortKey{Pos: col.Pos, Expr: col}
+			if p.isWord("asc") || p.isWord("desc") {
+				k.Order = p.advance().value
+			} else if p.isWord("granny") && p.peek(1).text == "-" && p.adjacent(0) && p.adjacent(1) &&
+				(p.peek(2).value == "asc" || p.peek(2).value == "desc") {
+				p.i += 3
+				k.Order = "granny-" + p.peek(-1).value
+			}
+			op.Columns = append(op.Columns, k)
+			if !p.acceptPunct(",") {
+				return op
+			}
 		}
-		return op
 	case "summarize":
 		return p.summarize(start)
 	case "join":
@@ -527,16 +540,19 @@ func (p *parser) operator() Operator {
 		op.By = p.sortKeys()
 		return op
 	case "top":
-		op := &Top{Pos: start, Count: p.expr()}
+		op := &Top{Pos: start, Params: p.params()}
+		op.Count = p.expr()
 		p.expectWord("by", "after top's count")
 		op.By = p.sortKeys()
 		return op
 	case "take", "limit":
-		return &Take{Pos: start, Word: word, Count: p.expr()}
+		op := &Take{Pos: start, Word: word, Params: p.params()}
+		op.Count = p.expr()
+		return op
 	case "sample":
 		return &Sample{Pos: start, Count: p.expr()}
 	case "distinct":
-		op := &Distinct{Pos: start}
+		op := &Distinct{Pos: start, Params: p.params()}
 		for {
 			if p.isPunct("*") {
 				t := p.advance()
@@ -549,9 +565,16 @@ func (p *parser) operator() Operator {
 			}
 		}
 	case "count":
-		return &Count{Pos: start}
+		op := &Count{Pos: start}
+		if p.acceptWord("as") {
+			op.As = p.ident("a column name after count as")
+		}
+		return op
 	case "serialize":
 		op := &Serialize{Pos: start}
+		if len(p.params()) > 0 {
+			p.failAt(start, "serialize takes no hints")
+		}
 		if !p.atOperatorEnd() {
 			op.Columns = p.assignments(word)
 		}
@@ -615,30 +638,32 @@ func (p *parser) propertyList(what string) []*OpParam {
 func (p *parser) columnPatterns(op string) []*Ident {
 	var out []*Ident
 	for {
-		start := p.tok().pos
-		name := ""
-		for {
-			switch {
-			case p.isPunct("*"):
-				name += "*"
-				p.advance()
-			case p.tok().kind == tokIdent && !strings.HasPrefix(p.tok().value, "!"):
-				name += p.advance().value
-			case p.isPunct("["):
-				name += p.ident("a column name").Name
-			default:
-				if name == "" {
-					p.fail("expected a column name in %s, found %s", op, p.describe())
-				}
-			}
-			// A pattern continues only while its pieces touch (Col*, *Id*).
-			if !(p.adjacent(-1) && (p.isPunct("*") || p.tok().kind == tokIdent && strings.HasSuffix(name, "*"))) {
-				break
-			}
-		}
-		out = append(out, &Ident{Pos: start, Name: name})
+		out = append(out, p.columnPattern(op))
 		if !p.acceptPunct(",") {
 			return out
+		}
+	}
+}
+
+func (p *parser) columnPattern(op string) *Ident {
+	start := p.tok().pos
+	name := ""
+	for {
+		switch {
+		case p.isPunct("*"):
+			name += "*"
+			p.advance()
+		case p.tok().kind == tokIdent && !strings.HasPrefix(p.tok().value, "!"):
+			name += p.advance().value
+		case p.isPunct("[") && name == "":
+			name = p.ident("a column name").Name
+			return &Ident{Pos: start, Name: name}
+		default:
+			p.fail("expected a column name in %s, found %s", op, p.describe())
+		}
+		// A pattern continues only while its pieces touch (Col*, *Id*, A*B).
+		if !p.adjacent(-1) || !(p.isPunct("*") || p.tok().kind == tokIdent && strings.HasSuffix(name, "*")) {
+			return &Ident{Pos: start, Name: name}
 		}
 	}
 }
