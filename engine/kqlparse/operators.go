@@ -141,7 +141,7 @@ type Top struct {
 	Pos
 	Params []*OpParam
 	Count  Expr
-	By    []*SortKey
+	By     []*SortKey
 }
 
 // Take returns up to Count rows (also `limit`).
@@ -149,7 +149,7 @@ type Take struct {
 	Pos
 	Word   string
 	Params []*OpParam
-	Count Expr
+	Count  Expr
 }
 
 // Distinct keeps distinct combinations of Columns (an *Ident "*" for distinct *).

@@ -425,6 +425,9 @@ func (p *parser) paramValue(name string) Expr {
 	t := p.tok()
 	switch t.kind {
 	case tokIdent:
+		if t.value == "true" || t.value == "false" {
+			return p.primary()
+		}
 		p.advance()
 		return &Ident{Pos: t.pos, Name: t.value}
 	case tokString, tokNumber, tokTimespan:
