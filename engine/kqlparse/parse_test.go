@@ -88,9 +88,30 @@ func TestParseExpressions(t *testing.T) {
 			t.Errorf("%s: %v", c.src, err)
 			continue
 		}
+		checkPositions(t, c.src, x)
 		if got := dump(x); got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.src, got, c.want)
 		}
+	}
+}
+
+func TestParseLets(t *testing.T) {
+	src := "let x = 5; let T2 = T | where A; let S = toscalar(T | summarize max(A));\n" +
+		"let f = (T:(TimeGenerated:datetime, User:string), n:long = 5) { let m = n * 2; T | take m };\n" +
+		"let v = view () { T };\nf(SigninLogs)"
+	q, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPositions(t, src, q)
+	want := "[(Let Name=x Value=long:5) " +
+		"(Let Name=T2 Value=(Pipeline Source=T Ops=[(Where Word=where Predicate=A)])) " +
+		"(Let Name=S Value=(Call Fn=toscalar Args=[(Pipeline Source=T Ops=[(Summarize Aggregates=[(Assignment Value=(Call Fn=max Args=[A]))])])])) " +
+		"(Let Name=f Value=(FuncDecl Params=[(Param Name=T Tabular=true Schema=[(ColumnDecl Name=TimeGenerated Type=datetime) (ColumnDecl Name=User Type=string)]) (Param Name=n Type=long Default=long:5)] " +
+		"Body=(Query Lets=[(Let Name=m Value=(* n long:2))] Result=(Pipeline Source=T Ops=[(Take Word=take Count=m)])))) " +
+		"(Let Name=v Value=(FuncDecl View=true Body=(Query Result=T)))]"
+	if got := dump(q.Lets); got != want {
+		t.Errorf("lets:\n got %s\nwant %s", got, want)
 	}
 }
 
@@ -157,6 +178,7 @@ func TestParseQueries(t *testing.T) {
 			t.Errorf("%s: %v", c.src, err)
 			continue
 		}
+		checkPositions(t, c.src, q)
 		if got := dump(q.Result); got != c.want {
 			t.Errorf("%s:\n got %s\nwant %s", c.src, got, c.want)
 		}
