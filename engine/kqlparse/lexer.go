@@ -44,15 +44,20 @@ type lexer struct {
 func lex(src string) ([]token, error) {
 	l := &lexer{src: src, line: 1, col: 1}
 	var toks []token
+	lastEnd := Pos{Line: 1, Col: 1}
 	for {
 		t, err := l.next()
 		if err != nil {
 			return nil, err
 		}
-		toks = append(toks, t)
 		if t.kind == tokEOF {
-			return toks, nil
+			// The end of the query is placed just after its last token, not after trailing
+			// comments and blank lines: "expected an expression" then points where one is due.
+			t.pos, t.end = lastEnd, lastEnd.Offset
+			return append(toks, t), nil
 		}
+		toks = append(toks, t)
+		lastEnd = l.pos()
 	}
 }
 

@@ -294,6 +294,9 @@ func parseISODuration(s string) (time.Duration, error) {
 		total += time.Duration(n) * unit
 		u = u[i+1:]
 	}
+	if total == 0 {
+		return 0, bad
+	}
 	return total, nil
 }
 
