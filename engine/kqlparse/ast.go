@@ -33,8 +33,9 @@ type Operator interface {
 	Name() string
 }
 
-// Query is a whole query: its let statements, in order, then the expression whose rows it
-// returns (nil only when the text has statements and no result, which the parser rejects).
+// Query is a whole query or a function body: its let statements, in order, then the
+// expression whose rows (or value) it returns. Result is never nil for a whole query; a function
+// body may have lets only (Microsoft's grammar allows it).
 type Query struct {
 	Pos
 	Lets   []*Let
@@ -180,8 +181,7 @@ type Index struct {
 	Index Expr
 }
 
-// Paren is (X); kept so a translator can print what was written. Tuple is (a, b) as used in
-// `in` lists that are not operator arguments.
+// Paren is (X); kept so a translator can print what was written.
 type Paren struct {
 	Pos
 	X Expr

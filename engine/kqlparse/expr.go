@@ -234,9 +234,10 @@ func (p *parser) primary() Expr {
 		next := p.peek(1)
 		call := next.kind == tokPunct && next.text == "("
 		switch t.value {
-		case "true", "false":
+		case "true", "false", "True", "False", "TRUE", "FALSE":
+			// The six spellings Microsoft's lexer reads as bools (grammar/KqlTokens.g4).
 			p.advance()
-			return &Literal{Pos: t.pos, Kind: LitBool, Type: "bool", Value: t.value == "true", Text: t.value}
+			return &Literal{Pos: t.pos, Kind: LitBool, Type: "bool", Value: strings.EqualFold(t.value, "true"), Text: t.value}
 		case "dynamic":
 			if call {
 				return p.dynamicLiteral()

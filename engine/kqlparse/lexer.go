@@ -2,6 +2,7 @@ package kqlparse
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -97,37 +98,39 @@ func isIdentPart(c byte) bool { return isIdentStart(c) || isDigit(c) }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// timespanUnits are the suffixes a number takes to be a timespan literal.
+// timespanUnits are the suffixes a number takes to be a timespan literal, as Microsoft's lexer
+// lists them (grammar/KqlTokens.g4, TIMESPANLITERAL).
 // https://learn.microsoft.com/kusto/query/scalar-data-types/timespan
-var timespanUnits = map[string]bool{
-	"d": true, "day": true, "days": true,
-	"h": true, "hr": true, "hrs": true, "hour": true, "hours": true,
-	"m": true, "min": true, "minute": true, "minutes": true,
-	"s": true, "sec": true, "second": true, "seconds": true,
-	"ms": true, "milli": true, "millis": true, "millisecond": true, "milliseconds": true,
-	"microsecond": true, "microseconds": true, "micro": true, "micros": true,
-	"nanosecond": true, "nanoseconds": true,
-	"tick": true, "ticks": true,
+var timespanUnits = map[string]bool{}
+
+func init() {
+	for u := range timespanUnitDurations {
+		timespanUnits[u] = true
+	}
+}
+
+// isSpace reports the white space Microsoft's lexer skips (grammar/KqlTokens.g4, WHITESPACE).
+func isSpace(r rune) bool {
+	switch r {
+	case ' ', '\t', '\r', '\n', '\f', '\u00a0', '\u1680', '\u180e', '\u202f', '\u205f', '\u3000', '\ufeff':
+		return true
+	}
+	return r >= '\u2000' && r <= '\u200b'
 }
 
 func (l *lexer) next() (token, error) {
 	// White space and comments.
 	for l.off < len(l.src) {
-		c := l.src[l.off]
-		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v' {
-			l.advance(1)
-			continue
-		}
-		if c == '/' && l.peekByte(1) == '/' {
-			n := strings.IndexByte(l.src[l.off:], '\n')
+		if l.src[l.off] == '/' && l.peekByte(1) == '/' {
+			n := strings.IndexAny(l.src[l.off:], "\r\n")
 			if n < 0 {
 				n = len(l.src) - l.off
 			}
 			l.advance(n)
 			continue
 		}
-		// A non-breaking space (U+00A0) is common in rules pasted from web pages.
-		if r, size := utf8.DecodeRuneInString(l.src[l.off:]); r == '\u00a0' || r == '\ufeff' {
+		// Unicode spaces (a non-breaking space is common in rules pasted from web pages).
+		if r, size := utf8.DecodeRuneInString(l.src[l.off:]); isSpace(r) {
 			l.advance(size)
 			continue
 		}
@@ -142,14 +145,20 @@ func (l *lexer) next() (token, error) {
 		return token{kind: kind, text: l.src[start.Offset:l.off], value: value, pos: start, end: l.off}
 	}
 	switch {
-	case (c == 'h' || c == 'H') && (l.peekByte(1) == '"' || l.peekByte(1) == '\'' || l.peekByte(1) == '@'):
+	case (c == 'h' || c == 'H') && (l.peekByte(1) == '"' || l.peekByte(1) == '\'' || l.peekByte(1) == '@' || l.isFence(1)):
 		// h"..." and h@"..." are obfuscated strings: the same value, hidden from logs.
 		// https://learn.microsoft.com/kusto/query/scalar-data-types/string#obfuscated-string-literals
 		if l.peekByte(1) == '@' && l.peekByte(2) != '"' && l.peekByte(2) != '\'' {
 			break
 		}
 		l.advance(1)
-		v, err := l.stringLit(start)
+		var v string
+		var err error
+		if l.isFence(0) {
+			v, err = l.multiLine(start)
+		} else {
+			v, err = l.stringLit(start)
+		}
 		if err != nil {
 			return token{}, err
 		}
@@ -160,15 +169,11 @@ func (l *lexer) next() (token, error) {
 			return token{}, err
 		}
 		return mk(tokString, v), nil
-	case (c == '`' || c == '~') && l.peekByte(1) == c && l.peekByte(2) == c:
-		// Multi-line string: ``` or ~~~ up to the same three again, no escapes.
-		fence := l.src[l.off : l.off+3]
-		end := strings.Index(l.src[l.off+3:], fence)
-		if end < 0 {
-			return token{}, l.errorf(start, "multi-line string %s is not closed", fence)
+	case l.isFence(0):
+		v, err := l.multiLine(start)
+		if err != nil {
+			return token{}, err
 		}
-		v := l.src[l.off+3 : l.off+3+end]
-		l.advance(3 + end + 3)
 		return mk(tokString, v), nil
 	case isDigit(c) || c == '.' && isDigit(l.peekByte(1)):
 		return l.number(start)
@@ -185,7 +190,10 @@ func (l *lexer) next() (token, error) {
 	}
 	if isIdentStart(c) {
 		for l.off < len(l.src) && isIdentPart(l.src[l.off]) {
-			_, size := utf8.DecodeRuneInString(l.src[l.off:])
+			r, size := utf8.DecodeRuneInString(l.src[l.off:])
+			if isSpace(r) {
+				break
+			}
 			l.advance(size)
 		}
 		name := l.src[start.Offset:l.off]
@@ -212,6 +220,24 @@ func (l *lexer) next() (token, error) {
 	}
 	r, _ := utf8.DecodeRuneInString(l.src[l.off:])
 	return token{}, l.errorf(start, "unexpected character %q", r)
+}
+
+// isFence reports whether ``` or ~~~ starts k bytes ahead.
+func (l *lexer) isFence(k int) bool {
+	c := l.peekByte(k)
+	return (c == '`' || c == '~') && l.peekByte(k+1) == c && l.peekByte(k+2) == c
+}
+
+// multiLine reads a multi-line string: ``` or ~~~ up to the same three again, no escapes.
+func (l *lexer) multiLine(start Pos) (string, error) {
+	fence := l.src[l.off : l.off+3]
+	end := strings.Index(l.src[l.off+3:], fence)
+	if end < 0 {
+		return "", l.errorf(start, "multi-line string %s is not closed", fence)
+	}
+	v := l.src[l.off+3 : l.off+3+end]
+	l.advance(3 + end + 3)
+	return v, nil
 }
 
 // stringLit reads "...", '...', @"...", @'...' (the lexer is at the quote or the @) and returns
@@ -245,39 +271,51 @@ func (l *lexer) stringLit(start Pos) (string, error) {
 		case c == '\\' && !verbatim:
 			p := l.pos()
 			esc := l.peekByte(1)
-			switch esc {
-			case '\\', '"', '\'':
-				b.WriteByte(esc)
-			case 'n':
-				b.WriteByte('\n')
-			case 't':
-				b.WriteByte('\t')
-			case 'r':
-				b.WriteByte('\r')
-			case '0':
-				b.WriteByte(0)
-			case 'u':
-				if l.off+6 > len(l.src) {
-					return "", l.errorf(p, `\u needs four hex digits`)
+			if simple, ok := simpleEscapes[esc]; ok {
+				b.WriteByte(simple)
+				l.advance(2)
+				continue
+			}
+			switch {
+			case esc == 'u' || esc == 'U' || esc == 'x':
+				n := map[byte]int{'u': 4, 'U': 8, 'x': 2}[esc]
+				if l.off+2+n > len(l.src) {
+					return "", l.errorf(p, "\\%c needs %d hex digits", rune(esc), n)
 				}
-				var r rune
-				if _, err := fmt.Sscanf(l.src[l.off+2:l.off+6], "%04x", &r); err != nil {
-					return "", l.errorf(p, `\u needs four hex digits`)
+				r, err := strconv.ParseUint(l.src[l.off+2:l.off+2+n], 16, 32)
+				if err != nil || r > utf8.MaxRune {
+					return "", l.errorf(p, "\\%c needs %d hex digits", rune(esc), n)
 				}
-				b.WriteRune(r)
-				l.advance(6)
+				b.WriteRune(rune(r))
+				l.advance(2 + n)
+				continue
+			case esc >= '0' && esc <= '7':
+				// Octal: up to three digits, at most \377.
+				n, v := 0, 0
+				for n < 3 && l.peekByte(1+n) >= '0' && l.peekByte(1+n) <= '7' && v*8+int(l.peekByte(1+n)-'0') <= 0377 {
+					v = v*8 + int(l.peekByte(1+n)-'0')
+					n++
+				}
+				b.WriteByte(byte(v))
+				l.advance(1 + n)
 				continue
 			default:
 				// Kusto rejects unknown escapes such as "\d": a regex needs @"\d" or "\\d".
 				return "", l.errorf(p, "unknown escape \\%c in a string literal (write \\\\ or use a verbatim string @\"...\")", rune(esc))
 			}
-			l.advance(2)
 		default:
 			_, size := utf8.DecodeRuneInString(l.src[l.off:])
 			b.WriteString(l.src[l.off : l.off+size])
 			l.advance(size)
 		}
 	}
+}
+
+// simpleEscapes are the one-letter escapes of KQL strings (grammar/KqlTokens.g4, EscapeSequence).
+// https://learn.microsoft.com/kusto/query/scalar-data-types/string
+var simpleEscapes = map[byte]byte{
+	'\\': '\\', '"': '"', '\'': '\'', 'a': '\a', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r',
+	't': '\t', 'v': '\v',
 }
 
 // number reads an integer, real or timespan literal. "1..5" is 1, .., 5.
@@ -323,9 +361,14 @@ func (l *lexer) number(start Pos) (token, error) {
 	if i == numEnd {
 		return token{kind: tokNumber, text: text, value: text, pos: start, end: l.off}, nil
 	}
-	unit := strings.ToLower(s[numEnd:i])
-	if !timespanUnits[unit] {
-		return token{}, l.errorf(start, "%q is not a number or a timespan (units: d, h, m, s, ms, microsecond, tick...)", text)
+	if !timespanUnits[s[numEnd:i]] {
+		// Microsoft's lexer reads digits followed by letters that are no timespan unit as a
+		// name (grammar/KqlTokens.g4, IDENTIFIER), e.g. a column called 3Dchart; a real number
+		// cannot start a name.
+		if strings.ContainsAny(s[start.Offset:numEnd], ".eExX") {
+			return token{}, l.errorf(start, "%q is not a number or a timespan (units: d, h, m, s, ms, microsecond, tick...)", text)
+		}
+		return token{kind: tokIdent, text: text, value: text, pos: start, end: l.off}, nil
 	}
 	return token{kind: tokTimespan, text: text, value: text, pos: start, end: l.off}, nil
 }

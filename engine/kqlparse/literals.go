@@ -156,17 +156,19 @@ func parseDatetime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not a datetime KQL reads (e.g. 2024-01-31, 2024-01-31 10:00, 2024-01-31T10:00:00Z)", s)
 }
 
-// timespanUnitDurations gives each unit suffix's length.
+// timespanUnitDurations gives each unit suffix's length (grammar/KqlTokens.g4, TIMESPANLITERAL;
+// units are lower-case).
 var timespanUnitDurations = map[string]time.Duration{
 	"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
 	"h": time.Hour, "hr": time.Hour, "hrs": time.Hour, "hour": time.Hour, "hours": time.Hour,
 	"m": time.Minute, "min": time.Minute, "minute": time.Minute, "minutes": time.Minute,
 	"s": time.Second, "sec": time.Second, "second": time.Second, "seconds": time.Second,
 	"ms": time.Millisecond, "milli": time.Millisecond, "millis": time.Millisecond,
-	"millisecond": time.Millisecond, "milliseconds": time.Millisecond,
-	"micro": time.Microsecond, "micros": time.Microsecond, "microsecond": time.Microsecond,
-	"microseconds": time.Microsecond,
-	"nanosecond":   time.Nanosecond, "nanoseconds": time.Nanosecond,
+	"millisec": time.Millisecond, "millisecond": time.Millisecond, "milliseconds": time.Millisecond,
+	"micro": time.Microsecond, "micros": time.Microsecond, "microsec": time.Microsecond,
+	"microsecond": time.Microsecond, "microseconds": time.Microsecond,
+	"nano": time.Nanosecond, "nanos": time.Nanosecond, "nanosec": time.Nanosecond,
+	"nanosecond": time.Nanosecond, "nanoseconds": time.Nanosecond,
 	"tick": tick, "ticks": tick,
 }
 
@@ -176,7 +178,7 @@ func parseTimespanUnit(s string) (time.Duration, error) {
 	for i < len(s) && (isDigit(s[i]) || s[i] == '.') {
 		i++
 	}
-	unit, ok := timespanUnitDurations[strings.ToLower(s[i:])]
+	unit, ok := timespanUnitDurations[s[i:]]
 	n, err := strconv.ParseFloat(s[:i], 64)
 	if !ok || err != nil {
 		return 0, fmt.Errorf("%q is not a timespan (a number and d, h, m, s, ms, microsecond or tick)", s)

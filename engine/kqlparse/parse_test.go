@@ -81,6 +81,9 @@ func TestParseExpressions(t *testing.T) {
 		{"materialize(T | where A)", "(Call Fn=materialize Args=[(Pipeline Source=T Ops=[(Where Word=where Predicate=A)])])"},
 		{"split(x, \"@\")[0]", "(Index X=(Call Fn=split Args=[x \"@\"]) Index=long:0)"},
 		{"iff(a > 1, \"big\", \"small\")", "(Call Fn=iff Args=[(> a long:1) \"big\" \"small\"])"},
+		{`"\a\b\f\v\r\x41\101\0\U0001F600'"`, `"\a\b\f\v\rAA\x00😀'"`},
+		{"h```two\nlines```", `"two\nlines"`},
+		{"~~~a ``` b~~~", "\"a ``` b\""},
 		{"\"a\\\"b\\\\c\\n\\t\\u00e9\"", "\"a\\\"b\\\\c\\n\\té\""},
 	} {
 		x, err := ParseExpr(c.src)
@@ -171,6 +174,9 @@ func TestParseQueries(t *testing.T) {
 		{"T | render timechart", "(Pipeline Source=T Ops=[(Render Visualization=timechart)])"},
 		{"T | render timechart with (title=\"t\", ytitle=\"y\")", "(Pipeline Source=T Ops=[(Render Visualization=timechart With=[(OpParam Name=title Value=\"t\") (OpParam Name=ytitle Value=\"y\")])])"},
 		{"T | sample 3", "(Pipeline Source=T Ops=[(Sample Count=long:3)])"},
+		// Digits followed by letters that are no timespan unit are a name (Microsoft's lexer).
+		{"T | project 3Dchart, 10mins, 5microsec", "(Pipeline Source=T Ops=[(Project Columns=[(Assignment Value=3Dchart) (Assignment Value=10mins) (Assignment Value=timespan:5µs)])])"},
+		{"union isfuzzy=True A, B\u00a0| where X == TRUE or Y == False", "(Pipeline Source=(Union Params=[(OpParam Name=isfuzzy Value=bool:true)] Tables=[A B]) Ops=[(Where Word=where Predicate=(or (== X bool:true) (== Y bool:false)))])"},
 		{"T | where A in (toscalar(T2 | summarize make_set(B)))", "(Pipeline Source=T Ops=[(Where Word=where Predicate=(In Op=in X=A Values=[(Call Fn=toscalar Args=[(Pipeline Source=T2 Ops=[(Summarize Aggregates=[(Assignment Value=(Call Fn=make_set Args=[B]))])])])]))])"},
 	} {
 		q, err := Parse(c.src)

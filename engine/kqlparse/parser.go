@@ -425,7 +425,7 @@ func (p *parser) paramValue(name string) Expr {
 	t := p.tok()
 	switch t.kind {
 	case tokIdent:
-		if t.value == "true" || t.value == "false" {
+		if strings.EqualFold(t.value, "true") || strings.EqualFold(t.value, "false") {
 			return p.primary()
 		}
 		p.advance()
