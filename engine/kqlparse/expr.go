@@ -93,7 +93,7 @@ func (p *parser) equality() Expr {
 func (p *parser) list(op string) []Expr {
 	p.expectPunct("(", "after "+op)
 	var out []Expr
-	for !p.isPunct(")") {
+	for {
 		out = append(out, p.pipeExpr())
 		if !p.acceptPunct(",") {
 			break
@@ -275,6 +275,9 @@ func (p *parser) call(fn *Ident) Expr {
 	c := &Call{Pos: fn.Pos, Fn: fn}
 	p.enter()
 	for !p.isPunct(")") {
+		if len(c.Args) > 0 {
+			p.expectPunct(",", "between the arguments of "+fn.Name)
+		}
 		at := p.tok()
 		if at.kind == tokIdent && p.peek(1).kind == tokPunct && p.peek(1).text == "=" {
 			p.i += 2
@@ -282,7 +285,7 @@ func (p *parser) call(fn *Ident) Expr {
 		} else {
 			c.Args = append(c.Args, p.pipeExpr())
 		}
-		if !p.acceptPunct(",") {
+		if !p.isPunct(",") {
 			break
 		}
 	}

@@ -152,6 +152,8 @@ func TestSyntaxErrorsSayWhereAndWhat(t *testing.T) {
 		{strings.Repeat("(", 2000) + "1", "1:168: the query nests deeper than 500 levels"},
 		{"T | extend x = 1.5q", `1:16: "1.5q" is not a number or a timespan`},
 		{"", "1:1: expected a query expression, found the end of the query"},
+		{"T | extend x = f(1,)", `1:20: expected an expression, found ")"`},
+		{"T | where A in ()", `1:17: expected an expression, found ")"`},
 	} {
 		_, err := Parse(c.src)
 		if err == nil {
