@@ -24,8 +24,9 @@ type queryMap struct {
 func newQueryMap(src string, n *yaml.Node, query string) queryMap {
 	m := queryMap{src: src, query: query, fileOff: make([]int, len(query))}
 	m.lineStarts = []int{0}
+	// Lines end as YAML ends them: \n, \r\n, or a lone \r.
 	for i := 0; i < len(src); i++ {
-		if src[i] == '\n' {
+		if src[i] == '\n' || src[i] == '\r' && (i+1 == len(src) || src[i+1] != '\n') {
 			m.lineStarts = append(m.lineStarts, i+1)
 		}
 	}

@@ -150,8 +150,8 @@ func Decode(file string, data []byte) (*Rule, error) {
 	}
 	d := &decoder{file: file, src: string(data)}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		line := 1
-		if len(doc.Content) > 0 {
+		line := 1 // an empty document ("", "---") is placed at the start of the file
+		if len(doc.Content) > 0 && doc.Content[0].Tag != "!!null" {
 			line = doc.Content[0].Line
 		}
 		return nil, Errors{{Pos: Position{File: file, Line: line, Col: 1}, Msg: "a Sentinel rule is a YAML mapping (id, name, query, ...)"}}
