@@ -1,6 +1,10 @@
 package kqlparse
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+	"unicode"
+)
 
 // Pos is a place in the query text: Line and Col are 1-based (Col counts characters), Offset is
 // the byte offset.
@@ -43,12 +47,14 @@ type Query struct {
 }
 
 // Let is `let Name = Value;`. Value is any Expr: a scalar, a tabular expression, a call of
-// materialize() or toscalar(), or a *FuncDecl.
+// materialize() or toscalar(), or a *FuncDecl. End is just past the value (before the `;`), so
+// src[Offset:End.Offset] is the statement as written.
 // https://learn.microsoft.com/kusto/query/let-statement
 type Let struct {
 	Pos
 	Name  *Ident
 	Value Expr
+	End   Pos
 }
 
 // FuncDecl is a user function `(a:string, n:int = 5) { body }` (View for `view () {...}`).
@@ -196,11 +202,35 @@ type TypeOf struct {
 
 // ---- Tabular expressions ----
 
-// Pipeline is Source | Ops[0] | Ops[1] ...
+// Pipeline is Source | Ops[0] | Ops[1] ... Pipes[i] is where the `|` before Ops[i] stands
+// and End is just past the pipeline's last token: OperatorText uses them to give each
+// operator's text, which a translator quotes above the stage it writes.
 type Pipeline struct {
 	Pos
 	Source Expr
 	Ops    []Operator
+	Pipes  []Pos
+	End    Pos
+}
+
+// OperatorText returns the text of Ops[i] in src (the text the pipeline was parsed from), from
+// its name up to the next `|` or the pipeline's end, without the comments and white space that
+// trail it.
+func (pl *Pipeline) OperatorText(src string, i int) string {
+	end := pl.End.Offset
+	if i+1 < len(pl.Pipes) {
+		end = pl.Pipes[i+1].Offset
+	}
+	text := src[pl.Ops[i].Position().Offset:end]
+	for {
+		text = strings.TrimRightFunc(text, unicode.IsSpace)
+		last := text[strings.LastIndexByte(text, '\n')+1:]
+		// A trailing line that is only a comment belongs to no operator.
+		if !strings.HasPrefix(strings.TrimSpace(last), "//") || !strings.Contains(text, "\n") {
+			return text
+		}
+		text = text[:len(text)-len(last)]
+	}
 }
 
 // OpParam is a name=value option of an operator: kind=inner, hint.strategy=shuffle,

@@ -7,7 +7,7 @@ import (
 )
 
 // dump prints a node as a compact S-expression, for tests: (Type Field=value ...), fields left
-// out when zero, Pos never shown; an identifier prints as its name, a literal as what it holds
+// out when zero, positions (Pos, End, Pipes) never shown; an identifier prints as its name, a literal as what it holds
 // (strings quoted), a binary operation as (op X Y).
 func dump(n any) string {
 	var b strings.Builder
@@ -54,7 +54,7 @@ func dumpValue(b *strings.Builder, v reflect.Value) {
 		b.WriteString("(" + v.Type().Name())
 		for i := 0; i < v.NumField(); i++ {
 			f := v.Type().Field(i)
-			if f.Name == "Pos" || v.Field(i).IsZero() {
+			if f.Type == reflect.TypeOf(Pos{}) || f.Type == reflect.TypeOf([]Pos{}) || v.Field(i).IsZero() {
 				continue
 			}
 			b.WriteString(" " + f.Name + "=")

@@ -75,4 +75,42 @@ func TestParseAFociStyleQuery(t *testing.T) {
 	if got := pl.Ops[1].Position().String(); got != "12:3" {
 		t.Errorf("join at %s", got)
 	}
+	// The text of each operator, as a translator quotes it above the stage it writes.
+	for i, want := range []string{
+		`where IncomingTokenType == "none"`,
+		"join kind=inner (\n    Requests\n    | where IncomingTokenType != \"none\"\n    | project-rename LaterApp = AppDisplayName, LaterTime = TimeGenerated\n  ) on SessionId, UserPrincipalName",
+		`extend Scope = extract("\"scope\":\"\\[(.*)\\]\"", 1, AuthenticationProcessingDetails)`,
+	} {
+		if got := pl.OperatorText(fociStyle, i); got != want {
+			t.Errorf("operator %d:\n got %q\nwant %q", i, got, want)
+		}
+	}
+	if got := pl.OperatorText(fociStyle, len(pl.Ops)-1); got != `where LaterApp in ("Azure CLI", "Azure PowerShell")` {
+		t.Errorf("last operator %q", got)
+	}
+	if got := right.OperatorText(fociStyle, 1); got != "project-rename LaterApp = AppDisplayName, LaterTime = TimeGenerated" {
+		t.Errorf("operator of the join's right side %q", got)
+	}
+	// A let's End closes its statement, before the semicolon.
+	if l := q.Lets[0]; fociStyle[l.Offset:l.End.Offset] != "let windowMinutes = 60" {
+		t.Errorf("let text %q", fociStyle[l.Offset:l.End.Offset])
+	}
+}
+
+func TestOperatorTextLeavesOutTheCommentLinesAfterIt(t *testing.T) {
+	src := "T\n| where A // keep this one\n// a note on the next step\n\n| take 5 // five\n// the end\n"
+	q, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := q.Result.(*Pipeline)
+	if got := pl.OperatorText(src, 0); got != "where A // keep this one" {
+		t.Errorf("where: %q", got)
+	}
+	if got := pl.OperatorText(src, 1); got != "take 5" {
+		t.Errorf("take: %q", got)
+	}
+	if pl.End.String() != "5:9" {
+		t.Errorf("pipeline ends at %s", pl.End)
+	}
 }

@@ -31,6 +31,8 @@ type token struct {
 	rawAt Pos    // where raw starts
 	pos   Pos
 	end   int // byte offset just past the token
+	// endPos is where the token ends (set by lex): a node's End is its last token's endPos.
+	endPos Pos
 }
 
 // lexer cuts KQL text into tokens. Comments (// to end of line) and white space are skipped.
@@ -54,11 +56,12 @@ func lex(src string) ([]token, error) {
 		if t.kind == tokEOF {
 			// The end of the query is placed just after its last token, not after trailing
 			// comments and blank lines: "expected an expression" then points where one is due.
-			t.pos, t.end = lastEnd, lastEnd.Offset
+			t.pos, t.end, t.endPos = lastEnd, lastEnd.Offset, lastEnd
 			return append(toks, t), nil
 		}
-		toks = append(toks, t)
 		lastEnd = l.pos()
+		t.endPos = lastEnd
+		toks = append(toks, t)
 	}
 }
 

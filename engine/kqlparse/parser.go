@@ -78,6 +78,9 @@ const maxDepth = 500
 func (p *parser) tok() token { return p.toks[p.i] }
 
 func (p *parser) peek(k int) token {
+	if p.i+k < 0 {
+		return p.toks[0]
+	}
 	if p.i+k < len(p.toks) {
 		return p.toks[p.i+k]
 	}
@@ -241,6 +244,7 @@ func (p *parser) let() *Let {
 	} else {
 		l.Value = p.pipeExpr()
 	}
+	l.End = p.peek(-1).endPos
 	return l
 }
 
@@ -344,9 +348,11 @@ func (p *parser) pipeExpr() Expr {
 		return src
 	}
 	pl := &Pipeline{Pos: start, Source: src}
-	for p.acceptPunct("|") {
+	for p.isPunct("|") {
+		pl.Pipes = append(pl.Pipes, p.advance().pos)
 		pl.Ops = append(pl.Ops, p.operator())
 	}
+	pl.End = p.peek(-1).endPos
 	return pl
 }
 

@@ -46,7 +46,31 @@ func lineCol(src string, off int) (int, int) {
 // with its offset.
 func checkPositions(t *testing.T, src string, root any) {
 	t.Helper()
+	check := func(what string, p Pos) {
+		if p.Offset < 0 || p.Offset > len(src) {
+			t.Fatalf("%s at offset %d outside the %d bytes of %q", what, p.Offset, len(src), src)
+		}
+		if line, col := lineCol(src, p.Offset); line != p.Line || col != p.Col {
+			t.Fatalf("%s at offset %d says %d:%d, the text says %d:%d (%q)", what, p.Offset, p.Line, p.Col, line, col, src)
+		}
+	}
 	walk(root, func(n Node) {
+		switch x := n.(type) {
+		case *Pipeline:
+			check("pipeline end", x.End)
+			for i, pipe := range x.Pipes {
+				check("pipe", pipe)
+				if src[pipe.Offset] != '|' || pipe.Offset >= x.Ops[i].Position().Offset {
+					t.Fatalf("pipe %d of %q is not a | before its operator", i, src)
+				}
+				if x.End.Offset < x.Ops[i].Position().Offset {
+					t.Fatalf("pipeline of %q ends before its operator %d", src, i)
+				}
+				_ = x.OperatorText(src, i)
+			}
+		case *Let:
+			check("let end", x.End)
+		}
 		p := n.Position()
 		if p.Offset < 0 || p.Offset > len(src) {
 			t.Fatalf("%T at offset %d outside the %d bytes of %q", n, p.Offset, len(src), src)
