@@ -47,11 +47,13 @@ func TestCorpus(t *testing.T) {
 		if r.QueryUnwrapped {
 			t.Logf("%s: query was wrapped in quotes; unwrapped", filepath.Base(f))
 		}
-		if _, err := r.ParseQuery(); err != nil {
+		q, err := r.ParseQuery()
+		if err != nil {
 			t.Errorf("%v", err)
 			continue
 		}
 		parsed++
+		checkPlaced(t, f, r, q)
 	}
 	ref, err := os.ReadFile(filepath.Join(shared, "reference/DetectSuspiciousFociTokenLoginsV2.txt"))
 	if err == nil {
@@ -65,6 +67,35 @@ func TestCorpus(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d corpus queries parse", parsed, len(files))
+}
+
+// checkPlaced checks the map from query to file on real files: every let and every operator of
+// the result is placed where the file has the same text.
+func checkPlaced(t *testing.T, path string, r *sentinel.Rule, q *kqlparse.Query) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	nodes := []kqlparse.Node{}
+	for _, l := range q.Lets {
+		nodes = append(nodes, l, l.Name)
+	}
+	if pl, ok := q.Result.(*kqlparse.Pipeline); ok {
+		for _, op := range pl.Ops {
+			nodes = append(nodes, op)
+		}
+	}
+	for _, n := range nodes {
+		p := n.Position()
+		want := r.Query[p.Offset:min(p.Offset+6, len(r.Query))]
+		at := r.QueryPosition(p)
+		runes := []rune(lines[at.Line-1])
+		got := string(runes[at.Col-1 : min(at.Col-1+len([]rune(want)), len(runes))])
+		if got != want {
+			t.Errorf("%s: %T %q of query %s placed at %d:%d, where the file has %q", filepath.Base(path), n, want, p, at.Line, at.Col, got)
+		}
+	}
 }
 
 // queryBlock cuts the `query: |` block out of a file that is not valid YAML.
