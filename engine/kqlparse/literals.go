@@ -233,8 +233,8 @@ func parseTimespanText(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// scalarTypes that are also literal constructors: int(5), long(null), real(1.5), real(nan),
-// bool(true), decimal(1.5).
+// literalConstructors are the type names that also write literals: int(5), long(null),
+// real(1.5), real(nan), bool(true), decimal(1.5).
 var literalConstructors = map[string]string{
 	"int": "int", "long": "long", "real": "real", "double": "real", "bool": "bool",
 	"boolean": "bool", "decimal": "decimal",
