@@ -3,6 +3,8 @@
 # make bench:    the engine against the floor of reading its input, and the Go benchmarks
 # make fuzz:     every fuzz target for FUZZTIME each
 # make fixtures: render fixtures/shapes, fixtures/audit and fixtures/garbage again
+# make corpus:   (development) decode every published Sentinel rule under ../shared/corpus and parse
+#                its query; needs that folder, which a user's clone does not have
 GO       ?= go
 BIN      := bin/detect
 NOW      ?= 2026-11-20T12:00:00Z
@@ -10,9 +12,9 @@ FUZZTIME ?= 20s
 # package:target of every fuzz target
 FUZZ     := engine/input:FuzzRead engine/input:FuzzReadJSONLines engine/input:FuzzReadJSONDocument \
             engine/input:FuzzReadCSV engine/input:FuzzReadCompressed engine/input:FuzzScanner engine/input:FuzzCutRecord engine/input:FuzzLinesInBatches \
-            engine/rule:FuzzLoad
+            engine/rule:FuzzLoad engine/kqlparse:FuzzParse engine/sentinel:FuzzDecode
 
-.PHONY: build run test bench fuzz fixtures
+.PHONY: build run test bench fuzz fixtures corpus
 build:
 	$(GO) build -o $(BIN) ./cmd/detect
 
@@ -44,3 +46,6 @@ fuzz:
 
 fixtures:
 	$(GO) test ./cmd/detect -run '^TestFixturesAreUpToDate$$' -update
+
+corpus:
+	$(GO) test -count=1 -tags corpus ./engine/sentinel -run '^TestCorpus$$' -v
