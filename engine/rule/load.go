@@ -209,7 +209,9 @@ func inheritMeta(base Metadata, doc *document) Metadata {
 		"tactics": func() { m.Tactics = own.Tactics }, "relevantTechniques": func() { m.RelevantTechniques = own.RelevantTechniques },
 		"queryPeriod": func() { m.QueryPeriod = own.QueryPeriod }, "table": func() { m.Table, m.Tables = own.Table, own.Tables },
 		"references": func() { m.References = own.References }, "author": func() { m.Author = own.Author },
-		"version": func() { m.Version = own.Version },
+		"version": func() { m.Version = own.Version }, "queryFrequency": func() { m.QueryFrequency = own.QueryFrequency },
+		"triggerOperator": func() { m.TriggerOperator = own.TriggerOperator }, "triggerThreshold": func() { m.TriggerThreshold = own.TriggerThreshold },
+		"entityMappings": func() { m.EntityMappings = own.EntityMappings }, "customDetails": func() { m.CustomDetails = own.CustomDetails },
 	} {
 		if set[key] {
 			field()
