@@ -53,7 +53,7 @@ var binaryOps = map[string]binaryOp{
 	"startswith": {Infix: "startsWith", Prec: precCompare}, "!startswith": {Infix: "startsWith", Prec: precCompare, Negate: true},
 	"endswith": {Infix: "endsWith", Prec: precCompare}, "!endswith": {Infix: "endsWith", Prec: precCompare, Negate: true},
 	"matches regex": {Infix: "matches", Prec: precCompare},
-	"has": {Func: "has"}, "!has": {Func: "has", Negate: true},
+	"has":           {Func: "has"}, "!has": {Func: "has", Negate: true},
 	"has_cs": {Func: "has_cs"}, "!has_cs": {Func: "has_cs", Negate: true},
 	"contains_cs": {Func: "contains_cs"}, "!contains_cs": {Func: "contains_cs", Negate: true},
 	"startswith_cs": {Func: "startswith_cs"}, "!startswith_cs": {Func: "startswith_cs", Negate: true},

@@ -137,6 +137,13 @@ func (l *loader) load(path string) *Rule {
 	before := len(*l.errs)
 	l.loaded[path] = nil // a file is read and reported once, even when it cannot be used
 	l.faulty[path] = true
+	if imported, handled, err := importFile(path, data); handled {
+		if err != nil {
+			*l.errs = append(*l.errs, err)
+			return nil
+		}
+		data = imported
+	}
 	doc := decodeDocument(path, data, l.errs)
 	if doc == nil {
 		return nil
