@@ -203,7 +203,7 @@ func TestRuleErrorsStopTheRunWithTheirPlace(t *testing.T) {
 
 func TestHelpDescribesEveryFlag(t *testing.T) {
 	r := detect(t, "", "run", "--help")
-	for _, flag := range []string{"-rule", "-now", "-set", "-lookup", "datetime_diff(period, a, b)"} {
+	for _, flag := range []string{"-rule", "-now", "-set", "-lookup", "datetime_diff(period: string, datetime1: datetime, datetime2: datetime) long"} {
 		if !strings.Contains(r.stderr, flag) {
 			t.Errorf("run --help lacks %s", flag)
 		}

@@ -111,9 +111,16 @@ func parseRuleFlags(fs *flag.FlagSet, cfg *runConfig, args []string) error {
 
 func printFunctions(w io.Writer) {
 	fmt.Fprint(w, "\nFunctions available in rule expressions:\n")
-	for _, f := range kqlexpr.Functions {
-		fmt.Fprintf(w, "  %-40s %s\n", f.Signature, f.Doc)
+	for _, f := range kqlexpr.Functions() {
+		fmt.Fprintf(w, "  %s\n      %s%s\n", f.Signature(), f.Doc, aliasNote(f.Aliases))
 	}
+}
+
+func aliasNote(aliases []string) string {
+	if len(aliases) == 0 {
+		return ""
+	}
+	return " (also " + strings.Join(aliases, ", ") + ")"
 }
 
 // prepared is a run's rules, planned, and its input, read.
