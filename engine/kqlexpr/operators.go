@@ -59,11 +59,11 @@ func operatorOptions(nulls *nullCounter) []expr.Option {
 			return kql.Index(args[0], i), nil
 		}, new(func(any, any) any)),
 	}
-	for op, a := range arithmetic {
+	for _, a := range arithmetic {
 		call := func(args ...any) (any, error) {
 			v, err := a.fn(args[0], args[1])
 			if err != nil {
-				nulls.add(fmt.Sprintf("%s: %v", op, err))
+				nulls.add(err.Error())
 				return nil, nil
 			}
 			return v, nil

@@ -46,8 +46,12 @@ func (p *patcher) checkUnknownNames() {
 }
 
 func (p *patcher) fail(n ast.Node, format string, args ...any) {
+	p.failAt(n.Location().From, format, args...)
+}
+
+func (p *patcher) failAt(offset int, format string, args ...any) {
 	if p.err == nil {
-		line, column := position(p.source, n.Location().From)
+		line, column := position(p.source, offset)
 		p.err = &Error{Line: line, Column: column, Msg: fmt.Sprintf(format, args...)}
 	}
 }
@@ -127,7 +131,16 @@ func (p *patcher) Visit(node *ast.Node) {
 	case *ast.BuiltinNode:
 		p.fail(n, "%s is not a KQL function%s", n.Name, hint(n.Name))
 	case *ast.ConditionalNode:
-		p.fail(n, "a ? b : c is not KQL; write iff(condition, then, else)")
+		// expr places the node at its last branch; point at the ? instead.
+		at := n.Location()
+		runes := []rune(p.source)
+		for i := n.Cond.Location().From; i < len(runes) && i < at.From; i++ {
+			if runes[i] == '?' {
+				at.From = i
+				break
+			}
+		}
+		p.failAt(at.From, "a ? b : c is not KQL; write iff(condition, then, else)")
 	case *ast.ChainNode:
 		p.fail(n, "?. is not KQL; a missing property of a dynamic value is null already (write x.prop)")
 	case *ast.SliceNode:
