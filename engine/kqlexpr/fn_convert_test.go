@@ -32,6 +32,7 @@ func TestConversionsGiveNullForWhatDoesNotConvert(t *testing.T) {
 		{`tobool("TRUE")`, true},
 		{`tobool("false")`, false},
 		{`tobool(0)`, false},
+		{`toboolean("true")`, true},
 		{`tobool(AppId)`, nil},
 		// https://learn.microsoft.com/kusto/query/todatetime-function
 		{`todatetime("2026-11-20T10:00:00Z")`, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)},

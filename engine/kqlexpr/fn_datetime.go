@@ -27,7 +27,7 @@ func init() {
 				}
 				return ctx.Now().Add(-d), nil
 			},
-			Learn: "https://learn.microsoft.com/kusto/query/ago-function", Doc: `now minus timespan; timespan is a KQL literal such as "6h", "1d", "30m"`},
+			Learn: "https://learn.microsoft.com/kusto/query/ago-function", Doc: "now minus a timespan literal (`6h`, `1d`, `30m`, `10s`, `100ms`, `1.5h`, `01:30:00`)"},
 		&Function{Name: "now", Result: kql.Datetime, ReadsClock: true,
 			Eval:  func(ctx *Context, _ []any) (any, error) { return ctx.Now(), nil },
 			Learn: "https://learn.microsoft.com/kusto/query/now-function", Doc: "the run's now (--now)"},
@@ -49,7 +49,7 @@ func init() {
 				}
 				return kql.DatetimeDiff(kql.ToString(a[0]), t1, t2)
 			},
-			Learn: "https://learn.microsoft.com/kusto/query/datetime-diff-function", Doc: "datetime1 - datetime2 in period boundaries crossed (year ... nanosecond)"},
+			Learn: "https://learn.microsoft.com/kusto/query/datetime-diff-function", Doc: "`datetime1 - datetime2` counted in period boundaries crossed: both truncated to the period, then subtracted (10:00:59.9 to 10:01:00.1 is 1 minute; 10:00:00.0 to 10:00:59.9 is 0); periods year ... nanosecond; weeks start on Sunday"},
 		&Function{Name: "bin", Params: []Param{{Name: "value", Type: Any}, {Name: "roundTo", Type: Any}}, Result: Any,
 			ResultOf: func(args []kql.Type) kql.Type { return args[0] },
 			Check:    timespanLiteral("bin", 1),
@@ -64,10 +64,10 @@ func init() {
 				}
 				return kql.Bin(normaliseInt(a[0]), normaliseInt(size))
 			},
-			Learn: "https://learn.microsoft.com/kusto/query/bin-function", Doc: `value rounded down to a multiple of roundTo ("1h" for datetimes)`},
+			Learn: "https://learn.microsoft.com/kusto/query/bin-function", Doc: "value rounded down to a multiple of roundTo: a datetime by a timespan (`bin(TimeGenerated, \"1h\")`, counted from 0001-01-01 as KQL does, so `\"7d\"` bins start on Mondays), a timespan by a timespan, a number by a number"},
 		&Function{Name: "between", Params: []Param{{Name: "value", Type: Any}, {Name: "low", Type: Any}, {Name: "high", Type: Any}}, Result: kql.Bool,
 			Eval:  func(_ *Context, a []any) (any, error) { return kql.Between(a[0], a[1], a[2]), nil },
-			Learn: "https://learn.microsoft.com/kusto/query/between-operator", Doc: "KQL's value between (low .. high): low <= value <= high; high may be a timespan after a datetime low"},
+			Learn: "https://learn.microsoft.com/kusto/query/between-operator", Doc: "KQL's `value between (low .. high)`: `low <= value <= high`, both ends included; when value and low are datetimes high may be a timespan (`totimespan(\"1h\")`), the range low .. low+high; false when any is null"},
 	)
 }
 

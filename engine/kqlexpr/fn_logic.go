@@ -52,7 +52,7 @@ func init() {
 				}
 			},
 			Eval:  func(_ *Context, a []any) (any, error) { return kql.InFold(a[0], a[1]), nil },
-			Learn: "https://learn.microsoft.com/kusto/query/in-operator", Doc: "KQL's value in~ (list): a member ignoring case (not in_ci(value, list) is !in~)"},
+			Learn: "https://learn.microsoft.com/kusto/query/in-operator", Doc: "KQL's `value in~ (list)`: a member ignoring case (a hash lookup); `not in_ci(value, list)` is `!in~`"},
 	)
 }
 

@@ -24,6 +24,8 @@ func TestChoicesAndNullTests(t *testing.T) {
 		{`isnotempty(ResultType)`, true},
 		{`isnull(DurationMs)`, true},
 		{`isnotnull(DurationMs)`, false},
+		{`notnull(DurationMs)`, false},
+		{`notempty(AppId)`, false},
 		{`in_ci("A", ["a", "b"])`, true},
 	}
 	for _, c := range cases {

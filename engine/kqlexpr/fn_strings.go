@@ -62,19 +62,19 @@ func init() {
 				}
 				return kql.Extract(kql.ToString(a[0]), int(group), a[2])
 			},
-			Learn: "https://learn.microsoft.com/kusto/query/extract-function", Doc: `capture group of the first RE2 match in source, "" without one`},
+			Learn: "https://learn.microsoft.com/kusto/query/extract-function", Doc: "capture group of the leftmost RE2 match (greedy) in source read as text; `\"\"` when nothing matches"},
 		trimFunction("trim", "https://learn.microsoft.com/kusto/query/trim-function", "source without the matches of regex at its start and its end", true, true),
 		trimFunction("trim_start", "https://learn.microsoft.com/kusto/query/trim-start-function", "source without the matches of regex at its start", true, false),
 		trimFunction("trim_end", "https://learn.microsoft.com/kusto/query/trim-end-function", "source without the matches of regex at its end", false, true),
 		&Function{Name: "has", Params: []Param{{Name: "text", Type: Any}, {Name: "term", Type: kql.String}}, Result: kql.Bool,
 			Eval:  func(_ *Context, a []any) (any, error) { return kql.Has(a[0], a[1]), nil },
-			Learn: "https://learn.microsoft.com/kusto/query/datatypes-string-operators", Doc: "KQL's text has term: term is a whole term of text, ignoring case"},
+			Learn: "https://learn.microsoft.com/kusto/query/datatypes-string-operators", Doc: "KQL's `text has term`: term is a whole term of text (terms are the runs of ASCII letters and digits; a term with spaces or punctuation must start and end on term boundaries), ignoring case; `not has(...)` is `!has`"},
 		&Function{Name: "has_cs", Params: []Param{{Name: "text", Type: Any}, {Name: "term", Type: kql.String}}, Result: kql.Bool,
 			Eval:  func(_ *Context, a []any) (any, error) { return kql.HasCS(a[0], a[1]), nil },
-			Learn: "https://learn.microsoft.com/kusto/query/datatypes-string-operators", Doc: "KQL's has_cs: has, minding case"},
+			Learn: "https://learn.microsoft.com/kusto/query/datatypes-string-operators", Doc: "KQL's `has_cs`: has, minding case"},
 		&Function{Name: "equals_ci", Params: []Param{{Name: "a", Type: Any}, {Name: "b", Type: Any}}, Result: kql.Bool,
 			Eval:  func(_ *Context, a []any) (any, error) { return kql.EqualFold(a[0], a[1]), nil },
-			Learn: "https://learn.microsoft.com/kusto/query/datatypes-string-operators", Doc: "KQL's a =~ b: equal ignoring case (not equals_ci(a, b) is a !~ b)"},
+			Learn: "https://learn.microsoft.com/kusto/query/datatypes-string-operators", Doc: "KQL's `a =~ b`: equal ignoring case; `not equals_ci(a, b)` is `a !~ b`"},
 	)
 }
 

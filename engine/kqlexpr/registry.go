@@ -175,3 +175,19 @@ func Lookup(name string) (*Function, bool) {
 	f, ok := byName[name]
 	return f, ok
 }
+
+// MarkdownTable is the README's table of functions, one row per registered function: its call,
+// what it does and its Learn page. A test keeps the README's copy equal to it.
+func MarkdownTable() string {
+	var b strings.Builder
+	b.WriteString("| function | semantics (Microsoft Learn) |\n| --- | --- |\n")
+	for _, f := range Functions() {
+		call := "`" + f.Signature() + "`"
+		for _, a := range f.Aliases {
+			call += ", `" + a + "`"
+		}
+		doc := strings.ReplaceAll(f.Doc, "|", `\|`)
+		fmt.Fprintf(&b, "| %s | %s. [%s](%s) |\n", call, doc, f.Name, f.Learn)
+	}
+	return b.String()
+}
