@@ -369,5 +369,10 @@ func printSummary(stderr io.Writer, in *inputs, plans []*pipeline.Plan, alerts [
 	fmt.Fprintln(stderr, line)
 	for i, p := range plans {
 		fmt.Fprintf(stderr, "  %s: %d alerts\n", p.Rule.File, alerts[i])
+		// KQL gives null where a row's values do not suit an operator or function, and goes on;
+		// say how often, so that a rule that silently lost its values on some rows shows it.
+		for _, n := range p.RuntimeNulls() {
+			fmt.Fprintf(stderr, "  %s: %d row evaluations of %s gave null (%s)\n", p.Rule.File, n.Count, strings.TrimSpace(n.Source), n.First)
+		}
 	}
 }
