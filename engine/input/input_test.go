@@ -552,3 +552,27 @@ func TestRepeatedStringsAreHeldOnce(t *testing.T) {
 		t.Error("a repeated value is held twice")
 	}
 }
+
+// A number a long column cannot hold is null, as Azure Data Explorer ingests it
+// (https://learn.microsoft.com/azure/data-explorer/ingest-invalid-data), never a wrapped
+// -9223372036854775808; text that is no number stays a wrong type.
+func TestOutOfRangeNumbersAreNull(t *testing.T) {
+	text := `{"TimeGenerated":"2026-11-20T09:00:00Z","AppId":"a","DurationMs":1e20}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:01Z","AppId":"b","DurationMs":"-99999999999999999999"}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:02Z","AppId":"c","DurationMs":9223372036854775807}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:03Z","AppId":"d","DurationMs":"1e3"}` + "\n"
+	c := read(t, "in.ndjson", []byte(text), FormatAuto, nonInteractive)
+	if got := c.rejections(); got != "" {
+		t.Errorf("rejections: %s", got)
+	}
+	rows := c.rows[nonInteractive]
+	if len(rows) != 4 {
+		t.Fatalf("want 4 rows, got %d", len(rows))
+	}
+	want := []any{nil, nil, int64(9223372036854775807), int64(1000)}
+	for i, row := range rows {
+		if row.Values["DurationMs"] != want[i] {
+			t.Errorf("row %s: DurationMs %#v, want %#v", row.Values["AppId"], row.Values["DurationMs"], want[i])
+		}
+	}
+}
