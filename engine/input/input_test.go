@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/schema"
 )
@@ -220,10 +221,10 @@ func TestRecordsAreRoutedToTheirTable(t *testing.T) {
 	}
 	// In SigninLogs, DeviceDetail and Status are dynamic: the values themselves.
 	row := both.rows[interactive][0].Values
-	if d, ok := row["DeviceDetail"].(map[string]any); !ok || d["isCompliant"] != false || row["ResultType"] != "50126" {
+	if d, ok := row["DeviceDetail"].(*kql.Object); !ok || kql.Property(d, "isCompliant") != false || row["ResultType"] != "50126" {
 		t.Errorf("SigninLogs row: %#v %#v", row["DeviceDetail"], row["ResultType"])
 	}
-	if st := row["Status"].(map[string]any); st["errorCode"] != int64(50126) {
+	if kql.Property(row["Status"], "errorCode") != int64(50126) {
 		t.Errorf("Status %#v", row["Status"])
 	}
 	if got := both.rejections(); got != "PT1H.json:4: unknown table: the record has no category to tell its table, and the rules read AADNonInteractiveUserSignInLogs and SigninLogs" {
@@ -300,7 +301,7 @@ func TestPortalCSV(t *testing.T) {
 		t.Fatalf("rows %v %v, rejected %s", in, ni, c.rejections())
 	}
 	if in[0].Values["TimeGenerated"] != time.Date(2026, 11, 20, 21, 0, 1, 123e6, time.UTC) || in[0].Values["DurationMs"] != int64(12) ||
-		in[0].Values["DeviceDetail"].(map[string]any)["isCompliant"] != true {
+		kql.Property(in[0].Values["DeviceDetail"], "isCompliant") != true {
 		t.Errorf("interactive row %v", in[0].Values)
 	}
 	if ni[0].Values["DurationMs"] != nil || ni[0].Values["DeviceDetail"] != "line one\nline two" || ni[0].Sources[0].Line != 3 {

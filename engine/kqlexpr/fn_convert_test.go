@@ -42,6 +42,8 @@ func TestConversionsGiveNullForWhatDoesNotConvert(t *testing.T) {
 		{`totimespan(AppId)`, nil},
 		// https://learn.microsoft.com/kusto/query/tostring-function
 		{`tostring(12)`, "12"},
+		// A dynamic value prints as KQL prints it: keys in the source's order, < > & as they are.
+		{"tostring(todynamic(`{\"z\":\"<a&b>\",\"a\":[{\"y\":1,\"b\":2.5}],\"m\":null}`))", `{"z":"<a&b>","a":[{"y":1,"b":2.5}],"m":null}`},
 		{`tostring(todatetime("2026-11-20T10:00:00Z"))`, "2026-11-20T10:00:00.0000000Z"},
 	}
 	for _, c := range cases {
