@@ -12,7 +12,7 @@ func init() {
 	register(
 		&Function{Name: "tostring", Params: []Param{{Name: "value", Type: Any}}, Result: kql.String,
 			Eval:  func(_ *Context, a []any) (any, error) { return kql.ToString(a[0]), nil },
-			Learn: "https://learn.microsoft.com/kusto/query/tostring-function", Doc: "value as text: null is `\"\"`, a datetime has seven fractional digits, a dynamic value is compact JSON with `<`, `>` and `&` as they are"},
+			Learn: "https://learn.microsoft.com/kusto/query/tostring-function", Doc: "value as text: null is `\"\"`, a datetime has seven fractional digits, a dynamic value is compact JSON, its properties in their order, `<`, `>` and `&` as they are"},
 		&Function{Name: "tolong", Params: []Param{{Name: "value", Type: Any}}, Result: kql.Long,
 			Eval:  convert(kql.ToLong),
 			Learn: "https://learn.microsoft.com/kusto/query/tolong-function", Doc: "value as a long; null when it is not a number or out of range"},
