@@ -24,6 +24,7 @@ func TestWhatIsNotKQLIsRejectedAtItsPlace(t *testing.T) {
 		{"AppId == \"a\" and\n  all([1], {# > 0})", 2, 2, "all is not a KQL function"},
 		{`TimeGenerated.Format("2006") == "2026"`, 1, 14, "Format(...) is a method call"},
 		{`TimeGenerated.Year > 2000`, 1, 14, "TimeGenerated is a datetime: it has no property or method Year"},
+		{`DeviceDetail.isCompliant == true`, 1, 13, "DeviceDetail is a string: it has no property isCompliant; parse its JSON first: todynamic(DeviceDetail).isCompliant"},
 		{`AppId == "a" ? true : false`, 1, 13, "write iff(condition, then, else)"},
 		{`AppId ?? "x"`, 1, 6, "write coalesce(a, b)"},
 		{`AppId + "x" == ""`, 1, 6, "+ does not join strings in KQL; write strcat(a, b)"},

@@ -200,6 +200,10 @@ func (p *patcher) member(node *ast.Node, n *ast.MemberNode) {
 		if s, ok := n.Property.(*ast.StringNode); ok {
 			name = s.Value
 		}
+		if t == kql.String {
+			p.fail(n, "%s is a string: it has no property %s; parse its JSON first: todynamic(%s).%s", n.Node.String(), name, n.Node.String(), name)
+			return
+		}
 		p.fail(n, "%s is a %s: it has no property or method %s in KQL (call a KQL function on it instead)", n.Node.String(), t, name)
 		return
 	}
