@@ -10,6 +10,7 @@ import (
 
 	"github.com/signin-detect/detect/engine/input"
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/output"
 	"github.com/signin-detect/detect/engine/pipeline"
@@ -113,6 +114,10 @@ func printFunctions(w io.Writer) {
 	fmt.Fprint(w, "\nFunctions available in rule expressions:\n")
 	for _, f := range kqlexpr.Functions() {
 		fmt.Fprintf(w, "  %s\n      %s%s\n", f.Signature(), f.Doc, aliasNote(f.Aliases))
+	}
+	fmt.Fprint(w, "\nAggregates of summarize:\n")
+	for _, a := range aggregate.All() {
+		fmt.Fprintf(w, "  %s\n      %s%s\n", strings.SplitN(a.Usage, " takes", 2)[0], a.Doc, aliasNote(a.Aliases))
 	}
 }
 
