@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/input"
 	"github.com/signin-detect/detect/engine/kql"
-	"github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/output"
 	"github.com/signin-detect/detect/engine/pipeline"
