@@ -30,7 +30,7 @@ func init() {
 				return normaliseInt(a[2]), nil
 			},
 			Learn: "https://learn.microsoft.com/kusto/query/iff-function", Doc: "then when condition is true, else otherwise (a null condition too)"},
-		&Function{Name: "coalesce", Params: []Param{{Name: "value", Type: Any, Variadic: true}}, Result: Any, ResultOf: sameTypeOf(),
+		&Function{Name: "coalesce", Params: []Param{{Name: "value1", Type: Any}, {Name: "value2", Type: Any, Variadic: true}}, Result: Any, ResultOf: sameTypeOf(),
 			Eval: func(_ *Context, a []any) (any, error) {
 				for _, v := range a {
 					if v != nil && v != "" {

@@ -31,6 +31,8 @@ func TestWhatIsNotKQLIsRejectedAtItsPlace(t *testing.T) {
 		{`kql_eq(AppId, "a")`, 1, 0, "kql_eq is not a KQL function"},
 		{`substring(AppId)`, 1, 0, "substring takes 2 or 3 arguments: substring(source: string, startingIndex: long[, length: long]) string"},
 		{`trim("[", AppId) == ""`, 1, 5, "trim: bad regular expression"},
+		{`coalesce(AppId) == ""`, 1, 0, "coalesce takes 2 or more arguments: coalesce(value1: any, value2: any, ...) any"},
+		{`strcat() == ""`, 1, 0, "strcat takes 1 or more arguments"},
 		{`strlen(AppId[1:2]) > 0`, 1, 12, "x[from:to] is not KQL"},
 	}
 	for _, c := range cases {

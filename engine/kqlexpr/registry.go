@@ -29,7 +29,8 @@ type Param struct {
 	Type kql.Type
 	// Optional parameters come last; a call may leave them out.
 	Optional bool
-	// Variadic marks the last parameter as repeatable (strcat(a, b, ...)).
+	// Variadic marks the last parameter as repeatable (strcat(a, b, ...)); unless Optional, a call
+	// gives it at least once.
 	Variadic bool
 }
 
@@ -132,11 +133,11 @@ func (f *Function) Signature() string {
 // arity is the least and the most arguments a call takes (most is -1 for a variadic function).
 func (f *Function) arity() (least, most int) {
 	for _, p := range f.Params {
-		if p.Variadic {
-			return least, -1
-		}
 		if !p.Optional {
 			least++
+		}
+		if p.Variadic {
+			return least, -1
 		}
 	}
 	return least, len(f.Params)
