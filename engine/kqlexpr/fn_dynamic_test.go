@@ -3,6 +3,10 @@ package kqlexpr
 import (
 	"reflect"
 	"testing"
+
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/signin-detect/detect/engine/kql"
 )
 
 func TestDynamicFunctions(t *testing.T) {
@@ -24,5 +28,30 @@ func TestDynamicFunctions(t *testing.T) {
 		if got := eval(t, c.source, row); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s = %#v, want %#v", c.source, got, c.want)
 		}
+	}
+}
+
+// A program Bind makes (a toscalar's value given) counts its runtime nulls into the program it
+// was made from, which is the one a plan holds.
+func TestBoundProgramsCountIntoTheirSource(t *testing.T) {
+	e := env()
+	e.Scalars = map[string]kql.Type{"limit": kql.Long}
+	p, err := Compile(`todynamic(DeviceDetail).n + limit`, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound, err := p.Bind(map[string]any{"limit": int64(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var machine vm.VM
+	if v, _ := bound.Run(&machine, map[string]any{"DeviceDetail": `{"n":"x"}`}); v != nil {
+		t.Errorf("got %#v", v)
+	}
+	if v, _ := bound.Run(&machine, map[string]any{"DeviceDetail": `{"n":2}`}); v != int64(3) {
+		t.Errorf("got %#v", v)
+	}
+	if p.RuntimeNulls() != 1 {
+		t.Errorf("the source program counted %d", p.RuntimeNulls())
 	}
 }
