@@ -73,6 +73,7 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return explainCommand(args[1:], stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
+		printFunctions(stdout)
 		return 0
 	}
 	fmt.Fprintf(stderr, "detect: unknown command %q\n\n%s", args[0], usage)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/input"
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/kqlexpr"
@@ -115,9 +116,20 @@ func parseRuleFlags(fs *flag.FlagSet, cfg *runConfig, args []string) error {
 
 func printFunctions(w io.Writer) {
 	fmt.Fprint(w, "\nFunctions available in rule expressions:\n")
-	for _, f := range kqlexpr.Functions {
-		fmt.Fprintf(w, "  %-40s %s\n", f.Signature, f.Doc)
+	for _, f := range kqlexpr.Functions() {
+		fmt.Fprintf(w, "  %s\n      %s%s\n", f.Signature(), f.Doc, aliasNote(f.Aliases))
 	}
+	fmt.Fprint(w, "\nAggregates of summarize:\n")
+	for _, a := range aggregate.All() {
+		fmt.Fprintf(w, "  %s\n      %s%s\n", strings.SplitN(a.Usage, " takes", 2)[0], a.Doc, aliasNote(a.Aliases))
+	}
+}
+
+func aliasNote(aliases []string) string {
+	if len(aliases) == 0 {
+		return ""
+	}
+	return " (also " + strings.Join(aliases, ", ") + ")"
 }
 
 // prepared is a run's rules, planned, and its input, read.
@@ -370,5 +382,10 @@ func printSummary(stderr io.Writer, in *inputs, plans []*pipeline.Plan, alerts [
 	fmt.Fprintln(stderr, line)
 	for i, p := range plans {
 		fmt.Fprintf(stderr, "  %s: %d alerts\n", p.Rule.File, alerts[i])
+		// KQL gives null where a row's values do not suit an operator or function, and goes on;
+		// say how often, so that a rule that silently lost its values on some rows shows it.
+		for _, n := range p.RuntimeNulls() {
+			fmt.Fprintf(stderr, "  %s: %d row evaluations of %s gave null (%s)\n", p.Rule.File, n.Count, strings.TrimSpace(n.Source), n.First)
+		}
 	}
 }

@@ -44,11 +44,20 @@ func (c *compiler) mvExpand(s *rule.Stage, in []Column) ([]assignment, []Column)
 }
 
 // elements are the values an mv-expand makes rows of: an array's elements; a property bag's
-// properties, each as a bag of one (kind=bag), in key order; null, or any other value, once.
+// properties, each as a bag of one (kind=bag), in the bag's order; null, or any other value, once.
 func elements(v any) []any {
 	switch x := v.(type) {
 	case []any:
 		return x
+	case *kql.Object:
+		out := make([]any, x.Len())
+		for i, k := range x.Keys() {
+			one := kql.NewObject()
+			v, _ := x.Get(k)
+			one.Set(k, v)
+			out[i] = one
+		}
+		return out
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {

@@ -55,6 +55,8 @@ type Plan struct {
 	lets   map[string]*let
 	// snapshots names the stages whose output a join's right side starts from.
 	snapshots map[string]bool
+	// programs are the rule's compiled expressions, for counting their runtime nulls.
+	programs []*kqlexpr.Program
 }
 
 // Stage is a planned stage.
@@ -145,6 +147,7 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		c.whole[t] = true
 	}
 	plan.Inputs = c.inputs()
+	plan.programs = c.programs
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -178,6 +181,8 @@ type compiler struct {
 	// may reach the output (no project, summarize or distinct picks the columns on the way).
 	tables []*schema.Table
 	whole  map[string]bool
+	// programs lists every expression compiled, in rule order.
+	programs []*kqlexpr.Program
 }
 
 // flow is what reaches a stage while a pipeline is planned: the columns, and the tables whose every
@@ -258,6 +263,7 @@ func (c *compiler) compile(e *rule.Expr, cols []Column) *kqlexpr.Program {
 	for _, name := range prog.Columns {
 		c.used[name] = true
 	}
+	c.programs = append(c.programs, prog)
 	return prog
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	aggregatepkg "github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
@@ -22,22 +23,15 @@ type summarize struct {
 }
 
 type aggregate struct {
-	fn     string
+	def    *aggregatepkg.Aggregate
 	column string      // the column of its value
 	arg    *assignment // the value aggregated; nil for count()
-	typ    kql.Type
+	typ    kql.Type    // the type of its value
+	argTyp kql.Type    // the type of what it aggregates
 	// returns are the input columns arg_min and arg_max return from the row they pick; all tells
 	// that they are every column (*), which flow on as they are.
 	returns []Column
 	all     bool
-}
-
-// aggregateDefaults are KQL's names for aggregates written without one: a prefix and the argument
-// column's name (count() is count_).
-// https://learn.microsoft.com/kusto/query/summarize-operator
-var aggregateDefaults = map[string]string{
-	"count": "count_", "dcount": "dcount_", "sum": "sum_", "min": "min_", "max": "max_",
-	"make_set": "set_", "make_list": "list_",
 }
 
 // binOfColumn is a group key bin(Column, size), which KQL names after the column.
@@ -78,11 +72,11 @@ func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) 
 		if agg == nil {
 			continue
 		}
-		sm.picks = sm.picks && (agg.fn == "arg_min" || agg.fn == "arg_max")
+		sm.picks = sm.picks && agg.def.Picks
 		if !add(Column{agg.column, agg.typ}, a.Pos) {
 			continue
 		}
-		if agg.fn == "arg_min" || agg.fn == "arg_max" {
+		if agg.def.Picks {
 			// A returned column that the result has already (a group key, the value) is not repeated.
 			var returns []Column
 			for _, col := range agg.returns {
@@ -99,34 +93,27 @@ func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) 
 	return sm, out
 }
 
-// aggregate plans one aggregation call.
+// aggregate plans one aggregation call, as the aggregate registry describes it.
 func (c *compiler) aggregate(a *rule.Assignment, in []Column) *aggregate {
 	call, err := parseCall(a.Expr.Source)
 	if err != nil {
 		c.errs.Add(a.Expr.Pos, "summarize aggregate %s: %v", strings.TrimSpace(a.Expr.Source), err)
 		return nil
 	}
-	agg := &aggregate{fn: call.name, column: a.Column}
-	want := 1
-	switch call.name {
-	case "count":
-		want = 0
-	case "arg_min", "arg_max":
-		want = -2
-	default:
-		if _, ok := aggregateDefaults[call.name]; !ok {
-			c.errs.Add(a.Expr.Pos, "summarize: unknown aggregation %s (known: count, dcount, sum, min, max, make_set, make_list, arg_min, arg_max)", call.name)
-			return nil
-		}
-	}
-	if (want >= 0 && len(call.args) != want) || (want < 0 && len(call.args) < -want) {
-		c.errs.Add(a.Expr.Pos, "summarize: %s", aggregateUsage[call.name])
+	def, ok := aggregatepkg.Lookup(call.name)
+	if !ok {
+		c.errs.Add(a.Expr.Pos, "summarize: unknown aggregation %s (known: %s)", call.name, strings.Join(aggregatepkg.Names(), ", "))
 		return nil
 	}
-	if call.name == "count" {
-		agg.typ = kql.Long
+	if err := def.CheckArity(len(call.args)); err != nil {
+		c.errs.Add(a.Expr.Pos, "summarize: %v", err)
+		return nil
+	}
+	agg := &aggregate{def: def, column: a.Column}
+	if len(call.args) == 0 {
+		agg.typ, _ = def.Result(kql.Dynamic)
 		if agg.column == "" {
-			agg.column = aggregateDefaults["count"]
+			agg.column = def.Prefix
 		}
 		return agg
 	}
@@ -138,24 +125,11 @@ func (c *compiler) aggregate(a *rule.Assignment, in []Column) *aggregate {
 			c.errs.Add(a.Pos, "summarize %s: name this aggregate (- Name: %s); KQL names only aggregates of a column", strings.TrimSpace(a.Expr.Source), strings.TrimSpace(a.Expr.Source))
 			return nil
 		}
-		agg.column = aggregateDefaults[call.name] + arg.copyOf
-		if call.name == "arg_min" || call.name == "arg_max" {
-			agg.column = arg.copyOf
-		}
+		agg.column = def.Prefix + arg.copyOf
 	}
-	argType := c.typeOf(arg, in)
-	switch call.name {
-	case "dcount":
-		agg.typ = kql.Long
-	case "make_set", "make_list":
-		agg.typ = kql.Dynamic
-	case "sum":
-		agg.typ = argType
-		if argType != kql.Long && argType != kql.Int && argType != kql.Real && argType != kql.Dynamic {
-			c.errs.Add(argExpr.Pos, "sum adds numbers; %s is a %s", strings.TrimSpace(argExpr.Source), argType)
-		}
-	default:
-		agg.typ = argType
+	agg.argTyp = c.typeOf(arg, in)
+	if agg.typ, err = def.Result(agg.argTyp); err != nil {
+		c.errs.Add(argExpr.Pos, "%s %v; %s is a %s", def.Name, err, strings.TrimSpace(argExpr.Source), agg.argTyp)
 	}
 	for _, ret := range call.args[1:] {
 		name := strings.TrimSpace(ret.text)
@@ -173,18 +147,6 @@ func (c *compiler) aggregate(a *rule.Assignment, in []Column) *aggregate {
 		agg.returns = append(agg.returns, in[i])
 	}
 	return agg
-}
-
-var aggregateUsage = map[string]string{
-	"count":     "count() takes no argument",
-	"dcount":    "dcount(expression) takes one argument",
-	"sum":       "sum(expression) takes one argument",
-	"min":       "min(expression) takes one argument",
-	"max":       "max(expression) takes one argument",
-	"make_set":  "make_set(expression) takes one argument",
-	"make_list": "make_list(expression) takes one argument",
-	"arg_min":   "arg_min(expression, * or columns) takes the expression to minimise and the columns to return",
-	"arg_max":   "arg_max(expression, * or columns) takes the expression to maximise and the columns to return",
 }
 
 // call is an aggregation call as written: fn(arg, ...), each argument's text and its place in runes.
@@ -279,164 +241,31 @@ type group struct {
 	sources sourceSet
 }
 
-// aggState is an aggregate's running state over one group. Nulls are ignored by every aggregate
-// (arg_min and arg_max pick a row with a null value only when all are null).
-// https://learn.microsoft.com/kusto/query/summarize-operator
-type aggState interface {
-	add(v any, row *record.Row)
-	// put writes the result into values; picked is the row it picked (arg_min, arg_max) or nil.
-	put(values map[string]any) (picked *record.Row)
-}
-
-func newState(a *aggregate) aggState {
-	switch a.fn {
-	case "count":
-		return &countState{a: a}
-	case "dcount":
-		return &setState{a: a, seen: map[string]bool{}, count: true}
-	case "make_set":
-		return &setState{a: a, seen: map[string]bool{}}
-	case "make_list":
-		return &setState{a: a}
-	case "sum":
-		return &sumState{a: a}
-	case "min", "max":
-		return &pickState{a: a, min: a.fn == "min"}
-	}
-	return &pickState{a: a, min: a.fn == "arg_min", rows: true}
-}
-
-// countState is count(): the group's rows.
-// https://learn.microsoft.com/kusto/query/count-aggregation-function
-type countState struct {
-	a *aggregate
-	n int64
-}
-
-func (s *countState) add(any, *record.Row) { s.n++ }
-func (s *countState) put(values map[string]any) *record.Row {
-	values[s.a.column] = s.n
-	return nil
-}
-
-// setState is make_set() (distinct values, in the order first met), make_list() (every value)
-// and dcount() (how many distinct values; KQL estimates it, this counts exactly).
-// https://learn.microsoft.com/kusto/query/make-set-aggregation-function
-// https://learn.microsoft.com/kusto/query/make-list-aggregation-function
-// https://learn.microsoft.com/kusto/query/dcount-aggregation-function
-type setState struct {
+// aggState is an aggregate's running state over one group.
+type aggState struct {
 	a     *aggregate
-	seen  map[string]bool // nil for make_list
-	items []any
-	count bool
-	n     int64
+	state aggregatepkg.State
 }
 
-func (s *setState) add(v any, _ *record.Row) {
-	if v == nil {
-		return
-	}
-	if s.seen != nil {
-		key := groupKey([]any{v})
-		if s.seen[key] {
-			return
-		}
-		s.seen[key] = true
-	}
-	if s.count {
-		s.n++
-		return
-	}
-	s.items = append(s.items, v)
-}
+func newState(a *aggregate) aggState { return aggState{a: a, state: a.def.New(a.argTyp)} }
 
-func (s *setState) put(values map[string]any) *record.Row {
-	if s.count {
-		values[s.a.column] = s.n
+// put writes the aggregate's value, and for arg_min and arg_max the columns of the row picked,
+// into values; it returns the row picked, or nil.
+func (s aggState) put(values map[string]any) *record.Row {
+	values[s.a.column] = s.state.Value()
+	if !s.a.def.Picks {
 		return nil
 	}
-	items := s.items
-	if items == nil {
-		items = []any{}
-	}
-	values[s.a.column] = items
-	return nil
-}
-
-// sumState is sum(): whole numbers add up as a long, any real makes the sum a real; 0 when there
-// is nothing to add.
-// https://learn.microsoft.com/kusto/query/sum-aggregation-function
-type sumState struct {
-	a    *aggregate
-	i    int64
-	f    float64
-	real bool
-}
-
-func (s *sumState) add(v any, _ *record.Row) {
-	switch x := v.(type) {
-	case int64:
-		s.i += x
-		s.f += float64(x)
-	case float64:
-		s.f += x
-		s.real = true
-	}
-}
-
-func (s *sumState) put(values map[string]any) *record.Row {
-	if s.real || s.a.typ == kql.Real {
-		values[s.a.column] = s.f
-	} else {
-		values[s.a.column] = s.i
-	}
-	return nil
-}
-
-// pickState is min() and max() (the value; null when there is none), and arg_min() and
-// arg_max() (the value and the row it comes from). On a tie the first row met is kept: KQL
-// returns any one of them.
-// https://learn.microsoft.com/kusto/query/arg-min-aggregation-function
-// https://learn.microsoft.com/kusto/query/arg-max-aggregation-function
-type pickState struct {
-	a    *aggregate
-	min  bool
-	rows bool
-	best any
-	row  *record.Row
-}
-
-func (s *pickState) add(v any, row *record.Row) {
-	if v == nil {
-		// arg_min and arg_max pick a row whose value is null only when every value is null.
-		if s.row == nil {
-			s.row = row
-		}
-		return
-	}
-	if s.best == nil {
-		s.best, s.row = v, row
-		return
-	}
-	if c, ok := kql.Compare(v, s.best); ok && (s.min && c < 0 || !s.min && c > 0) {
-		s.best, s.row = v, row
-	}
-}
-
-func (s *pickState) put(values map[string]any) *record.Row {
-	values[s.a.column] = s.best
-	if !s.rows {
-		return nil
-	}
+	row := s.state.Picked()
 	for _, col := range s.a.returns {
-		if s.row == nil {
+		if row == nil {
 			values[col.Name] = col.Type.Zero()
-		} else if v, ok := s.row.Values[col.Name]; ok {
+		} else if v, ok := row.Values[col.Name]; ok {
 			// A column the row lacks was not read: nothing after reads it either.
 			values[col.Name] = v
 		}
 	}
-	return s.row
+	return row
 }
 
 // summarize runs a summarize. Rows with equal group keys (nulls equal to each other) form a group;
@@ -480,7 +309,7 @@ func (r *runner) summarize(s *Stage, rows []record.Row) ([]record.Row, error) {
 					return nil, r.fail(s, *row, err)
 				}
 			}
-			g.states[a].add(v, row)
+			g.states[a].state.Add(v, row)
 		}
 		if !sm.picks {
 			g.sources.add(row.Sources)
