@@ -335,7 +335,7 @@ func compileAll(rules []*rule.Rule, opts pipeline.Options) ([]*pipeline.Plan, er
 // run over an old export does not silently find nothing.
 func reportLookback(stderr io.Writer, plan *pipeline.Plan, stats []pipeline.StageStats, now, newest time.Time) {
 	for _, st := range stats {
-		if !st.Stage.CallsFunction("ago") || st.In == st.Out {
+		if !st.Stage.Lookback() || st.In == st.Out {
 			continue
 		}
 		where := st.Stage.Rule.Pos.String()

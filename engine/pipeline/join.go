@@ -4,12 +4,15 @@ import (
 	"fmt"
 
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 )
 
+// join pairs the rows so far (the left side) with the rows of its right side, as its kind says.
+// https://learn.microsoft.com/kusto/query/join-operator
 type join struct {
-	kind                string
+	kind                *rule.JoinKind
 	leftKeys, rightKeys []string
 	// source is where the right side starts; nil for the rows the pipeline started from.
 	source *source
@@ -23,13 +26,15 @@ type join struct {
 	leftFilter, rightFilter conditions
 }
 
-// leftOnly tells whether a join kind keeps only the left side's columns.
-func leftOnly(kind string) bool { return kind == "leftsemi" || kind == "leftanti" }
-
-// join plans a join stage of a pipeline that started with start.
-func (c *compiler) join(s *rule.Stage, left, start flow) (*join, flow) {
+// planJoin plans a join stage of a pipeline that started with start.
+func planJoin(c *compiler, s *rule.Stage, left, start flow) (operator, flow) {
 	spec := s.Join
-	j := &join{kind: spec.Kind, rightNames: map[string]string{}}
+	kind, ok := rule.LookupJoinKind(spec.Kind)
+	if !ok {
+		c.errs.Add(s.Pos, "join kind %q is not supported", spec.Kind)
+		return nil, left
+	}
+	j := &join{kind: kind, rightNames: map[string]string{}}
 	rightStart := start
 	switch {
 	case len(spec.Tables) > 0:
@@ -56,7 +61,7 @@ func (c *compiler) join(s *rule.Stage, left, start flow) (*join, flow) {
 		j.leftKeys = append(j.leftKeys, k.Column)
 		j.rightKeys = append(j.rightKeys, k.Right)
 	}
-	if leftOnly(j.kind) {
+	if j.kind.LeftOnly {
 		return j, left
 	}
 	// KQL keeps every left column and adds every right one; a right column whose name is taken
@@ -102,19 +107,11 @@ func (c *compiler) keyError(k *rule.Key, inLeft, inRight bool, left, right []Col
 	}
 }
 
-// join runs a join. Keys compare as == does, so strings case-sensitively; empty strings match
+// run runs a join. Keys compare as == does, so strings case-sensitively; empty strings match
 // each other, and a null key matches nothing. Rows come in left order, and for each left row in
-// right order. The kinds, as KQL defines them:
-//   - innerunique (KQL's default): the left side keeps only its first row of each key, then as
-//     inner;
-//   - inner: every pair of a left and a right row with equal keys;
-//   - leftouter: as inner, and each left row without a match once, its right columns null ("");
-//   - leftsemi: each left row that has a match, once, with only the left columns;
-//   - leftanti: each left row without a match (a null key has none), with only the left columns.
-//
+// right order. What each kind keeps is its row of rule.JoinKinds.
 // https://learn.microsoft.com/kusto/query/join-operator
-func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]record.Row, error) {
-	j := s.join
+func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats) ([]record.Row, error) {
 	start := input
 	if j.source != nil {
 		var err error
@@ -144,7 +141,7 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 		key, ok := leftKeys[li].key, leftKeys[li].ok
 		var partners []int
 		if ok {
-			if j.kind == "innerunique" {
+			if j.kind.DedupLeft {
 				if firstOfKey[key] {
 					continue
 				}
@@ -152,23 +149,24 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 			}
 			partners = index[key]
 		}
-		if len(partners) > 0 {
-			matched[key] = true
-		} else if r.tracer != nil && j.kind != "leftanti" && j.kind != "leftouter" {
-			r.tracer.Unpaired(s, l)
+		if len(partners) == 0 {
+			switch {
+			case !j.kind.UnmatchedLeft:
+				if r.tracer != nil {
+					r.tracer.Unpaired(s, l)
+				}
+			case j.kind.LeftOnly:
+				out = append(out, l)
+			default:
+				out = append(out, j.pair(l, nil, s.live))
+			}
+			continue
 		}
-		switch {
-		case j.kind == "leftsemi":
-			if len(partners) > 0 {
-				out = append(out, l)
-			}
-		case j.kind == "leftanti":
-			if len(partners) == 0 {
-				out = append(out, l)
-			}
-		case j.kind == "leftouter" && len(partners) == 0:
-			out = append(out, j.pair(l, nil, s.live))
-		default:
+		matched[key] = true
+		switch j.kind.Matched {
+		case rule.MatchLeftOnce:
+			out = append(out, l)
+		case rule.MatchPairs:
 			for _, ri := range partners {
 				pair := j.pair(l, &right[ri], s.live)
 				out = append(out, pair)
@@ -180,6 +178,34 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 	}
 	st.Keys = len(matched)
 	return out, nil
+}
+
+func (j *join) live(s *Stage, after columnSet) columnSet {
+	if j.kind.LeftOnly {
+		return after.with(j.leftKeys...)
+	}
+	var rightNeed columnSet
+	if after != nil {
+		rightNeed = columnSet{}
+		for orig, name := range j.rightNames {
+			if after[name] {
+				rightNeed[orig] = true
+			}
+		}
+	}
+	markLive(j.right, rightNeed.with(j.rightKeys...))
+	return after.with(j.leftKeys...)
+}
+
+func (j *join) follow(origin map[string]string) (map[string]string, bool) { return noneAsIs(origin) }
+func (j *join) filter() *kqlexpr.Program                                  { return nil }
+func (j *join) rowWise() bool                                             { return false }
+func (j *join) splittable() bool                                          { return false }
+
+// fresh: the pairs are new rows; a semi or anti join passes its left rows on.
+func (j *join) fresh(in bool, snapshots map[string]bool) bool {
+	markFresh(j.right, snapshots)
+	return !j.kind.LeftOnly || in
 }
 
 // pair makes the joined row of l and rr, or of l alone (its right columns null) when rr is nil,

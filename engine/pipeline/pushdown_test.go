@@ -151,14 +151,14 @@ func TestWhichWheresArePushedBelowAJoin(t *testing.T) {
 		{"leftouter", []string{"FirstResult == 0 map[FirstResult:ResultType]"}, nil},
 	}
 	for _, c := range cases {
-		j := compileAs(t, pushdownRule(c.kind), false).Stages[1].join
+		j := compileAs(t, pushdownRule(c.kind), false).Stages[1].op.(*join)
 		if got := describe(j.leftFilter); !reflect.DeepEqual(got, c.left) {
 			t.Errorf("%s: left side filtered by %q, want %q", c.kind, got, c.left)
 		}
 		if got := describe(j.rightFilter); !reflect.DeepEqual(got, c.right) {
 			t.Errorf("%s: right side filtered by %q, want %q", c.kind, got, c.right)
 		}
-		if j := compileAs(t, pushdownRule(c.kind), true).Stages[1].join; len(j.leftFilter)+len(j.rightFilter) > 0 {
+		if j := compileAs(t, pushdownRule(c.kind), true).Stages[1].op.(*join); len(j.leftFilter)+len(j.rightFilter) > 0 {
 			t.Errorf("%s: as written, a where moved", c.kind)
 		}
 	}

@@ -497,8 +497,8 @@ func (d *decoder) join(n *yaml.Node) *JoinSpec {
 		switch e.key.Value {
 		case "kind":
 			if k, ok := d.str(e.value, "join kind"); ok {
-				if !contains(JoinKinds, k) {
-					d.errorf(e.value, "join kind %q is not supported (supported: %s)", k, strings.Join(JoinKinds, ", "))
+				if _, ok := LookupJoinKind(k); !ok {
+					d.errorf(e.value, "join kind %q is not supported (supported: %s)", k, strings.Join(JoinKindNames(), ", "))
 				}
 				j.Kind = k
 			}
@@ -522,7 +522,7 @@ func (d *decoder) join(n *yaml.Node) *JoinSpec {
 	}
 	if j.Kind == "" {
 		// KQL's join without kind is innerunique.
-		j.Kind = JoinKinds[0]
+		j.Kind = JoinKinds[0].Name
 	}
 	if len(j.On) == 0 {
 		d.errorf(n, "join needs on: the key columns")
