@@ -18,9 +18,11 @@ type join struct {
 	source *source
 	right  []*Stage
 	// rightNames maps each right-side column to its name in the joined row; rightCols are those
-	// columns as the joined row has them (leftouter fills them with nulls).
+	// columns as the joined row has them (leftouter fills them with nulls), leftCols the left
+	// side's (rightouter fills them with nulls).
 	rightNames map[string]string
 	rightCols  []Column
+	leftCols   []Column
 	// leftFilter and rightFilter are wheres written after the join that read one side only, run
 	// over that side's rows before they pair (see pushDown).
 	leftFilter, rightFilter conditions
@@ -61,9 +63,17 @@ func planJoin(c *compiler, s *rule.Stage, left, start flow) (operator, flow) {
 		j.leftKeys = append(j.leftKeys, k.Column)
 		j.rightKeys = append(j.rightKeys, k.Right)
 	}
-	if j.kind.LeftOnly {
+	switch j.kind.Columns {
+	case rule.LeftSide:
 		return j, left
+	case rule.RightSide:
+		for _, col := range right.cols {
+			j.rightNames[col.Name] = col.Name
+		}
+		j.rightCols = right.cols
+		return j, right
 	}
+	j.leftCols = left.cols
 	// KQL keeps every left column and adds every right one; a right column whose name is taken
 	// gets the smallest number that makes it unique (ResultType1, then ResultType2, ...).
 	// https://learn.microsoft.com/kusto/query/join-operator
@@ -136,12 +146,19 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 	var out []record.Row
 	matched := map[string]bool{}
 	firstOfKey := map[string]bool{}
+	k := j.kind
+	keepsRight := k.MatchedRight || k.UnmatchedRight
+	var rightMatched []bool
+	if keepsRight {
+		rightMatched = make([]bool, len(right))
+	}
 	leftKeys := r.joinKeys(left, j.leftKeys)
-	for li, l := range left {
+	for li := range left {
+		l := &left[li]
 		key, ok := leftKeys[li].key, leftKeys[li].ok
 		var partners []int
 		if ok {
-			if j.kind.DedupLeft {
+			if k.DedupLeft {
 				if firstOfKey[key] {
 					continue
 				}
@@ -151,22 +168,27 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 		}
 		if len(partners) == 0 {
 			switch {
-			case !j.kind.UnmatchedLeft:
+			case !k.UnmatchedLeft:
 				if r.tracer != nil {
-					r.tracer.Unpaired(s, l)
+					r.tracer.Unpaired(s, *l)
 				}
-			case j.kind.LeftOnly:
-				out = append(out, l)
+			case k.Columns == rule.LeftSide:
+				out = append(out, *l)
 			default:
 				out = append(out, j.pair(l, nil, s.live))
 			}
 			continue
 		}
 		matched[key] = true
-		switch j.kind.Matched {
-		case rule.MatchLeftOnce:
-			out = append(out, l)
-		case rule.MatchPairs:
+		if keepsRight {
+			for _, ri := range partners {
+				rightMatched[ri] = true
+			}
+		}
+		if k.MatchedLeft {
+			out = append(out, *l)
+		}
+		if k.Pairs {
 			for _, ri := range partners {
 				pair := j.pair(l, &right[ri], s.live)
 				out = append(out, pair)
@@ -176,13 +198,28 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 			}
 		}
 	}
+	// The right rows a right join keeps come after the left rows', in right order.
+	if keepsRight {
+		for ri := range right {
+			switch {
+			case rightMatched[ri] && k.MatchedRight, !rightMatched[ri] && k.UnmatchedRight && k.Columns == rule.RightSide:
+				out = append(out, right[ri])
+			case !rightMatched[ri] && k.UnmatchedRight:
+				out = append(out, j.pair(nil, &right[ri], s.live))
+			}
+		}
+	}
 	st.Keys = len(matched)
 	return out, nil
 }
 
 func (j *join) live(s *Stage, after columnSet) columnSet {
-	if j.kind.LeftOnly {
+	switch j.kind.Columns {
+	case rule.LeftSide:
 		return after.with(j.leftKeys...)
+	case rule.RightSide:
+		markLive(j.right, after.with(j.rightKeys...))
+		return columnSet{}.with(j.leftKeys...)
 	}
 	var rightNeed columnSet
 	if after != nil {
@@ -202,20 +239,38 @@ func (j *join) filter() *kqlexpr.Program                                  { retu
 func (j *join) rowWise() bool                                             { return false }
 func (j *join) splittable() bool                                          { return false }
 
-// fresh: the pairs are new rows; a semi or anti join passes its left rows on.
+// fresh: the pairs are new rows; a semi or anti join passes one side's rows on as they are.
 func (j *join) fresh(in bool, snapshots map[string]bool) bool {
 	markFresh(j.right, snapshots)
-	return !j.kind.LeftOnly || in
+	switch j.kind.Columns {
+	case rule.LeftSide:
+		return in
+	case rule.RightSide:
+		return false
+	}
+	return true
 }
 
-// pair makes the joined row of l and rr, or of l alone (its right columns null) when rr is nil,
-// with the columns read later (live).
-func (j *join) pair(l record.Row, rr *record.Row, live columnSet) record.Row {
-	width := len(l.Values) + len(j.rightCols)
+// pair makes the joined row of l and rr, or of one of them alone (the other side's columns null)
+// when the other is nil, with the columns read later (live).
+func (j *join) pair(l, rr *record.Row, live columnSet) record.Row {
+	width := len(j.leftCols) + len(j.rightCols)
+	if l != nil {
+		width = len(l.Values) + len(j.rightCols)
+	}
 	if live != nil {
 		width = len(live)
 	}
 	values := make(map[string]any, width)
+	if l == nil {
+		for _, col := range j.leftCols {
+			if live.has(col.Name) {
+				values[col.Name] = col.Type.Zero()
+			}
+		}
+		j.putRight(values, rr, live)
+		return record.Row{Values: values, Sources: rr.Sources}
+	}
 	for k, v := range l.Values {
 		if live.has(k) {
 			values[k] = v
@@ -229,11 +284,16 @@ func (j *join) pair(l record.Row, rr *record.Row, live columnSet) record.Row {
 		}
 		return record.Row{Values: values, Sources: l.Sources}
 	}
+	j.putRight(values, rr, live)
+	sources := make([]record.Source, 0, len(l.Sources)+len(rr.Sources))
+	return record.Row{Values: values, Sources: append(append(sources, l.Sources...), rr.Sources...)}
+}
+
+// putRight puts the right row's columns read later into values, under their joined names.
+func (j *join) putRight(values map[string]any, rr *record.Row, live columnSet) {
 	for k, v := range rr.Values {
 		if name, ok := j.rightNames[k]; ok && live.has(name) {
 			values[name] = v
 		}
 	}
-	sources := make([]record.Source, 0, len(l.Sources)+len(rr.Sources))
-	return record.Row{Values: values, Sources: append(append(sources, l.Sources...), rr.Sources...)}
 }

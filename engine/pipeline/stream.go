@@ -156,7 +156,7 @@ func (s *Stream) Push(row record.Row) error {
 }
 
 func (s *Stream) pair(l, rr record.Row) error {
-	rows := []record.Row{s.joinOp.pair(l, &rr, s.join.live)}
+	rows := []record.Row{s.joinOp.pair(&l, &rr, s.join.live)}
 	var err error
 	for _, st := range s.suffix {
 		if rows, err = s.r.stage(st, rows, nil, &StageStats{}); err != nil {

@@ -70,7 +70,7 @@ const (
 	Distinct      = "distinct"
 )
 
-// StageKinds lists the stage kinds in the order the README documents them.
+// StageKinds lists the stage kinds, in the order messages list them; stageDecoders reads each.
 var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
