@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"strings"
-
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
@@ -214,13 +212,4 @@ func (a *assignStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 		out[i] = record.Row{Values: values, Sources: row.Sources}
 	}
 	return out, nil
-}
-
-// columnNames lists the columns' names, comma-separated.
-func columnNames(cols []Column) string {
-	names := make([]string, len(cols))
-	for i, col := range cols {
-		names[i] = col.Name
-	}
-	return strings.Join(names, ", ")
 }

@@ -196,6 +196,14 @@ func indexOf(cols []Column, name string) int {
 	return -1
 }
 
+func columnNames(cols []Column) string {
+	names := make([]string, len(cols))
+	for i, col := range cols {
+		names[i] = col.Name
+	}
+	return strings.Join(names, ", ")
+}
+
 // hint helps with a column name that is not there: the column it differs from only in case (KQL
 // names are case-sensitive), or the columns there are when they are few enough to read.
 func hint(name string, cols []Column) string {
