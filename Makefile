@@ -2,7 +2,7 @@
 # make test:     formatting, vet, every Go test, and every rule's cases (detect test rules/)
 # make bench:    the engine against the floor of reading its input, and the Go benchmarks
 # make fuzz:     every fuzz target for FUZZTIME each
-# make fixtures: render fixtures/shapes and fixtures/garbage again
+# make fixtures: render fixtures/shapes, fixtures/audit and fixtures/garbage again
 GO       ?= go
 BIN      := bin/detect
 NOW      ?= 2026-11-20T12:00:00Z

@@ -11,12 +11,14 @@ import (
 	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/rule"
 	"github.com/signin-detect/detect/engine/ruletest"
+	"github.com/signin-detect/detect/engine/session"
 )
 
-const checkUsage = `Usage: detect check [--format text|json] [PATH ...]
+const checkUsage = `Usage: detect check [--format text|json] [--tables DIR] [PATH ...]
 
-Loads every rule in PATH... (rule files or folders; default rules/) with their test cases, and reports
-every problem at once, each as file:line:col: message. Exits 1 when there is any, 0 when all is clean.
+Loads every rule in PATH... (rule files or folders; default rules/) with their test cases, and the
+table schema files of each --tables folder and of tables/ next to the rules, and reports every
+problem at once, each as file:line:col: message. Exits 1 when there is any, 0 when all is clean.
 
 Flags:
 `
@@ -25,6 +27,8 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "text (file:line:col: message per line) or json (an array of {file, line, column, message})")
+	var tables multiFlag
+	fs.Var(&tables, "tables", "a folder of table schema files to check and to read the rules against (repeatable)")
 	fs.Usage = func() { fmt.Fprint(stderr, checkUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -40,7 +44,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		paths = []string{"rules"}
 	}
-	problems, checked := checkRules(paths)
+	problems, checked := checkRules(tables, paths)
 	if *format == "json" {
 		type problem struct {
 			File    string `json:"file"`
@@ -67,9 +71,10 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// checkRules loads and plans every rule and its cases, and returns every problem found.
-func checkRules(paths []string) (rule.Errors, int) {
-	var problems rule.Errors
+// checkRules loads the user's tables, loads and plans every rule and its cases, and returns every
+// problem found.
+func checkRules(tableDirs, paths []string) (rule.Errors, int) {
+	problems := session.AddTables(tableDirs, paths)
 	rules, err := rule.LoadAll(paths)
 	problems = appendErrors(problems, err)
 	for _, r := range rules {

@@ -16,13 +16,13 @@ import (
 )
 
 const usage = `detect runs detection rules, ported from Microsoft Sentinel KQL and written as YAML,
-over exported Microsoft Entra ID sign-in logs.
+over exported Microsoft Entra ID sign-in and audit logs.
 
 Usage:
-  detect run --rule PATH [--rule PATH ...] [--now T] [--set NAME=VALUE] [--lookup NAME=CSV]
-             [--input-format F] [--glob PATTERN] [--strict] [--format F] [--output FILE] [--stream]
-             FILE|FOLDER...
-  detect check [--format text|json] [PATH ...]
+  detect run --rule PATH [--rule PATH ...] [--tables DIR] [--now T] [--set NAME=VALUE]
+             [--lookup NAME=CSV] [--input-format F] [--glob PATTERN] [--strict] [--format F]
+             [--output FILE] [--stream] FILE|FOLDER...
+  detect check [--format text|json] [--tables DIR] [PATH ...]
   detect test [-v] [PATH ...]
   detect explain --rule FILE [--now T] [--where EXPR] FILE...
 

@@ -24,8 +24,10 @@ record the alert was made from). Rejected records, the summary and logs go to st
 Each file's shape is found from its content, gzip and zstd compressed or not: Log Analytics rows
 (NDJSON, a JSON array, the query API's {"tables":[...]} response, the portal's CSV export);
 diagnostic settings records (PT1H.json blobs, {"records":[...]} blobs and Event Hubs batches);
-Microsoft Graph beta sign-ins ({"value":[...]} pages, one after another, or a plain array).
-Records go to their table (Type, category or isInteractive) and each rule reads its table's.
+Microsoft Graph beta sign-ins and v1.0 or beta directory audits ({"value":[...]} pages, one after
+another, or a plain array). Records go to their table (Type, category, isInteractive, or a Graph
+audit's activityDisplayName and loggedByService) and each rule reads its table's. A table with no
+rows in the input is read as an empty table, and the run says so.
 
 Exit status: 0 when the run completed, with or without alerts or rejected records; 1 when it
 could not (a rule with errors, a bad flag, no input, a failing rule); 2 when --strict is given
@@ -42,6 +44,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 type runConfig struct {
 	rules       multiFlag
+	tables      multiFlag
 	now         string
 	sets        multiFlag
 	lookups     multiFlag
@@ -65,6 +68,7 @@ type runConfig struct {
 // --rule, --now, --set, --lookup, --input-format and --glob (run and explain share them).
 func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.rules, "rule", "a rule file, or a folder searched recursively for *.yaml rules (repeatable; required)")
+	fs.Var(&cfg.tables, "tables", "a folder of table schema files (*.yaml: name and columns) that define tables the rules\nread from Log Analytics exports, beside the shipped ones and those in tables/ next to the rules\n(repeatable)")
 	fs.StringVar(&cfg.now, "now", "", "the time ago() and now() count from: RFC 3339 (2026-11-20T12:00:00Z), or 'latest' for\nthe newest TimeGenerated in the input (default: the current time, as in Sentinel)")
 	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
 	fs.Var(&cfg.lookups, "lookup", "NAME=CSV replaces the CSV file of the lookup NAME (repeatable)")
@@ -114,9 +118,9 @@ func printFunctions(w io.Writer) {
 	}
 }
 
-// load loads and tunes the rules cfg names.
+// load loads the tables and the rules cfg names, and tunes the rules.
 func load(cfg *runConfig) (*session.Rules, error) {
-	return session.Load(cfg.rules, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups})
+	return session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups})
 }
 
 // input is what cfg reads.

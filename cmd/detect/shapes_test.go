@@ -12,13 +12,14 @@ import (
 const (
 	shapesDir     = "../../fixtures/shapes"
 	garbageDir    = "../../fixtures/garbage"
+	auditDir      = "../../fixtures/audit"
 	fociRules     = "../../rules/foci/"
 	signinLogRule = shapesDir + "/signinlogs-rule.yaml"
 	shapesNow     = "2026-11-20T12:00:00Z"
 )
 
 func TestFixturesAreUpToDate(t *testing.T) {
-	for dir, files := range map[string]map[string][]byte{shapesDir: renderShapes(), garbageDir: renderGarbage()} {
+	for dir, files := range map[string]map[string][]byte{shapesDir: renderShapes(), garbageDir: renderGarbage(), auditDir: renderAudit()} {
 		for name, want := range files {
 			path := filepath.Join(dir, name)
 			if *update {

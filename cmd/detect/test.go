@@ -8,12 +8,14 @@ import (
 
 	"github.com/signin-detect/detect/engine/rule"
 	"github.com/signin-detect/detect/engine/ruletest"
+	"github.com/signin-detect/detect/engine/session"
 )
 
 const testUsage = `Usage: detect test [-v] [PATH ...]
 
 Runs the test cases of every rule in PATH... (rule files or folders; default rules/): the tests key of
-a rule file, or its sibling FILE.test.yaml. Prints each failure with the alerts that were missing and
+a rule file, or its sibling FILE.test.yaml (tables defined in tables/ next to the rules are read
+too). Prints each failure with the alerts that were missing and
 those that were not expected, and last the line 'N passed, N failed'. Exits 1 on any failure.
 
 Flags:
@@ -34,8 +36,12 @@ func testCommand(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		paths = []string{"rules"}
 	}
-	rules, err := rule.LoadPaths(paths)
 	passed, failed := 0, 0
+	if errs := session.AddTables(nil, paths); len(errs) > 0 {
+		fmt.Fprintln(stdout, errs)
+		failed++
+	}
+	rules, err := rule.LoadPaths(paths)
 	if err != nil {
 		fmt.Fprintln(stdout, err)
 		failed++

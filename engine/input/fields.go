@@ -195,7 +195,7 @@ func visit(value []byte, n *pathNode, hits []found) {
 // tableOf is router.table over a record's fields (fs, cut from obj), for a router that tests a
 // top-level field. The field is where it was in the worker's last record of the same layout.
 func (r *router) tableOf(obj []byte, fs []field, w *worker) (string, bool) {
-	if strings.Contains(r.path, ".") {
+	if r.path == "" || strings.Contains(r.path, ".") {
 		return "", false
 	}
 	at, known := w.routeAt[r]
@@ -210,7 +210,8 @@ func (r *router) tableOf(obj []byte, fs []field, w *worker) (string, bool) {
 		w.routeAt[r] = at
 	}
 	if at.field < 0 {
-		return "", true
+		// Without the field, the record's other fields may tell (router.tableByFields).
+		return "", len(r.has) == 0
 	}
 	value := fs[at.field].value(obj)
 	name := ""
@@ -218,6 +219,9 @@ func (r *router) tableOf(obj []byte, fs []field, w *worker) (string, bool) {
 		name = text(value[1 : len(value)-1])
 	} else if v := gjson.Parse(text(value)); v.Type != gjson.Null {
 		name = v.String()
+	}
+	if name == "" && len(r.has) > 0 {
+		return "", false
 	}
 	if t, ok := r.tables[name]; ok || name == "" {
 		return t, true

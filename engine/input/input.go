@@ -125,8 +125,16 @@ func NewReader(want []Want, format Format) (*Reader, error) {
 	}
 	r := &Reader{format: format, routers: map[Shape]*router{}, converters: map[Shape]map[string]*converter{}}
 	byShape := map[Shape][]*mapping{}
+	mapped := map[string]bool{}
 	for _, m := range mappings {
 		byShape[m.shape] = append(byShape[m.shape], m)
+		mapped[m.table.Name] = true
+	}
+	for _, w := range want {
+		if !mapped[w.Table.Name] {
+			byShape[LogAnalytics] = append(byShape[LogAnalytics], logAnalyticsMapping(w.Table))
+			mapped[w.Table.Name] = true
+		}
 	}
 	for shape, ms := range byShape {
 		if r.routers[shape], err = newRouter(ms); err != nil {
@@ -260,7 +268,7 @@ func (f *fileReader) settle(shape Shape, table string, src record.Source) (strin
 	}
 	if f.defaultTable == "" {
 		return "", &Rejection{Source: src, Reason: "unknown table", Detail: fmt.Sprintf("the record has no %s to tell its table, and the rules read %s",
-			f.routers[shape].path, strings.Join(f.wanted, " and "))}
+			f.routers[shape].fields(), strings.Join(f.wanted, " and "))}
 	}
 	return f.defaultTable, nil
 }
@@ -285,7 +293,8 @@ func (f *fileReader) shapeOf(obj gjson.Result, hint Shape) Shape {
 
 // sniffShape tells a record's shape by its fields: diagnostic settings records carry the sign-in
 // in a properties object next to time and category; Log Analytics rows have PascalCase columns
-// such as TimeGenerated; Graph sign-ins have camelCase fields such as createdDateTime.
+// such as TimeGenerated; Graph sign-ins and directory audits have camelCase fields such as
+// createdDateTime or activityDateTime.
 func sniffShape(obj gjson.Result) Shape {
 	var properties, envelope, pascal, camel bool
 	obj.ForEach(func(key, value gjson.Result) bool {
@@ -296,7 +305,7 @@ func sniffShape(obj gjson.Result) Shape {
 			envelope = true
 		case "TimeGenerated", "Type", "UserPrincipalName", "AppId":
 			pascal = true
-		case "createdDateTime", "userPrincipalName", "appId", "appDisplayName":
+		case "createdDateTime", "userPrincipalName", "appId", "appDisplayName", "activityDateTime", "activityDisplayName", "loggedByService":
 			camel = true
 		}
 		return true

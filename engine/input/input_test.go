@@ -373,8 +373,14 @@ func TestEveryMappingLoads(t *testing.T) {
 	seen := map[string]bool{}
 	for _, m := range mappings {
 		seen[string(m.shape)+"/"+m.table.Name] = true
+		// The columns the shipped rules read, of each table read in more than one shape.
+		wanted := map[string][]string{
+			nonInteractive: {"TimeGenerated", "UserPrincipalName", "AppId", "SessionId", "IncomingTokenType", "AuthenticationProcessingDetails", "ResultType", "HomeTenantId", "ResourceTenantId"},
+			interactive:    {"TimeGenerated", "UserPrincipalName", "AppId", "SessionId", "IncomingTokenType", "AuthenticationProcessingDetails", "ResultType", "HomeTenantId", "ResourceTenantId"},
+			"AuditLogs":    {"TimeGenerated", "OperationName", "Category", "LoggedByService", "Identity", "Result", "InitiatedBy", "TargetResources", "AdditionalDetails", "CorrelationId"},
+		}
 		if m.shape != LogAnalytics {
-			for _, col := range []string{"TimeGenerated", "UserPrincipalName", "AppId", "SessionId", "IncomingTokenType", "AuthenticationProcessingDetails", "ResultType", "HomeTenantId", "ResourceTenantId"} {
+			for _, col := range wanted[m.table.Name] {
 				if _, ok := m.columns[col]; !ok {
 					t.Errorf("%s does not map %s", m.file, col)
 				}
@@ -382,7 +388,7 @@ func TestEveryMappingLoads(t *testing.T) {
 		}
 	}
 	for _, shape := range []Shape{LogAnalytics, Diagnostic, Graph} {
-		for _, table := range []string{nonInteractive, interactive} {
+		for _, table := range []string{nonInteractive, interactive, "AuditLogs"} {
 			if !seen[string(shape)+"/"+table] {
 				t.Errorf("no %s mapping for %s", shape, table)
 			}
@@ -550,5 +556,38 @@ func TestRepeatedStringsAreHeldOnce(t *testing.T) {
 	first, last := rows[0].Values["AuthenticationProcessingDetails"].(string), rows[n/2].Values["AuthenticationProcessingDetails"].(string)
 	if unsafe.StringData(first) != unsafe.StringData(last) {
 		t.Error("a repeated value is held twice")
+	}
+}
+
+// Graph sign-ins and directory audits may come in one file: a record with isInteractive is a
+// sign-in of its table; one without it that has activityDisplayName and loggedByService is an
+// audit event; one with neither tells no table. This holds on the line path (JSON lines, whose
+// fields are found by position) and in pages alike.
+func TestGraphSignInsAndDirectoryAuditsAreToldApart(t *testing.T) {
+	signIn := `{"id":"s1","createdDateTime":"2026-11-20T08:00:00Z","userPrincipalName":"ana.silva@contoso.example","appId":"04b07795-8ddb-461a-bbee-02f9e1bf7b46","isInteractive":false}`
+	audit := `{"id":"Directory_1","category":"RoleManagement","correlationId":"c1","result":"success","resultReason":"","activityDisplayName":"Add member to role","activityDateTime":"2026-11-20T08:05:00Z","loggedByService":"Core Directory","operationType":"Assign","initiatedBy":{"user":{"displayName":"Ana Silva","userPrincipalName":"ana.silva@contoso.example"}},"targetResources":[{"type":"User","userPrincipalName":"bruno.costa@contoso.example"}],"additionalDetails":[]}`
+	// A directoryAudit with a null loggedByService says too little to be one.
+	neither := `{"id":"Directory_2","category":"RoleManagement","activityDisplayName":"Add member to role","activityDateTime":"2026-11-20T08:06:00Z","loggedByService":null}`
+	for name, data := range map[string]string{
+		"lines.json": signIn + "\n" + audit + "\n" + neither + "\n",
+		"page.json":  `{"@odata.context":"https://graph.microsoft.com/beta/$metadata#auditLogs/directoryAudits","value":[` + signIn + "," + audit + "," + neither + "]}\n",
+	} {
+		c := read(t, name, []byte(data), FormatAuto, nonInteractive, "AuditLogs")
+		if len(c.rows[nonInteractive]) != 1 || len(c.rows["AuditLogs"]) != 1 {
+			t.Errorf("%s: %d sign-ins, %d audits; want 1 and 1", name, len(c.rows[nonInteractive]), len(c.rows["AuditLogs"]))
+			continue
+		}
+		row := c.rows["AuditLogs"][0].Values
+		if row["OperationName"] != "Add member to role" || row["Identity"] != "Ana Silva" || row["Category"] != "RoleManagement" || row["Type"] != "AuditLogs" {
+			t.Errorf("%s: audit row %v", name, row)
+		}
+		if got := c.rejections(); !strings.Contains(got, "unknown table: the record has no isInteractive or activityDisplayName and loggedByService to tell its table") {
+			t.Errorf("%s: %s", name, got)
+		}
+	}
+	// Read for the sign-in rules alone, the audit event is counted as another table's.
+	c := read(t, "lines.json", []byte(signIn+"\n"+audit+"\n"), FormatAuto, nonInteractive)
+	if len(c.rows[nonInteractive]) != 1 || c.other["AuditLogs"] != 1 {
+		t.Errorf("sign-in rules alone: %d rows, others %v", len(c.rows[nonInteractive]), c.other)
 	}
 }

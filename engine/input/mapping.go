@@ -39,8 +39,11 @@ type mapping struct {
 	file  string
 	shape Shape
 	table *schema.Table
-	// Records whose field whenPath holds whenValue belong to the table.
+	// Records whose field whenPath holds whenValue belong to the table; or, for a mapping with
+	// whenHas, the records that lack the shape's whenPath field and have every field of whenHas
+	// (Graph's directoryAudits, which share their pages with sign-ins but have no isInteractive).
 	whenPath, whenValue string
+	whenHas             []string
 	columns             map[string]columnSource
 }
 
@@ -89,6 +92,7 @@ func parseMapping(file string, data []byte) (*mapping, error) {
 		Shape    string    `yaml:"shape"`
 		Table    string    `yaml:"table"`
 		When     yaml.Node `yaml:"when"`
+		WhenHas  []string  `yaml:"when-has"`
 		Identity bool      `yaml:"identity"`
 		Columns  yaml.Node `yaml:"columns"`
 	}
@@ -108,12 +112,21 @@ func parseMapping(file string, data []byte) (*mapping, error) {
 		return nil, err
 	}
 	m.table = table
-	if doc.When.Kind != yaml.MappingNode || len(doc.When.Content) != 2 {
-		return nil, fmt.Errorf("line %d: when must be one field: value", doc.When.Line)
-	}
-	m.whenPath, m.whenValue = doc.When.Content[0].Value, doc.When.Content[1].Value
-	if !validPath(m.whenPath) {
-		return nil, fmt.Errorf("line %d: when: %q is not a field path", doc.When.Line, m.whenPath)
+	switch {
+	case len(doc.WhenHas) > 0 && doc.When.Kind == 0:
+		for _, f := range doc.WhenHas {
+			if !validPath(f) {
+				return nil, fmt.Errorf("when-has: %q is not a field path", f)
+			}
+		}
+		m.whenHas = doc.WhenHas
+	case doc.When.Kind != yaml.MappingNode || len(doc.When.Content) != 2 || len(doc.WhenHas) > 0:
+		return nil, fmt.Errorf("line %d: when must be one field: value (or, instead, when-has a list of fields)", doc.When.Line)
+	default:
+		m.whenPath, m.whenValue = doc.When.Content[0].Value, doc.When.Content[1].Value
+		if !validPath(m.whenPath) {
+			return nil, fmt.Errorf("line %d: when: %q is not a field path", doc.When.Line, m.whenPath)
+		}
 	}
 	if doc.Identity {
 		for _, col := range table.Columns {
@@ -136,6 +149,17 @@ func parseMapping(file string, data []byte) (*mapping, error) {
 		m.columns[name.Value] = src
 	}
 	return m, nil
+}
+
+// logAnalyticsMapping reads a table that has no mapping file of its own (one a user added with a
+// schema file) from Log Analytics rows, as the shipped tables' loganalytics-*.yaml do: each column
+// is the field of its name, and the Type column names a row's table.
+func logAnalyticsMapping(t *schema.Table) *mapping {
+	m := &mapping{file: t.File, shape: LogAnalytics, table: t, whenPath: "Type", whenValue: t.Name, columns: map[string]columnSource{}}
+	for _, col := range t.Columns {
+		m.columns[col.Name] = columnSource{paths: []string{col.Name}}
+	}
+	return m
 }
 
 // parseColumnSource reads "field.path", [first.path, fallback.path] or {const: text}.
@@ -426,15 +450,21 @@ func walk(obj gjson.Result, n *pathNode, hits []found) {
 	})
 }
 
-// router tells the table of a record of one shape from the field all the shape's mappings test.
+// router tells the table of a record of one shape from the field all the shape's mappings test,
+// or, for a record that lacks it, from the fields it has.
 type router struct {
 	path   string
 	tables map[string]string // field value -> table
+	has    []*mapping        // the mappings with whenHas, in file order
 }
 
 func newRouter(mappings []*mapping) (*router, error) {
 	r := &router{tables: map[string]string{}}
 	for _, m := range mappings {
+		if m.whenHas != nil {
+			r.has = append(r.has, m)
+			continue
+		}
 		if r.path == "" {
 			r.path = m.whenPath
 		}
@@ -450,14 +480,44 @@ func newRouter(mappings []*mapping) (*router, error) {
 }
 
 // table returns the table of obj: a known table's name, the field's own value when it names no
-// table this shape maps (such as AuditLogs), or "" when the record lacks the field.
+// table this shape maps (such as a category no mapping reads), the table of the first when-has
+// mapping whose fields a record without the field has, or "" when none tells.
 func (r *router) table(obj gjson.Result) string {
 	v := obj.Get(r.path)
-	if v.Type == gjson.Null || v.String() == "" {
-		return ""
+	if r.path == "" || v.Type == gjson.Null || v.String() == "" {
+		return r.tableByFields(obj)
 	}
 	if t, ok := r.tables[v.String()]; ok {
 		return t
 	}
 	return v.String()
+}
+
+// tableByFields is the table of the first when-has mapping whose fields obj has (not null), or "".
+func (r *router) tableByFields(obj gjson.Result) string {
+	for _, m := range r.has {
+		all := true
+		for _, f := range m.whenHas {
+			if v := obj.Get(f); v.Type == gjson.Null {
+				all = false
+				break
+			}
+		}
+		if all {
+			return m.table.Name
+		}
+	}
+	return ""
+}
+
+// fields names what the router reads, for messages.
+func (r *router) fields() string {
+	names := []string{}
+	if r.path != "" {
+		names = append(names, r.path)
+	}
+	for _, m := range r.has {
+		names = append(names, strings.Join(m.whenHas, " and "))
+	}
+	return strings.Join(names, " or ")
 }

@@ -53,6 +53,10 @@ func loadPaths(paths []string) ([]*Rule, map[*Rule]bool, error) {
 				errs.Add(Position{File: path}, "%v", unwrapPathError(err))
 				return nil
 			}
+			if entry.IsDir() && entry.Name() == "tables" && path != p {
+				// A rule folder's tables/ holds the schemas of the tables its rules read.
+				return filepath.SkipDir
+			}
 			if isRuleFile(path, entry) {
 				files = append(files, path)
 			}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/signin-detect/detect/engine/kql"
 )
 
@@ -25,7 +23,9 @@ type Column struct {
 type Table struct {
 	Name    string
 	Columns []Column
-	index   map[string]int
+	// File is the schema file of a table a user added (AddDir); "" for the shipped tables.
+	File  string
+	index map[string]int
 }
 
 // Column finds a column by its exact (case-sensitive, as in KQL) name.
@@ -42,17 +42,25 @@ var tableFiles embed.FS
 
 var (
 	loadOnce sync.Once
-	tables   map[string]*Table
-	loadErr  error
+	// mu guards tables, which AddDir adds to.
+	mu      sync.RWMutex
+	tables  map[string]*Table
+	loadErr error
 )
+
+func load() {
+	loadOnce.Do(func() { tables, loadErr = loadTables() })
+}
 
 // Lookup returns the table called name.
 func Lookup(name string) (*Table, error) {
-	loadOnce.Do(func() { tables, loadErr = loadTables() })
+	load()
 	if loadErr != nil {
 		return nil, loadErr
 	}
+	mu.RLock()
 	t, ok := tables[name]
+	mu.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("unknown table %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
@@ -61,7 +69,9 @@ func Lookup(name string) (*Table, error) {
 
 // Names lists the known tables, sorted.
 func Names() []string {
-	loadOnce.Do(func() { tables, loadErr = loadTables() })
+	load()
+	mu.RLock()
+	defer mu.RUnlock()
 	names := make([]string, 0, len(tables))
 	for n := range tables {
 		names = append(names, n)
@@ -82,35 +92,12 @@ func loadTables() (map[string]*Table, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := parseTable(data)
-		if err != nil {
-			return nil, fmt.Errorf("schema %s: %w", path, err)
+		t, problems := parseTable(path, data)
+		if len(problems) > 0 {
+			return nil, fmt.Errorf("schema %w", problems[0])
 		}
+		t.File = ""
 		out[t.Name] = t
 	}
 	return out, nil
-}
-
-func parseTable(data []byte) (*Table, error) {
-	var doc struct {
-		Name    string    `yaml:"name"`
-		Columns yaml.Node `yaml:"columns"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, err
-	}
-	if doc.Columns.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("columns must be a mapping of column name to type")
-	}
-	t := &Table{Name: doc.Name, index: map[string]int{}}
-	for i := 0; i+1 < len(doc.Columns.Content); i += 2 {
-		name, typeName := doc.Columns.Content[i].Value, doc.Columns.Content[i+1].Value
-		typ, err := kql.ParseType(typeName)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: column %s: %w", doc.Columns.Content[i].Line, name, err)
-		}
-		t.index[name] = len(t.Columns)
-		t.Columns = append(t.Columns, Column{Name: name, Type: typ})
-	}
-	return t, nil
 }

@@ -30,6 +30,8 @@ type Read struct {
 	Rows    map[string][]record.Row
 	Files   int
 	Records int
+	// ByTable counts the records read of each table the plans read, rows made or not.
+	ByTable map[string]int
 	// OtherTables counts the records of tables no plan reads, by table; Rejections the rejected
 	// records and files, by reason.
 	OtherTables map[string]int
@@ -48,7 +50,7 @@ type Read struct {
 // With filters, a record no plan can use (see pipeline.ReadFilter) is counted but no row is made
 // of it.
 func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, allColumns bool, in Input, hooks Hooks, onRow func(string, record.Row) error) (*Read, error) {
-	read := &Read{Rows: map[string][]record.Row{}, OtherTables: map[string]int{}, Rejections: map[string]int{}, hooks: hooks, onRow: onRow}
+	read := &Read{Rows: map[string][]record.Row{}, ByTable: map[string]int{}, OtherTables: map[string]int{}, Rejections: map[string]int{}, hooks: hooks, onRow: onRow}
 	var want []input.Want
 	index := map[string]int{}
 	for _, p := range plans {
@@ -114,6 +116,7 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 // Row keeps a row of a table the plans read.
 func (r *Read) Row(table string, row record.Row) {
 	r.Records++
+	r.ByTable[table]++
 	switch {
 	case r.onRow == nil:
 		r.Rows[table] = append(r.Rows[table], row)
@@ -126,8 +129,9 @@ func (r *Read) Row(table string, row record.Row) {
 }
 
 // Filtered counts a record no plan can use, which the reader made no row of.
-func (r *Read) Filtered(_ string, values map[string]any) {
+func (r *Read) Filtered(table string, values map[string]any) {
 	r.Records++
+	r.ByTable[table]++
 	if t, ok := values[pipeline.TimeColumn].(time.Time); ok && t.After(r.Newest) {
 		r.Newest = t
 	}

@@ -32,8 +32,12 @@ type Rules struct {
 	LookupFiles map[string]string
 }
 
-// Load loads the rules of paths (files, or folders searched for rules) and tunes them.
-func Load(paths []string, t Tuning) (*Rules, error) {
+// Load adds the tables of tableDirs and of tables/ next to the rules (see AddTables), loads the
+// rules of paths (files, or folders searched for rules) and tunes them.
+func Load(paths, tableDirs []string, t Tuning) (*Rules, error) {
+	if errs := AddTables(tableDirs, paths); len(errs) > 0 {
+		return nil, errs
+	}
 	rules, err := rule.LoadPaths(paths)
 	if err != nil {
 		return nil, err
@@ -209,7 +213,7 @@ func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 			}
 		}
 		res.Alerts = len(rows)
-		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, newest: b.Read.Newest})
+		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, newest: b.Read.Newest, records: b.Read.ByTable})
 	}
 	return results, nil
 }

@@ -60,7 +60,7 @@ func collect(t *testing.T, b *Batch) ([]output.Alert, []Result) {
 // saying which --now would look back from the newest record.
 func TestBatchRunsThroughTheReadFilterAndReturnsWarnings(t *testing.T) {
 	rulePath, logPath := setup(t)
-	rules, err := Load([]string{rulePath}, Tuning{})
+	rules, err := Load([]string{rulePath}, nil, Tuning{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestBatchRunsThroughTheReadFilterAndReturnsWarnings(t *testing.T) {
 // param; a named reader is read as a file is.
 func TestLatestNowAndTuning(t *testing.T) {
 	rulePath, _ := setup(t)
-	rules, err := Load([]string{rulePath}, Tuning{Sets: []string{"app=Microsoft Word"}})
+	rules, err := Load([]string{rulePath}, nil, Tuning{Sets: []string{"app=Microsoft Word"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestLatestNowAndTuning(t *testing.T) {
 		t.Errorf("warnings %v", results[0].Warnings)
 	}
 	for _, bad := range []Tuning{{Sets: []string{"nosuch=1"}}, {Sets: []string{"app"}}, {Lookups: []string{"nosuch=x.csv"}}} {
-		if _, err := Load([]string{rulePath}, bad); err == nil {
+		if _, err := Load([]string{rulePath}, nil, bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}

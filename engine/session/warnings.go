@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/signin-detect/detect/engine/kql"
@@ -24,8 +25,13 @@ type Warning struct {
 // WarningKind tells warnings apart, for callers that count or filter them.
 type WarningKind string
 
-// Lookback: a where that reads the clock dropped rows as older than its window.
-const Lookback WarningKind = "lookback"
+const (
+	// TablesWithoutRows: the input held no records of tables the rule reads, which it read as
+	// empty tables.
+	TablesWithoutRows WarningKind = "tables without rows"
+	// Lookback: a where that reads the clock dropped rows as older than its window.
+	Lookback WarningKind = "lookback"
+)
 
 // String is the warning as a line of standard error: place: message.
 func (w Warning) String() string {
@@ -42,11 +48,13 @@ type runFacts struct {
 	stats []pipeline.StageStats
 	// now is the run's now; newest the newest TimeGenerated of the input.
 	now, newest time.Time
+	// records counts the records read of each table.
+	records map[string]int
 }
 
 // warningFinders each find one kind of warning in a rule's run. A new kind of warning is one more
 // function here.
-var warningFinders = []func(runFacts) []Warning{lookbackWarnings}
+var warningFinders = []func(runFacts) []Warning{tablesWithoutRowsWarnings, lookbackWarnings}
 
 func ruleWarnings(f runFacts) []Warning {
 	var out []Warning
@@ -54,6 +62,23 @@ func ruleWarnings(f runFacts) []Warning {
 		out = append(out, find(f)...)
 	}
 	return out
+}
+
+// tablesWithoutRowsWarnings say, once for the rule, which of its tables the input had no records
+// of (see pipeline.Plan.TablesWithoutRows).
+func tablesWithoutRowsWarnings(f runFacts) []Warning {
+	missing := f.plan.TablesWithoutRows(f.records)
+	var msg string
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		msg = fmt.Sprintf("the input has no rows of %s: the rule read it as an empty table", missing[0])
+	default:
+		msg = fmt.Sprintf("the input has no rows of %s: the rule read them as empty tables", strings.Join(missing, ", "))
+	}
+	file := f.plan.Rule.File
+	return []Warning{{Kind: TablesWithoutRows, Pos: rule.Position{File: file}, Rule: file, Message: msg}}
 }
 
 // lookbackWarnings say how many rows each lookback stage dropped, so that a run over an old
