@@ -206,8 +206,8 @@ func TestLookbackIsStrict(t *testing.T) {
 	if len(got) != 1 || got[0].Sources[0].Line != 2 {
 		t.Errorf("want only row 2, got %d rows", len(got))
 	}
-	if !p.Stages[0].CallsFunction("ago") {
-		t.Error("the stage calls ago")
+	if !p.Stages[0].Lookback() {
+		t.Error("the stage reads the clock: a lookback")
 	}
 }
 

@@ -1,17 +1,17 @@
 package pipeline
 
 import (
-	"fmt"
-	"regexp"
 	"strings"
-	"unicode"
 
 	aggregatepkg "github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 )
 
+// summarize groups rows by its keys and computes its aggregates over each group.
+// https://learn.microsoft.com/kusto/query/summarize-operator
 type summarize struct {
 	keys []assignment
 	aggs []*aggregate
@@ -34,10 +34,17 @@ type aggregate struct {
 	all     bool
 }
 
-// binOfColumn is a group key bin(Column, size), which KQL names after the column.
-var binOfColumn = regexp.MustCompile(`^\s*bin\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,`)
+// planSummarize plans a summarize: the group keys, then each aggregate's columns. The columns flow
+// on only when an aggregate returns them all (arg_min(X, *)).
+func planSummarize(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
+	sm, out := c.summarize(s, f.cols)
+	if !sm.passes {
+		f.wide = nil
+	}
+	f.cols = out
+	return sm, f
+}
 
-// summarize plans a summarize: the group keys, then each aggregate's columns.
 func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) {
 	sm := &summarize{picks: len(s.Summarize.Aggregates) > 0}
 	var out []Column
@@ -53,10 +60,10 @@ func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) 
 		name := k.Column
 		if name == "" {
 			src := strings.TrimSpace(k.Expr.Source)
-			if m := binOfColumn.FindStringSubmatch(src); m != nil {
-				name = m[1]
-			} else if indexOf(in, src) >= 0 {
-				name = src
+			if col, ok := kqlexpr.BinColumn(src); ok {
+				name = col
+			} else if col, ok := kqlexpr.ColumnName(src); ok && indexOf(in, col) >= 0 {
+				name = col
 			} else {
 				c.errs.Add(k.Pos, "summarize by %s: name this group key (- Name: %s); KQL names only columns and bin(Column, size) itself", src, src)
 				continue
@@ -95,29 +102,33 @@ func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) 
 
 // aggregate plans one aggregation call, as the aggregate registry describes it.
 func (c *compiler) aggregate(a *rule.Assignment, in []Column) *aggregate {
-	call, err := parseCall(a.Expr.Source)
+	call, err := kqlexpr.ParseCall(a.Expr.Source)
 	if err != nil {
 		c.errs.Add(a.Expr.Pos, "summarize aggregate %s: %v", strings.TrimSpace(a.Expr.Source), err)
 		return nil
 	}
-	def, ok := aggregatepkg.Lookup(call.name)
+	def, ok := aggregatepkg.Lookup(call.Name)
 	if !ok {
-		c.errs.Add(a.Expr.Pos, "summarize: unknown aggregation %s (known: %s)", call.name, strings.Join(aggregatepkg.Names(), ", "))
+		c.errs.Add(a.Expr.Pos, "summarize: unknown aggregation %s (known: %s)", call.Name, strings.Join(aggregatepkg.Names(), ", "))
 		return nil
 	}
-	if err := def.CheckArity(len(call.args)); err != nil {
+	if err := def.CheckArity(len(call.Args)); err != nil {
 		c.errs.Add(a.Expr.Pos, "summarize: %v", err)
 		return nil
 	}
 	agg := &aggregate{def: def, column: a.Column}
-	if len(call.args) == 0 {
+	if len(call.Args) == 0 {
 		agg.typ, _ = def.Result(kql.Dynamic)
 		if agg.column == "" {
 			agg.column = def.Prefix
 		}
 		return agg
 	}
-	argExpr := a.Expr.Part(call.args[0].offset, call.args[0].length)
+	if call.Args[0].Star {
+		c.errs.Add(a.Expr.Part(call.Args[0].Offset, call.Args[0].Length).Pos, "%s: * is not a value to aggregate", call.Name)
+		return nil
+	}
+	argExpr := a.Expr.Part(call.Args[0].Offset, call.Args[0].Length)
 	arg := c.assignment(&rule.Assignment{Expr: argExpr, Pos: argExpr.Pos}, in)
 	agg.arg = &arg
 	if agg.column == "" {
@@ -131,106 +142,23 @@ func (c *compiler) aggregate(a *rule.Assignment, in []Column) *aggregate {
 	if agg.typ, err = def.Result(agg.argTyp); err != nil {
 		c.errs.Add(argExpr.Pos, "%s %v; %s is a %s", def.Name, err, strings.TrimSpace(argExpr.Source), agg.argTyp)
 	}
-	for _, ret := range call.args[1:] {
-		name := strings.TrimSpace(ret.text)
-		if name == "*" {
+	for _, ret := range call.Args[1:] {
+		if ret.Star {
 			agg.returns = append(agg.returns, in...)
 			agg.all = true
 			continue
 		}
+		name, _ := kqlexpr.ColumnName(ret.Source)
 		i := indexOf(in, name)
 		if i < 0 {
-			c.errs.Add(a.Expr.Part(ret.offset, ret.length).Pos, "%s returns columns (or *); no column %s here%s", call.name, name, hint(name, in))
+			name = ret.Source
+			c.errs.Add(a.Expr.Part(ret.Offset, ret.Length).Pos, "%s returns columns (or *); no column %s here%s", call.Name, name, hint(name, in))
 			continue
 		}
 		c.used[name] = true
 		agg.returns = append(agg.returns, in[i])
 	}
 	return agg
-}
-
-// call is an aggregation call as written: fn(arg, ...), each argument's text and its place in runes.
-type call struct {
-	name string
-	args []callArg
-}
-
-type callArg struct {
-	text           string
-	offset, length int
-}
-
-// parseCall splits name(arg, ...) at its top-level commas, minding strings and brackets. The
-// arguments are left for the expression compiler; * is an argument of its own (arg_min(X, *)).
-func parseCall(source string) (call, error) {
-	runes := []rune(source)
-	i := 0
-	skipSpace := func() {
-		for i < len(runes) && unicode.IsSpace(runes[i]) {
-			i++
-		}
-	}
-	skipSpace()
-	start := i
-	for i < len(runes) && (runes[i] == '_' || unicode.IsLetter(runes[i]) || unicode.IsDigit(runes[i])) {
-		i++
-	}
-	out := call{name: string(runes[start:i])}
-	skipSpace()
-	if out.name == "" || i >= len(runes) || runes[i] != '(' {
-		err := "write an aggregation call such as count(), make_set(Column) or arg_min(Column, *)"
-		if i < len(runes) && runes[i] == ':' {
-			err += " (to name it, write - Name: call, unquoted)"
-		}
-		return out, fmt.Errorf("%s", err)
-	}
-	i++
-	depth, argStart := 0, i
-	addArg := func(end int) {
-		text := string(runes[argStart:end])
-		trimmed := strings.TrimLeftFunc(text, unicode.IsSpace)
-		offset := argStart + len([]rune(text)) - len([]rune(trimmed))
-		trimmed = strings.TrimRightFunc(trimmed, unicode.IsSpace)
-		out.args = append(out.args, callArg{text: trimmed, offset: offset, length: len([]rune(trimmed))})
-	}
-	for ; i < len(runes); i++ {
-		switch r := runes[i]; r {
-		case '"', '\'', '`':
-			for i++; i < len(runes) && runes[i] != r; i++ {
-				if runes[i] == '\\' && r != '`' {
-					i++
-				}
-			}
-		case '(', '[', '{':
-			depth++
-		case ')', ']', '}':
-			if depth > 0 {
-				depth--
-				continue
-			}
-			if r != ')' {
-				return out, fmt.Errorf("unbalanced %c", r)
-			}
-			if strings.TrimSpace(string(runes[argStart:i])) != "" || len(out.args) > 0 {
-				addArg(i)
-			}
-			if rest := strings.TrimSpace(string(runes[i+1:])); rest != "" {
-				return out, fmt.Errorf("unexpected %q after the call; an aggregate is one call (compute on its result with a later extend)", rest)
-			}
-			for _, a := range out.args {
-				if a.text == "" {
-					return out, fmt.Errorf("an argument is empty")
-				}
-			}
-			return out, nil
-		case ',':
-			if depth == 0 {
-				addArg(i)
-				argStart = i + 1
-			}
-		}
-	}
-	return out, fmt.Errorf("the call has no closing )")
 }
 
 // group is one group of a summarize: its key values, its aggregates' states, and the records it
@@ -273,8 +201,7 @@ func (s aggState) put(values map[string]any) *record.Row {
 // row, even for no rows (count() 0, make_set() [], min() null). A result row's sources are the
 // records of its group, or, when every aggregate is arg_min or arg_max, of the rows picked.
 // https://learn.microsoft.com/kusto/query/summarize-operator
-func (r *runner) summarize(s *Stage, rows []record.Row) ([]record.Row, error) {
-	sm := s.summarize
+func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	groups := map[string]*group{}
 	var order []*group
 	newGroup := func(keys []any) *group {
@@ -289,7 +216,7 @@ func (r *runner) summarize(s *Stage, rows []record.Row) ([]record.Row, error) {
 		row := &rows[i]
 		keys := make([]any, len(sm.keys))
 		for k, key := range sm.keys {
-			v, err := r.value(s, key, row.Values)
+			v, err := r.value(key, row.Values)
 			if err != nil {
 				return nil, r.fail(s, *row, err)
 			}
@@ -305,7 +232,7 @@ func (r *runner) summarize(s *Stage, rows []record.Row) ([]record.Row, error) {
 			var v any
 			if agg.arg != nil {
 				var err error
-				if v, err = r.value(s, *agg.arg, row.Values); err != nil {
+				if v, err = r.value(*agg.arg, row.Values); err != nil {
 					return nil, r.fail(s, *row, err)
 				}
 			}
@@ -338,3 +265,12 @@ func (r *runner) summarize(s *Stage, rows []record.Row) ([]record.Row, error) {
 	}
 	return out, nil
 }
+
+func (sm *summarize) live(s *Stage, _ columnSet) columnSet { return setOf(s.In) }
+func (sm *summarize) follow(origin map[string]string) (map[string]string, bool) {
+	return noneAsIs(origin)
+}
+func (sm *summarize) filter() *kqlexpr.Program         { return nil }
+func (sm *summarize) rowWise() bool                    { return false }
+func (sm *summarize) splittable() bool                 { return false }
+func (sm *summarize) fresh(bool, map[string]bool) bool { return true }
