@@ -11,6 +11,7 @@ import (
 	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/rule"
 	"github.com/signin-detect/detect/engine/ruletest"
+	"github.com/signin-detect/detect/engine/session"
 )
 
 const checkUsage = `Usage: detect check [--format text|json] [--tables DIR] [PATH ...]
@@ -73,7 +74,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 // checkRules loads the user's tables, loads and plans every rule and its cases, and returns every
 // problem found.
 func checkRules(tableDirs, paths []string) (rule.Errors, int) {
-	problems := addUserTables(tableDirs, paths)
+	problems := session.AddTables(tableDirs, paths)
 	rules, err := rule.LoadAll(paths)
 	problems = appendErrors(problems, err)
 	for _, r := range rules {

@@ -161,3 +161,42 @@ tests:
 		t.Errorf("status %d, last line %q", r.status, lines[len(lines)-1])
 	}
 }
+
+// Expressions are KQL only: detect check rejects every expr-lang builtin, method and unknown
+// function, at any depth, at its file:line:col, before any input is read.
+func TestCheckRejectsWhatIsNotKQL(t *testing.T) {
+	dir := t.TempDir()
+	rule := `id: 11111111-2222-4333-8444-555555555560
+name: not kql
+severity: Low
+table: AADNonInteractiveUserSignInLogs
+stages:
+  - where: int(ResultType) == 0
+  - where: tolower(nosuch(AppId)) == "x"
+  - extend:
+      Day: TimeGenerated.Format("2006-01-02")
+      Parts: trim(" ", UserPrincipalName) + "x"
+  - where: len(UserPrincipalName) > 3
+`
+	if err := os.WriteFile(filepath.Join(dir, "rule.yaml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := detect(t, "", "check", dir)
+	got := strings.TrimSpace(strings.ReplaceAll(r.stdout, dir+string(filepath.Separator), ""))
+	want := []string{
+		"rule.yaml:6:12: int is not a KQL function (did you mean toint(x)?)",
+		"rule.yaml:7:20: nosuch is not a KQL function",
+		`rule.yaml:9:26: Format(...) is a method call, which KQL does not have`,
+		"rule.yaml:10:43: + does not join strings in KQL; write strcat(a, b)",
+		"rule.yaml:11:12: len is not a KQL function (did you mean strlen(x) for a string, array_length(x) for an array?)",
+	}
+	lines := strings.Split(got, "\n")
+	if r.status != 1 || len(lines) != len(want) {
+		t.Fatalf("status %d, got:\n%s", r.status, got)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %q, want it to start %q", i+1, lines[i], w)
+		}
+	}
+}

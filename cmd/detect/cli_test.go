@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/signin-detect/detect/engine/aggregate"
+	"github.com/signin-detect/detect/engine/kqlexpr"
 )
 
 const (
@@ -203,13 +206,25 @@ func TestRuleErrorsStopTheRunWithTheirPlace(t *testing.T) {
 
 func TestHelpDescribesEveryFlag(t *testing.T) {
 	r := detect(t, "", "run", "--help")
-	for _, flag := range []string{"-rule", "-now", "-set", "-lookup", "datetime_diff(period, a, b)"} {
+	for _, flag := range []string{"-rule", "-now", "-set", "-lookup", "datetime_diff(period: string, datetime1: datetime, datetime2: datetime) long"} {
 		if !strings.Contains(r.stderr, flag) {
 			t.Errorf("run --help lacks %s", flag)
 		}
 	}
-	if top := detect(t, "", "--help"); top.status != 0 || !strings.Contains(top.stdout, "detect run --rule PATH") {
+	top := detect(t, "", "--help")
+	if top.status != 0 || !strings.Contains(top.stdout, "detect run --rule PATH") {
 		t.Errorf("detect --help: %s", top.stdout)
+	}
+	// Both helps list every registered function and aggregate, from the registries.
+	for _, f := range kqlexpr.Functions() {
+		if !strings.Contains(top.stdout, "\n  "+f.Signature()+"\n      "+f.Doc) || !strings.Contains(r.stderr, "\n  "+f.Signature()+"\n") {
+			t.Errorf("--help lacks the function %s", f.Name)
+		}
+	}
+	for _, a := range aggregate.All() {
+		if !strings.Contains(top.stdout, "\n  "+a.Name+"(") || !strings.Contains(r.stderr, "\n  "+a.Name+"(") {
+			t.Errorf("--help lacks the aggregate %s", a.Name)
+		}
 	}
 	if r := detect(t, "", "frobnicate"); r.status != 1 {
 		t.Error("an unknown command must fail")

@@ -15,6 +15,7 @@ import (
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/session"
 )
 
 const explainUsage = `Usage: detect explain --rule FILE [--now T] [--set NAME=VALUE] [--lookup NAME=CSV] [--where EXPR] FILE...
@@ -49,11 +50,11 @@ func explainCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	if len(p.plans) != 1 {
-		fmt.Fprintf(stderr, "detect explain: --rule names %d rules; explain one at a time\n", len(p.plans))
+	if len(p.Plans) != 1 {
+		fmt.Fprintf(stderr, "detect explain: --rule names %d rules; explain one at a time\n", len(p.Plans))
 		return 1
 	}
-	plan := p.plans[0]
+	plan := p.Plans[0]
 	tracer := &follower{parents: joinParents(plan.Stages, nil)}
 	if *where != "" {
 		if err := tracer.choose(plan, p, *where); err != nil {
@@ -61,12 +62,12 @@ func explainCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 			return 1
 		}
 	}
-	alerts, stats, err := plan.RunTraced(p.in.rows, tracer)
+	alerts, stats, err := plan.RunTraced(p.Read.Rows, tracer)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: %s\nnow %s, %d input rows\n\n", plan.Rule.File, plan.Rule.Meta.Name, kql.FormatDatetime(p.now), p.in.records)
+	fmt.Fprintf(stdout, "%s: %s\nnow %s, %d input rows\n\n", plan.Rule.File, plan.Rule.Meta.Name, kql.FormatDatetime(p.Now), p.Read.Records)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "stage\tkind\tplace\tin\tout\t")
 	printFunnel(tw, stats, "")
@@ -118,19 +119,19 @@ type follower struct {
 }
 
 // choose picks the input records for which where holds.
-func (f *follower) choose(plan *pipeline.Plan, p *prepared, where string) error {
+func (f *follower) choose(plan *pipeline.Plan, p *session.Batch, where string) error {
 	table := plan.Inputs[0].Table
 	columns := map[string]kql.Type{}
 	for _, col := range table.Columns {
 		columns[col.Name] = col.Type
 	}
-	prog, err := kqlexpr.Compile(where, kqlexpr.Env{Columns: columns, Now: p.now})
+	prog, err := kqlexpr.Compile(where, kqlexpr.Env{Columns: columns, Now: p.Now})
 	if err != nil {
 		return err
 	}
 	f.followed = map[record.Source]bool{}
 	var machine vm.VM
-	for _, row := range p.in.rows[table.Name] {
+	for _, row := range p.Read.Rows[table.Name] {
 		v, err := prog.Run(&machine, row.Values)
 		if err != nil {
 			return fmt.Errorf("%s: %w", row.Sources[0], err)

@@ -77,6 +77,7 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return importCommand(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
+		printFunctions(stdout)
 		return 0
 	}
 	fmt.Fprintf(stderr, "detect: unknown command %q\n\n%s", args[0], usage)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/signin-detect/detect/engine/session"
 )
 
 func TestOutputFormats(t *testing.T) {
@@ -100,9 +102,9 @@ func TestProgressLine(t *testing.T) {
 		t.Errorf("progress written to a buffer:\n%q", r.stderr)
 	}
 	var b bytes.Buffer
-	in := &inputs{files: 2, records: 120, rejections: map[string]int{"malformed JSON": 1}}
-	p := &progress{w: &b, on: true, in: in, start: time.Now().Add(-2 * time.Second)}
-	reader := p.count(strings.NewReader(strings.Repeat("x", 1<<20)))
+	read := &session.Read{Files: 2, Records: 120, Rejections: map[string]int{"malformed JSON": 1}}
+	p := &progress{w: &b, on: true, start: time.Now().Add(-2 * time.Second)}
+	reader := p.count(strings.NewReader(strings.Repeat("x", 1<<20)), read)
 	buf := make([]byte, 1<<20)
 	_, _ = reader.Read(buf)
 	p.clear()

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/signin-detect/detect/engine/session"
 )
 
 // progress shows how reading goes on one line of stderr, rewritten in place: files, records,
@@ -12,7 +14,7 @@ import (
 type progress struct {
 	w     io.Writer
 	on    bool
-	in    *inputs
+	read  *session.Read
 	start time.Time
 	last  time.Time
 	bytes int64
@@ -22,9 +24,9 @@ type progress struct {
 // progressEvery is how often the line is redrawn.
 const progressEvery = 250 * time.Millisecond
 
-func newProgress(stderr io.Writer, in *inputs) *progress {
+func newProgress(stderr io.Writer) *progress {
 	now := time.Now()
-	return &progress{w: stderr, on: isTerminal(stderr), in: in, start: now, last: now}
+	return &progress{w: stderr, on: isTerminal(stderr), start: now, last: now}
 }
 
 // isTerminal tells whether w is a terminal (a character device), without a terminal library.
@@ -37,11 +39,13 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
-// count passes r through, counting the bytes read and redrawing the line now and then.
-func (p *progress) count(r io.Reader) io.Reader {
+// count passes r through, counting the bytes read and redrawing the line now and then with what
+// read counted.
+func (p *progress) count(r io.Reader, read *session.Read) io.Reader {
 	if !p.on {
 		return r
 	}
+	p.read = read
 	return &countingReader{r: r, p: p}
 }
 
@@ -63,7 +67,7 @@ func (c *countingReader) Read(b []byte) (int, error) {
 func (p *progress) draw(now time.Time) {
 	mbps := float64(p.bytes) / (1 << 20) / now.Sub(p.start).Seconds()
 	// \r goes back to the line's start and \x1b[K clears what a longer line left.
-	fmt.Fprintf(p.w, "\rreading: %d files, %d records, %.1f MB/s, %d rejected\x1b[K", p.in.files, p.in.records, mbps, p.in.rejected())
+	fmt.Fprintf(p.w, "\rreading: %d files, %d records, %.1f MB/s, %d rejected\x1b[K", p.read.Files, p.read.Records, mbps, p.read.Rejected())
 	p.shown = true
 }
 

@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
+	"github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/input"
-	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/output"
 	"github.com/signin-detect/detect/engine/pipeline"
-	"github.com/signin-detect/detect/engine/rule"
+	"github.com/signin-detect/detect/engine/session"
 )
 
 const runUsage = `Usage: detect run --rule PATH [--rule PATH ...] [flags] FILE|FOLDER...
@@ -115,74 +114,44 @@ func parseRuleFlags(fs *flag.FlagSet, cfg *runConfig, args []string) error {
 
 func printFunctions(w io.Writer) {
 	fmt.Fprint(w, "\nFunctions available in rule expressions:\n")
-	for _, f := range kqlexpr.Functions {
-		fmt.Fprintf(w, "  %-40s %s\n", f.Signature, f.Doc)
+	for _, f := range kqlexpr.Functions() {
+		fmt.Fprintf(w, "  %s\n      %s%s\n", f.Signature(), f.Doc, aliasNote(f.Aliases))
+	}
+	fmt.Fprint(w, "\nAggregates of summarize:\n")
+	for _, a := range aggregate.All() {
+		fmt.Fprintf(w, "  %s\n      %s%s\n", strings.SplitN(a.Usage, " takes", 2)[0], a.Doc, aliasNote(a.Aliases))
 	}
 }
 
-// prepared is a run's rules, planned, and its input, read.
-type prepared struct {
-	plans []*pipeline.Plan
-	in    *inputs
-	now   time.Time
+func aliasNote(aliases []string) string {
+	if len(aliases) == 0 {
+		return ""
+	}
+	return " (also " + strings.Join(aliases, ", ") + ")"
 }
 
-// loadRules loads and tunes the rules, and tells which lookup files replace the rules' own.
-func loadRules(cfg *runConfig) ([]*rule.Rule, map[string]string, error) {
-	if errs := addUserTables(cfg.tables, cfg.rules); len(errs) > 0 {
-		return nil, nil, errs
-	}
-	rules, err := rule.LoadPaths(cfg.rules)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := applySets(rules, cfg.sets); err != nil {
-		return nil, nil, err
-	}
-	lookupFiles, err := lookupOverrides(rules, cfg.lookups)
-	return rules, lookupFiles, err
+// load loads the tables and the rules cfg names, and tunes the rules.
+func load(cfg *runConfig) (*session.Rules, error) {
+	return session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups})
+}
+
+// input is what cfg reads.
+func (cfg *runConfig) input(stdin io.Reader) session.Input {
+	return session.Input{Files: cfg.files, Glob: cfg.glob, Format: cfg.inputFormat, Stdin: stdin}
 }
 
 // prepare loads and tunes the rules, plans them and reads the input. Its errors are ready to print.
-func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*prepared, error) {
-	rules, lookupFiles, err := loadRules(cfg)
+func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*session.Batch, error) {
+	rules, err := load(cfg)
 	if err != nil {
 		return nil, err
 	}
-	now, latest, err := parseNow(cfg.now)
+	now, err := session.ParseNow(cfg.now)
 	if err != nil {
 		return nil, err
 	}
-	plans, err := compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles, AsWritten: cfg.asWritten})
-	if err != nil {
-		return nil, err
-	}
-	if cfg.allColumns {
-		for _, plan := range plans {
-			for i, need := range plan.Inputs {
-				plan.Inputs[i].Columns = nil
-				for _, col := range need.Table.Columns {
-					plan.Inputs[i].Columns = append(plan.Inputs[i].Columns, col.Name)
-				}
-			}
-		}
-	}
-	var filters map[string]*pipeline.ReadFilter
-	if !cfg.asWritten {
-		filters = readFilters(plans)
-	}
-	in, err := readInputs(plans, filters, cfg, stdin, stderr, nil)
-	if err != nil {
-		return nil, err
-	}
-	if latest {
-		// ago() is compiled against now: plan again, now that the input says what latest is.
-		now = in.newest
-		if plans, err = compileAll(rules, pipeline.Options{Now: now, LookupFiles: lookupFiles, AsWritten: cfg.asWritten}); err != nil {
-			return nil, err
-		}
-	}
-	return &prepared{plans: plans, in: in, now: now}, nil
+	return session.Prepare(rules, session.Config{Now: now, Input: cfg.input(stdin), AsWritten: cfg.asWritten, AllColumns: cfg.allColumns},
+		readingHooks(stderr))
 }
 
 func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -221,147 +190,43 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	out, err := openOutput(cfg, stdout, p.plans)
+	out, err := openOutput(cfg, stdout, p.Plans)
 	if err != nil {
 		fmt.Fprintf(stderr, "detect run: %v\n", err)
 		return 1
 	}
-	w := out.writer
+	results, err := p.Run(out.writer.Write)
+	if err != nil {
+		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
+		out.abort()
+		return 1
+	}
 	status := 0
-	alertCounts := make([]int, len(p.plans))
-	for i, plan := range p.plans {
-		rows, stats, err := plan.Run(p.in.rows)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
+	alertCounts := make([]int, len(results))
+	for i, res := range results {
+		if res.Err != nil {
+			fmt.Fprintln(stderr, res.Err)
 			status = 1
 			continue
 		}
-		ref := output.RuleRef{ID: plan.Rule.Meta.ID, Name: plan.Rule.Meta.Name, File: plan.Rule.File}
-		columns := make([]string, len(plan.Output))
-		for j, col := range plan.Output {
-			columns[j] = col.Name
+		alertCounts[i] = res.Alerts
+		for _, w := range res.Warnings {
+			fmt.Fprintln(stderr, w)
 		}
-		for _, row := range rows {
-			if err := w.Write(output.Alert{Rule: ref, Columns: columns, Row: row}); err != nil {
-				fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
-				out.abort()
-				return 1
-			}
-		}
-		alertCounts[i] = len(rows)
-		reportTablesWithoutRows(stderr, plan, p.in.byTable)
-		reportLookback(stderr, plan, stats, p.now, p.in.newest)
 	}
 	if err := out.finish(status == 0); err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
 		return 1
 	}
-	printSummary(stderr, p.in, p.plans, alertCounts)
-	if status == 0 && cfg.strict && p.in.rejected() > 0 {
+	printSummary(stderr, p.Read, p.Plans, alertCounts)
+	if status == 0 && cfg.strict && p.Read.Rejected() > 0 {
 		status = 2
 	}
 	return status
 }
 
-func applySets(rules []*rule.Rule, sets []string) error {
-	for _, s := range sets {
-		name, value, ok := strings.Cut(s, "=")
-		if !ok {
-			return fmt.Errorf("--set %s: write NAME=VALUE", s)
-		}
-		applied := false
-		for _, r := range rules {
-			if !r.HasParam(name) {
-				continue
-			}
-			if err := r.SetParam(name, value); err != nil {
-				return err
-			}
-			applied = true
-		}
-		if !applied {
-			return fmt.Errorf("--set %s: no rule has a param called %s", s, name)
-		}
-	}
-	return nil
-}
-
-func lookupOverrides(rules []*rule.Rule, flags []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, f := range flags {
-		name, file, ok := strings.Cut(f, "=")
-		if !ok || file == "" {
-			return nil, fmt.Errorf("--lookup %s: write NAME=CSV", f)
-		}
-		known := false
-		for _, r := range rules {
-			for _, lk := range r.Lookups {
-				known = known || lk.Name == name
-			}
-		}
-		if !known {
-			return nil, fmt.Errorf("--lookup %s: no rule has a lookup called %s", f, name)
-		}
-		out[name] = file
-	}
-	return out, nil
-}
-
-func parseNow(text string) (now time.Time, latest bool, err error) {
-	switch text {
-	case "":
-		return time.Now().UTC().Truncate(kql.Tick), false, nil
-	case "latest":
-		return time.Time{}, true, nil
-	}
-	now, err = time.Parse(time.RFC3339Nano, text)
-	if err != nil {
-		return now, false, fmt.Errorf("--now %s: want an RFC 3339 time such as 2026-11-20T12:00:00Z, or latest", text)
-	}
-	return now.UTC(), false, nil
-}
-
-func compileAll(rules []*rule.Rule, opts pipeline.Options) ([]*pipeline.Plan, error) {
-	var plans []*pipeline.Plan
-	var errs rule.Errors
-	for _, r := range rules {
-		plan, err := pipeline.Compile(r, opts)
-		var re rule.Errors
-		if errors.As(err, &re) {
-			errs = append(errs, re...)
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		plans = append(plans, plan)
-	}
-	return plans, errs.Err()
-}
-
-// reportLookback says how many rows each lookback stage (a where calling ago) dropped, so that a
-// run over an old export does not silently find nothing.
-func reportLookback(stderr io.Writer, plan *pipeline.Plan, stats []pipeline.StageStats, now, newest time.Time) {
-	for _, st := range stats {
-		if !st.Stage.CallsFunction("ago") || st.In == st.Out {
-			continue
-		}
-		where := st.Stage.Rule.Pos.String()
-		if st.Stage.Rule.Pos.File != plan.Rule.File { // a stage the rule inherits from its base
-			where = plan.Rule.File + " (" + where + ")"
-		}
-		fmt.Fprintf(stderr, "%s: the lookback in stage %s dropped %d of the %d rows that reached it as older than its window before now (%s)",
-			where, st.Stage.Rule.Label(), st.In-st.Out, st.In, kql.FormatDatetime(now))
-		if !newest.IsZero() && newest.Before(now.Add(-time.Hour)) {
-			fmt.Fprintf(stderr, "; the newest record is from %s: pass --now latest (or --now %s) to look back from there",
-				kql.FormatDatetime(newest), newest.Format(time.RFC3339Nano))
-		}
-		fmt.Fprintln(stderr)
-	}
-}
-
-func printSummary(stderr io.Writer, in *inputs, plans []*pipeline.Plan, alerts []int) {
-	line := "summary: " + in.summary()
+func printSummary(stderr io.Writer, read *session.Read, plans []*pipeline.Plan, alerts []int) {
+	line := "summary: " + read.Summary()
 	total := 0
 	for _, n := range alerts {
 		total += n
@@ -370,5 +235,10 @@ func printSummary(stderr io.Writer, in *inputs, plans []*pipeline.Plan, alerts [
 	fmt.Fprintln(stderr, line)
 	for i, p := range plans {
 		fmt.Fprintf(stderr, "  %s: %d alerts\n", p.Rule.File, alerts[i])
+		// KQL gives null where a row's values do not suit an operator or function, and goes on;
+		// say how often, so that a rule that silently lost its values on some rows shows it.
+		for _, n := range p.RuntimeNulls() {
+			fmt.Fprintf(stderr, "  %s: %d row evaluations of %s gave null (%s)\n", p.Rule.File, n.Count, strings.TrimSpace(n.Source), n.First)
+		}
 	}
 }

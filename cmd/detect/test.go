@@ -8,6 +8,7 @@ import (
 
 	"github.com/signin-detect/detect/engine/rule"
 	"github.com/signin-detect/detect/engine/ruletest"
+	"github.com/signin-detect/detect/engine/session"
 )
 
 const testUsage = `Usage: detect test [-v] [PATH ...]
@@ -36,7 +37,7 @@ func testCommand(args []string, stdout, stderr io.Writer) int {
 		paths = []string{"rules"}
 	}
 	passed, failed := 0, 0
-	if errs := addUserTables(nil, paths); len(errs) > 0 {
+	if errs := session.AddTables(nil, paths); len(errs) > 0 {
 		fmt.Fprintln(stdout, errs)
 		failed++
 	}

@@ -36,8 +36,19 @@ func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, er
 		}
 		return kql.ParseDatetime(v.Str)
 	case kql.Long, kql.Int:
-		n, ok := kql.ToLong(numberValue(v))
-		if !ok || (v.Type == gjson.String && strings.TrimSpace(v.Str) == "") {
+		if v.Type == gjson.String && strings.TrimSpace(v.Str) == "" {
+			return nil, fmt.Errorf("want a whole number, got %s", shortJSON(v.Raw))
+		}
+		number := numberValue(v)
+		n, ok := kql.ToLong(number)
+		if !ok {
+			if _, isNumber := kql.ToReal(number); isNumber {
+				// A number a long cannot hold (1e20): Azure Data Explorer's ingestion stores a value
+				// that does not fit its column's type as null, and so does this reader.
+				// https://learn.microsoft.com/azure/data-explorer/ingest-invalid-data
+				// https://learn.microsoft.com/kusto/query/scalar-data-types/long
+				return nil, nil
+			}
 			return nil, fmt.Errorf("want a whole number, got %s", shortJSON(v.Raw))
 		}
 		return n, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/schema"
 )
@@ -220,10 +221,10 @@ func TestRecordsAreRoutedToTheirTable(t *testing.T) {
 	}
 	// In SigninLogs, DeviceDetail and Status are dynamic: the values themselves.
 	row := both.rows[interactive][0].Values
-	if d, ok := row["DeviceDetail"].(map[string]any); !ok || d["isCompliant"] != false || row["ResultType"] != "50126" {
+	if d, ok := row["DeviceDetail"].(*kql.Object); !ok || kql.Property(d, "isCompliant") != false || row["ResultType"] != "50126" {
 		t.Errorf("SigninLogs row: %#v %#v", row["DeviceDetail"], row["ResultType"])
 	}
-	if st := row["Status"].(map[string]any); st["errorCode"] != int64(50126) {
+	if kql.Property(row["Status"], "errorCode") != int64(50126) {
 		t.Errorf("Status %#v", row["Status"])
 	}
 	if got := both.rejections(); got != "PT1H.json:4: unknown table: the record has no category to tell its table, and the rules read AADNonInteractiveUserSignInLogs and SigninLogs" {
@@ -300,7 +301,7 @@ func TestPortalCSV(t *testing.T) {
 		t.Fatalf("rows %v %v, rejected %s", in, ni, c.rejections())
 	}
 	if in[0].Values["TimeGenerated"] != time.Date(2026, 11, 20, 21, 0, 1, 123e6, time.UTC) || in[0].Values["DurationMs"] != int64(12) ||
-		in[0].Values["DeviceDetail"].(map[string]any)["isCompliant"] != true {
+		kql.Property(in[0].Values["DeviceDetail"], "isCompliant") != true {
 		t.Errorf("interactive row %v", in[0].Values)
 	}
 	if ni[0].Values["DurationMs"] != nil || ni[0].Values["DeviceDetail"] != "line one\nline two" || ni[0].Sources[0].Line != 3 {
@@ -589,5 +590,29 @@ func TestGraphSignInsAndDirectoryAuditsAreToldApart(t *testing.T) {
 	c := read(t, "lines.json", []byte(signIn+"\n"+audit+"\n"), FormatAuto, nonInteractive)
 	if len(c.rows[nonInteractive]) != 1 || c.other["AuditLogs"] != 1 {
 		t.Errorf("sign-in rules alone: %d rows, others %v", len(c.rows[nonInteractive]), c.other)
+	}
+}
+
+// A number a long column cannot hold is null, as Azure Data Explorer ingests it
+// (https://learn.microsoft.com/azure/data-explorer/ingest-invalid-data), never a wrapped
+// -9223372036854775808; text that is no number stays a wrong type.
+func TestOutOfRangeNumbersAreNull(t *testing.T) {
+	text := `{"TimeGenerated":"2026-11-20T09:00:00Z","AppId":"a","DurationMs":1e20}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:01Z","AppId":"b","DurationMs":"-99999999999999999999"}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:02Z","AppId":"c","DurationMs":9223372036854775807}` + "\n" +
+		`{"TimeGenerated":"2026-11-20T09:00:03Z","AppId":"d","DurationMs":"1e3"}` + "\n"
+	c := read(t, "in.ndjson", []byte(text), FormatAuto, nonInteractive)
+	if got := c.rejections(); got != "" {
+		t.Errorf("rejections: %s", got)
+	}
+	rows := c.rows[nonInteractive]
+	if len(rows) != 4 {
+		t.Fatalf("want 4 rows, got %d", len(rows))
+	}
+	want := []any{nil, nil, int64(9223372036854775807), int64(1000)}
+	for i, row := range rows {
+		if row.Values["DurationMs"] != want[i] {
+			t.Errorf("row %s: DurationMs %#v, want %#v", row.Values["AppId"], row.Values["DurationMs"], want[i])
+		}
 	}
 }

@@ -34,11 +34,19 @@ func ToString(v any) string {
 	case time.Duration:
 		return FormatTimespan(x)
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
+	return compactJSON(v)
+}
+
+// compactJSON writes a dynamic value as KQL prints it: compact, and with <, > and & as they are
+// (Go's encoder would write them as \u003c, \u003e, \u0026).
+func compactJSON(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return ""
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // FormatTimespan prints a timespan as KQL does: [-][d.]hh:mm:ss[.fffffff].
@@ -332,8 +340,9 @@ func inSliceBy(v any, items []any, equal func(a, b any) bool) bool {
 	return false
 }
 
-// ToLong converts as tolong(): a real is truncated, a numeric string parsed, a bool is 0 or 1;
-// ok is false for anything else (null in KQL).
+// ToLong converts as tolong(): a real is truncated toward zero, a numeric string parsed, a bool is
+// 0 or 1; ok is false (null in KQL) for anything else and for a value outside long's range, never
+// a wrapped or clamped number.
 // https://learn.microsoft.com/kusto/query/tolong-function
 func ToLong(v any) (int64, bool) {
 	if b, ok := v.(bool); ok {
@@ -349,5 +358,56 @@ func ToLong(v any) (int64, bool) {
 	if isInt {
 		return i, true
 	}
+	// 2^63 is exactly representable; every float below it and at or above -2^63 converts.
+	if math.IsNaN(f) || f >= math.MaxInt64 || f < math.MinInt64 {
+		return 0, false
+	}
 	return int64(f), true
+}
+
+// ToInt converts as toint(): as tolong(), then null (ok false) when the value is outside int's
+// 32 bits.
+// https://learn.microsoft.com/kusto/query/toint-function
+func ToInt(v any) (int64, bool) {
+	n, ok := ToLong(v)
+	if !ok || n < math.MinInt32 || n > math.MaxInt32 {
+		return 0, false
+	}
+	return n, true
+}
+
+// ToReal converts as todouble() and toreal(): a number, a numeric string, a bool as 0 or 1; ok is
+// false for anything else.
+// https://learn.microsoft.com/kusto/query/todouble-function
+func ToReal(v any) (float64, bool) {
+	if b, ok := v.(bool); ok {
+		if b {
+			return 1, true
+		}
+		return 0, true
+	}
+	_, f, _, ok := number(v)
+	return f, ok
+}
+
+// ToBool converts as tobool(): a bool as it is, a number as whether it is not 0, the text "true"
+// or "false" in any case; ok is false for anything else.
+// https://learn.microsoft.com/kusto/query/tobool-function
+func ToBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+		return false, false
+	}
+	if _, f, _, ok := strictNumber(v); ok {
+		return f != 0, true
+	}
+	return false, false
 }

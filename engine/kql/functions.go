@@ -1,8 +1,6 @@
 package kql
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sync"
@@ -45,50 +43,33 @@ func Extract(pattern string, group int, source any) (string, error) {
 	return text[m[2*group]:m[2*group+1]], nil
 }
 
-// ParseJSON is parse_json() and todynamic(): a string holding JSON becomes the value it encodes;
-// a string that is not JSON stays that string (as a dynamic string); any other value is returned
-// as it is. JSON integers become int64, other numbers float64.
+// ParseJSON is parse_json() and todynamic(): a string holding JSON becomes the value it encodes
+// (objects as *Object, keeping their key order); a string that is not JSON stays that string (as
+// a dynamic string); any other value is returned as it is. JSON integers become int64, other
+// numbers float64.
 // https://learn.microsoft.com/kusto/query/parse-json-function
 func ParseJSON(v any) any {
 	s, ok := v.(string)
 	if !ok {
 		return v
 	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	dec.UseNumber()
-	var out any
-	if err := dec.Decode(&out); err != nil || dec.More() {
+	out, err := parseJSONText(s)
+	if err != nil {
 		return s
 	}
-	return normaliseNumbers(out)
-}
-
-func normaliseNumbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normaliseNumbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = normaliseNumbers(e)
-		}
-	}
-	return v
+	return out
 }
 
 // Property is dynamic property access, v.name or v["name"]: null when v is not an object or lacks
 // the property, never an error.
 // https://learn.microsoft.com/kusto/query/scalar-data-types/dynamic
 func Property(v any, name string) any {
-	if m, ok := v.(map[string]any); ok {
-		return m[name]
+	switch o := v.(type) {
+	case *Object:
+		p, _ := o.Get(name)
+		return p
+	case map[string]any:
+		return o[name]
 	}
 	return nil
 }

@@ -190,7 +190,7 @@ func TestParseJSONAndPropertyAccess(t *testing.T) {
 	if ParseJSON("not json") != "not json" {
 		t.Error("parse_json of a non-JSON string is that string")
 	}
-	if v := ParseJSON(`{"n":3,"f":1.5}`).(map[string]any); v["n"] != int64(3) || v["f"] != 1.5 {
+	if v := ParseJSON(`{"n":3,"f":1.5}`); Property(v, "n") != int64(3) || Property(v, "f") != 1.5 {
 		t.Errorf("numbers: %#v", v)
 	}
 	arr := ParseJSON(`[{"a":1},{"a":2}]`)

@@ -1,6 +1,9 @@
 package kql
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // EqualFold is KQL's =~ : the two values read as strings are equal ignoring case. A null on either
 // side matches nothing.
@@ -68,4 +71,41 @@ func InFold(v any, list any) bool {
 		return inSliceBy(v, l, EqualFold)
 	}
 	return EqualFold(v, list)
+}
+
+// Trim removes from text the matches of regex repeated at its start (when start is set) and its
+// end (when end is set), as trim(), trim_start() and trim_end() do: trim(" ", "  a ") is "a", and
+// the regex may match more than one character (trim("--|=", "--=a=")).
+// https://learn.microsoft.com/kusto/query/trim-function
+func Trim(pattern, text string, start, end bool) (string, error) {
+	anchored := "(?:" + pattern + ")"
+	if start {
+		re, err := CompileRegex("^" + anchored + "+")
+		if err != nil {
+			return "", fmt.Errorf("trim: bad regex %q: %w", pattern, err)
+		}
+		if m := re.FindStringIndex(text); m != nil {
+			text = text[m[1]:]
+		}
+	}
+	if end {
+		re, err := CompileRegex(anchored + "+$")
+		if err != nil {
+			return "", fmt.Errorf("trim: bad regex %q: %w", pattern, err)
+		}
+		if m := re.FindStringIndex(text); m != nil {
+			text = text[:m[0]]
+		}
+	}
+	return text, nil
+}
+
+// MatchesRegex is KQL's text matches regex pattern: an RE2 match anywhere in text, minding case.
+// https://learn.microsoft.com/kusto/query/matches-regex-operator
+func MatchesRegex(text, pattern any) (bool, error) {
+	re, err := CompileRegex(ToString(pattern))
+	if err != nil {
+		return false, fmt.Errorf("matches: bad regex: %w", err)
+	}
+	return re.MatchString(ToString(text)), nil
 }

@@ -1,8 +1,12 @@
 // Package kqlexpr compiles the expressions in rule files (expr-lang/expr syntax) so that they
-// behave as their KQL originals: ==, !=, <, in and contains follow KQL's rules (package kql), a
-// property of a dynamic value is null rather than an error when it is missing, params and lookups
-// are constants, and KQL's scalar functions (ago, datetime_diff, extract, todynamic, ...) are
-// available under their KQL names.
+// behave as their KQL originals: every callable name is a registered KQL function (registry.go,
+// one record per function, in fn_*.go by family); ==, !=, <, in, contains and the arithmetic
+// operators follow KQL's rules (package kql), null included; a property of a dynamic value is null
+// rather than an error when it is missing; params and lookups are constants. What is not KQL
+// (expr's own builtins, methods on values, unknown names) is a compile error at its place.
+//
+// A data-dependent failure while running (an operator or function given values it cannot take)
+// never stops a rule: the value is null, as in KQL, and the program counts it (RuntimeNulls).
 package kqlexpr
 
 import (
@@ -10,6 +14,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -41,13 +46,46 @@ type Program struct {
 	Type kql.Type
 	// Columns lists the columns the expression reads, sorted.
 	Columns []string
-	// Calls lists the functions the expression calls, sorted.
+	// Calls lists the KQL functions the expression calls (by their registered names), sorted.
 	Calls []string
+	// ReadsClock is set when the expression calls a function whose value depends on now.
+	ReadsClock bool
 	// Scalars lists the scalars the expression reads, sorted: it runs only once Bind has given them
 	// values.
 	Scalars []string
 	prog    *vm.Program
 	env     Env
+	nulls   *nullCounter
+}
+
+// nullCounter counts a program's evaluations that gave null because of a data-dependent error,
+// and keeps the first such error to show.
+type nullCounter struct {
+	n     atomic.Int64
+	first atomic.Pointer[string]
+}
+
+func (c *nullCounter) add(msg string) {
+	c.n.Add(1)
+	if c.first.Load() == nil {
+		if line, _, cut := strings.Cut(msg, "\n"); cut {
+			msg = line
+		}
+		c.first.CompareAndSwap(nil, &msg)
+	}
+}
+
+// RuntimeNulls is how many times the program (and the programs Bind made of it) gave null
+// because an operator or function could not take the values of a row, such as a string in an
+// arithmetic operation. Safe to call while the program runs.
+func (p *Program) RuntimeNulls() int64 { return p.nulls.n.Load() }
+
+// FirstRuntimeNull is the error behind the first of RuntimeNulls, "" when there is none.
+func (p *Program) FirstRuntimeNull() string {
+	if s := p.nulls.first.Load(); s != nil {
+		return *s
+	}
+	return ""
 }
 
 // Error is a compile error at a place in the expression's source: Line counts from 1, Column
@@ -61,6 +99,10 @@ func (e *Error) Error() string { return fmt.Sprintf("%d:%d: %s", e.Line, e.Colum
 
 // Compile compiles source against env.
 func Compile(source string, env Env) (*Program, error) {
+	return compile(source, env, &nullCounter{})
+}
+
+func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 	for name := range env.Constants {
 		if _, clash := env.Columns[name]; clash {
 			return nil, &Error{Line: 1, Msg: fmt.Sprintf("%s is both a column and a param or lookup; rename the param", name)}
@@ -71,6 +113,9 @@ func Compile(source string, env Env) (*Program, error) {
 			return nil, &Error{Line: 1, Msg: fmt.Sprintf("%s is both a column and a toscalar let; rename the let", name)}
 		}
 	}
+	if err := checkCalls(source); err != nil {
+		return nil, err
+	}
 	columns := make(types.Map, len(env.Columns))
 	for name, t := range env.Columns {
 		if sample := t.Sample(); sample != nil {
@@ -80,16 +125,13 @@ func Compile(source string, env Env) (*Program, error) {
 		}
 	}
 	p := &patcher{source: source, env: env, columns: map[string]bool{}, calls: map[string]bool{},
-		scalars: map[string]bool{}, callees: map[*ast.IdentifierNode]bool{}}
-	options := []expr.Option{expr.Env(columns), expr.Patch(p), expr.Optimize(false)}
-	for _, name := range shadowedBuiltins {
-		options = append(options, expr.DisableBuiltin(name))
-	}
+		scalars: map[string]bool{}, callees: map[*ast.IdentifierNode]bool{}, types: map[ast.Node]kql.Type{}}
+	options := []expr.Option{expr.Env(columns), expr.Patch(p), expr.Optimize(false), expr.DisableAllBuiltins()}
 	clock := env.Clock
 	if clock == nil {
 		clock = &env.Now
 	}
-	options = append(options, functions(clock)...)
+	options = append(options, functionOptions(&Context{clock: clock}, nulls)...)
 	prog, err := expr.Compile(source, options...)
 	p.checkUnknownNames()
 	if p.err != nil {
@@ -101,14 +143,14 @@ func Compile(source string, env Env) (*Program, error) {
 		}
 		return nil, &Error{Line: 1, Msg: err.Error()}
 	}
-	out := &Program{Source: source, prog: prog, Type: typeOfNode(prog.Node()), env: env,
-		Columns: sortedKeys(p.columns), Calls: sortedKeys(p.calls), Scalars: sortedKeys(p.scalars)}
-	return out, nil
+	return &Program{Source: source, prog: prog, Type: typeOfNode(prog.Node()), env: env, nulls: nulls,
+		Columns: sortedKeys(p.columns), Calls: sortedKeys(p.calls), ReadsClock: p.readsClock,
+		Scalars: sortedKeys(p.scalars)}, nil
 }
 
 // Bind gives the program's scalars their values (by name) and returns the program that reads them
 // as constants, as KQL computes a toscalar() before the query that uses it. A program without
-// scalars is returned as it is.
+// scalars is returned as it is. The bound program counts its runtime nulls with p's.
 func (p *Program) Bind(values map[string]any) (*Program, error) {
 	if len(p.Scalars) == 0 {
 		return p, nil
@@ -126,12 +168,19 @@ func (p *Program) Bind(values map[string]any) (*Program, error) {
 			env.Scalars[name] = t
 		}
 	}
-	return Compile(p.Source, env)
+	return compile(p.Source, env, p.nulls)
 }
 
-// Run evaluates the program over one row. Give each goroutine its own VM.
+// Run evaluates the program over one row. Give each goroutine its own VM. A data-dependent error
+// makes the value null (counted in RuntimeNulls), never an error: KQL goes on with the next row.
+// The error result is kept for callers that predate this and is always nil.
 func (p *Program) Run(machine *vm.VM, row map[string]any) (any, error) {
-	return machine.Run(p.prog, row)
+	v, err := machine.Run(p.prog, row)
+	if err != nil {
+		p.nulls.add(err.Error())
+		return nil, nil
+	}
+	return v, nil
 }
 
 func typeOfNode(n ast.Node) kql.Type {
@@ -169,193 +218,72 @@ func position(source string, offset int) (line, column int) {
 	return line, column
 }
 
-// patcher rewrites the parsed expression before it is type-checked and compiled.
-type patcher struct {
-	source  string
-	env     Env
-	columns map[string]bool
-	calls   map[string]bool
-	scalars map[string]bool
-	err     *Error
-	// unknown holds the identifiers that name neither a column nor a constant; those that turn out
-	// to be function names (callees) are not mistakes. The checker misses the rest once the
-	// operators around them are rewritten, so they are reported here.
-	unknown []*ast.IdentifierNode
-	callees map[*ast.IdentifierNode]bool
+// goTypes are the Go types the expression checker sees for KQL's types.
+var goTypes = map[kql.Type]reflect.Type{
+	kql.String: reflect.TypeOf(""), kql.Guid: reflect.TypeOf(""), kql.Long: reflect.TypeOf(int64(0)),
+	kql.Int: reflect.TypeOf(int64(0)), kql.Real: reflect.TypeOf(0.0), kql.Bool: reflect.TypeOf(false),
+	kql.Datetime: reflect.TypeOf(time.Time{}), kql.Timespan: reflect.TypeOf(time.Duration(0)),
 }
 
-func (p *patcher) checkUnknownNames() {
-	for _, id := range p.unknown {
-		if p.callees[id] {
-			continue
-		}
-		for name := range p.env.Columns {
-			if strings.EqualFold(name, id.Value) {
-				p.fail(id, "unknown name %s (did you mean the column %s? names are case-sensitive)", id.Value, name)
-			}
-		}
-		p.fail(id, "unknown name %s (not a column of the rows here, nor a param or lookup)", id.Value)
+// typedResults are the result types a function whose type depends on its arguments is registered
+// under, each as name__type; the patcher picks the one its arguments give.
+var typedResults = []kql.Type{kql.String, kql.Long, kql.Real, kql.Bool, kql.Datetime, kql.Timespan}
+
+func typedName(name string, t kql.Type) string { return name + "__" + TypeName(t) }
+
+// funcTypes are the call shapes of a function taking least to most arguments of any type (most -1:
+// any number) and returning result, as expr checks calls against them.
+func funcTypes(least, most int, result kql.Type) []any {
+	out := reflect.TypeOf((*any)(nil)).Elem()
+	if t, ok := goTypes[result]; ok {
+		out = t
 	}
+	anyType := reflect.TypeOf((*any)(nil)).Elem()
+	var shapes []any
+	if most < 0 {
+		in := make([]reflect.Type, least+1)
+		for i := range in {
+			in[i] = anyType
+		}
+		in[least] = reflect.SliceOf(anyType)
+		return append(shapes, reflect.Zero(reflect.FuncOf(in, []reflect.Type{out}, true)).Interface())
+	}
+	for n := least; n <= most; n++ {
+		in := make([]reflect.Type, n)
+		for i := range in {
+			in[i] = anyType
+		}
+		shapes = append(shapes, reflect.Zero(reflect.FuncOf(in, []reflect.Type{out}, false)).Interface())
+	}
+	return shapes
 }
 
-// operators maps expr's binary operators to the functions with KQL semantics that replace them.
-var operators = map[string]string{
-	"==": "kql_eq", "!=": "kql_neq", "<": "kql_lt", "<=": "kql_le", ">": "kql_gt", ">=": "kql_ge",
-	"contains": "kql_contains", "startsWith": "kql_startswith", "endsWith": "kql_endswith", "in": "kql_in",
-}
-
-func (p *patcher) fail(n ast.Node, format string, args ...any) {
-	if p.err == nil {
-		line, column := position(p.source, n.Location().From)
-		p.err = &Error{Line: line, Column: column, Msg: fmt.Sprintf(format, args...)}
-	}
-}
-
-func (p *patcher) Visit(node *ast.Node) {
-	switch n := (*node).(type) {
-	case *ast.IdentifierNode:
-		if value, ok := p.env.Constants[n.Value]; ok {
-			c := &ast.ConstantNode{Value: value}
-			ast.Patch(node, c)
-			return
-		}
-		if t, ok := p.env.Scalars[n.Value]; ok {
-			// Until Bind gives it its value, a scalar is a constant of its type, so that the
-			// expression is checked as it will run.
-			p.scalars[n.Value] = true
-			ast.Patch(node, &ast.ConstantNode{Value: t.Sample()})
-			return
-		}
-		if _, ok := p.env.Columns[n.Value]; ok {
-			p.columns[n.Value] = true
-		} else {
-			p.unknown = append(p.unknown, n)
-		}
-	case *ast.BinaryNode:
-		fn, ok := operators[n.Operator]
-		if !ok {
-			return
-		}
-		right := n.Right
-		if n.Operator == "in" {
-			right = p.setOf(right, kql.NewSet)
-		}
-		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{n.Left, right}})
-	case *ast.MemberNode:
-		// Property access on dynamic values must give null, not an error, when the property is
-		// missing or the value is not an object; typed values (none in rows today) keep expr's access.
-		if t := n.Node.Type(); t != nil {
-			switch t.Kind() {
-			case reflect.Interface, reflect.Map, reflect.Slice:
-			default:
-				return
+// functionOptions registers with expr every KQL function (and its typed variants) and the
+// functions the patcher rewrites operators into. An error from a function makes its value null
+// and is counted in nulls.
+func functionOptions(ctx *Context, nulls *nullCounter) []expr.Option {
+	var options []expr.Option
+	for _, f := range registry {
+		f := f
+		call := func(args ...any) (any, error) {
+			v, err := f.Eval(ctx, args)
+			if err != nil {
+				nulls.add(err.Error())
+				return nil, nil
 			}
+			return v, nil
 		}
-		fn := "kql_property"
-		if _, isInt := n.Property.(*ast.IntegerNode); isInt {
-			fn = "kql_index"
+		least, most := f.arity()
+		for _, name := range append([]string{f.Name}, f.Aliases...) {
+			options = append(options, expr.Function(name, call, funcTypes(least, most, f.Result)...))
 		}
-		ast.Patch(node, &ast.CallNode{Callee: &ast.IdentifierNode{Value: fn}, Arguments: []ast.Node{n.Node, n.Property}})
-	case *ast.CallNode:
-		if id, ok := n.Callee.(*ast.IdentifierNode); ok {
-			p.calls[id.Value] = true
-			p.callees[id] = true
-			p.checkLiteralArguments(id.Value, n)
-			p.foldAgo(node, id.Value, n)
-			if id.Value == "in_ci" && len(n.Arguments) == 2 {
-				n.Arguments[1] = p.setOf(n.Arguments[1], kql.NewFoldSet)
+		if f.ResultOf != nil {
+			for _, t := range typedResults {
+				options = append(options, expr.Function(typedName(f.Name, t), call, funcTypes(least, most, t)...))
 			}
 		}
 	}
-}
-
-// setOf turns the constant right-hand side of in (or in_ci) into a kql.Set made by newSet, so
-// that membership is one map lookup rather than a walk of the list.
-func (p *patcher) setOf(n ast.Node, newSet func([]any) *kql.Set) ast.Node {
-	var items []any
-	switch r := n.(type) {
-	case *ast.ConstantNode:
-		switch v := r.Value.(type) {
-		case []any:
-			items = v
-		case []string:
-			for _, s := range v {
-				items = append(items, s)
-			}
-		default:
-			return n
-		}
-	case *ast.ArrayNode:
-		for _, e := range r.Nodes {
-			switch lit := e.(type) {
-			case *ast.StringNode:
-				items = append(items, lit.Value)
-			case *ast.IntegerNode:
-				items = append(items, int64(lit.Value))
-			case *ast.FloatNode:
-				items = append(items, lit.Value)
-			default:
-				return n
-			}
-		}
-	default:
-		return n
-	}
-	return &ast.ConstantNode{Value: newSet(items)}
-}
-
-// foldAgo replaces ago("literal") by the datetime it gives: now is fixed for a program, so the
-// lookback bound need not be computed, and allocated, for every row.
-func (p *patcher) foldAgo(node *ast.Node, fn string, n *ast.CallNode) {
-	if fn != "ago" || len(n.Arguments) != 1 || p.env.Clock != nil {
-		return
-	}
-	if lit, ok := n.Arguments[0].(*ast.StringNode); ok {
-		if d, err := kql.ParseTimespan(lit.Value); err == nil {
-			ast.Patch(node, &ast.ConstantNode{Value: p.env.Now.Add(-d)})
-		}
-	}
-}
-
-// checkLiteralArguments reports, at compile time and at their place, the mistakes in literal
-// arguments that would otherwise fail on every row.
-func (p *patcher) checkLiteralArguments(fn string, n *ast.CallNode) {
-	literal := func(i int) (string, bool) {
-		if i >= len(n.Arguments) {
-			return "", false
-		}
-		s, ok := n.Arguments[i].(*ast.StringNode)
-		if !ok {
-			return "", false
-		}
-		return s.Value, true
-	}
-	switch fn {
-	case "ago", "totimespan":
-		if s, ok := literal(0); ok {
-			if _, err := kql.ParseTimespan(s); err != nil {
-				p.fail(n.Arguments[0], "%s: %v", fn, err)
-			}
-		}
-	case "bin":
-		if s, ok := literal(1); ok {
-			if _, err := kql.ParseTimespan(s); err != nil {
-				p.fail(n.Arguments[1], "bin: %v", err)
-			}
-		}
-	case "extract":
-		if s, ok := literal(0); ok {
-			if _, err := kql.CompileRegex(s); err != nil {
-				p.fail(n.Arguments[0], "extract: bad regular expression: %v", err)
-			}
-		}
-	case "datetime_diff":
-		if s, ok := literal(0); ok {
-			if _, err := kql.DatetimeDiff(s, time.Time{}, time.Time{}); err != nil {
-				p.fail(n.Arguments[0], "%v", err)
-			}
-		}
-	}
+	return append(options, operatorOptions(nulls)...)
 }
 
 // Conjuncts splits a predicate at its top-level "and"s: `a and (b or c) and d` gives a, b or c,

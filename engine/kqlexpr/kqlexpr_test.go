@@ -108,7 +108,7 @@ func TestProgramReportsColumnsAndType(t *testing.T) {
 	if strings.Join(p.Columns, ",") != "DurationMs,SecondRequestTimeGenerated,TimeGenerated" {
 		t.Errorf("columns = %v", p.Columns)
 	}
-	if p.Type != kql.Dynamic {
+	if p.Type != kql.Long {
 		t.Errorf("type = %v", p.Type)
 	}
 	if p, _ := Compile(`extract("a(b)", 1, AppId)`, env()); p.Type != kql.String {

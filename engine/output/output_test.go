@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/record"
 )
 
@@ -132,5 +133,17 @@ func TestAtomicFileReplacesItsTargetOnlyOnCommit(t *testing.T) {
 	}
 	if _, err := CreateAtomic(filepath.Join(dir, "no", "such", "folder", "x")); err == nil {
 		t.Error("a file in a missing folder must fail")
+	}
+}
+
+// A dynamic value is written with its properties in the order its JSON had them.
+func TestDynamicValuesKeepTheirKeyOrder(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewNDJSON(&buf)
+	bag := kql.ParseJSON(`{"zone":"<eu>","app":{"name":"Teams","id":2}}`)
+	_ = w.Write(alert(ruleB, []string{"Detail"}, map[string]any{"Detail": bag}, record.Source{File: "in.ndjson", Line: 7}))
+	_ = w.Flush()
+	if want := `{"Detail":{"zone":"<eu>","app":{"name":"Teams","id":2}},`; !strings.HasPrefix(buf.String(), want) {
+		t.Errorf("got %s, want it to start %s", buf.String(), want)
 	}
 }

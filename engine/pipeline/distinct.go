@@ -3,17 +3,38 @@ package pipeline
 import (
 	"strings"
 
+	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 )
 
-// distinct plans a distinct: its columns, or every column for *.
+// distinctStage keeps one row per combination of its columns' values, with only those columns.
+// https://learn.microsoft.com/kusto/query/distinct-operator
+type distinctStage struct {
+	columns []Column
+}
+
+// planDistinct plans a distinct: its columns, or every column for *, which lets the columns flow
+// on whole.
+func planDistinct(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
+	all := len(s.Columns) == 1 && kqlexpr.IsStar(s.Columns[0].Expr.Source)
+	d := &distinctStage{columns: c.distinct(s, f.cols)}
+	if !all {
+		f.wide = nil
+	}
+	f.cols = d.columns
+	return d, f
+}
+
 func (c *compiler) distinct(s *rule.Stage, in []Column) []Column {
 	var out []Column
 	for _, item := range s.Columns {
-		name := strings.TrimSpace(item.Expr.Source)
-		if name == "*" {
+		if kqlexpr.IsStar(item.Expr.Source) {
 			return append(out, in...)
+		}
+		name, ok := kqlexpr.ColumnName(item.Expr.Source)
+		if !ok {
+			name = strings.TrimSpace(item.Expr.Source)
 		}
 		i := indexOf(in, name)
 		switch {
@@ -32,13 +53,13 @@ func (c *compiler) distinct(s *rule.Stage, in []Column) []Column {
 // distinct runs a distinct: one row for each combination of the columns' values (nulls equal to
 // each other), in the order first met, made from every row that has it.
 // https://learn.microsoft.com/kusto/query/distinct-operator
-func (r *runner) distinct(s *Stage, rows []record.Row) []record.Row {
+func (d *distinctStage) run(_ *runner, _ *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	index := map[string]int{}
 	var out []record.Row
 	var sources []sourceSet
-	values := make([]any, len(s.distinct))
+	values := make([]any, len(d.columns))
 	for _, row := range rows {
-		for i, col := range s.distinct {
+		for i, col := range d.columns {
 			values[i] = row.Values[col.Name]
 		}
 		key := groupKey(values)
@@ -46,8 +67,8 @@ func (r *runner) distinct(s *Stage, rows []record.Row) []record.Row {
 		if !ok {
 			i = len(out)
 			index[key] = i
-			kept := make(map[string]any, len(s.distinct))
-			for _, col := range s.distinct {
+			kept := make(map[string]any, len(d.columns))
+			for _, col := range d.columns {
 				kept[col.Name] = row.Values[col.Name]
 			}
 			out = append(out, record.Row{Values: kept})
@@ -58,5 +79,14 @@ func (r *runner) distinct(s *Stage, rows []record.Row) []record.Row {
 	for i := range out {
 		out[i].Sources = sources[i].list
 	}
-	return out
+	return out, nil
 }
+
+func (d *distinctStage) live(s *Stage, _ columnSet) columnSet { return setOf(s.In) }
+func (d *distinctStage) follow(origin map[string]string) (map[string]string, bool) {
+	return noneAsIs(origin)
+}
+func (d *distinctStage) filter() *kqlexpr.Program              { return nil }
+func (d *distinctStage) rowWise() bool                         { return false }
+func (d *distinctStage) splittable() bool                      { return false }
+func (d *distinctStage) fresh(in bool, _ map[string]bool) bool { return in }

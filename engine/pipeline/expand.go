@@ -5,20 +5,32 @@ import (
 	"strings"
 
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 )
 
-// mvExpand plans an mv-expand: each item is a dynamic column, or Name: an expression giving a
+// expandStage is an mv-expand: each column it expands and the array it expands.
+// https://learn.microsoft.com/kusto/query/mv-expand-operator
+type expandStage struct {
+	expand []assignment
+}
+
+// planMvExpand plans an mv-expand: each item is a dynamic column, or Name: an expression giving a
 // dynamic value; the expanded column replaces the column of its name in place, or comes last.
-func (c *compiler) mvExpand(s *rule.Stage, in []Column) ([]assignment, []Column) {
+func planMvExpand(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
+	in := f.cols
 	out := append([]Column(nil), in...)
 	var expand []assignment
 	for _, item := range s.Columns {
 		name := item.Column
 		if name == "" {
-			name = strings.TrimSpace(item.Expr.Source)
-			if indexOf(in, name) < 0 {
+			col, ok := kqlexpr.ColumnName(item.Expr.Source)
+			name = col
+			if !ok {
+				name = strings.TrimSpace(item.Expr.Source)
+			}
+			if !ok || indexOf(in, name) < 0 {
 				c.errs.Add(item.Pos, "mv-expand %s: name the expanded column (- Name: %s), or give a column%s", name, name, hint(name, in))
 				continue
 			}
@@ -40,15 +52,25 @@ func (c *compiler) mvExpand(s *rule.Stage, in []Column) ([]assignment, []Column)
 			out = append(out, col)
 		}
 	}
-	return expand, out
+	f.cols = out
+	return &expandStage{expand: expand}, f
 }
 
 // elements are the values an mv-expand makes rows of: an array's elements; a property bag's
-// properties, each as a bag of one (kind=bag), in key order; null, or any other value, once.
+// properties, each as a bag of one (kind=bag), in the bag's order; null, or any other value, once.
 func elements(v any) []any {
 	switch x := v.(type) {
 	case []any:
 		return x
+	case *kql.Object:
+		out := make([]any, x.Len())
+		for i, k := range x.Keys() {
+			one := kql.NewObject()
+			v, _ := x.Get(k)
+			one.Set(k, v)
+			out[i] = one
+		}
+		return out
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
@@ -68,28 +90,28 @@ func elements(v any) []any {
 // empty array or bag makes no row, so the row is dropped; a null makes one row with null. Several
 // columns expand side by side, the shorter ones padded with null.
 // https://learn.microsoft.com/kusto/query/mv-expand-operator
-func (r *runner) mvExpand(s *Stage, rows []record.Row) ([]record.Row, error) {
+func (e *expandStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	var out []record.Row
-	lists := make([][]any, len(s.expand))
+	lists := make([][]any, len(e.expand))
 	for _, row := range rows {
 		n := 0
-		for i, a := range s.expand {
-			v, err := r.value(s, a, row.Values)
+		for i, a := range e.expand {
+			v, err := r.value(a, row.Values)
 			if err != nil {
 				return nil, r.fail(s, row, err)
 			}
 			lists[i] = elements(v)
 			n = max(n, len(lists[i]))
 		}
-		for e := 0; e < n; e++ {
-			values := make(map[string]any, len(row.Values)+len(s.expand))
+		for el := 0; el < n; el++ {
+			values := make(map[string]any, len(row.Values)+len(e.expand))
 			for k, v := range row.Values {
 				values[k] = v
 			}
-			for i, a := range s.expand {
+			for i, a := range e.expand {
 				values[a.column] = nil
-				if e < len(lists[i]) {
-					values[a.column] = lists[i][e]
+				if el < len(lists[i]) {
+					values[a.column] = lists[i][el]
 				}
 			}
 			out = append(out, record.Row{Values: values, Sources: row.Sources})
@@ -97,3 +119,12 @@ func (r *runner) mvExpand(s *Stage, rows []record.Row) ([]record.Row, error) {
 	}
 	return out, nil
 }
+
+func (e *expandStage) live(s *Stage, _ columnSet) columnSet { return setOf(s.In) }
+func (e *expandStage) follow(origin map[string]string) (map[string]string, bool) {
+	return noneAsIs(origin)
+}
+func (e *expandStage) filter() *kqlexpr.Program         { return nil }
+func (e *expandStage) rowWise() bool                    { return true }
+func (e *expandStage) splittable() bool                 { return false }
+func (e *expandStage) fresh(bool, map[string]bool) bool { return true }

@@ -23,21 +23,22 @@ type Tracer interface {
 
 // Right is the stages of a join's right side (nil for other stages).
 func (s *Stage) Right() []*Stage {
-	if s.join == nil {
-		return nil
+	if j, ok := s.op.(*join); ok {
+		return j.right
 	}
-	return s.join.right
+	return nil
 }
 
 // WhyDropped says why a where stage stopped row: the first part of its predicate (split at its
 // top-level "and"s) that was not true, and the values of the columns that part read.
 func (s *Stage) WhyDropped(row record.Row) string {
-	if s.where == nil {
+	w, ok := s.op.(*whereStage)
+	if !ok {
 		return ""
 	}
 	var machine vm.VM
-	for _, part := range kqlexpr.Conjuncts(s.where.Source) {
-		prog, err := kqlexpr.Compile(part, s.env)
+	for _, part := range kqlexpr.Conjuncts(w.prog.Source) {
+		prog, err := kqlexpr.Compile(part, w.env)
 		if err != nil {
 			continue
 		}
@@ -58,7 +59,7 @@ func (s *Stage) WhyDropped(row record.Row) string {
 		}
 		return why
 	}
-	return s.where.Source + " is not true"
+	return w.prog.Source + " is not true"
 }
 
 // quoted shows a value as a predicate would be written against it: text in quotes, other values

@@ -4,32 +4,39 @@ import (
 	"fmt"
 
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 )
 
+// join pairs the rows so far (the left side) with the rows of its right side, as its kind says.
+// https://learn.microsoft.com/kusto/query/join-operator
 type join struct {
-	kind                string
+	kind                *rule.JoinKind
 	leftKeys, rightKeys []string
 	// source is where the right side starts; nil for the rows the pipeline started from.
 	source *source
 	right  []*Stage
 	// rightNames maps each right-side column to its name in the joined row; rightCols are those
-	// columns as the joined row has them (leftouter fills them with nulls).
+	// columns as the joined row has them (leftouter fills them with nulls), leftCols the left
+	// side's (rightouter fills them with nulls).
 	rightNames map[string]string
 	rightCols  []Column
+	leftCols   []Column
 	// leftFilter and rightFilter are wheres written after the join that read one side only, run
 	// over that side's rows before they pair (see pushDown).
 	leftFilter, rightFilter conditions
 }
 
-// leftOnly tells whether a join kind keeps only the left side's columns.
-func leftOnly(kind string) bool { return kind == "leftsemi" || kind == "leftanti" }
-
-// join plans a join stage of a pipeline that started with start.
-func (c *compiler) join(s *rule.Stage, left, start flow) (*join, flow) {
+// planJoin plans a join stage of a pipeline that started with start.
+func planJoin(c *compiler, s *rule.Stage, left, start flow) (operator, flow) {
 	spec := s.Join
-	j := &join{kind: spec.Kind, rightNames: map[string]string{}}
+	kind, ok := rule.LookupJoinKind(spec.Kind)
+	if !ok {
+		c.errs.Add(s.Pos, "join kind %q is not supported", spec.Kind)
+		return nil, left
+	}
+	j := &join{kind: kind, rightNames: map[string]string{}}
 	rightStart := start
 	switch {
 	case len(spec.Tables) > 0:
@@ -56,9 +63,17 @@ func (c *compiler) join(s *rule.Stage, left, start flow) (*join, flow) {
 		j.leftKeys = append(j.leftKeys, k.Column)
 		j.rightKeys = append(j.rightKeys, k.Right)
 	}
-	if leftOnly(j.kind) {
+	switch j.kind.Columns {
+	case rule.LeftSide:
 		return j, left
+	case rule.RightSide:
+		for _, col := range right.cols {
+			j.rightNames[col.Name] = col.Name
+		}
+		j.rightCols = right.cols
+		return j, right
 	}
+	j.leftCols = left.cols
 	// KQL keeps every left column and adds every right one; a right column whose name is taken
 	// gets the smallest number that makes it unique (ResultType1, then ResultType2, ...).
 	// https://learn.microsoft.com/kusto/query/join-operator
@@ -102,19 +117,11 @@ func (c *compiler) keyError(k *rule.Key, inLeft, inRight bool, left, right []Col
 	}
 }
 
-// join runs a join. Keys compare as == does, so strings case-sensitively; empty strings match
+// run runs a join. Keys compare as == does, so strings case-sensitively; empty strings match
 // each other, and a null key matches nothing. Rows come in left order, and for each left row in
-// right order. The kinds, as KQL defines them:
-//   - innerunique (KQL's default): the left side keeps only its first row of each key, then as
-//     inner;
-//   - inner: every pair of a left and a right row with equal keys;
-//   - leftouter: as inner, and each left row without a match once, its right columns null ("");
-//   - leftsemi: each left row that has a match, once, with only the left columns;
-//   - leftanti: each left row without a match (a null key has none), with only the left columns.
-//
+// right order. What each kind keeps is its row of rule.JoinKinds.
 // https://learn.microsoft.com/kusto/query/join-operator
-func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]record.Row, error) {
-	j := s.join
+func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats) ([]record.Row, error) {
 	start := input
 	if j.source != nil {
 		var err error
@@ -139,12 +146,19 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 	var out []record.Row
 	matched := map[string]bool{}
 	firstOfKey := map[string]bool{}
+	k := j.kind
+	keepsRight := k.MatchedRight || k.UnmatchedRight
+	var rightMatched []bool
+	if keepsRight {
+		rightMatched = make([]bool, len(right))
+	}
 	leftKeys := r.joinKeys(left, j.leftKeys)
-	for li, l := range left {
+	for li := range left {
+		l := &left[li]
 		key, ok := leftKeys[li].key, leftKeys[li].ok
 		var partners []int
 		if ok {
-			if j.kind == "innerunique" {
+			if k.DedupLeft {
 				if firstOfKey[key] {
 					continue
 				}
@@ -152,23 +166,29 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 			}
 			partners = index[key]
 		}
-		if len(partners) > 0 {
-			matched[key] = true
-		} else if r.tracer != nil && j.kind != "leftanti" && j.kind != "leftouter" {
-			r.tracer.Unpaired(s, l)
+		if len(partners) == 0 {
+			switch {
+			case !k.UnmatchedLeft:
+				if r.tracer != nil {
+					r.tracer.Unpaired(s, *l)
+				}
+			case k.Columns == rule.LeftSide:
+				out = append(out, *l)
+			default:
+				out = append(out, j.pair(l, nil, s.live))
+			}
+			continue
 		}
-		switch {
-		case j.kind == "leftsemi":
-			if len(partners) > 0 {
-				out = append(out, l)
+		matched[key] = true
+		if keepsRight {
+			for _, ri := range partners {
+				rightMatched[ri] = true
 			}
-		case j.kind == "leftanti":
-			if len(partners) == 0 {
-				out = append(out, l)
-			}
-		case j.kind == "leftouter" && len(partners) == 0:
-			out = append(out, j.pair(l, nil, s.live))
-		default:
+		}
+		if k.MatchedLeft {
+			out = append(out, *l)
+		}
+		if k.Pairs {
 			for _, ri := range partners {
 				pair := j.pair(l, &right[ri], s.live)
 				out = append(out, pair)
@@ -178,18 +198,79 @@ func (r *runner) join(s *Stage, left, input []record.Row, st *StageStats) ([]rec
 			}
 		}
 	}
+	// The right rows a right join keeps come after the left rows', in right order.
+	if keepsRight {
+		for ri := range right {
+			switch {
+			case rightMatched[ri] && k.MatchedRight, !rightMatched[ri] && k.UnmatchedRight && k.Columns == rule.RightSide:
+				out = append(out, right[ri])
+			case !rightMatched[ri] && k.UnmatchedRight:
+				out = append(out, j.pair(nil, &right[ri], s.live))
+			}
+		}
+	}
 	st.Keys = len(matched)
 	return out, nil
 }
 
-// pair makes the joined row of l and rr, or of l alone (its right columns null) when rr is nil,
-// with the columns read later (live).
-func (j *join) pair(l record.Row, rr *record.Row, live columnSet) record.Row {
-	width := len(l.Values) + len(j.rightCols)
+func (j *join) live(s *Stage, after columnSet) columnSet {
+	switch j.kind.Columns {
+	case rule.LeftSide:
+		return after.with(j.leftKeys...)
+	case rule.RightSide:
+		markLive(j.right, after.with(j.rightKeys...))
+		return columnSet{}.with(j.leftKeys...)
+	}
+	var rightNeed columnSet
+	if after != nil {
+		rightNeed = columnSet{}
+		for orig, name := range j.rightNames {
+			if after[name] {
+				rightNeed[orig] = true
+			}
+		}
+	}
+	markLive(j.right, rightNeed.with(j.rightKeys...))
+	return after.with(j.leftKeys...)
+}
+
+func (j *join) follow(origin map[string]string) (map[string]string, bool) { return noneAsIs(origin) }
+func (j *join) filter() *kqlexpr.Program                                  { return nil }
+func (j *join) rowWise() bool                                             { return false }
+func (j *join) splittable() bool                                          { return false }
+
+// fresh: the pairs are new rows; a semi or anti join passes one side's rows on as they are.
+func (j *join) fresh(in bool, snapshots map[string]bool) bool {
+	markFresh(j.right, snapshots)
+	switch j.kind.Columns {
+	case rule.LeftSide:
+		return in
+	case rule.RightSide:
+		return false
+	}
+	return true
+}
+
+// pair makes the joined row of l and rr, or of one of them alone (the other side's columns null)
+// when the other is nil, with the columns read later (live).
+func (j *join) pair(l, rr *record.Row, live columnSet) record.Row {
+	width := len(j.leftCols) + len(j.rightCols)
+	if l != nil {
+		width = len(l.Values) + len(j.rightCols)
+	}
 	if live != nil {
 		width = len(live)
 	}
 	values := make(map[string]any, width)
+	if l == nil {
+		for _, col := range j.leftCols {
+			if live.has(col.Name) {
+				values[col.Name] = col.Type.Zero()
+			}
+		}
+		j.putRight(values, rr, live)
+		return record.Row{Values: values, Sources: rr.Sources}
+	}
 	for k, v := range l.Values {
 		if live.has(k) {
 			values[k] = v
@@ -203,11 +284,16 @@ func (j *join) pair(l record.Row, rr *record.Row, live columnSet) record.Row {
 		}
 		return record.Row{Values: values, Sources: l.Sources}
 	}
+	j.putRight(values, rr, live)
+	sources := make([]record.Source, 0, len(l.Sources)+len(rr.Sources))
+	return record.Row{Values: values, Sources: append(append(sources, l.Sources...), rr.Sources...)}
+}
+
+// putRight puts the right row's columns read later into values, under their joined names.
+func (j *join) putRight(values map[string]any, rr *record.Row, live columnSet) {
 	for k, v := range rr.Values {
 		if name, ok := j.rightNames[k]; ok && live.has(name) {
 			values[name] = v
 		}
 	}
-	sources := make([]record.Source, 0, len(l.Sources)+len(rr.Sources))
-	return record.Row{Values: values, Sources: append(append(sources, l.Sources...), rr.Sources...)}
 }

@@ -6,33 +6,11 @@ import (
 	"sync"
 
 	"github.com/signin-detect/detect/engine/record"
-	"github.com/signin-detect/detect/engine/rule"
 )
 
 // splitRows is how many rows a row-wise stage needs before it is shared among the cores (a
 // variable, for tests to share small inputs).
 var splitRows = 8192
-
-// splittable tells whether a stage may run on parts of its rows at once: a where, extend or
-// project (each row alone), not explained row by row, whose programs read no toscalar value
-// (bound lazily, once, by the runner).
-func (r *runner) splittable(s *Stage, rows []record.Row) bool {
-	if r.parts(len(rows)) < 2 {
-		return false
-	}
-	switch s.Rule.Kind {
-	case rule.Where:
-		return len(s.where.Scalars) == 0
-	case rule.Extend, rule.Project:
-		for _, a := range s.assigns {
-			if a.prog != nil && len(a.prog.Scalars) > 0 {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
 
 // parts is how many parts n rows are shared among: as many as there are cores, or one when the
 // rows are few, the run is explained row by row (in order), or r already runs a part.

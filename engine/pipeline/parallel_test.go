@@ -45,7 +45,7 @@ func TestPartsGiveWhatOneCoreGives(t *testing.T) {
 			t.Errorf("%s: %d rows on 4 cores, %d on one (or in another order)", path, len(parts), len(one))
 		}
 		for _, st := range stats {
-			if st.Stage.join != nil && st.In < splitRows {
+			if _, isJoin := st.Stage.op.(*join); isJoin && st.In < splitRows {
 				t.Errorf("%s: the join's left side has %d rows, too few to be shared", path, st.In)
 			}
 		}

@@ -57,6 +57,8 @@ type Plan struct {
 	lets   map[string]*let
 	// snapshots names the stages whose output a join's right side starts from.
 	snapshots map[string]bool
+	// programs are the rule's compiled expressions, for counting their runtime nulls.
+	programs []*kqlexpr.Program
 }
 
 // Stage is a planned stage.
@@ -64,44 +66,20 @@ type Stage struct {
 	Rule *rule.Stage
 	// In and Out are the columns that reach the stage and that leave it.
 	In, Out []Column
+	// op is the stage's kind, planned: everything about the stage that depends on its kind.
+	op operator
 
-	where *kqlexpr.Program
-	// env is what the stage's expressions were compiled against, for explaining a where.
-	env       kqlexpr.Env
-	assigns   []assignment
-	renames   map[string]string // old name -> new name
-	join      *join
-	summarize *summarize
-	expand    []assignment // mv-expand: each column and the array it expands
-	distinct  []Column
-
-	// live is the columns read after this stage (nil: every column); copied, for an extend or a
-	// project, the columns of its input it keeps or reads. freshIn tells whether the rows reaching
-	// the stage are held by no other stage, so that an extend may change them in place.
-	live, copied columnSet
-	freshIn      bool
+	// live is the columns read after this stage (nil: every column). freshIn tells whether the rows
+	// reaching the stage are held by no other stage, so that an extend may change them in place.
+	live    columnSet
+	freshIn bool
 }
 
-type assignment struct {
-	column string
-	// copyOf is set when the value is a column taken as it is, which needs no program.
-	copyOf string
-	prog   *kqlexpr.Program
-	// skip is set when no later stage reads the column.
-	skip bool
-}
-
-// CallsFunction tells whether the stage's predicate calls fn (such as "ago": a lookback).
-func (s *Stage) CallsFunction(fn string) bool {
-	if s.where == nil {
-		return false
-	}
-	for _, c := range s.where.Calls {
-		if c == fn {
-			return true
-		}
-	}
-	return false
+// Lookback tells whether the stage is a filter that reads the clock (where TimeGenerated >
+// ago(...)): the rows it drops are older than the rule looks back.
+func (s *Stage) Lookback() bool {
+	p := s.op.filter()
+	return p != nil && p.ReadsClock
 }
 
 // Compile plans r. Every problem is reported, at its place in the rule file, as rule.Errors.
@@ -149,6 +127,7 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		c.whole[t] = true
 	}
 	plan.Inputs = c.inputs()
+	plan.programs = c.programs
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -182,6 +161,8 @@ type compiler struct {
 	// may reach the output (no project, summarize or distinct picks the columns on the way).
 	tables []*schema.Table
 	whole  map[string]bool
+	// programs lists every expression compiled, in rule order.
+	programs []*kqlexpr.Program
 }
 
 // flow is what reaches a stage while a pipeline is planned: the columns, and the tables whose every
@@ -262,103 +243,6 @@ func (c *compiler) compile(e *rule.Expr, cols []Column) *kqlexpr.Program {
 	for _, name := range prog.Columns {
 		c.used[name] = true
 	}
+	c.programs = append(c.programs, prog)
 	return prog
-}
-
-// stage plans one stage of a pipeline that started with start.
-func (c *compiler) stage(s *rule.Stage, f, start flow) (*Stage, flow) {
-	in := f.cols
-	ps := &Stage{Rule: s, In: in, Out: in}
-	switch s.Kind {
-	case rule.Where:
-		ps.env = c.env
-		ps.env.Columns = typesOf(in)
-		ps.where = c.compile(s.Where, in)
-		if ps.where != nil && ps.where.Type != kql.Bool && ps.where.Type != kql.Dynamic {
-			c.errs.Add(s.Where.Pos, "where needs a true/false predicate; this expression gives a %s", ps.where.Type)
-		}
-	case rule.Extend:
-		out := append([]Column(nil), in...)
-		for _, a := range s.Columns {
-			// KQL lets an extend use the columns it made before, in the same extend.
-			as := c.assignment(a, out)
-			ps.assigns = append(ps.assigns, as)
-			col := Column{a.Column, c.typeOf(as, out)}
-			if i := indexOf(out, a.Column); i >= 0 {
-				out[i] = col
-			} else {
-				out = append(out, col)
-			}
-		}
-		ps.Out = out
-	case rule.Project:
-		f.wide = nil
-		var out []Column
-		for _, a := range s.Columns {
-			if indexOf(out, a.Column) >= 0 {
-				c.errs.Add(a.Pos, "project makes %s twice", a.Column)
-				continue
-			}
-			as := c.assignment(a, in)
-			ps.assigns = append(ps.assigns, as)
-			out = append(out, Column{a.Column, c.typeOf(as, in)})
-		}
-		ps.Out = out
-	case rule.ProjectRename:
-		out := append([]Column(nil), in...)
-		ps.renames = map[string]string{}
-		for _, r := range s.Renames {
-			i := indexOf(out, r.Old)
-			switch {
-			case i < 0:
-				c.errs.Add(r.Pos, "project-rename %s = %s: no column %s here%s", r.New, r.Old, r.Old, hint(r.Old, in))
-				continue
-			case r.New != r.Old && indexOf(out, r.New) >= 0:
-				c.errs.Add(r.Pos, "project-rename %s = %s: a column %s exists already", r.New, r.Old, r.New)
-				continue
-			}
-			c.used[r.Old] = true
-			ps.renames[r.Old] = r.New
-			out[i].Name = r.New
-		}
-		ps.Out = out
-	case rule.Join:
-		ps.join, f = c.join(s, f, start)
-		ps.Out = f.cols
-	case rule.Summarize:
-		ps.summarize, ps.Out = c.summarize(s, in)
-		if !ps.summarize.passes {
-			f.wide = nil
-		}
-	case rule.MvExpand:
-		ps.expand, ps.Out = c.mvExpand(s, in)
-	case rule.Distinct:
-		ps.distinct = c.distinct(s, in)
-		ps.Out = ps.distinct
-		if len(s.Columns) != 1 || strings.TrimSpace(s.Columns[0].Expr.Source) != "*" {
-			f.wide = nil
-		}
-	}
-	f.cols = ps.Out
-	return ps, f
-}
-
-// assignment plans Column = expression; an expression that is just a column name is a copy.
-func (c *compiler) assignment(a *rule.Assignment, cols []Column) assignment {
-	src := strings.TrimSpace(a.Expr.Source)
-	if indexOf(cols, src) >= 0 {
-		c.used[src] = true
-		return assignment{column: a.Column, copyOf: src}
-	}
-	return assignment{column: a.Column, prog: c.compile(a.Expr, cols)}
-}
-
-func (c *compiler) typeOf(a assignment, cols []Column) kql.Type {
-	if a.copyOf != "" {
-		return cols[indexOf(cols, a.copyOf)].Type
-	}
-	if a.prog != nil {
-		return a.prog.Type
-	}
-	return kql.Dynamic
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
-	"github.com/signin-detect/detect/engine/rule"
 )
 
 // A rule often filters a join's pairs on columns of one side only (V2 keeps the pairs whose second
@@ -28,34 +27,26 @@ type conditions []condition
 // pushable tells whether a predicate gives the same answer wherever it runs: it reads no toscalar
 // let, and no clock (a stream's now moves between the two places).
 func pushable(p *kqlexpr.Program) bool {
-	if p == nil || len(p.Scalars) > 0 {
-		return false
-	}
-	for _, fn := range p.Calls {
-		if fn == "ago" || fn == "now" {
-			return false
-		}
-	}
-	return true
+	return p != nil && len(p.Scalars) == 0 && !p.ReadsClock
 }
 
 // pushDown finds, for each join of stages (and of the joins' right sides, recursively), the wheres
 // after it that read only one side's columns as the join made them, and gives the join a copy of
 // each to run over that side's rows. The rows a where reads pass through the stages between the
 // join and it only as copies: wheres, project-renames, and project or extend columns that are
-// another column as it is; any other stage ends the search.
+// another column as it is (each kind's follow says); any other stage ends the search.
 func pushDown(stages []*Stage) {
 	for i, s := range stages {
-		if s.join == nil {
+		j, ok := s.op.(*join)
+		if !ok {
 			continue
 		}
-		pushDown(s.join.right)
-		pushDownJoin(s, stages[i+1:])
+		pushDown(j.right)
+		pushDownJoin(s, j, stages[i+1:])
 	}
 }
 
-func pushDownJoin(s *Stage, after []*Stage) {
-	j := s.join
+func pushDownJoin(s *Stage, j *join, after []*Stage) {
 	// A left row's columns keep their names in the pairs; the right row's may be renamed.
 	side := map[string]bool{}
 	rightName := map[string]string{}
@@ -68,69 +59,27 @@ func pushDownJoin(s *Stage, after []*Stage) {
 	for _, col := range s.Out {
 		origin[col.Name] = col.Name
 	}
-	// KQL keeps every left row of these kinds however its right rows fare, so dropping left rows
-	// that fail the where changes nothing else; dropping right rows is safe where a left row
-	// without partners yields nothing.
-	// https://learn.microsoft.com/kusto/query/join-operator
-	leftOK := j.kind == "inner" || j.kind == "leftouter" || j.kind == "leftsemi" || j.kind == "leftanti"
-	rightOK := j.kind == "inner" || j.kind == "innerunique"
+	// Which side may be filtered early is the join kind's (rule.JoinKind's FilterLeft and
+	// FilterRight).
 	for _, next := range after {
-		if next.Rule.Kind == rule.Where && pushable(next.where) {
-			names, right, ok := sideNames(next.where.Columns, origin, side)
+		if p := next.op.filter(); pushable(p) {
+			names, right, ok := sideNames(p.Columns, origin, side)
 			switch {
 			case !ok:
-			case right && rightOK:
+			case right && j.kind.FilterRight:
 				for col, joined := range names {
 					names[col] = rightName[joined]
 				}
-				j.rightFilter = append(j.rightFilter, newCondition(next.where, names))
-			case !right && leftOK:
-				j.leftFilter = append(j.leftFilter, newCondition(next.where, names))
+				j.rightFilter = append(j.rightFilter, newCondition(p, names))
+			case !right && j.kind.FilterLeft:
+				j.leftFilter = append(j.leftFilter, newCondition(p, names))
 			}
 		}
 		var ok bool
-		if origin, ok = follow(origin, next); !ok {
+		if origin, ok = next.op.follow(origin); !ok {
 			return
 		}
 	}
-}
-
-// follow carries origin, which maps columns to the columns they are copies of, through a stage:
-// wheres keep every column as it is, project-renames rename, and extends and projects keep the
-// columns that are another column as it is. It tells false for any other stage, after which no
-// column is a copy.
-func follow(origin map[string]string, s *Stage) (map[string]string, bool) {
-	switch s.Rule.Kind {
-	case rule.Where:
-	case rule.Extend:
-		for _, a := range s.assigns {
-			if from, ok := origin[a.copyOf]; ok && a.copyOf != "" {
-				origin[a.column] = from
-			} else {
-				delete(origin, a.column)
-			}
-		}
-	case rule.Project:
-		kept := map[string]string{}
-		for _, a := range s.assigns {
-			if from, ok := origin[a.copyOf]; ok && a.copyOf != "" {
-				kept[a.column] = from
-			}
-		}
-		origin = kept
-	case rule.ProjectRename:
-		renamed := map[string]string{}
-		for col, from := range origin {
-			if to, ok := s.renames[col]; ok {
-				col = to
-			}
-			renamed[col] = from
-		}
-		origin = renamed
-	default:
-		return nil, false
-	}
-	return origin, true
 }
 
 // sideNames maps the columns a predicate reads to the join columns they are, if they all are and

@@ -55,6 +55,20 @@ const leftOnlyRule = `stages:
   - where: FirstResult == 0
 `
 
+// rightOnlyRule is pushdownRule for the joins that keep only right columns.
+const rightOnlyRule = `stages:
+  - where: IncomingTokenType == "none"
+  - join:
+      kind: %s
+      on: [SessionId]
+      right:
+        stages:
+          - where: IncomingTokenType != "none"
+  - project-rename: {SecondResult: ResultType}
+  - where: SecondResult == 0
+  - where: AppDisplayName != "Outlook Mobile"
+`
+
 func compileAs(t *testing.T, body string, asWritten bool) *Plan {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "rule.yaml")
@@ -89,10 +103,17 @@ func pushdownRows() []record.Row {
 			"TimeGenerated":     start.Add(time.Duration(i*37) * time.Second),
 		}))
 	}
-	// Sessions with a first sign-in and nothing after it, for leftouter and leftanti.
+	// Sessions with a first sign-in and nothing after it, for leftouter, fullouter and leftanti.
 	for i := range 6 {
 		rows = append(rows, signin(300+i, map[string]any{
 			"SessionId": fmt.Sprintf("alone%d", i), "AppDisplayName": apps[i%len(apps)], "IncomingTokenType": "none",
+			"ResultType": []string{"0", "50126"}[i%2], "TimeGenerated": start.Add(time.Duration(i) * time.Minute),
+		}))
+	}
+	// Sessions with a second sign-in and no first one, for rightouter, fullouter and rightanti.
+	for i := range 6 {
+		rows = append(rows, signin(320+i, map[string]any{
+			"SessionId": fmt.Sprintf("late%d", i), "AppDisplayName": apps[i%len(apps)], "IncomingTokenType": "refreshToken",
 			"ResultType": []string{"0", "50126"}[i%2], "TimeGenerated": start.Add(time.Duration(i) * time.Minute),
 		}))
 	}
@@ -109,7 +130,7 @@ func pushdownRows() []record.Row {
 // join kind: as written and as planned give the same rows.
 func TestWheresPushedBelowAJoinGiveTheRowsAsWritten(t *testing.T) {
 	rows := pushdownRows()
-	for _, kind := range []string{"inner", "innerunique", "leftouter"} {
+	for _, kind := range []string{"inner", "innerunique", "leftouter", "rightouter", "fullouter"} {
 		written := run(t, compileAs(t, pushdownRule(kind), true), rows...)
 		pushed := run(t, compileAs(t, pushdownRule(kind), false), rows...)
 		if len(written) == 0 {
@@ -119,8 +140,8 @@ func TestWheresPushedBelowAJoinGiveTheRowsAsWritten(t *testing.T) {
 			t.Errorf("%s: pushed down, %d rows; as written, %d", kind, len(pushed), len(written))
 		}
 	}
-	for _, kind := range []string{"leftsemi", "leftanti"} {
-		body := fmt.Sprintf(leftOnlyRule, kind)
+	for kind, rule := range map[string]string{"leftsemi": leftOnlyRule, "leftanti": leftOnlyRule, "rightsemi": rightOnlyRule, "rightanti": rightOnlyRule} {
+		body := fmt.Sprintf(rule, kind)
 		written := run(t, compileAs(t, body, true), rows...)
 		pushed := run(t, compileAs(t, body, false), rows...)
 		if len(written) == 0 || !reflect.DeepEqual(written, pushed) {
@@ -149,16 +170,19 @@ func TestWhichWheresArePushedBelowAJoin(t *testing.T) {
 		{"innerunique", nil, []string{`Second != "Outlook Mobile" map[Second:SecondApp]`}},
 		// leftouter keeps a left row whose partners all go: the right rows stay whole.
 		{"leftouter", []string{"FirstResult == 0 map[FirstResult:ResultType]"}, nil},
+		// rightouter, the other way round; fullouter keeps both sides' unmatched rows.
+		{"rightouter", nil, []string{`Second != "Outlook Mobile" map[Second:SecondApp]`}},
+		{"fullouter", nil, nil},
 	}
 	for _, c := range cases {
-		j := compileAs(t, pushdownRule(c.kind), false).Stages[1].join
+		j := compileAs(t, pushdownRule(c.kind), false).Stages[1].op.(*join)
 		if got := describe(j.leftFilter); !reflect.DeepEqual(got, c.left) {
 			t.Errorf("%s: left side filtered by %q, want %q", c.kind, got, c.left)
 		}
 		if got := describe(j.rightFilter); !reflect.DeepEqual(got, c.right) {
 			t.Errorf("%s: right side filtered by %q, want %q", c.kind, got, c.right)
 		}
-		if j := compileAs(t, pushdownRule(c.kind), true).Stages[1].join; len(j.leftFilter)+len(j.rightFilter) > 0 {
+		if j := compileAs(t, pushdownRule(c.kind), true).Stages[1].op.(*join); len(j.leftFilter)+len(j.rightFilter) > 0 {
 			t.Errorf("%s: as written, a where moved", c.kind)
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-
-	"github.com/signin-detect/detect/engine/rule"
 )
 
 // A rule's first stages usually drop most records (V2 keeps the FOCI apps' sign-ins, and of those
@@ -43,20 +41,22 @@ func (p *Plan) ReadFilter() *ReadFilter {
 	// The rows from the start go through the rule's stages up to the first that makes new rows;
 	// when that is a join, they must also meet what it asks of its left rows.
 	main, _ := walkWay(identity, p.Stages)
-	if n := len(main.stages); n < len(p.Stages) && p.Stages[n].join != nil {
-		main.conds = append(main.conds, p.Stages[n].join.leftFilter.through(main.origin)...)
+	if n := len(main.stages); n < len(p.Stages) {
+		if j, ok := p.Stages[n].op.(*join); ok {
+			main.conds = append(main.conds, j.leftFilter.through(main.origin)...)
+		}
 	}
 	ways := []conditions{main.conds}
 	for _, s := range p.Stages {
-		j := s.join
-		if j == nil {
+		j, ok := s.op.(*join)
+		if !ok {
 			continue
 		}
 		if j.source != nil && j.source.stage == "" {
 			return nil // a let or other tables
 		}
 		for _, rs := range j.right {
-			if rs.join != nil {
+			if _, ok := rs.op.(*join); ok {
 				return nil // a join inside a join: its right side reads what this one does not say
 			}
 		}
@@ -170,13 +170,13 @@ type way struct {
 func walkWay(origin map[string]string, stages []*Stage) (way, bool) {
 	w := way{origin: maps.Clone(origin)}
 	for _, s := range stages {
-		if s.Rule.Kind == rule.Where && pushable(s.where) {
-			c := condition{prog: s.where}
+		if p := s.op.filter(); pushable(p) {
+			c := condition{prog: p}
 			if c = c.renamedTo(w.origin); c.prog != nil {
 				w.conds = append(w.conds, c)
 			}
 		}
-		next, ok := follow(w.origin, s)
+		next, ok := s.op.follow(w.origin)
 		if !ok {
 			return w, false
 		}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
-	"github.com/signin-detect/detect/engine/rule"
 )
 
 // StageStats counts what one stage did. For a join, In is the left rows, Right the right rows,
@@ -86,54 +85,6 @@ func (r *runner) fail(s *Stage, row record.Row, err error) error {
 	return fmt.Errorf("%s: stage %s failed on the row from %s: %w", s.Rule.Pos, s.Rule.Label(), strings.Join(from, " and "), err)
 }
 
-func (r *runner) stage(s *Stage, rows, input []record.Row, st *StageStats) ([]record.Row, error) {
-	if r.splittable(s, rows) {
-		return r.split(s, rows)
-	}
-	switch s.Rule.Kind {
-	case rule.Where:
-		out := rows[:0:0]
-		for _, row := range rows {
-			v, err := r.eval(s.where, row.Values)
-			if err != nil {
-				return nil, r.fail(s, row, err)
-			}
-			if keep, _ := v.(bool); keep {
-				out = append(out, row)
-			} else if r.tracer != nil {
-				r.tracer.Dropped(s, row)
-			}
-		}
-		return out, nil
-	case rule.Extend, rule.Project:
-		return r.assign(s, rows)
-	case rule.ProjectRename:
-		out := make([]record.Row, len(rows))
-		for i, row := range rows {
-			values := make(map[string]any, len(row.Values))
-			for k, v := range row.Values {
-				if n, ok := s.renames[k]; ok {
-					k = n
-				}
-				if s.live.has(k) {
-					values[k] = v
-				}
-			}
-			out[i] = record.Row{Values: values, Sources: row.Sources}
-		}
-		return out, nil
-	case rule.Join:
-		return r.join(s, rows, input, st)
-	case rule.Summarize:
-		return r.summarize(s, rows)
-	case rule.MvExpand:
-		return r.mvExpand(s, rows)
-	case rule.Distinct:
-		return r.distinct(s, rows), nil
-	}
-	return rows, nil
-}
-
 // eval runs a program over a row's values, first binding the toscalar lets it reads.
 func (r *runner) eval(p *kqlexpr.Program, values map[string]any) (any, error) {
 	if len(p.Scalars) > 0 {
@@ -159,53 +110,12 @@ func (r *runner) eval(p *kqlexpr.Program, values map[string]any) (any, error) {
 }
 
 // value is an assignment's value over values: a copied column, or its program's result.
-func (r *runner) value(s *Stage, a assignment, values map[string]any) (any, error) {
+func (r *runner) value(a assignment, values map[string]any) (any, error) {
 	if a.copyOf != "" {
 		return values[a.copyOf], nil
 	}
 	v, err := r.eval(a.prog, values)
 	return normalise(v), err
-}
-
-// assign runs an extend (the row's columns plus the new ones) or a project (only the listed ones).
-// Only the columns read later are computed and kept; an extend of rows no other stage holds adds
-// its columns in place.
-func (r *runner) assign(s *Stage, rows []record.Row) ([]record.Row, error) {
-	project := s.Rule.Kind == rule.Project
-	out := make([]record.Row, len(rows))
-	for i, row := range rows {
-		var values map[string]any
-		switch {
-		case project:
-			values = make(map[string]any, len(s.assigns))
-		case s.freshIn:
-			values = row.Values
-		default:
-			values = make(map[string]any, len(row.Values)+len(s.assigns))
-			for k, v := range row.Values {
-				if s.copied.has(k) {
-					values[k] = v
-				}
-			}
-		}
-		// An extend's later columns may read its earlier ones; a project's read only its input.
-		env := values
-		if project {
-			env = row.Values
-		}
-		for _, a := range s.assigns {
-			if a.skip {
-				continue
-			}
-			v, err := r.value(s, a, env)
-			if err != nil {
-				return nil, r.fail(s, row, err)
-			}
-			values[a.column] = v
-		}
-		out[i] = record.Row{Values: values, Sources: row.Sources}
-	}
-	return out, nil
 }
 
 // normalise gives expression results the value types rows hold: expr computes whole numbers as

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/signin-detect/detect/engine/record"
-	"github.com/signin-detect/detect/engine/rule"
 )
 
 // TimeColumn orders a stream: Log Analytics' time of every record.
@@ -32,6 +31,7 @@ type Stream struct {
 
 	prefix, suffix []*Stage
 	join           *Stage
+	joinOp         *join
 	// branch is how many prefix stages the join's right side starts after (0: the rule's input).
 	branch int
 
@@ -68,25 +68,25 @@ func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stre
 		return cannot("it reads lets or several tables, which a stream does not hold")
 	}
 	for i, st := range plan.Stages {
+		j, isJoin := st.op.(*join)
 		switch {
-		case st.Rule.Kind == rule.Join && s.join == nil:
-			j := st.join
-			if j.kind != "inner" {
-				return cannot("its join is %s; a stream runs inner joins", j.kind)
+		case isJoin && s.join == nil:
+			if !j.kind.Streamable {
+				return cannot("its join is %s; a stream runs inner joins", j.kind.Name)
 			}
 			if j.source != nil && j.source.stage == "" {
 				return cannot("its join reads a let or another table")
 			}
-			s.join, s.prefix, s.suffix = st, plan.Stages[:i], plan.Stages[i+1:]
+			s.join, s.joinOp, s.prefix, s.suffix = st, j, plan.Stages[:i], plan.Stages[i+1:]
 			if j.source != nil {
 				s.branch = stageIndex(s.prefix, j.source.stage) + 1
 			}
 			for _, rs := range j.right {
-				if !rowWise(rs) {
+				if !rs.op.rowWise() {
 					return cannot("its join's right side has a %s, which needs all rows at once", rs.Rule.Kind)
 				}
 			}
-		case !rowWise(st):
+		case !st.op.rowWise():
 			return cannot("stage %s is a %s, which needs all rows at once", st.Rule.Label(), st.Rule.Kind)
 		}
 	}
@@ -94,15 +94,6 @@ func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stre
 		s.prefix = plan.Stages
 	}
 	return s, nil
-}
-
-// rowWise tells whether a stage works on each row alone.
-func rowWise(s *Stage) bool {
-	switch s.Rule.Kind {
-	case rule.Where, rule.Extend, rule.Project, rule.ProjectRename, rule.MvExpand:
-		return true
-	}
-	return false
 }
 
 // Push runs one row through the rule.
@@ -134,12 +125,12 @@ func (s *Stream) Push(row record.Row) error {
 		return s.alert(rows)
 	}
 	right := fromBranch
-	for _, st := range s.join.join.right {
+	for _, st := range s.joinOp.right {
 		if right, err = s.r.stage(st, right, nil, &StageStats{}); err != nil {
 			return err
 		}
 	}
-	j := s.join.join
+	j := s.joinOp
 	rows, right = s.r.filterRows(j.leftFilter, rows), s.r.filterRows(j.rightFilter, right)
 	for _, l := range rows {
 		if key, ok := joinKey(l.Values, j.leftKeys); ok {
@@ -165,7 +156,7 @@ func (s *Stream) Push(row record.Row) error {
 }
 
 func (s *Stream) pair(l, rr record.Row) error {
-	rows := []record.Row{s.join.join.pair(l, &rr, s.join.live)}
+	rows := []record.Row{s.joinOp.pair(&l, &rr, s.join.live)}
 	var err error
 	for _, st := range s.suffix {
 		if rows, err = s.r.stage(st, rows, nil, &StageStats{}); err != nil {

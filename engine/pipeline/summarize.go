@@ -1,16 +1,17 @@
 package pipeline
 
 import (
-	"fmt"
-	"regexp"
 	"strings"
-	"unicode"
 
+	aggregatepkg "github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 )
 
+// summarize groups rows by its keys and computes its aggregates over each group.
+// https://learn.microsoft.com/kusto/query/summarize-operator
 type summarize struct {
 	keys []assignment
 	aggs []*aggregate
@@ -22,28 +23,28 @@ type summarize struct {
 }
 
 type aggregate struct {
-	fn     string
+	def    *aggregatepkg.Aggregate
 	column string      // the column of its value
 	arg    *assignment // the value aggregated; nil for count()
-	typ    kql.Type
+	typ    kql.Type    // the type of its value
+	argTyp kql.Type    // the type of what it aggregates
 	// returns are the input columns arg_min and arg_max return from the row they pick; all tells
 	// that they are every column (*), which flow on as they are.
 	returns []Column
 	all     bool
 }
 
-// aggregateDefaults are KQL's names for aggregates written without one: a prefix and the argument
-// column's name (count() is count_).
-// https://learn.microsoft.com/kusto/query/summarize-operator
-var aggregateDefaults = map[string]string{
-	"count": "count_", "dcount": "dcount_", "sum": "sum_", "min": "min_", "max": "max_",
-	"make_set": "set_", "make_list": "list_",
+// planSummarize plans a summarize: the group keys, then each aggregate's columns. The columns flow
+// on only when an aggregate returns them all (arg_min(X, *)).
+func planSummarize(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
+	sm, out := c.summarize(s, f.cols)
+	if !sm.passes {
+		f.wide = nil
+	}
+	f.cols = out
+	return sm, f
 }
 
-// binOfColumn is a group key bin(Column, size), which KQL names after the column.
-var binOfColumn = regexp.MustCompile(`^\s*bin\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,`)
-
-// summarize plans a summarize: the group keys, then each aggregate's columns.
 func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) {
 	sm := &summarize{picks: len(s.Summarize.Aggregates) > 0}
 	var out []Column
@@ -59,10 +60,10 @@ func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) 
 		name := k.Column
 		if name == "" {
 			src := strings.TrimSpace(k.Expr.Source)
-			if m := binOfColumn.FindStringSubmatch(src); m != nil {
-				name = m[1]
-			} else if indexOf(in, src) >= 0 {
-				name = src
+			if col, ok := kqlexpr.BinColumn(src); ok {
+				name = col
+			} else if col, ok := kqlexpr.ColumnName(src); ok && indexOf(in, col) >= 0 {
+				name = col
 			} else {
 				c.errs.Add(k.Pos, "summarize by %s: name this group key (- Name: %s); KQL names only columns and bin(Column, size) itself", src, src)
 				continue
@@ -78,11 +79,11 @@ func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) 
 		if agg == nil {
 			continue
 		}
-		sm.picks = sm.picks && (agg.fn == "arg_min" || agg.fn == "arg_max")
+		sm.picks = sm.picks && agg.def.Picks
 		if !add(Column{agg.column, agg.typ}, a.Pos) {
 			continue
 		}
-		if agg.fn == "arg_min" || agg.fn == "arg_max" {
+		if agg.def.Picks {
 			// A returned column that the result has already (a group key, the value) is not repeated.
 			var returns []Column
 			for _, col := range agg.returns {
@@ -99,38 +100,35 @@ func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) 
 	return sm, out
 }
 
-// aggregate plans one aggregation call.
+// aggregate plans one aggregation call, as the aggregate registry describes it.
 func (c *compiler) aggregate(a *rule.Assignment, in []Column) *aggregate {
-	call, err := parseCall(a.Expr.Source)
+	call, err := kqlexpr.ParseCall(a.Expr.Source)
 	if err != nil {
 		c.errs.Add(a.Expr.Pos, "summarize aggregate %s: %v", strings.TrimSpace(a.Expr.Source), err)
 		return nil
 	}
-	agg := &aggregate{fn: call.name, column: a.Column}
-	want := 1
-	switch call.name {
-	case "count":
-		want = 0
-	case "arg_min", "arg_max":
-		want = -2
-	default:
-		if _, ok := aggregateDefaults[call.name]; !ok {
-			c.errs.Add(a.Expr.Pos, "summarize: unknown aggregation %s (known: count, dcount, sum, min, max, make_set, make_list, arg_min, arg_max)", call.name)
-			return nil
-		}
-	}
-	if (want >= 0 && len(call.args) != want) || (want < 0 && len(call.args) < -want) {
-		c.errs.Add(a.Expr.Pos, "summarize: %s", aggregateUsage[call.name])
+	def, ok := aggregatepkg.Lookup(call.Name)
+	if !ok {
+		c.errs.Add(a.Expr.Pos, "summarize: unknown aggregation %s (known: %s)", call.Name, strings.Join(aggregatepkg.Names(), ", "))
 		return nil
 	}
-	if call.name == "count" {
-		agg.typ = kql.Long
+	if err := def.CheckArity(len(call.Args)); err != nil {
+		c.errs.Add(a.Expr.Pos, "summarize: %v", err)
+		return nil
+	}
+	agg := &aggregate{def: def, column: a.Column}
+	if len(call.Args) == 0 {
+		agg.typ, _ = def.Result(kql.Dynamic)
 		if agg.column == "" {
-			agg.column = aggregateDefaults["count"]
+			agg.column = def.Prefix
 		}
 		return agg
 	}
-	argExpr := a.Expr.Part(call.args[0].offset, call.args[0].length)
+	if call.Args[0].Star {
+		c.errs.Add(a.Expr.Part(call.Args[0].Offset, call.Args[0].Length).Pos, "%s: * is not a value to aggregate", call.Name)
+		return nil
+	}
+	argExpr := a.Expr.Part(call.Args[0].Offset, call.Args[0].Length)
 	arg := c.assignment(&rule.Assignment{Expr: argExpr, Pos: argExpr.Pos}, in)
 	agg.arg = &arg
 	if agg.column == "" {
@@ -138,137 +136,29 @@ func (c *compiler) aggregate(a *rule.Assignment, in []Column) *aggregate {
 			c.errs.Add(a.Pos, "summarize %s: name this aggregate (- Name: %s); KQL names only aggregates of a column", strings.TrimSpace(a.Expr.Source), strings.TrimSpace(a.Expr.Source))
 			return nil
 		}
-		agg.column = aggregateDefaults[call.name] + arg.copyOf
-		if call.name == "arg_min" || call.name == "arg_max" {
-			agg.column = arg.copyOf
-		}
+		agg.column = def.Prefix + arg.copyOf
 	}
-	argType := c.typeOf(arg, in)
-	switch call.name {
-	case "dcount":
-		agg.typ = kql.Long
-	case "make_set", "make_list":
-		agg.typ = kql.Dynamic
-	case "sum":
-		agg.typ = argType
-		if argType != kql.Long && argType != kql.Int && argType != kql.Real && argType != kql.Dynamic {
-			c.errs.Add(argExpr.Pos, "sum adds numbers; %s is a %s", strings.TrimSpace(argExpr.Source), argType)
-		}
-	default:
-		agg.typ = argType
+	agg.argTyp = c.typeOf(arg, in)
+	if agg.typ, err = def.Result(agg.argTyp); err != nil {
+		c.errs.Add(argExpr.Pos, "%s %v; %s is a %s", def.Name, err, strings.TrimSpace(argExpr.Source), agg.argTyp)
 	}
-	for _, ret := range call.args[1:] {
-		name := strings.TrimSpace(ret.text)
-		if name == "*" {
+	for _, ret := range call.Args[1:] {
+		if ret.Star {
 			agg.returns = append(agg.returns, in...)
 			agg.all = true
 			continue
 		}
+		name, _ := kqlexpr.ColumnName(ret.Source)
 		i := indexOf(in, name)
 		if i < 0 {
-			c.errs.Add(a.Expr.Part(ret.offset, ret.length).Pos, "%s returns columns (or *); no column %s here%s", call.name, name, hint(name, in))
+			name = ret.Source
+			c.errs.Add(a.Expr.Part(ret.Offset, ret.Length).Pos, "%s returns columns (or *); no column %s here%s", call.Name, name, hint(name, in))
 			continue
 		}
 		c.used[name] = true
 		agg.returns = append(agg.returns, in[i])
 	}
 	return agg
-}
-
-var aggregateUsage = map[string]string{
-	"count":     "count() takes no argument",
-	"dcount":    "dcount(expression) takes one argument",
-	"sum":       "sum(expression) takes one argument",
-	"min":       "min(expression) takes one argument",
-	"max":       "max(expression) takes one argument",
-	"make_set":  "make_set(expression) takes one argument",
-	"make_list": "make_list(expression) takes one argument",
-	"arg_min":   "arg_min(expression, * or columns) takes the expression to minimise and the columns to return",
-	"arg_max":   "arg_max(expression, * or columns) takes the expression to maximise and the columns to return",
-}
-
-// call is an aggregation call as written: fn(arg, ...), each argument's text and its place in runes.
-type call struct {
-	name string
-	args []callArg
-}
-
-type callArg struct {
-	text           string
-	offset, length int
-}
-
-// parseCall splits name(arg, ...) at its top-level commas, minding strings and brackets. The
-// arguments are left for the expression compiler; * is an argument of its own (arg_min(X, *)).
-func parseCall(source string) (call, error) {
-	runes := []rune(source)
-	i := 0
-	skipSpace := func() {
-		for i < len(runes) && unicode.IsSpace(runes[i]) {
-			i++
-		}
-	}
-	skipSpace()
-	start := i
-	for i < len(runes) && (runes[i] == '_' || unicode.IsLetter(runes[i]) || unicode.IsDigit(runes[i])) {
-		i++
-	}
-	out := call{name: string(runes[start:i])}
-	skipSpace()
-	if out.name == "" || i >= len(runes) || runes[i] != '(' {
-		err := "write an aggregation call such as count(), make_set(Column) or arg_min(Column, *)"
-		if i < len(runes) && runes[i] == ':' {
-			err += " (to name it, write - Name: call, unquoted)"
-		}
-		return out, fmt.Errorf("%s", err)
-	}
-	i++
-	depth, argStart := 0, i
-	addArg := func(end int) {
-		text := string(runes[argStart:end])
-		trimmed := strings.TrimLeftFunc(text, unicode.IsSpace)
-		offset := argStart + len([]rune(text)) - len([]rune(trimmed))
-		trimmed = strings.TrimRightFunc(trimmed, unicode.IsSpace)
-		out.args = append(out.args, callArg{text: trimmed, offset: offset, length: len([]rune(trimmed))})
-	}
-	for ; i < len(runes); i++ {
-		switch r := runes[i]; r {
-		case '"', '\'', '`':
-			for i++; i < len(runes) && runes[i] != r; i++ {
-				if runes[i] == '\\' && r != '`' {
-					i++
-				}
-			}
-		case '(', '[', '{':
-			depth++
-		case ')', ']', '}':
-			if depth > 0 {
-				depth--
-				continue
-			}
-			if r != ')' {
-				return out, fmt.Errorf("unbalanced %c", r)
-			}
-			if strings.TrimSpace(string(runes[argStart:i])) != "" || len(out.args) > 0 {
-				addArg(i)
-			}
-			if rest := strings.TrimSpace(string(runes[i+1:])); rest != "" {
-				return out, fmt.Errorf("unexpected %q after the call; an aggregate is one call (compute on its result with a later extend)", rest)
-			}
-			for _, a := range out.args {
-				if a.text == "" {
-					return out, fmt.Errorf("an argument is empty")
-				}
-			}
-			return out, nil
-		case ',':
-			if depth == 0 {
-				addArg(i)
-				argStart = i + 1
-			}
-		}
-	}
-	return out, fmt.Errorf("the call has no closing )")
 }
 
 // group is one group of a summarize: its key values, its aggregates' states, and the records it
@@ -279,164 +169,31 @@ type group struct {
 	sources sourceSet
 }
 
-// aggState is an aggregate's running state over one group. Nulls are ignored by every aggregate
-// (arg_min and arg_max pick a row with a null value only when all are null).
-// https://learn.microsoft.com/kusto/query/summarize-operator
-type aggState interface {
-	add(v any, row *record.Row)
-	// put writes the result into values; picked is the row it picked (arg_min, arg_max) or nil.
-	put(values map[string]any) (picked *record.Row)
-}
-
-func newState(a *aggregate) aggState {
-	switch a.fn {
-	case "count":
-		return &countState{a: a}
-	case "dcount":
-		return &setState{a: a, seen: map[string]bool{}, count: true}
-	case "make_set":
-		return &setState{a: a, seen: map[string]bool{}}
-	case "make_list":
-		return &setState{a: a}
-	case "sum":
-		return &sumState{a: a}
-	case "min", "max":
-		return &pickState{a: a, min: a.fn == "min"}
-	}
-	return &pickState{a: a, min: a.fn == "arg_min", rows: true}
-}
-
-// countState is count(): the group's rows.
-// https://learn.microsoft.com/kusto/query/count-aggregation-function
-type countState struct {
-	a *aggregate
-	n int64
-}
-
-func (s *countState) add(any, *record.Row) { s.n++ }
-func (s *countState) put(values map[string]any) *record.Row {
-	values[s.a.column] = s.n
-	return nil
-}
-
-// setState is make_set() (distinct values, in the order first met), make_list() (every value)
-// and dcount() (how many distinct values; KQL estimates it, this counts exactly).
-// https://learn.microsoft.com/kusto/query/make-set-aggregation-function
-// https://learn.microsoft.com/kusto/query/make-list-aggregation-function
-// https://learn.microsoft.com/kusto/query/dcount-aggregation-function
-type setState struct {
+// aggState is an aggregate's running state over one group.
+type aggState struct {
 	a     *aggregate
-	seen  map[string]bool // nil for make_list
-	items []any
-	count bool
-	n     int64
+	state aggregatepkg.State
 }
 
-func (s *setState) add(v any, _ *record.Row) {
-	if v == nil {
-		return
-	}
-	if s.seen != nil {
-		key := groupKey([]any{v})
-		if s.seen[key] {
-			return
-		}
-		s.seen[key] = true
-	}
-	if s.count {
-		s.n++
-		return
-	}
-	s.items = append(s.items, v)
-}
+func newState(a *aggregate) aggState { return aggState{a: a, state: a.def.New(a.argTyp)} }
 
-func (s *setState) put(values map[string]any) *record.Row {
-	if s.count {
-		values[s.a.column] = s.n
+// put writes the aggregate's value, and for arg_min and arg_max the columns of the row picked,
+// into values; it returns the row picked, or nil.
+func (s aggState) put(values map[string]any) *record.Row {
+	values[s.a.column] = s.state.Value()
+	if !s.a.def.Picks {
 		return nil
 	}
-	items := s.items
-	if items == nil {
-		items = []any{}
-	}
-	values[s.a.column] = items
-	return nil
-}
-
-// sumState is sum(): whole numbers add up as a long, any real makes the sum a real; 0 when there
-// is nothing to add.
-// https://learn.microsoft.com/kusto/query/sum-aggregation-function
-type sumState struct {
-	a    *aggregate
-	i    int64
-	f    float64
-	real bool
-}
-
-func (s *sumState) add(v any, _ *record.Row) {
-	switch x := v.(type) {
-	case int64:
-		s.i += x
-		s.f += float64(x)
-	case float64:
-		s.f += x
-		s.real = true
-	}
-}
-
-func (s *sumState) put(values map[string]any) *record.Row {
-	if s.real || s.a.typ == kql.Real {
-		values[s.a.column] = s.f
-	} else {
-		values[s.a.column] = s.i
-	}
-	return nil
-}
-
-// pickState is min() and max() (the value; null when there is none), and arg_min() and
-// arg_max() (the value and the row it comes from). On a tie the first row met is kept: KQL
-// returns any one of them.
-// https://learn.microsoft.com/kusto/query/arg-min-aggregation-function
-// https://learn.microsoft.com/kusto/query/arg-max-aggregation-function
-type pickState struct {
-	a    *aggregate
-	min  bool
-	rows bool
-	best any
-	row  *record.Row
-}
-
-func (s *pickState) add(v any, row *record.Row) {
-	if v == nil {
-		// arg_min and arg_max pick a row whose value is null only when every value is null.
-		if s.row == nil {
-			s.row = row
-		}
-		return
-	}
-	if s.best == nil {
-		s.best, s.row = v, row
-		return
-	}
-	if c, ok := kql.Compare(v, s.best); ok && (s.min && c < 0 || !s.min && c > 0) {
-		s.best, s.row = v, row
-	}
-}
-
-func (s *pickState) put(values map[string]any) *record.Row {
-	values[s.a.column] = s.best
-	if !s.rows {
-		return nil
-	}
+	row := s.state.Picked()
 	for _, col := range s.a.returns {
-		if s.row == nil {
+		if row == nil {
 			values[col.Name] = col.Type.Zero()
-		} else if v, ok := s.row.Values[col.Name]; ok {
+		} else if v, ok := row.Values[col.Name]; ok {
 			// A column the row lacks was not read: nothing after reads it either.
 			values[col.Name] = v
 		}
 	}
-	return s.row
+	return row
 }
 
 // summarize runs a summarize. Rows with equal group keys (nulls equal to each other) form a group;
@@ -444,8 +201,7 @@ func (s *pickState) put(values map[string]any) *record.Row {
 // row, even for no rows (count() 0, make_set() [], min() null). A result row's sources are the
 // records of its group, or, when every aggregate is arg_min or arg_max, of the rows picked.
 // https://learn.microsoft.com/kusto/query/summarize-operator
-func (r *runner) summarize(s *Stage, rows []record.Row) ([]record.Row, error) {
-	sm := s.summarize
+func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	groups := map[string]*group{}
 	var order []*group
 	newGroup := func(keys []any) *group {
@@ -460,7 +216,7 @@ func (r *runner) summarize(s *Stage, rows []record.Row) ([]record.Row, error) {
 		row := &rows[i]
 		keys := make([]any, len(sm.keys))
 		for k, key := range sm.keys {
-			v, err := r.value(s, key, row.Values)
+			v, err := r.value(key, row.Values)
 			if err != nil {
 				return nil, r.fail(s, *row, err)
 			}
@@ -476,11 +232,11 @@ func (r *runner) summarize(s *Stage, rows []record.Row) ([]record.Row, error) {
 			var v any
 			if agg.arg != nil {
 				var err error
-				if v, err = r.value(s, *agg.arg, row.Values); err != nil {
+				if v, err = r.value(*agg.arg, row.Values); err != nil {
 					return nil, r.fail(s, *row, err)
 				}
 			}
-			g.states[a].add(v, row)
+			g.states[a].state.Add(v, row)
 		}
 		if !sm.picks {
 			g.sources.add(row.Sources)
@@ -509,3 +265,12 @@ func (r *runner) summarize(s *Stage, rows []record.Row) ([]record.Row, error) {
 	}
 	return out, nil
 }
+
+func (sm *summarize) live(s *Stage, _ columnSet) columnSet { return setOf(s.In) }
+func (sm *summarize) follow(origin map[string]string) (map[string]string, bool) {
+	return noneAsIs(origin)
+}
+func (sm *summarize) filter() *kqlexpr.Program         { return nil }
+func (sm *summarize) rowWise() bool                    { return false }
+func (sm *summarize) splittable() bool                 { return false }
+func (sm *summarize) fresh(bool, map[string]bool) bool { return true }

@@ -511,34 +511,7 @@ func (d *decoder) stage(n *yaml.Node, keys []string) *Stage {
 			continue
 		}
 		s.Kind = key
-		switch key {
-		case Where:
-			if _, ok := d.str(e.value, "where"); ok {
-				s.Where = newExpr(d.file, e.value, d.lines)
-			}
-		case Extend:
-			for _, a := range d.mapping(e.value, "extend") {
-				if _, ok := d.str(a.value, "extend "+a.key.Value); ok {
-					s.Columns = append(s.Columns, &Assignment{Column: a.key.Value, Expr: newExpr(d.file, a.value, d.lines), Pos: d.pos(a.key)})
-				}
-			}
-		case Project:
-			s.Columns = d.projection(e.value)
-		case ProjectRename:
-			for _, r := range d.mapping(e.value, "project-rename") {
-				if old, ok := d.str(r.value, "project-rename "+r.key.Value); ok {
-					s.Renames = append(s.Renames, &Rename{New: r.key.Value, Old: old, Pos: d.pos(r.key)})
-				}
-			}
-		case Join:
-			s.Join = d.join(e.value)
-		case Summarize:
-			s.Summarize = d.summarize(e.value)
-		case MvExpand:
-			s.Columns = d.items(e.value, "mv-expand")
-		case Distinct:
-			s.Columns = d.distinct(e.value)
-		}
+		stageDecoders[key](d, e.value, s)
 	}
 	return s
 }
@@ -577,8 +550,8 @@ func (d *decoder) join(n *yaml.Node) *JoinSpec {
 		switch e.key.Value {
 		case "kind":
 			if k, ok := d.str(e.value, "join kind"); ok {
-				if !contains(JoinKinds, k) {
-					d.errorf(e.value, "join kind %q is not supported (supported: %s)", k, strings.Join(JoinKinds, ", "))
+				if _, ok := LookupJoinKind(k); !ok {
+					d.errorf(e.value, "join kind %q is not supported (supported: %s)", k, strings.Join(JoinKindNames(), ", "))
 				}
 				j.Kind = k
 			}
@@ -602,7 +575,7 @@ func (d *decoder) join(n *yaml.Node) *JoinSpec {
 	}
 	if j.Kind == "" {
 		// KQL's join without kind is innerunique.
-		j.Kind = JoinKinds[0]
+		j.Kind = JoinKinds[0].Name
 	}
 	if len(j.On) == 0 {
 		d.errorf(n, "join needs on: the key columns")

@@ -120,12 +120,8 @@ const (
 	Distinct      = "distinct"
 )
 
-// StageKinds lists the stage kinds in the order the README documents them.
+// StageKinds lists the stage kinds, in the order messages list them; stageDecoders reads each.
 var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct}
-
-// JoinKinds are the join flavours, KQL's default (innerunique) first.
-// https://learn.microsoft.com/kusto/query/join-operator
-var JoinKinds = []string{"innerunique", "inner", "leftouter", "leftsemi", "leftanti"}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
 type Stage struct {
@@ -168,7 +164,7 @@ type Rename struct {
 // union), or the rows named From (a let, or the rows as they were after the stage of that name),
 // or else the rows the pipeline it is in started from, through the right side's own stages.
 type JoinSpec struct {
-	Kind   string // one of JoinKinds
+	Kind   string // the name of one of JoinKinds
 	On     []*Key
 	From   string
 	Tables []string

@@ -133,7 +133,7 @@ stages:
 		"broken.yaml:14:15: let flag toscalar must be true or false",
 		"broken.yaml:16:3: let limit has the name of the param or lookup at",
 		"broken.yaml:18:3: let pair has the name of the stage at",
-		`broken.yaml:23:13: join kind "outer" is not supported (supported: innerunique, inner, leftouter, leftsemi, leftanti)`,
+		`broken.yaml:23:13: join kind "outer" is not supported (supported: innerunique, inner, leftouter, rightouter, fullouter, leftsemi, leftanti, rightsemi, rightanti)`,
 		`broken.yaml:24:12: join key "$left.A == $left.B" compares two columns of the left side`,
 		`broken.yaml:24:34: join key "A == B": write a column name, $left.A == $right.B, or {left: A, right: B}`,
 		"broken.yaml:24:44: a join key is a column name, $left.A == $right.B, or {left: A, right: B}, not a list",

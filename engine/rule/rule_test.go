@@ -138,7 +138,7 @@ stages:
   - name: one
     filter: AppId == "x"
   - join:
-      kind: fullouter
+      kind: cross
       on: [SessionId]
   - name: one
     where: AppId == "2"
@@ -159,7 +159,7 @@ stages:
 		"broken.yaml:13:5: a stage has one kind; this one has both where and extend",
 		"broken.yaml:20:5: stage name \"one\" is already used at",
 		"broken.yaml:16:5: unknown stage kind \"filter\"",
-		"broken.yaml:18:13: join kind \"fullouter\" is not supported",
+		"broken.yaml:18:13: join kind \"cross\" is not supported",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%s", want, err)

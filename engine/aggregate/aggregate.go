@@ -1,0 +1,125 @@
+// Package aggregate is the registry of KQL's aggregation functions, as summarize uses them: each
+// is one record (name, arity, result type, KQL's default column name, Learn page, doc) with its
+// accumulator. Nulls are ignored by every aggregate (arg_min and arg_max pick a row whose value
+// is null only when all are).
+// https://learn.microsoft.com/kusto/query/aggregation-functions
+// https://learn.microsoft.com/kusto/query/scalar-data-types/null-values
+package aggregate
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/record"
+)
+
+// Aggregate is one aggregation function.
+type Aggregate struct {
+	Name    string
+	Aliases []string
+	// Usage is how a call is written, for errors and the documentation.
+	Usage string
+	// MinArgs and MaxArgs bound the number of arguments; MaxArgs -1 is any number (the columns
+	// arg_min returns).
+	MinArgs, MaxArgs int
+	// Prefix is KQL's name for the aggregate written without one: Prefix followed by the name of
+	// the column aggregated (dcount_UserPrincipalName), or Prefix alone without an argument
+	// (count_). arg_min and arg_max have none: their value keeps the column's name.
+	Prefix string
+	// Picks is set for the aggregates that pick a row (arg_min, arg_max): their later arguments
+	// are the columns returned from it (or *).
+	Picks bool
+	// Result is the result's type given the type of the aggregated value (its first argument); an
+	// error saying what the aggregate takes ("adds numbers") when that type cannot be aggregated.
+	Result func(arg kql.Type) (kql.Type, error)
+	// New makes the accumulator of one group, given the type of the aggregated value.
+	New        func(arg kql.Type) State
+	Learn, Doc string
+}
+
+// State accumulates one aggregate over the rows of one group.
+type State interface {
+	// Add takes one row's value (nil for count(), which has no argument) and the row.
+	Add(v any, row *record.Row)
+	// Value is the aggregate's value over the rows added.
+	Value() any
+	// Picked is the row an aggregate that picks one (arg_min, arg_max) picked, nil otherwise.
+	Picked() *record.Row
+}
+
+var (
+	registry []*Aggregate
+	byName   = map[string]*Aggregate{}
+)
+
+func register(aggs ...*Aggregate) {
+	for _, a := range aggs {
+		if a.New == nil || a.Result == nil || a.Learn == "" || a.Doc == "" || a.Usage == "" {
+			panic("aggregate: " + a.Name + " needs New, Result, Usage, Learn and Doc")
+		}
+		for _, name := range append([]string{a.Name}, a.Aliases...) {
+			if _, taken := byName[name]; taken {
+				panic("aggregate: " + name + " registered twice")
+			}
+			byName[name] = a
+		}
+		registry = append(registry, a)
+	}
+}
+
+// Lookup finds an aggregate by its name or an alias.
+func Lookup(name string) (*Aggregate, bool) {
+	a, ok := byName[name]
+	return a, ok
+}
+
+// All lists the registered aggregates, by name.
+func All() []*Aggregate {
+	out := append([]*Aggregate(nil), registry...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Names lists the registered aggregates' names, for "unknown aggregation" errors.
+func Names() []string {
+	var out []string
+	for _, a := range All() {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// CheckArity tells whether n arguments suit a, and if not, why.
+func (a *Aggregate) CheckArity(n int) error {
+	if n < a.MinArgs || a.MaxArgs >= 0 && n > a.MaxArgs {
+		return fmt.Errorf("%s", a.Usage)
+	}
+	return nil
+}
+
+// same is the Result of aggregates whose value has the type of what they aggregate.
+func same(t kql.Type) (kql.Type, error) { return t, nil }
+
+func always(t kql.Type) func(kql.Type) (kql.Type, error) {
+	return func(kql.Type) (kql.Type, error) { return t, nil }
+}
+
+// MarkdownTable is the README's table of aggregates, one row per registered aggregate. A test
+// keeps the README's copy equal to it.
+func MarkdownTable() string {
+	var b strings.Builder
+	b.WriteString("| aggregate | unnamed, it is named | semantics (Microsoft Learn) |\n| --- | --- | --- |\n")
+	for _, a := range All() {
+		name := "`" + a.Prefix + "X`"
+		switch {
+		case a.MaxArgs == 0:
+			name = "`" + a.Prefix + "`"
+		case a.Picks:
+			name = "`X` (the column)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s. [%s](%s) |\n", strings.SplitN(a.Usage, " takes", 2)[0], name, a.Doc, a.Name, a.Learn)
+	}
+	return b.String()
+}

@@ -1,0 +1,132 @@
+package aggregate
+
+import (
+	"flag"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/record"
+)
+
+var update = flag.Bool("update", false, "rewrite the README's aggregate table from the registry")
+
+func run(t *testing.T, name string, argType kql.Type, values ...any) (any, *record.Row) {
+	t.Helper()
+	a, ok := Lookup(name)
+	if !ok {
+		t.Fatalf("no aggregate %s", name)
+	}
+	s := a.New(argType)
+	for i, v := range values {
+		s.Add(v, &record.Row{Values: map[string]any{"i": i}})
+	}
+	return s.Value(), s.Picked()
+}
+
+// https://learn.microsoft.com/kusto/query/make-set-aggregation-function ("set from array column"):
+// an array value adds its elements to the set; make_list keeps an array as one element
+// (https://learn.microsoft.com/kusto/query/make-list-aggregation-function).
+func TestMakeSetSpreadsArraysAndMakeListKeepsThem(t *testing.T) {
+	policies := []any{[]any{"MFA", "Block legacy"}, []any{"MFA"}, nil, "Device"}
+	if got, _ := run(t, "make_set", kql.Dynamic, policies...); !reflect.DeepEqual(got, []any{"MFA", "Block legacy", "Device"}) {
+		t.Errorf("make_set = %#v", got)
+	}
+	if got, _ := run(t, "make_list", kql.Dynamic, policies...); !reflect.DeepEqual(got, []any{[]any{"MFA", "Block legacy"}, []any{"MFA"}, "Device"}) {
+		t.Errorf("make_list = %#v", got)
+	}
+}
+
+// Nulls are ignored by every aggregate; over no values count, dcount and sum give 0, make_set and
+// make_list [], the rest null.
+// https://learn.microsoft.com/kusto/query/scalar-data-types/null-values
+func TestAggregatesIgnoreNulls(t *testing.T) {
+	cases := []struct {
+		name   string
+		typ    kql.Type
+		values []any
+		want   any
+	}{
+		{"count", kql.Dynamic, []any{nil, nil, nil}, int64(3)},
+		{"dcount", kql.String, []any{"a", nil, "b", "a"}, int64(2)},
+		{"dcount", kql.Dynamic, []any{int64(1), "1"}, int64(2)},
+		{"sum", kql.Long, []any{int64(2), nil, int64(3)}, int64(5)},
+		{"sum", kql.Real, []any{int64(2)}, 2.0},
+		{"sum", kql.Long, nil, int64(0)},
+		{"sum", kql.Timespan, []any{time.Minute, time.Second}, time.Minute + time.Second},
+		{"min", kql.Long, []any{nil, int64(3), int64(2)}, int64(2)},
+		{"max", kql.Long, []any{int64(3), nil, int64(7)}, int64(7)},
+		{"max", kql.Long, nil, nil},
+		{"make_set", kql.String, nil, []any{}},
+		{"make_list", kql.String, []any{"a", nil, "a"}, []any{"a", "a"}},
+	}
+	for _, c := range cases {
+		if got, _ := run(t, c.name, c.typ, c.values...); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s(%v) = %#v, want %#v", c.name, c.values, got, c.want)
+		}
+	}
+}
+
+// arg_min and arg_max pick the row of the smallest / largest value, the first on a tie, and a row
+// with a null value only when every value is null.
+// https://learn.microsoft.com/kusto/query/arg-min-aggregation-function
+// https://learn.microsoft.com/kusto/query/arg-max-aggregation-function
+func TestArgMinArgMaxPickARow(t *testing.T) {
+	v, row := run(t, "arg_min", kql.Long, nil, int64(5), int64(2), int64(2))
+	if v != int64(2) || row.Values["i"] != 2 {
+		t.Errorf("arg_min = %v from row %v", v, row.Values)
+	}
+	v, row = run(t, "arg_max", kql.Long, int64(5), int64(9), nil)
+	if v != int64(9) || row.Values["i"] != 1 {
+		t.Errorf("arg_max = %v from row %v", v, row.Values)
+	}
+	v, row = run(t, "arg_max", kql.Long, nil, nil)
+	if v != nil || row.Values["i"] != 0 {
+		t.Errorf("arg_max of nulls = %v from row %v", v, row.Values)
+	}
+}
+
+// Every aggregate has its facts, a test that runs it (by name, in this file) and its row in the
+// README, which is the registry's table exactly (go test ./engine/aggregate -update rewrites it).
+func TestEveryAggregateHasItsDocsAndTests(t *testing.T) {
+	self, err := os.ReadFile("aggregate_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := strings.SplitN(string(self), "func TestEveryAggregateHasItsDocsAndTests", 2)[0]
+	for _, a := range All() {
+		if !strings.HasPrefix(a.Learn, "https://learn.microsoft.com/kusto/query/") || strings.TrimSpace(a.Doc) == "" {
+			t.Errorf("%s: needs a Learn link and a doc", a.Name)
+		}
+		for _, name := range append([]string{a.Name}, a.Aliases...) {
+			if !strings.Contains(tests, `"`+name+`"`) {
+				t.Errorf("%s: no test above runs %q", a.Name, name)
+			}
+		}
+	}
+	const readme = "../../README.md"
+	text, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- aggregates: generated from engine/aggregate's registry -->\n", "<!-- end of aggregates -->"
+	before, rest, ok := strings.Cut(string(text), begin)
+	_, after, ok2 := strings.Cut(rest, end)
+	if !ok || !ok2 {
+		t.Fatalf("README.md lacks the markers %q and %q around the aggregate table", begin, end)
+	}
+	want := before + begin + MarkdownTable() + end + after
+	if want == string(text) {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(readme, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README.md's aggregate table differs from the registry; run go test ./engine/aggregate -update")
+}

@@ -1,0 +1,85 @@
+package pipeline
+
+import (
+	"github.com/signin-detect/detect/engine/kqlexpr"
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
+)
+
+// renameStage is a project-rename: columns renamed in place, the others as they are.
+// https://learn.microsoft.com/kusto/query/project-rename-operator
+type renameStage struct {
+	renames map[string]string // old name -> new name
+}
+
+func planProjectRename(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
+	in := f.cols
+	out := append([]Column(nil), in...)
+	rs := &renameStage{renames: map[string]string{}}
+	for _, r := range s.Renames {
+		i := indexOf(out, r.Old)
+		switch {
+		case i < 0:
+			c.errs.Add(r.Pos, "project-rename %s = %s: no column %s here%s", r.New, r.Old, r.Old, hint(r.Old, in))
+			continue
+		case r.New != r.Old && indexOf(out, r.New) >= 0:
+			c.errs.Add(r.Pos, "project-rename %s = %s: a column %s exists already", r.New, r.Old, r.New)
+			continue
+		}
+		c.used[r.Old] = true
+		rs.renames[r.Old] = r.New
+		out[i].Name = r.New
+	}
+	f.cols = out
+	return rs, f
+}
+
+func (rs *renameStage) live(_ *Stage, after columnSet) columnSet {
+	if after == nil {
+		return nil
+	}
+	before := columnSet{}
+	for name := range after {
+		before[name] = true
+	}
+	for old, renamed := range rs.renames {
+		delete(before, renamed)
+		if after[renamed] {
+			before[old] = true
+		}
+	}
+	return before
+}
+
+func (rs *renameStage) follow(origin map[string]string) (map[string]string, bool) {
+	renamed := map[string]string{}
+	for col, from := range origin {
+		if to, ok := rs.renames[col]; ok {
+			col = to
+		}
+		renamed[col] = from
+	}
+	return renamed, true
+}
+
+func (rs *renameStage) filter() *kqlexpr.Program         { return nil }
+func (rs *renameStage) rowWise() bool                    { return true }
+func (rs *renameStage) splittable() bool                 { return false }
+func (rs *renameStage) fresh(bool, map[string]bool) bool { return true }
+
+func (rs *renameStage) run(_ *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
+	out := make([]record.Row, len(rows))
+	for i, row := range rows {
+		values := make(map[string]any, len(row.Values))
+		for k, v := range row.Values {
+			if n, ok := rs.renames[k]; ok {
+				k = n
+			}
+			if s.live.has(k) {
+				values[k] = v
+			}
+		}
+		out[i] = record.Row{Values: values, Sources: row.Sources}
+	}
+	return out, nil
+}

@@ -1,0 +1,218 @@
+package session
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/signin-detect/detect/engine/input"
+	"github.com/signin-detect/detect/engine/pipeline"
+	"github.com/signin-detect/detect/engine/record"
+)
+
+// Hooks let a caller watch reading; each may be nil.
+type Hooks struct {
+	// Reject gets each rejected record or file, as it is found.
+	Reject func(input.Rejection)
+	// Reading wraps the reader of each file as it is opened (a progress line counts its bytes);
+	// read is what was read so far.
+	Reading func(r io.Reader, read *Read) io.Reader
+	// Done is called when every file was read.
+	Done func()
+}
+
+// Read is what reading gave: the rows of each table the plans read (none when a stream took
+// them), and what was counted on the way. It is the input.Sink of every file.
+type Read struct {
+	Rows    map[string][]record.Row
+	Files   int
+	Records int
+	// ByTable counts the records read of each table the plans read, rows made or not.
+	ByTable map[string]int
+	// OtherTables counts the records of tables no plan reads, by table; Rejections the rejected
+	// records and files, by reason.
+	OtherTables map[string]int
+	Rejections  map[string]int
+	// Newest is the newest TimeGenerated read, filtered-out records included.
+	Newest time.Time
+	hooks  Hooks
+	// onRow, when set, takes each row instead of Rows (a stream keeps none); rowErr is the first
+	// error it returned, after which no row is handed on.
+	onRow  func(table string, row record.Row) error
+	rowErr error
+}
+
+// readInput reads every file once, keeping of each record the columns the plans read of its table
+// (every column with allColumns), or handing each row to onRow as it comes when onRow is not nil.
+// With filters, a record no plan can use (see pipeline.ReadFilter) is counted but no row is made
+// of it.
+func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, allColumns bool, in Input, hooks Hooks, onRow func(string, record.Row) error) (*Read, error) {
+	read := &Read{Rows: map[string][]record.Row{}, ByTable: map[string]int{}, OtherTables: map[string]int{}, Rejections: map[string]int{}, hooks: hooks, onRow: onRow}
+	var want []input.Want
+	index := map[string]int{}
+	for _, p := range plans {
+		for _, need := range p.Inputs {
+			i, ok := index[need.Table.Name]
+			if !ok {
+				i = len(want)
+				index[need.Table.Name] = i
+				want = append(want, input.Want{Table: need.Table})
+			}
+			columns := need.Columns
+			if allColumns {
+				columns = nil
+				for _, col := range need.Table.Columns {
+					columns = append(columns, col.Name)
+				}
+			}
+			want[i].Columns = union(want[i].Columns, columns)
+		}
+	}
+	for i, w := range want {
+		if f := filters[w.Table.Name]; f != nil {
+			want[i].Filter = &input.Filter{Columns: f.Columns, NewTest: f.NewTest}
+			if slices.Contains(w.Columns, pipeline.TimeColumn) {
+				// so that the newest time counts the records filtered out too
+				want[i].Filter.Report = []string{pipeline.TimeColumn}
+			}
+		}
+	}
+	reader, err := input.NewReader(want, in.Format)
+	if err != nil {
+		return nil, err
+	}
+	files, unreadable := input.Files(in.Files, in.Glob)
+	for _, r := range unreadable {
+		read.Reject(r)
+	}
+	wrap := func(r io.Reader) io.Reader {
+		if hooks.Reading != nil {
+			return hooks.Reading(r, read)
+		}
+		return r
+	}
+	for _, name := range files {
+		f, err := input.Open(name, in.Stdin)
+		if err != nil {
+			read.Reject(input.Unreadable(name, err))
+			continue
+		}
+		read.Files++
+		reader.Read(name, wrap(f), read)
+		f.Close()
+	}
+	for _, extra := range in.Extra {
+		reader.Read(extra.Name, wrap(extra.Reader), read)
+	}
+	if hooks.Done != nil {
+		hooks.Done()
+	}
+	return read, nil
+}
+
+// Row keeps a row of a table the plans read.
+func (r *Read) Row(table string, row record.Row) {
+	r.Records++
+	r.ByTable[table]++
+	switch {
+	case r.onRow == nil:
+		r.Rows[table] = append(r.Rows[table], row)
+	case r.rowErr == nil:
+		r.rowErr = r.onRow(table, row)
+	}
+	if t, ok := row.Values[pipeline.TimeColumn].(time.Time); ok && t.After(r.Newest) {
+		r.Newest = t
+	}
+}
+
+// Filtered counts a record no plan can use, which the reader made no row of.
+func (r *Read) Filtered(table string, values map[string]any) {
+	r.Records++
+	r.ByTable[table]++
+	if t, ok := values[pipeline.TimeColumn].(time.Time); ok && t.After(r.Newest) {
+		r.Newest = t
+	}
+}
+
+// Other counts a record of a table no plan reads.
+func (r *Read) Other(table string) {
+	r.OtherTables[table]++
+	r.Records++
+}
+
+// Reject counts a rejected record or file and hands it to the Reject hook.
+func (r *Read) Reject(rej input.Rejection) {
+	r.Rejections[rej.Reason]++
+	if r.hooks.Reject != nil {
+		r.hooks.Reject(rej)
+	}
+}
+
+// Rejected is how many records and files were rejected.
+func (r *Read) Rejected() int {
+	n := 0
+	for _, c := range r.Rejections {
+		n += c
+	}
+	return n
+}
+
+// Summary is the input side of a run's summary line: "2 files, 120 records read (5 of tables no
+// rule reads: SigninLogs 5), 1 rejected (malformed JSON 1)".
+func (r *Read) Summary() string {
+	line := fmt.Sprintf("%d files, %d records read", r.Files, r.Records)
+	if len(r.OtherTables) > 0 {
+		n := 0
+		for _, c := range r.OtherTables {
+			n += c
+		}
+		line += fmt.Sprintf(" (%d of tables no rule reads: %s)", n, counts(r.OtherTables))
+	}
+	line += fmt.Sprintf(", %d rejected", r.Rejected())
+	if len(r.Rejections) > 0 {
+		line += " (" + counts(r.Rejections) + ")"
+	}
+	return line
+}
+
+// counts lists "name n" pairs, sorted by name.
+func counts(m map[string]int) string {
+	var out []string
+	for name, n := range m {
+		out = append(out, fmt.Sprintf("%s %d", name, n))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// readFilters is the filter of each table the plans read: a record passes when some plan can use
+// it.
+func readFilters(plans []*pipeline.Plan) map[string]*pipeline.ReadFilter {
+	byTable := map[string][]*pipeline.ReadFilter{}
+	for _, p := range plans {
+		f := p.ReadFilter()
+		for _, need := range p.Inputs {
+			byTable[need.Table.Name] = append(byTable[need.Table.Name], f)
+		}
+	}
+	out := map[string]*pipeline.ReadFilter{}
+	for table, fs := range byTable {
+		out[table] = pipeline.AnyOf(fs...)
+	}
+	return out
+}
+
+func union(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range append(append([]string{}, a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

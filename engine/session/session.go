@@ -1,0 +1,246 @@
+// Package session is the one way rules run over input, for every command that runs them (detect
+// run, test, explain, and streaming): load the rules, tune them (--set, --lookup), compile them,
+// read the input (each table's records through the plans' read filter), run the plans and hand each
+// alert to a writer. What a user should be told about a rule's run (a lookback that dropped rows)
+// comes back as Warnings, data for the caller to show.
+package session
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/signin-detect/detect/engine/input"
+	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/output"
+	"github.com/signin-detect/detect/engine/pipeline"
+	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
+)
+
+// Tuning changes rules for one run: param overrides (NAME=VALUE, each read as its param's type)
+// and lookup files (NAME=CSV).
+type Tuning struct {
+	Sets, Lookups []string
+}
+
+// Rules are loaded and tuned rules, and the lookup files that replace the rules' own.
+type Rules struct {
+	Rules       []*rule.Rule
+	LookupFiles map[string]string
+}
+
+// Load adds the tables of tableDirs and of tables/ next to the rules (see AddTables), loads the
+// rules of paths (files, or folders searched for rules) and tunes them.
+func Load(paths, tableDirs []string, t Tuning) (*Rules, error) {
+	if errs := AddTables(tableDirs, paths); len(errs) > 0 {
+		return nil, errs
+	}
+	rules, err := rule.LoadPaths(paths)
+	if err != nil {
+		return nil, err
+	}
+	if err := applySets(rules, t.Sets); err != nil {
+		return nil, err
+	}
+	lookups, err := lookupOverrides(rules, t.Lookups)
+	if err != nil {
+		return nil, err
+	}
+	return &Rules{Rules: rules, LookupFiles: lookups}, nil
+}
+
+func applySets(rules []*rule.Rule, sets []string) error {
+	for _, s := range sets {
+		name, value, ok := strings.Cut(s, "=")
+		if !ok {
+			return fmt.Errorf("--set %s: write NAME=VALUE", s)
+		}
+		applied := false
+		for _, r := range rules {
+			if !r.HasParam(name) {
+				continue
+			}
+			if err := r.SetParam(name, value); err != nil {
+				return err
+			}
+			applied = true
+		}
+		if !applied {
+			return fmt.Errorf("--set %s: no rule has a param called %s", s, name)
+		}
+	}
+	return nil
+}
+
+func lookupOverrides(rules []*rule.Rule, flags []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, f := range flags {
+		name, file, ok := strings.Cut(f, "=")
+		if !ok || file == "" {
+			return nil, fmt.Errorf("--lookup %s: write NAME=CSV", f)
+		}
+		known := false
+		for _, r := range rules {
+			for _, lk := range r.Lookups {
+				known = known || lk.Name == name
+			}
+		}
+		if !known {
+			return nil, fmt.Errorf("--lookup %s: no rule has a lookup called %s", f, name)
+		}
+		out[name] = file
+	}
+	return out, nil
+}
+
+// Now is the time ago() and now() count from: a time, or Latest, the newest TimeGenerated of the
+// input (known once it is read).
+type Now struct {
+	At     time.Time
+	Latest bool
+}
+
+// ParseNow reads --now: "" for the current time (as in Sentinel), "latest", or an RFC 3339 time.
+func ParseNow(text string) (Now, error) {
+	switch text {
+	case "":
+		return Now{At: time.Now().UTC().Truncate(kql.Tick)}, nil
+	case "latest":
+		return Now{Latest: true}, nil
+	}
+	at, err := time.Parse(time.RFC3339Nano, text)
+	if err != nil {
+		return Now{}, fmt.Errorf("--now %s: want an RFC 3339 time such as 2026-11-20T12:00:00Z, or latest", text)
+	}
+	return Now{At: at.UTC()}, nil
+}
+
+// Compile plans every rule, reporting the problems of all of them at once.
+func (rs *Rules) Compile(opts pipeline.Options) ([]*pipeline.Plan, error) {
+	opts.LookupFiles = rs.LookupFiles
+	var plans []*pipeline.Plan
+	var errs rule.Errors
+	for _, r := range rs.Rules {
+		plan, err := pipeline.Compile(r, opts)
+		var re rule.Errors
+		if errors.As(err, &re) {
+			errs = append(errs, re...)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, plan)
+	}
+	return plans, errs.Err()
+}
+
+// Config is what a batch run reads and how.
+type Config struct {
+	Now   Now
+	Input Input
+	// AsWritten runs each where only where the rule writes it and reads every record whole, so
+	// that each stage counts what the rule as written gives it (explain).
+	AsWritten bool
+	// AllColumns reads every column of the input tables, not only those the rules read (explain
+	// follows rows chosen by any column).
+	AllColumns bool
+}
+
+// Batch is a batch run ready to go: its rules planned, against the now the input settled, and
+// its input read.
+type Batch struct {
+	Plans []*pipeline.Plan
+	Read  *Read
+	Now   time.Time
+}
+
+// Prepare compiles the rules and reads the input. With Now.Latest, the plans are compiled again
+// once the input has told what the latest time is (ago() is compiled against now).
+func Prepare(rs *Rules, cfg Config, hooks Hooks) (*Batch, error) {
+	opts := pipeline.Options{Now: cfg.Now.At, AsWritten: cfg.AsWritten}
+	plans, err := rs.Compile(opts)
+	if err != nil {
+		return nil, err
+	}
+	var filters map[string]*pipeline.ReadFilter
+	if !cfg.AsWritten {
+		filters = readFilters(plans)
+	}
+	read, err := readInput(plans, filters, cfg.AllColumns, cfg.Input, hooks, nil)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Now.Latest {
+		opts.Now = read.Newest
+		if plans, err = rs.Compile(opts); err != nil {
+			return nil, err
+		}
+	}
+	return &Batch{Plans: plans, Read: read, Now: opts.Now}, nil
+}
+
+// Result is what one rule's run gave.
+type Result struct {
+	Plan *pipeline.Plan
+	// Alerts counts the alerts written; Err is set when the rule failed while running (and wrote
+	// none).
+	Alerts   int
+	Stats    []pipeline.StageStats
+	Warnings []Warning
+	Err      error
+}
+
+// Run runs every plan over the input and hands each alert to write. A rule that fails while
+// running has its Err set and the others run on; an error of write stops the run and is returned.
+func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
+	results := make([]Result, len(b.Plans))
+	for i, plan := range b.Plans {
+		res := &results[i]
+		res.Plan = plan
+		var rows []record.Row
+		rows, res.Stats, res.Err = plan.Run(b.Read.Rows)
+		if res.Err != nil {
+			continue
+		}
+		ref, columns := AlertShape(plan)
+		for _, row := range rows {
+			if err := write(output.Alert{Rule: ref, Columns: columns, Row: row}); err != nil {
+				return results, err
+			}
+		}
+		res.Alerts = len(rows)
+		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, newest: b.Read.Newest, records: b.Read.ByTable})
+	}
+	return results, nil
+}
+
+// AlertShape is what every alert of a plan carries: the rule it comes from and its columns.
+func AlertShape(plan *pipeline.Plan) (output.RuleRef, []string) {
+	ref := output.RuleRef{ID: plan.Rule.Meta.ID, Name: plan.Rule.Meta.Name, File: plan.Rule.File}
+	columns := make([]string, len(plan.Output))
+	for j, col := range plan.Output {
+		columns[j] = col.Name
+	}
+	return ref, columns
+}
+
+// Input is what a run reads: files and folders (a folder's files matching Glob), each file's
+// shape found from its content unless Format says it, "-" being Stdin; then Extra, readers named
+// as their records' sources (a test case's inline rows).
+type Input struct {
+	Files  []string
+	Glob   string
+	Format input.Format
+	Stdin  io.Reader
+	Extra  []Named
+}
+
+// Named is input that is no file, under the name its rows' sources give.
+type Named struct {
+	Name   string
+	Reader io.Reader
+}

@@ -1,0 +1,117 @@
+package session
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signin-detect/detect/engine/input"
+	"github.com/signin-detect/detect/engine/output"
+)
+
+const testRule = `id: 5b0f5a52-8d3c-4f1e-9a57-3c2b1d0e9f8a
+name: session test
+severity: Low
+table: AADNonInteractiveUserSignInLogs
+params: {app: Microsoft Teams}
+stages:
+  - name: lookback
+    where: TimeGenerated > ago("1h")
+  - where: AppDisplayName == app
+  - project: [AppDisplayName, TimeGenerated]
+`
+
+// signins are five sign-ins an hour apart up to 12:00, every other one of Teams, and a line that is
+// not JSON.
+const signins = `{"Type":"AADNonInteractiveUserSignInLogs","TimeGenerated":"2026-11-20T08:00:00Z","AppDisplayName":"Microsoft Teams"}
+{"Type":"AADNonInteractiveUserSignInLogs","TimeGenerated":"2026-11-20T09:00:00Z","AppDisplayName":"Microsoft Word"}
+{"Type":"AADNonInteractiveUserSignInLogs","TimeGenerated":"2026-11-20T10:00:00Z","AppDisplayName":"Microsoft Teams"}
+{"Type":"AADNonInteractiveUserSignInLogs","TimeGenerated":"2026-11-20T11:00:00Z","AppDisplayName":"Microsoft Word"}
+{"Type":"AADNonInteractiveUserSignInLogs","TimeGenerated":"2026-11-20T11:30:00Z","AppDisplayName":"Microsoft Teams"}
+not json
+`
+
+func setup(t *testing.T) (rulePath, logPath string) {
+	dir := t.TempDir()
+	rulePath, logPath = filepath.Join(dir, "rule.yaml"), filepath.Join(dir, "signins.ndjson")
+	if err := os.WriteFile(rulePath, []byte(testRule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logPath, []byte(signins), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return rulePath, logPath
+}
+
+func collect(t *testing.T, b *Batch) ([]output.Alert, []Result) {
+	t.Helper()
+	var alerts []output.Alert
+	results, err := b.Run(func(a output.Alert) error { alerts = append(alerts, a); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return alerts, results
+}
+
+// A batch reads through the read filter (a record no stage can use makes no row, yet is counted and
+// moves the newest time), runs, and returns the lookback's drops as a warning: data, with its place,
+// saying which --now would look back from the newest record.
+func TestBatchRunsThroughTheReadFilterAndReturnsWarnings(t *testing.T) {
+	rulePath, logPath := setup(t)
+	rules, err := Load([]string{rulePath}, nil, Tuning{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rejected []input.Rejection
+	now := Now{At: time.Date(2026, 11, 20, 14, 0, 0, 0, time.UTC)}
+	b, err := Prepare(rules, Config{Now: now, Input: Input{Files: []string{logPath}}},
+		Hooks{Reject: func(r input.Rejection) { rejected = append(rejected, r) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Read.Records != 5 || len(b.Read.Rows["AADNonInteractiveUserSignInLogs"]) != 3 || len(rejected) != 1 || b.Read.Rejected() != 1 {
+		t.Errorf("read %d records, kept %d rows, rejected %v", b.Read.Records, len(b.Read.Rows["AADNonInteractiveUserSignInLogs"]), rejected)
+	}
+	if !b.Read.Newest.Equal(time.Date(2026, 11, 20, 11, 30, 0, 0, time.UTC)) {
+		t.Errorf("newest %v: a record the filter dropped counts too", b.Read.Newest)
+	}
+	alerts, results := collect(t, b)
+	if len(alerts) != 0 || results[0].Alerts != 0 || len(results[0].Warnings) != 1 {
+		t.Fatalf("alerts %v, results %+v", alerts, results)
+	}
+	w := results[0].Warnings[0]
+	want := rulePath + ":7:5: the lookback in stage lookback dropped 3 of the 3 rows that reached it as older than its window before now (2026-11-20T14:00:00.0000000Z); the newest record is from 2026-11-20T11:30:00.0000000Z: pass --now latest (or --now 2026-11-20T11:30:00Z) to look back from there"
+	if w.Kind != Lookback || w.String() != want {
+		t.Errorf("warning %s\nwant    %s", w, want)
+	}
+}
+
+// With --now latest the plans are compiled again against the newest record read; --set tunes the
+// param; a named reader is read as a file is.
+func TestLatestNowAndTuning(t *testing.T) {
+	rulePath, _ := setup(t)
+	rules, err := Load([]string{rulePath}, nil, Tuning{Sets: []string{"app=Microsoft Word"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Extra: []Named{{Name: "inline", Reader: strings.NewReader(signins)}}}
+	b, err := Prepare(rules, Config{Now: Now{Latest: true}, Input: in}, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts, results := collect(t, b)
+	if !b.Now.Equal(time.Date(2026, 11, 20, 11, 30, 0, 0, time.UTC)) || len(alerts) != 1 ||
+		alerts[0].Row.Values["AppDisplayName"] != "Microsoft Word" || alerts[0].Row.Sources[0].String() != "inline:4" {
+		t.Errorf("now %v, alerts %+v", b.Now, alerts)
+	}
+	if len(results[0].Warnings) != 1 || !strings.Contains(results[0].Warnings[0].Message, "dropped 1 of the 2 rows") {
+		t.Errorf("warnings %v", results[0].Warnings)
+	}
+	for _, bad := range []Tuning{{Sets: []string{"nosuch=1"}}, {Sets: []string{"app"}}, {Lookups: []string{"nosuch=x.csv"}}} {
+		if _, err := Load([]string{rulePath}, nil, bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+}
