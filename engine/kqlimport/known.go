@@ -3,27 +3,29 @@ package kqlimport
 import (
 	"slices"
 
+	"github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/rule"
 )
 
 // What the engine runs: the translator writes a call of a KQL function or aggregate only when the
-// engine has it, and refuses the rule otherwise, naming the function and its place (a rule that
-// would fail `detect check` is no translation).
+// engine's registries have it (by its name or an alias), and refuses the rule otherwise, naming
+// the function and its place: a rule that would fail `detect check` is no translation.
 
 func knownFunction(name string) bool {
-	for _, f := range kqlexpr.Functions {
-		if f.Name == name {
-			return true
-		}
-	}
-	return false
+	_, ok := kqlexpr.Lookup(name)
+	return ok
 }
 
-// aggregates are the aggregation functions summarize runs (engine/pipeline/summarize.go).
-var aggregates = map[string]bool{"count": true, "dcount": true, "sum": true, "min": true, "max": true,
-	"make_set": true, "make_list": true, "arg_min": true, "arg_max": true}
+func knownAggregate(name string) bool {
+	_, ok := aggregate.Lookup(name)
+	return ok
+}
 
-func knownAggregate(name string) bool { return aggregates[name] }
+// aggregateArity tells whether the aggregate takes n arguments.
+func aggregateArity(name string, n int) error {
+	a, _ := aggregate.Lookup(name)
+	return a.CheckArity(n)
+}
 
-func knownJoinKind(kind string) bool { return slices.Contains(rule.JoinKinds, kind) }
+func knownJoinKind(kind string) bool { return slices.Contains(rule.JoinKindNames(), kind) }

@@ -1,6 +1,7 @@
 package kqlimport
 
 import (
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -213,6 +214,10 @@ func (t *translator) summarize(op *kqlparse.Summarize) (*yaml.Node, error) {
 				}
 				return nil, t.refuse(a, "a summarize column that is not one aggregate call")
 			}
+			if err := aggregateArity(call.Fn.Name, len(call.Args)); err != nil {
+				t.aggregating = false
+				return nil, t.refuse(call, "the aggregate "+call.Fn.Name+"() with "+plural(len(call.Args), "argument"))
+			}
 			item, err := t.item(a, "summarize")
 			if err != nil {
 				t.aggregating = false
@@ -306,4 +311,11 @@ func (t *translator) mvExpand(op *kqlparse.MvExpand) (*yaml.Node, error) {
 func isIdent(x kqlparse.Expr) bool {
 	_, ok := x.(*kqlparse.Ident)
 	return ok
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }
