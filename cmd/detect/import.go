@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/signin-detect/detect/engine/kqlimport"
+	"github.com/signin-detect/detect/engine/rule"
 	"github.com/signin-detect/detect/engine/sentinel"
 )
 
@@ -102,6 +103,22 @@ func importCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// reportSkipped prints the Sentinel rule files that could not be translated, each as
+// `path:line:col: skipped: <construct> is not supported yet`. With strict, a skip is an error;
+// without, the other rules run, unless none is left.
+func reportSkipped(stderr io.Writer, skipped rule.Errors, rules int, strict bool) error {
+	for _, s := range skipped {
+		fmt.Fprintln(stderr, s)
+	}
+	switch {
+	case len(skipped) > 0 && strict:
+		return fmt.Errorf("detect: %d rules skipped (--strict makes a skipped rule an error)", len(skipped))
+	case rules == 0 && len(skipped) > 0:
+		return fmt.Errorf("detect: no rule to run: every rule was skipped")
+	}
+	return nil
 }
 
 // importFile reads and translates one Sentinel rule file.
