@@ -255,7 +255,7 @@ func (t *translator) in(x *kqlparse.In) (string, int, error) {
 func (t *translator) list(values []kqlparse.Expr) (string, error) {
 	if len(values) == 1 {
 		if id, ok := unparen(values[0]).(*kqlparse.Ident); ok {
-			if b := t.scope[id.Name]; b != nil && b.kind == bindList {
+			if b := t.scope[id.Name]; b != nil && (b.kind == bindList || b.kind == bindScalarLet) {
 				return b.name, nil
 			}
 			if b := t.scope[id.Name]; b != nil && b.kind == bindRows {
