@@ -54,10 +54,10 @@ type runConfig struct {
 	strict      bool
 	// skipped counts the Sentinel rule files that could not be translated, for the summary.
 	skipped int
-	format      string
-	output      string
-	stream      bool
-	files       []string
+	format  string
+	output  string
+	stream  bool
+	files   []string
 	// allColumns reads every column of the input tables, not only those the rules read.
 	allColumns bool
 	// asWritten runs each where only where the rule writes it, and reads every record whole, so
