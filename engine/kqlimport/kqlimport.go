@@ -592,7 +592,7 @@ func (t *translator) operatorText(pl *kqlparse.Pipeline, i int) string {
 		return text
 	}
 	paren, ok := j.Right.(*kqlparse.Paren)
-	if !ok {
+	if _, pipeline := unparen(j.Right).(*kqlparse.Pipeline); !ok || !pipeline {
 		return text
 	}
 	start := pl.Ops[i].Position().Offset

@@ -7,6 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/signin-detect/detect/engine/rule"
 	"github.com/signin-detect/detect/engine/sentinel"
 )
 
@@ -29,11 +30,15 @@ func metadata(r *sentinel.Rule) *yaml.Node {
 	} else {
 		add("severity", scalar(severity))
 	}
-	if len(r.Tactics) > 0 {
-		add("tactics", flowList(r.Tactics))
+	// A tactic or technique the rule language does not know (a published typo such as T1A0007)
+	// is carried under sentinel: rather than dropped.
+	tactics, otherTactics := split(r.Tactics, rule.ValidTactic)
+	techniques, otherTechniques := split(r.Techniques, rule.ValidTechnique)
+	if len(tactics) > 0 {
+		add("tactics", flowList(tactics))
 	}
-	if len(r.Techniques) > 0 {
-		add("relevantTechniques", flowList(r.Techniques))
+	if len(techniques) > 0 {
+		add("relevantTechniques", flowList(techniques))
 	}
 	if r.QueryPeriod > 0 {
 		add("queryPeriod", scalar(FormatTimespan(r.QueryPeriod)))
@@ -100,6 +105,19 @@ func metadata(r *sentinel.Rule) *yaml.Node {
 			carried.Content = append(carried.Content, scalar(kv[0]), str(kv[1]))
 		}
 	}
+	if len(otherTactics) > 0 {
+		carried.Content = append(carried.Content, scalar("tactics"), flowList(otherTactics))
+	}
+	if len(otherTechniques) > 0 {
+		carried.Content = append(carried.Content, scalar("relevantTechniques"), flowList(otherTechniques))
+	}
+	if len(r.RequiredDataConnectors) > 0 {
+		list := sequence()
+		for _, c := range r.RequiredDataConnectors {
+			list.Content = append(list.Content, mapping(scalar("connectorId"), str(c.ConnectorID), scalar("dataTypes"), flowList(c.DataTypes)))
+		}
+		carried.Content = append(carried.Content, scalar("requiredDataConnectors"), list)
+	}
 	if len(r.Tags) > 0 {
 		carried.Content = append(carried.Content, scalar("tags"), flowList(r.Tags))
 	}
@@ -109,6 +127,17 @@ func metadata(r *sentinel.Rule) *yaml.Node {
 		m.Content = append(m.Content, k, carried)
 	}
 	return m
+}
+
+func split(items []string, valid func(string) bool) (good, other []string) {
+	for _, s := range items {
+		if valid(s) {
+			good = append(good, s)
+		} else {
+			other = append(other, s)
+		}
+	}
+	return good, other
 }
 
 func flowList(items []string) *yaml.Node {

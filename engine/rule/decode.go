@@ -624,3 +624,11 @@ func (d *decoder) edits(n *yaml.Node) []*edit {
 	}
 	return out
 }
+
+// ValidTactic tells whether s is a MITRE tactic as Sentinel writes it, which a rule's tactics
+// must be.
+func ValidTactic(s string) bool { return contains(tactics, s) }
+
+// ValidTechnique tells whether s is a MITRE technique id (T1606, T1078.004), which a rule's
+// relevantTechniques must be.
+func ValidTechnique(s string) bool { return techniquePattern.MatchString(s) }
