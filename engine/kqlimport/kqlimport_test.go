@@ -46,7 +46,7 @@ func TestExpressionsTranslate(t *testing.T) {
 		{`todynamic(D).isCompliant != "true"`, `todynamic(D).isCompliant != "true"`},
 		{`todynamic(D)["odd key"][0]`, `todynamic(D)["odd key"][0]`},
 		{`extract("\"scope\":\"\\[(.*)\\]\"", 1, X)`, "extract(`\"scope\":\"\\[(.*)\\]\"`, 1, X)"},
-		{`strcat("a\tb", "`+"`"+`\\")`, `strcat("a\tb", "` + "`" + `\\")`},
+		{`strcat("a\tb", "` + "`" + `\\")`, `strcat("a\tb", "` + "`" + `\\")`},
 		{`datetime_diff('minute', A, B)`, `datetime_diff("minute", A, B)`},
 		{`iff(isempty(x), long(null), 2)`, `iff(isempty(x), nil, 2)`},
 		{`2.0 * x`, `2.0 * x`},
