@@ -438,8 +438,8 @@ func TestRunReadsSentinelFilesAndSkipsTheUntranslatable(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "refused.yaml"), []byte(refusedSentinel), 0o644)
 	data, _ := os.ReadFile("../../rules/foci/foci-clients.csv")
 	os.WriteFile(filepath.Join(dir, "FociClientApplications.csv"), data, 0o644)
-	data, _ = os.ReadFile("../../rules/entra/bof-token-request.yaml")
-	os.WriteFile(filepath.Join(dir, "bof.yaml"), data, 0o644)
+	bof, _ := os.ReadFile("../../rules/entra/bof-token-request.yaml")
+	os.WriteFile(filepath.Join(dir, "bof.yaml"), bof, 0o644)
 
 	skipLine := filepath.Join(dir, "refused.yaml") + ":6:5: skipped: the top operator is not supported yet"
 	res := detect(t, "", "run", "--rule", dir, "--now", "latest", fixture)
@@ -457,6 +457,14 @@ func TestRunReadsSentinelFilesAndSkipsTheUntranslatable(t *testing.T) {
 	if strict := detect(t, "", "check", "--strict", dir); strict.status != 1 || !strings.Contains(strict.stdout, skipLine) {
 		t.Errorf("check --strict: status %d\n%s", strict.status, strict.stdout)
 	}
+	// A problem of the translation is placed where what it ports is in the Sentinel file: here the
+	// let of the list, whose file is missing.
+	os.Remove(filepath.Join(dir, "FociClientApplications.csv"))
+	missing := detect(t, "", "check", filepath.Join(dir, "v2.yaml"))
+	if !strings.Contains(missing.stdout, filepath.Join(dir, "v2.yaml")+":21:3: lookup FociClientApplications: ") {
+		t.Errorf("check without the list:\n%s", missing.stdout)
+	}
+	os.WriteFile(filepath.Join(dir, "FociClientApplications.csv"), data, 0o644)
 	explain := detect(t, "", "explain", "--rule", filepath.Join(dir, "v2.yaml"), "--now", "latest", fixture)
 	if explain.status != 0 || !strings.Contains(explain.stdout, "24 alerts") {
 		t.Errorf("explain: status %d\n%s\n%s", explain.status, explain.stdout, explain.stderr)

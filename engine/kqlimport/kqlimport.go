@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,41 @@ type Result struct {
 	// Lookups are the lists the rule reads from files next to it, each with the URL the query
 	// read it from (detect import --fetch downloads them).
 	Lookups []Lookup
+	// Places[i] is the place in the Sentinel file of what line i+1 of YAML ports (the let,
+	// operator or table read), a zero Line for the metadata.
+	Places []sentinel.Position
+}
+
+// linePlaces finds the line each placed node was written on, by reading the rule back (its tree
+// has the shape of the one written), and gives every line the place of the last placed line
+// before it.
+func (t *translator) linePlaces(doc *yaml.Node, out []byte) []sentinel.Position {
+	var back yaml.Node
+	if err := yaml.Unmarshal(out, &back); err != nil || len(back.Content) == 0 {
+		return nil
+	}
+	marks := map[int]sentinel.Position{}
+	var walk func(written, read *yaml.Node)
+	walk = func(written, read *yaml.Node) {
+		if p, ok := t.places[written]; ok {
+			marks[read.Line] = t.place(p)
+		}
+		for i := range written.Content {
+			if i < len(read.Content) {
+				walk(written.Content[i], read.Content[i])
+			}
+		}
+	}
+	walk(doc, back.Content[0])
+	places := make([]sentinel.Position, bytes.Count(out, []byte("\n"))+1)
+	var current sentinel.Position
+	for i := range places {
+		if p, ok := marks[i+1]; ok {
+			current = p
+		}
+		places[i] = current
+	}
+	return places
 }
 
 // Lookup is a list the query read with externaldata(): the rule reads it from File (next to the
@@ -52,9 +88,10 @@ func Translate(r *sentinel.Rule) (*Result, error) {
 		return nil, err
 	}
 	t := &translator{
-		src:   r.Query,
-		place: r.QueryPosition,
-		scope: map[string]*binding{},
+		src:    r.Query,
+		place:  r.QueryPosition,
+		scope:  map[string]*binding{},
+		places: map[*yaml.Node]kqlparse.Pos{},
 	}
 	if r.QueryPeriod > 0 && !r.Hunting() {
 		t.window = fmt.Sprintf("between(TimeGenerated, ago(%s), now())", quote(FormatTimespan(r.QueryPeriod)))
@@ -76,7 +113,8 @@ func Translate(r *sentinel.Rule) (*Result, error) {
 	if err := enc.Close(); err != nil {
 		return nil, err
 	}
-	return &Result{YAML: sectionBreaks.ReplaceAll(buf.Bytes(), []byte("\n$1")), Lookups: t.lookupFiles}, nil
+	out := sectionBreaks.ReplaceAll(buf.Bytes(), []byte("\n$1"))
+	return &Result{YAML: out, Lookups: t.lookupFiles, Places: t.linePlaces(doc, out)}, nil
 }
 
 // sectionBreaks are the top-level keys after the metadata: a blank line goes before each.
@@ -142,12 +180,15 @@ type translator struct {
 	aggregating   bool
 	window        string
 	windowComment string
+	windows       int
 	// letting is the let being translated ("" in the query's own pipeline).
 	letting string
 
 	params, lookups, lets []*yaml.Node
 	letOrder              []*letRows
 	lookupFiles           []Lookup
+	// places are the KQL each written node ports, for Result.Places.
+	places map[*yaml.Node]kqlparse.Pos
 }
 
 func (t *translator) refuse(n kqlparse.Node, construct string) error {
@@ -204,7 +245,7 @@ func (t *translator) startFromTables(main *source) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	stages := copyNodes(base.stages)
+	stages := t.copyNodes(base.stages)
 	if len(stages) > 0 {
 		stages[0].HeadComment = commentText(letText(t.src, l.decl)) + "\n" + stages[0].HeadComment
 	}
@@ -216,12 +257,15 @@ func (t *translator) startFromTables(main *source) (*source, error) {
 	return &source{tables: base.tables, stages: append(stages, main.stages...), pos: main.pos}, nil
 }
 
-func copyNodes(nodes []*yaml.Node) []*yaml.Node {
+func (t *translator) copyNodes(nodes []*yaml.Node) []*yaml.Node {
 	out := make([]*yaml.Node, len(nodes))
 	for i, n := range nodes {
 		c := *n
 		c.Content = append([]*yaml.Node(nil), n.Content...)
 		out[i] = &c
+		if p, ok := t.places[n]; ok {
+			t.places[&c] = p
+		}
 	}
 	return out
 }
@@ -282,6 +326,7 @@ func (t *translator) let(l *kqlparse.Let) error {
 	}
 	lr := &letRows{name: name, src: src, decl: l, usedBy: map[string]bool{}}
 	lr.key = key(name, commentText(comment))
+	t.places[lr.key] = l.Pos
 	lr.node = letNode(src, false)
 	t.letOrder = append(t.letOrder, lr)
 	t.scope[name] = &binding{kind: bindRows, name: name, let: lr}
@@ -417,7 +462,9 @@ func (t *translator) paramLet(l *kqlparse.Let, v *kqlparse.Literal, comment stri
 		t.scope[name] = &binding{kind: bindInline, text: text, prec: precAtom}
 		return nil
 	}
-	t.params = append(t.params, key(name, commentText(comment)), value)
+	k := key(name, commentText(comment))
+	t.places[k] = l.Pos
+	t.params = append(t.params, k, value)
 	t.scope[name] = b
 	return nil
 }
@@ -433,7 +480,9 @@ func (t *translator) toscalarLet(l *kqlparse.Let, rows kqlparse.Expr, comment st
 		lk.Name = name
 		lk.File = name + ".csv"
 		t.lookupFiles = append(t.lookupFiles, lk)
-		t.lookups = append(t.lookups, key(name, commentText(comment)), mapping(
+		k := key(name, commentText(comment))
+		t.places[k] = l.Pos
+		t.lookups = append(t.lookups, k, mapping(
 			scalar("file"), scalar(lk.File), scalar("column"), scalar(lk.Column), scalar("url"), scalar(lk.URL)))
 		t.scope[name] = &binding{kind: bindList, name: name}
 		return nil
@@ -446,6 +495,7 @@ func (t *translator) toscalarLet(l *kqlparse.Let, rows kqlparse.Expr, comment st
 	}
 	lr := &letRows{name: name, src: src, decl: l, usedBy: map[string]bool{}}
 	lr.key = key(name, commentText(comment))
+	t.places[lr.key] = l.Pos
 	lr.node = letNode(src, true)
 	t.letOrder = append(t.letOrder, lr)
 	t.scope[name] = &binding{kind: bindScalarLet, name: name}
@@ -566,6 +616,7 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 				continue
 			}
 			stage.HeadComment = commentText("| " + t.operatorText(x, i))
+			t.places[stage] = op.Position()
 			src.stages = append(src.stages, stage)
 		}
 		return src, nil
@@ -607,7 +658,14 @@ func (t *translator) operatorText(pl *kqlparse.Pipeline, i int) string {
 func (t *translator) fromTables(tables []string, pos kqlparse.Pos) *source {
 	src := &source{tables: tables, pos: pos}
 	if t.window != "" {
-		w := mapping(scalar("where"), scalar(t.window))
+		// Named, so that the run's word on the rows it drops names it; each table read has its own.
+		t.windows++
+		name := "sentinel-window"
+		if t.windows > 1 {
+			name += "-" + strconv.Itoa(t.windows)
+		}
+		w := mapping(scalar("name"), scalar(name), scalar("where"), scalar(t.window))
+		t.places[w] = pos
 		w.HeadComment = commentText(t.windowComment)
 		src.stages = append(src.stages, w)
 	}

@@ -137,14 +137,31 @@ func (l *loader) load(path string) *Rule {
 	before := len(*l.errs)
 	l.loaded[path] = nil // a file is read and reported once, even when it cannot be used
 	l.faulty[path] = true
-	if imported, handled, err := importFile(path, data); handled {
-		if err != nil {
-			*l.errs = append(*l.errs, err)
+	imported, places, handled, importErr := importFile(path, data)
+	if handled {
+		if importErr != nil {
+			*l.errs = append(*l.errs, importErr)
 			return nil
 		}
 		data = imported
 	}
-	doc := decodeDocument(path, data, l.errs)
+	// A translation's own problems are placed where what it ports is in the original file.
+	errs := l.errs
+	if handled {
+		errs = &Errors{}
+		defer func() {
+			for _, e := range *errs {
+				if e.Pos.Line >= 1 && e.Pos.Line <= len(places) && places[e.Pos.Line-1].Line > 0 {
+					e.Pos = places[e.Pos.Line-1]
+				} else {
+					e.Pos = Position{File: path}
+				}
+				*l.errs = append(*l.errs, e)
+			}
+			l.faulty[path] = l.faulty[path] || len(*errs) > 0
+		}()
+	}
+	doc := decodeDocument(path, data, errs)
 	if doc == nil {
 		return nil
 	}
@@ -158,7 +175,10 @@ func (l *loader) load(path string) *Rule {
 	if r == nil {
 		return nil
 	}
-	checkNames(r, l.errs)
+	checkNames(r, errs)
+	if handled {
+		placeImported(r, places)
+	}
 	l.loaded[path] = r
 	l.faulty[path] = len(*l.errs) > before || (r.Base != "" && l.faulty[r.Base])
 	return r
