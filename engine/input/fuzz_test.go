@@ -256,7 +256,7 @@ func FuzzLinesInBatches(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		batches := readPart(t, data, func(fr *fileReader, r *bufio.Reader) { fr.readLines(r) })
+		batches := readPart(t, data, func(fr *fileReader, r *bufio.Reader) { fr.readLines(r, 1) })
 		alone := readPart(t, data, func(fr *fileReader, _ *bufio.Reader) {
 			for i, line := range bytes.Split(data, []byte{'\n'}) {
 				s := newScanner(bufio.NewReader(bytes.NewReader(append(line, '\n'))), true)

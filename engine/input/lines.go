@@ -63,7 +63,8 @@ func recycle(buf []byte) {
 // readLines reads a file of JSON lines (NDJSON, and diagnostic settings blobs): one goroutine cuts
 // the file into batches of whole lines, as many as there are cores parse their records, and the
 // rows and rejections go to the sink in the file's order.
-func (f *fileReader) readLines(r *bufio.Reader) {
+// The lines start at line first.
+func (f *fileReader) readLines(r *bufio.Reader, first int) {
 	shape := f.sniffFirstRecord(r)
 	batches := make(chan *batch, runtime.GOMAXPROCS(0))
 	ordered := make(chan *batch, 2*runtime.GOMAXPROCS(0))
@@ -80,7 +81,7 @@ func (f *fileReader) readLines(r *bufio.Reader) {
 		}()
 	}
 	go func() {
-		f.cutBatches(r, func(b *batch) {
+		f.cutBatches(r, first, func(b *batch) {
 			b.done = make(chan struct{})
 			ordered <- b
 			batches <- b
@@ -95,6 +96,25 @@ func (f *fileReader) readLines(r *bufio.Reader) {
 		recycle(b.data)
 	}
 	workers.Wait()
+}
+
+// readSpreadRecord reads the first record of a file of JSON lines that is spread over lines (see
+// sniffFraming) as a document would be read, and returns the number of the line after it, where
+// the lines start.
+func (f *fileReader) readSpreadRecord(r *bufio.Reader) int {
+	j := &jsonReader{f: f, s: newScanner(r, false)}
+	c, err := j.s.peek(false)
+	if err == nil {
+		err = j.top(c, j.s.line)
+	}
+	if err != nil && !f.broken() {
+		if errors.Is(err, errEnd) {
+			err = syntaxErrorf("the file ends inside a JSON value")
+		}
+		f.sink.Reject(Rejection{Source: record.Source{File: f.name, Line: 1}, Reason: "malformed JSON", Detail: err.Error(), LastLine: j.s.line})
+	}
+	j.s.skipLine()
+	return j.s.line
 }
 
 // sniffFirstRecord finds the records' shape (the one --input-format imposes, or the first line's),
@@ -115,8 +135,7 @@ func (f *fileReader) sniffFirstRecord(r *bufio.Reader) Shape {
 
 // cutBatches reads r into batches of whole lines. A line longer than a batch gets a batch of its
 // own; one longer than maxValueSize is rejected and skipped.
-func (f *fileReader) cutBatches(r io.Reader, emit func(*batch)) {
-	line := 1
+func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 	var carry []byte
 	for {
 		buf := batchBuffer(max(batchSize, 2*len(carry)))[:len(carry)]

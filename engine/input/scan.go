@@ -9,14 +9,14 @@ import (
 )
 
 // Limits that keep hostile input from exhausting memory or the stack. Real sign-in records are a
-// few kilobytes and nest a few levels deep.
-const (
-	maxValueSize = 256 << 20
-	maxDepth     = 512
-)
+// few kilobytes and nest a few levels deep. maxValueSize bounds a line, a record, a CSV row and a
+// JSON value on every path; it is a variable only so that tests can lower it.
+var maxValueSize = 256 << 20
+
+const maxDepth = 512
 
 // errTooLarge is a value larger than maxValueSize; the scanner has skipped over it.
-var errTooLarge = fmt.Errorf("a JSON value larger than %d MB", maxValueSize>>20)
+var errTooLarge = errors.New("over the 256 MB limit of a record")
 
 // scanner cuts JSON text into values without parsing them (gjson validates each record), counting
 // lines as it goes. In one-line mode (NDJSON) a value must end on the line it starts on.
