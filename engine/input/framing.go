@@ -68,12 +68,12 @@ func decompress(in *bufio.Reader) (out io.Reader, compression string, close func
 type framing int
 
 const (
-	framingEmpty    framing = iota // nothing but white space
-	framingLines                   // one JSON value per line
-	framingDocument                // JSON documents, pretty-printed, one after another
-	framingCSV                     // the Log Analytics portal's CSV export
-	framingSpreadLines             // JSON lines after a first record spread over lines
-	framingUnknown                 // binary data, or no line end where a CSV header or JSON would have one
+	framingEmpty       framing = iota // nothing but white space
+	framingLines                      // one JSON value per line
+	framingDocument                   // JSON documents, pretty-printed, one after another
+	framingCSV                        // the Log Analytics portal's CSV export
+	framingSpreadLines                // JSON lines after a first record spread over lines
+	framingUnknown                    // binary data, or no line end where a CSV header or JSON would have one
 )
 
 // sniffSize is how much of a file sniffFraming looks at: far more than a CSV header row.
