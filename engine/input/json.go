@@ -141,7 +141,7 @@ func (j *jsonReader) array(take func([]byte, record.Source)) error {
 func (j *jsonReader) wrapper(line int) error {
 	j.s.next()        // {
 	var fields []byte // the fields read, should this be a record
-	wrapped := false
+	wrapped, tooLarge := false, false
 	for n := 0; ; n++ {
 		c, err := j.s.peek(true)
 		if err != nil {
@@ -186,13 +186,24 @@ func (j *jsonReader) wrapper(line int) error {
 		default:
 			var raw []byte
 			raw, err = j.s.value()
-			if err == nil && !wrapped {
-				fields = append(append(append(append(fields, ','), keyText...), ':'), raw...)
+			if errors.Is(err, errTooLarge) {
+				err, tooLarge = nil, true
+			}
+			if err == nil && !wrapped && !tooLarge {
+				if len(fields)+len(keyText)+len(raw)+2 > maxValueSize {
+					tooLarge, fields = true, nil
+				} else {
+					fields = append(append(append(append(fields, ','), keyText...), ':'), raw...)
+				}
 			}
 		}
 		if err != nil {
 			return err
 		}
+	}
+	if !wrapped && tooLarge {
+		j.f.reject(record.Source{File: j.f.name, Line: line}, "record too large", errTooLarge.Error())
+		return nil
 	}
 	if !wrapped {
 		if len(fields) > 0 {

@@ -55,7 +55,7 @@ func batchBuffer(size int) []byte {
 // recycle gives a delivered batch's buffer back, once nothing reads it: rows hold copies of their
 // values, and the lines the scanner reads are copied before it does.
 func recycle(buf []byte) {
-	if cap(buf) >= batchSize {
+	if cap(buf) >= batchSize && cap(buf) <= 2*batchSize { // a long line's buffer is not kept
 		batchBuffers.Put(buf[:0]) //nolint:staticcheck // a slice header is small beside the buffer it saves
 	}
 }
@@ -138,7 +138,9 @@ func (f *fileReader) sniffFirstRecord(r *bufio.Reader) Shape {
 func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 	var carry []byte
 	for {
-		buf := batchBuffer(max(batchSize, 2*len(carry)))[:len(carry)]
+		// A long line's buffer doubles, up to one byte past the longest line read, so that a line
+		// over the limit costs about twice the limit at most.
+		buf := batchBuffer(min(max(batchSize, 2*len(carry)), maxValueSize+1))[:len(carry)]
 		copy(buf, carry)
 		n, err := io.ReadFull(r, buf[len(carry):cap(buf)])
 		buf = buf[:len(carry)+n]
