@@ -260,7 +260,7 @@ func (f *fileReader) record(raw []byte, src record.Source, hint Shape) bool {
 	}
 	values, err := conv.row(obj)
 	if err != nil {
-		f.reject(src, "wrong type", err.Error())
+		f.reject(src, rowError(err), err.Error())
 		return false
 	}
 	f.sink.Row(table, record.Row{Values: values, Sources: []record.Source{src}})

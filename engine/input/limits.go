@@ -1,9 +1,12 @@
 package input
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/signin-detect/detect/engine/kql"
 )
 
 // Limits bound what one file may cost, so that hostile input (a compression bomb, a clock set to
@@ -29,7 +32,38 @@ var DefaultLimits = Limits{MaxDecompressed: 16 << 30, MaxRatio: 200, FutureSkew:
 const ratioGrace = 16 << 20
 
 // SetLimits replaces the reader's limits (DefaultLimits without Now until then).
-func (r *Reader) SetLimits(l Limits) { r.limits = l }
+func (r *Reader) SetLimits(l Limits) {
+	r.limits = l
+	var notAfter time.Time
+	if !l.Now.IsZero() {
+		notAfter = l.Now.Add(l.FutureSkew)
+	}
+	for _, byTable := range r.converters {
+		for _, c := range byTable {
+			c.notAfter = notAfter
+		}
+	}
+}
+
+// timeColumn is the column that dates a record.
+const timeColumn = "TimeGenerated"
+
+// futureError is a record dated after Limits.Now plus Limits.FutureSkew: a clock set wrong, or
+// input made to move a run's now (--now latest) where no rule looks.
+type futureError struct{ t time.Time }
+
+func (e *futureError) Error() string {
+	return fmt.Sprintf("%s %s is later than now plus the allowed clock skew (--future-skew)", timeColumn, kql.FormatDatetime(e.t))
+}
+
+// rowError is the rejection reason of an error converting a record's columns.
+func rowError(err error) string {
+	var future *futureError
+	if errors.As(err, &future) {
+		return "dated in the future"
+	}
+	return "wrong type"
+}
 
 // decompressionLimitError is a compressed file that expands past a limit.
 type decompressionLimitError struct{ msg string }

@@ -277,7 +277,7 @@ func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shap
 	values, dropped, err := conv.fieldsRow(line, fs, w)
 	switch {
 	case err != nil:
-		return lineResult{rejected: &Rejection{Source: src, Reason: "wrong type", Detail: err.Error()}}
+		return lineResult{rejected: &Rejection{Source: src, Reason: rowError(err), Detail: err.Error()}}
 	case dropped != nil:
 		return lineResult{table: table, filtered: dropped, conv: conv}
 	}
