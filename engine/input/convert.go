@@ -150,21 +150,25 @@ func datetimeGrammar(s string) string {
 		}
 		return true
 	}
-	if len(s) < 20 || !digits(0, 4) || s[4] != '-' || !digits(5, 7) || s[7] != '-' || !digits(8, 10) ||
+	if len(s) < 19 || !digits(0, 4) || s[4] != '-' || !digits(5, 7) || s[7] != '-' || !digits(8, 10) ||
 		!digits(11, 13) || s[13] != ':' || !digits(14, 16) || s[16] != ':' || !digits(17, 19) {
 		if len(s) > 10 && s[10] == ' ' && digits(0, 4) && s[4] == '-' && digits(5, 7) && s[7] == '-' && digits(8, 10) {
 			return "a space where the T goes"
 		}
 		return notDatetime
 	}
-	if s[10] != 'T' {
+	switch s[10] {
+	case 'T':
+	case ' ':
+		return "a space where the T goes"
+	default:
 		return "a " + strconv.QuoteRune(rune(s[10])) + " where the T goes"
 	}
 	if s[:4] == "0000" {
 		return "year 0000"
 	}
 	i := 19
-	if s[i] == '.' {
+	if i < len(s) && s[i] == '.' {
 		j := i + 1
 		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
 			j++
