@@ -13,7 +13,7 @@ import (
 	"github.com/signin-detect/detect/engine/ruletest"
 )
 
-const checkUsage = `Usage: detect check [--format text|json] [PATH ...]
+const checkUsage = `Usage: detect check [--format text|json] [--allow-outside PATH] [PATH ...]
 
 Loads every rule in PATH... (rule files or folders; default rules/) with their test cases, and reports
 every problem at once, each as file:line:col: message. Exits 1 when there is any, 0 when all is clean.
@@ -25,6 +25,8 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "text (file:line:col: message per line) or json (an array of {file, line, column, message})")
+	var allowOutside multiFlag
+	fs.Var(&allowOutside, "allow-outside", "a folder outside a rule's own folder tree that its lookups and extends may read (repeatable)")
 	fs.Usage = func() { fmt.Fprint(stderr, checkUsage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -40,7 +42,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		paths = []string{"rules"}
 	}
-	problems, checked := checkRules(paths)
+	problems, checked := checkRules(paths, allowOutside)
 	if *format == "json" {
 		type problem struct {
 			File    string `json:"file"`
@@ -68,9 +70,9 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 }
 
 // checkRules loads and plans every rule and its cases, and returns every problem found.
-func checkRules(paths []string) (rule.Errors, int) {
+func checkRules(paths, allowOutside []string) (rule.Errors, int) {
 	var problems rule.Errors
-	rules, err := rule.LoadAll(paths)
+	rules, err := rule.LoadAll(paths, allowOutside...)
 	problems = appendErrors(problems, err)
 	for _, r := range rules {
 		_, err := pipeline.Compile(r, pipeline.Options{Now: time.Now().UTC()})

@@ -64,6 +64,9 @@ func readInputs(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter,
 	if err != nil {
 		return nil, err
 	}
+	limits := cfg.limits
+	limits.Now = time.Now().UTC()
+	reader.SetLimits(limits)
 	files, unreadable := input.Files(cfg.files, cfg.glob)
 	in.progress = newProgress(stderr, in)
 	for _, r := range unreadable {

@@ -36,11 +36,12 @@ Run 'detect COMMAND --help' for a command's flags.
 
 Exit status: 0 when the command completed (run: with or without alerts), 1 when it could not
 or found problems (a rule with errors, a failing case, a bad flag, no input), 2 when run is given
---strict and input was rejected.
+--strict and input was rejected, 3 when run stopped as it ran out of memory (--max-memory).
 `
 
 func main() {
 	paceGarbageCollection()
+	watchMemory()
 	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
