@@ -21,8 +21,9 @@ over exported Microsoft Entra ID sign-in logs.
 Usage:
   detect run --rule PATH [--rule PATH ...] [--now T] [--set NAME=VALUE] [--lookup NAME=CSV]
              [--input-format F] [--glob PATTERN] [--strict] [--format F] [--output FILE] [--stream]
-             FILE|FOLDER...
-  detect check [--format text|json] [PATH ...]
+             [--allow-outside PATH] [--max-decompressed SIZE] [--max-ratio N] [--future-skew D]
+             [--max-memory SIZE] FILE|FOLDER...
+  detect check [--format text|json] [--allow-outside PATH] [PATH ...]
   detect test [-v] [PATH ...]
   detect explain --rule FILE [--now T] [--where EXPR] FILE...
 
