@@ -49,10 +49,10 @@ func TestBombsAndDevicesBesideValidInput(t *testing.T) {
 	clean := detect(t, "", "run", "--rule", v2Rule, "--now", now, fixture)
 	dir := t.TempDir()
 	gz, zst := filepath.Join(dir, "zeros.csv.gz"), filepath.Join(dir, "zeros.zst")
-	if err := os.WriteFile(gz, zerosCompressed(t, 256<<20, false), 0o644); err != nil {
+	if err := os.WriteFile(gz, zerosCompressed(t, 16<<20, false), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(zst, zerosCompressed(t, 256<<20, true), 0o644); err != nil {
+	if err := os.WriteFile(zst, zerosCompressed(t, 16<<20, true), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"run", "--rule", v2Rule, "--now", now, gz, zst, "/dev/zero", fixture}
@@ -78,7 +78,7 @@ func TestBombsAndDevicesBesideValidInput(t *testing.T) {
 	var lines bytes.Buffer
 	w, _ := gzip.NewWriterLevel(&lines, gzip.BestCompression)
 	blank := bytes.Repeat([]byte{'\n'}, 1<<20)
-	for range 64 {
+	for range 40 {
 		w.Write(blank)
 	}
 	w.Close()

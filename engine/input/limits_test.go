@@ -64,8 +64,8 @@ func compressedZeros(t testing.TB, n int, useZstd bool, prefix string) []byte {
 // Zeros, compressed or not, are binary data: rejected at once, before any of them is kept.
 func TestZerosAreNoShape(t *testing.T) {
 	for name, data := range map[string][]byte{
-		"zeros.gz":  compressedZeros(t, 64<<20, false, ""),
-		"zeros.zst": compressedZeros(t, 64<<20, true, ""),
+		"zeros.gz":  compressedZeros(t, 8<<20, false, ""),
+		"zeros.zst": compressedZeros(t, 8<<20, true, ""),
 		"zeros":     make([]byte, 1<<20),
 		"few-zeros": make([]byte, 100),
 	} {
@@ -80,7 +80,7 @@ func TestZerosAreNoShape(t *testing.T) {
 // that expands past MaxDecompressed at that size; the records before are read.
 func TestDecompressionLimits(t *testing.T) {
 	records := ndjsonRows(10)
-	bomb := compressedZeros(t, 0, false, records+strings.Repeat("\n", 200<<20))
+	bomb := compressedZeros(t, 0, false, records+strings.Repeat("\n", 40<<20))
 	c := read(t, "bomb.ndjson.gz", bomb, FormatAuto, nonInteractive)
 	if len(c.rows[nonInteractive]) != 10 || len(c.rejected) != 1 || c.rejected[0].Reason != "decompression limit" ||
 		!strings.Contains(c.rejected[0].Detail, "over 200 times its size (--max-ratio)") {
