@@ -120,6 +120,10 @@ type csvRows struct {
 	next    int // the number of the next line to read from r
 	pending []csvLine
 	eof     bool
+	// text and ends hold a row's cells, one after another, while it is cut; cells, the row.
+	text  []byte
+	ends  []int
+	cells []string
 }
 
 // csvLine is a line of CSV text without its line end. A line longer than maxValueSize keeps no
@@ -177,21 +181,38 @@ func (c *csvRows) skipBlank() {
 }
 
 // row reads the row that starts at the first pending line, and tells how many lines it takes (or,
-// when it cannot be read, how many were read to find that out; 0 at the end of the text).
+// when it cannot be read, how many were read to find that out; 0 at the end of the text). The
+// cells are valid until the next call.
 func (c *csvRows) row() (cells []string, lines int, err error) {
 	if !c.fill(0) {
 		return nil, 0, nil
 	}
-	k, pos, size := 0, 0, 0
 	if c.pending[0].tooLong {
 		return nil, 1, errTooLarge
 	}
+	c.text, c.ends = c.text[:0], c.ends[:0]
+	n, err := c.cut()
+	if err != nil {
+		return nil, n, err
+	}
+	all := string(c.text) // one string for the row, its cells slices of it
+	c.cells = c.cells[:0]
+	start := 0
+	for _, end := range c.ends {
+		c.cells = append(c.cells, all[start:end])
+		start = end
+	}
+	return c.cells, n, nil
+}
+
+// cut cuts the row that starts at the first pending line into c.text and c.ends.
+func (c *csvRows) cut() (lines int, err error) {
+	k, pos, size := 0, 0, 0
 	line := c.pending[0].text
-	var cell []byte
+	cell := c.text
 	for {
 		if pos < len(line) && line[pos] == '"' {
 			pos++
-			cell = cell[:0]
 			for {
 				q := bytes.IndexByte(line[pos:], '"')
 				if q < 0 {
@@ -200,11 +221,11 @@ func (c *csvRows) row() (cells []string, lines int, err error) {
 					k++
 					switch {
 					case size > maxValueSize:
-						return nil, k, errTooLarge
+						return k, errTooLarge
 					case !c.fill(k):
-						return nil, k, errors.New("a quoted cell is never closed")
+						return k, errors.New("a quoted cell is never closed")
 					case c.pending[k].tooLong:
-						return nil, k + 1, errTooLarge
+						return k + 1, errTooLarge
 					}
 					line, pos = c.pending[k].text, 0
 					continue
@@ -218,12 +239,12 @@ func (c *csvRows) row() (cells []string, lines int, err error) {
 				}
 				break
 			}
-			cells = append(cells, string(cell))
+			c.text, c.ends = cell, append(c.ends, len(cell))
 			if pos == len(line) {
-				return cells, k + 1, nil
+				return k + 1, nil
 			}
 			if line[pos] != ',' {
-				return nil, k + 1, fmt.Errorf("%s after the quote that closes cell %d", snippet(line[pos:]), len(cells))
+				return k + 1, fmt.Errorf("%s after the quote that closes cell %d", snippet(line[pos:]), len(c.ends))
 			}
 			pos++
 			continue
@@ -234,12 +255,13 @@ func (c *csvRows) row() (cells []string, lines int, err error) {
 		}
 		field := line[pos : pos+end]
 		if bytes.IndexByte(field, '"') >= 0 {
-			return nil, k + 1, fmt.Errorf("a quote inside cell %d, which is not quoted: %s", len(cells)+1, snippet(field))
+			return k + 1, fmt.Errorf("a quote inside cell %d, which is not quoted: %s", len(c.ends)+1, snippet(field))
 		}
-		cells = append(cells, string(field))
+		cell = append(cell, field...)
+		c.text, c.ends = cell, append(c.ends, len(cell))
 		pos += end
 		if pos == len(line) {
-			return cells, k + 1, nil
+			return k + 1, nil
 		}
 		pos++ // the comma
 	}
