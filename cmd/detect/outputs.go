@@ -52,7 +52,8 @@ func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*aler
 func (o *alertOutput) removeOnSignal() {
 	signals := make(chan os.Signal, 1)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	o.done = make(chan struct{})
+	done := make(chan struct{})
+	o.done = done
 	go func() {
 		defer signal.Stop(signals)
 		select {
@@ -61,7 +62,7 @@ func (o *alertOutput) removeOnSignal() {
 			o.file.Abort()
 			fmt.Fprintf(os.Stderr, "\ndetect run: %v: stopped; %s is left as it was\n", sig, o.file.Target())
 			os.Exit(128 + int(sig.(syscall.Signal)))
-		case <-o.done:
+		case <-done:
 		}
 	}()
 }
