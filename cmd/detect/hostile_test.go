@@ -195,6 +195,17 @@ stages:
 			t.Errorf("%s: status %d\n%s%s", name, got.status, got.stdout, got.stderr)
 		}
 	}
+	// A lookup of /dev/zero crashed check; allowed or not, it is refused, not read.
+	zero := filepath.Join(pack, "zero.yaml")
+	if err := os.WriteFile(zero, []byte(strings.Replace(rule, "../secret.csv", "/dev/zero", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check", zero}, {"check", "--allow-outside", "/dev", zero}} {
+		if got := detect(t, "", args...); got.status != 1 || !strings.Contains(got.stdout, zero+":6:3: lookup L: /dev/zero: ") {
+			t.Errorf("%v: status %d\n%s%s", args, got.status, got.stdout, got.stderr)
+		}
+	}
+	os.Remove(zero)
 	allowed := detect(t, "", "check", "--allow-outside", dir, path)
 	if allowed.status != 1 || !strings.Contains(allowed.stdout, `has no column "client_id" in its header row (of 2 columns)`) || strings.Contains(allowed.stdout+allowed.stderr, "hunter2") {
 		t.Errorf("allowed: status %d\n%s%s", allowed.status, allowed.stdout, allowed.stderr)

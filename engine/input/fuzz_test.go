@@ -49,7 +49,7 @@ func check(t *testing.T, c *collected, lines int) {
 		return src.File == "fuzz" && src.Line >= 0 && (lines == 0 || src.Line <= lines) && src.Index >= 0
 	}
 	for _, r := range c.rejected {
-		if !reasons[r.Reason] || !within(r.Source) {
+		if !reasons[r.Reason] || !within(r.Source) || r.LastLine != 0 && (r.LastLine < r.Source.Line || lines != 0 && r.LastLine > lines) {
 			t.Fatalf("rejection %q: unknown reason or a place outside the input (%d lines)", r, lines)
 		}
 	}
@@ -145,6 +145,9 @@ func FuzzRead(f *testing.F) {
 				lines = 0
 			}
 			check(t, c, lines)
+			if framing, _ := sniffFraming(bufio.NewReaderSize(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))), sniffSize), FormatAuto); framing == framingLines && lines != 0 {
+				conserved(t, data, c)
+			}
 		}
 	})
 }
