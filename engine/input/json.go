@@ -63,8 +63,10 @@ func (j *jsonReader) readAll(oneLine bool) {
 			j.s.skipLine()
 			continue
 		}
-		f.reject(record.Source{File: f.name, Line: j.s.line}, "malformed JSON",
-			fmt.Sprintf("%v (in the JSON text starting at line %d); the rest of the file cannot be read", err, line))
+		at := j.s.line
+		f.sink.Reject(Rejection{Source: record.Source{File: f.name, Line: at}, Reason: "malformed JSON",
+			Detail:   fmt.Sprintf("%v (in the JSON text starting at line %d); the rest of the file cannot be read", err, line),
+			LastLine: max(at, j.s.drain())})
 		return
 	}
 }

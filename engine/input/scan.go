@@ -103,6 +103,23 @@ func (s *scanner) expect(c byte, what string) error {
 	return nil
 }
 
+// drain consumes the rest of the text and returns the number of its last line that holds text.
+func (s *scanner) drain() int {
+	for {
+		chunk, err := s.buffered()
+		if err != nil {
+			break
+		}
+		s.line += bytes.Count(chunk, []byte{'\n'})
+		s.afterNewline = chunk[len(chunk)-1] == '\n'
+		_, _ = s.r.Discard(len(chunk))
+	}
+	if s.afterNewline {
+		return s.line - 1
+	}
+	return s.line
+}
+
 // skipLine consumes the rest of the current line, to go on after a bad one.
 func (s *scanner) skipLine() {
 	for !s.afterNewline {
