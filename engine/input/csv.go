@@ -149,7 +149,7 @@ func (c *csvRows) fill(k int) bool {
 				if len(line.text)+len(part) > maxValueSize+1 {
 					line.tooLong, line.text = true, nil
 				} else {
-					line.text = append(line.text, part...)
+					line.text = appendCapped(line.text, part)
 				}
 			}
 			if errors.Is(err, bufio.ErrBufferFull) {
@@ -216,7 +216,7 @@ func (c *csvRows) cut() (lines int, err error) {
 			for {
 				q := bytes.IndexByte(line[pos:], '"')
 				if q < 0 {
-					cell = append(append(cell, line[pos:]...), '\n')
+					cell = append(appendCapped(cell, line[pos:]), '\n')
 					size += len(line) + 1
 					k++
 					switch {

@@ -195,7 +195,7 @@ func (j *jsonReader) wrapper(line int) error {
 				if len(fields)+len(keyText)+len(raw)+2 > maxValueSize {
 					tooLarge, fields = true, nil
 				} else {
-					fields = append(append(append(append(fields, ','), keyText...), ':'), raw...)
+					fields = appendCapped(append(append(append(fields, ','), keyText...), ':'), raw)
 				}
 			}
 		}

@@ -15,6 +15,18 @@ var maxValueSize = 256 << 20
 
 const maxDepth = 512
 
+// appendCapped is append, but a buffer it grows doubles only up to one byte past maxValueSize, so
+// that text over the limit costs about twice the limit at most (append grows a large slice by a
+// quarter, past the limit).
+func appendCapped(buf, part []byte) []byte {
+	if need := len(buf) + len(part); need > cap(buf) {
+		grown := make([]byte, len(buf), max(need, min(2*cap(buf), maxValueSize+1)))
+		copy(grown, buf)
+		buf = grown
+	}
+	return append(buf, part...)
+}
+
 // errTooLarge is a value larger than maxValueSize; the scanner has skipped over it.
 var errTooLarge = errors.New("over the 256 MB limit of a record")
 
@@ -268,7 +280,7 @@ func (s *scanner) buffered() ([]byte, error) {
 func (s *scanner) consume(part []byte) {
 	// Past maxValueSize, one byte more is kept: enough for value to tell it is too large.
 	if room := maxValueSize + 1 - len(s.buf); room > 0 {
-		s.buf = append(s.buf, part[:min(room, len(part))]...)
+		s.buf = appendCapped(s.buf, part[:min(room, len(part))])
 	}
 	s.line += bytes.Count(part, []byte{'\n'})
 	s.afterNewline = part[len(part)-1] == '\n'
