@@ -262,3 +262,35 @@ func TestRecordsDatedInTheFutureAreRejected(t *testing.T) {
 		}
 	}
 }
+
+// Lines around a batch's size and the record limit: each long one is read whole or rejected at its
+// line, and the lines after it are read, to the last one without a line end.
+func TestLongLinesAroundTheBatchAndTheLimit(t *testing.T) {
+	lowerValueLimit(t, 3<<20)
+	record := func(size int) string { // a record of size bytes
+		head := `{"AppId":"`
+		return head + strings.Repeat("x", size-len(head)-2) + `"}`
+	}
+	sizes := []int{20, batchSize - 1, batchSize, batchSize + 1, 3<<20 - 1, 3 << 20, 3<<20 + 1, 20, 5 << 20, batchSize + batchSize/3, 30}
+	var text strings.Builder
+	for i, size := range sizes {
+		text.WriteString(record(size))
+		if i < len(sizes)-1 {
+			text.WriteString("\n")
+		}
+	}
+	for _, last := range []string{"", "\n"} {
+		c := read(t, "long.ndjson", []byte(text.String()+last), FormatAuto, nonInteractive)
+		var got []int
+		for _, row := range c.rows[nonInteractive] {
+			got = append(got, len(row.Values["AppId"].(string))+12)
+			if want := sizes[row.Sources[0].Line-1]; got[len(got)-1] != want {
+				t.Errorf("line %d: %d bytes, want %d", row.Sources[0].Line, got[len(got)-1], want)
+			}
+		}
+		want := "long.ndjson:7: record too large: over the 256 MB limit of a record\nlong.ndjson:9: record too large: over the 256 MB limit of a record"
+		if len(got) != len(sizes)-2 || c.rejections() != want {
+			t.Errorf("last line end %q: rows of %v, rejections:\n%s", last, got, c.rejections())
+		}
+	}
+}

@@ -55,7 +55,7 @@ func batchBuffer(size int) []byte {
 // recycle gives a delivered batch's buffer back, once nothing reads it: rows hold copies of their
 // values, and the lines the scanner reads are copied before it does.
 func recycle(buf []byte) {
-	if cap(buf) >= batchSize && cap(buf) <= 2*batchSize { // a long line's buffer is not kept
+	if cap(buf) == batchSize { // a long line's buffer is not kept
 		batchBuffers.Put(buf[:0]) //nolint:staticcheck // a slice header is small beside the buffer it saves
 	}
 }
@@ -134,13 +134,11 @@ func (f *fileReader) sniffFirstRecord(r *bufio.Reader) Shape {
 }
 
 // cutBatches reads r into batches of whole lines. A line longer than a batch gets a batch of its
-// own; one longer than maxValueSize is rejected and skipped.
+// own (see longLine); one longer than maxValueSize is rejected and skipped.
 func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 	var carry []byte
 	for {
-		// A long line's buffer doubles, up to one byte past the longest line read, so that a line
-		// over the limit costs about twice the limit at most.
-		buf := batchBuffer(min(max(batchSize, 2*len(carry)), maxValueSize+1))[:len(carry)]
+		buf := batchBuffer(batchSize)[:len(carry)]
 		copy(buf, carry)
 		n, err := io.ReadFull(r, buf[len(carry):cap(buf)])
 		buf = buf[:len(carry)+n]
@@ -152,13 +150,12 @@ func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 			return
 		}
 		if last < 0 {
-			if len(buf) > maxValueSize {
-				f.tooLong(r, line, emit)
-				line++
-				carry = nil
-				continue
+			var more bool
+			carry, more = f.longLine(r, buf, line, emit)
+			line++
+			if !more {
+				return
 			}
-			carry = buf // a line longer than the batch: read on
 			continue
 		}
 		emit(&batch{data: buf[:last+1], first: line})
@@ -167,10 +164,56 @@ func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 	}
 }
 
-// tooLong rejects a line over maxValueSize and skips the rest of it.
-func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch)) {
+// longLine reads the rest of the line that head (a whole batch without a line end) starts, in
+// chunks, and emits it as a batch of its own, in one buffer of its size: a line of L bytes costs
+// 2L at most (doubling a buffer as the line went on cost 3L and garbage besides). A line over
+// maxValueSize is rejected, and the rest of it skipped. It returns the text after the line, and
+// false when the file ended with it.
+func (f *fileReader) longLine(r io.Reader, head []byte, line int, emit func(*batch)) (rest []byte, more bool) {
+	chunks, size := [][]byte{head}, len(head)
+	whole := func(tail []byte) []byte {
+		out := make([]byte, 0, size+len(tail))
+		for _, c := range chunks {
+			out = append(out, c...)
+		}
+		recycle(head)
+		return append(out, tail...)
+	}
+	for {
+		chunk := make([]byte, batchSize)
+		n, err := io.ReadFull(r, chunk)
+		chunk = chunk[:n]
+		end := bytes.IndexByte(chunk, '\n')
+		if lineSize := size + n; end >= 0 {
+			lineSize = size + end
+		} else if lineSize <= maxValueSize {
+			chunks, size = append(chunks, chunk), lineSize
+			if err != nil { // the file's last line
+				emit(&batch{data: whole(nil), first: line})
+				return nil, false
+			}
+			continue
+		} else {
+			f.tooLong(r, line, emit, err == nil)
+			return nil, err == nil
+		}
+		if size+end > maxValueSize {
+			f.tooLong(r, line, emit, false)
+		} else {
+			emit(&batch{data: whole(chunk[:end+1]), first: line})
+		}
+		return chunk[end+1:], true
+	}
+}
+
+// tooLong rejects a line over maxValueSize, and skips the rest of it when skip is set.
+func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch), skip bool) {
 	rej := Rejection{Source: record.Source{File: f.name, Line: line}, Reason: "record too large", Detail: errTooLarge.Error()}
 	emit(&batch{results: []lineResult{{rejected: &rej}}})
+	if !skip {
+		return
+	}
+	// r is the file's *bufio.Reader, which NewReader returns as it is: nothing after the line is lost.
 	br := bufio.NewReader(r)
 	for {
 		if _, err := br.ReadSlice('\n'); !errors.Is(err, bufio.ErrBufferFull) {
