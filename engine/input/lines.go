@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/tidwall/gjson"
@@ -341,9 +342,9 @@ func (f *fileReader) deliver(b *batch, filtered map[string]any) {
 			res.conv.filteredMap(res.filtered, filtered)
 			f.sink.Filtered(res.table, filtered)
 		case res.line != nil:
-			// With its line end, so that a value cut short ends inside the line, not the file.
-			line := append(append(make([]byte, 0, len(res.line)+1), res.line...), '\n')
-			s := newScanner(bufio.NewReader(bytes.NewReader(line)), true)
+			// With its line end, so that a value cut short ends inside the line, not the file (and
+			// without copying the line, which may be hundreds of MB).
+			s := newScanner(bufio.NewReader(io.MultiReader(bytes.NewReader(res.line), strings.NewReader("\n"))), true)
 			s.line = res.number
 			j := &jsonReader{f: f, s: s}
 			j.readAll(true)
