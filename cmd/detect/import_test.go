@@ -219,7 +219,7 @@ func TestEveryTranslatedConstructGivesTheHandWrittenRulesAlerts(t *testing.T) {
   | where AppDisplayName != "Microsoft Teams"
   | join kind=leftouter (Teams) on SessionId
   | join kind=leftsemi (AADNonInteractiveUserSignInLogs | where IncomingTokenType == "none" | project-rename FirstUser = UserPrincipalName) on $left.UserPrincipalName == $right.FirstUser
-  | join kind=leftanti (Teams | where TeamsTime < datetime(2026-11-20T06:00:00Z)) on SessionId
+  | join kind=anti (Teams | where TeamsTime < datetime(2026-11-20T06:00:00Z)) on SessionId
   | join (AADNonInteractiveUserSignInLogs | summarize Logins = count() by UserPrincipalName) on UserPrincipalName
   | join kind=inner hint.strategy=shuffle (Teams) on $left.SessionId == $right.SessionId
   | project UserPrincipalName, AppDisplayName, TeamsTime, Logins`, `

@@ -124,6 +124,9 @@ func (t *translator) join(op *kqlparse.Join) (*yaml.Node, error) {
 				return nil, t.refuse(p, "this join kind")
 			}
 			kind = strings.ToLower(id.Name)
+			if alias, ok := joinKindAliases[kind]; ok {
+				kind = alias
+			}
 			if !knownJoinKind(kind) {
 				return nil, t.refuse(p, "join kind="+kind)
 			}
@@ -179,6 +182,10 @@ func (t *translator) join(op *kqlparse.Join) (*yaml.Node, error) {
 	}
 	return mapping(scalar("join"), mapping(scalar("kind"), scalar(kind), scalar("on"), keys, scalar("right"), rightNode)), nil
 }
+
+// joinKindAliases are other names KQL gives join kinds.
+// https://learn.microsoft.com/kusto/query/join-leftanti ("Aliases: anti, leftantisemi")
+var joinKindAliases = map[string]string{"anti": "leftanti", "leftantisemi": "leftanti"}
 
 // sideColumn reads $left.A or $right.A.
 func sideColumn(x kqlparse.Expr) ([2]string, bool) {
