@@ -276,8 +276,13 @@ func arraySort(name, learn, order string, desc bool) *Function {
 			out := append([]any(nil), arr...)
 			sort.SliceStable(out, func(i, j int) bool {
 				x, y := out[i], out[j]
-				if x == nil || y == nil {
-					return (x == nil) != nullsLast && y != nil
+				switch {
+				case x == nil && y == nil:
+					return false
+				case x == nil:
+					return !nullsLast
+				case y == nil:
+					return nullsLast
 				}
 				c, ok := kql.Compare(x, y)
 				if !ok {

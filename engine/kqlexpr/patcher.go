@@ -110,6 +110,9 @@ func (p *patcher) Visit(node *ast.Node) {
 		}
 		if _, ok := p.env.Columns[n.Value]; ok {
 			p.columns[n.Value] = true
+		} else if n.Value == "null" {
+			// KQL writes null in dynamic literals: dynamic(null), dynamic(["a", null]).
+			ast.Patch(node, &ast.NilNode{})
 		} else {
 			p.unknown = append(p.unknown, n)
 		}
