@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/signin-detect/detect/engine/kql"
@@ -163,3 +164,36 @@ func TestRangeOfDatetimes(t *testing.T) {
 		}
 	}
 }
+
+// A constant dynamic([...]) list on the right of in or in_ci is hashed once, as a bare [...] is.
+func TestInADynamicLiteralIsAHashedSet(t *testing.T) {
+	for _, source := range []string{`AppId in dynamic(["a", "b"])`, `in_ci(AppId, dynamic(["A", "b"]))`} {
+		p, err := Compile(source, env())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !hasSetConstant(p.prog.Node()) {
+			t.Errorf("%s: the list is not a hashed set", source)
+		}
+		var machine vm.VM
+		if got, _ := p.Run(&machine, map[string]any{"AppId": "a"}); got != true {
+			t.Errorf("%s = %v for a", source, got)
+		}
+	}
+}
+
+func hasSetConstant(n ast.Node) bool {
+	found := false
+	ast.Walk(&n, visitorFunc(func(node *ast.Node) {
+		if c, ok := (*node).(*ast.ConstantNode); ok {
+			if _, ok := c.Value.(*kql.Set); ok {
+				found = true
+			}
+		}
+	}))
+	return found
+}
+
+type visitorFunc func(*ast.Node)
+
+func (f visitorFunc) Visit(n *ast.Node) { f(n) }

@@ -348,6 +348,14 @@ func setOf(n ast.Node, newSet func([]any) *kql.Set) ast.Node {
 		default:
 			return n
 		}
+	case *ast.CallNode:
+		// x in dynamic(["a", "b"]) is the same constant list.
+		if id, ok := r.Callee.(*ast.IdentifierNode); ok && id.Value == "dynamic" && len(r.Arguments) == 1 {
+			if set := setOf(r.Arguments[0], newSet); set != r.Arguments[0] {
+				return set
+			}
+		}
+		return n
 	case *ast.ArrayNode:
 		for _, e := range r.Nodes {
 			switch lit := e.(type) {
