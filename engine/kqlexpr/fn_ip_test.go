@@ -65,6 +65,9 @@ func TestIPFunctionsFollowLearn(t *testing.T) {
 		{`has_ipv4("from 10.1.1.115 and", "10.1.1.11")`, false},
 		{`has_ipv4("came from 10.1.1.115.", "10.1.1.115")`, true},
 		{`has_ipv4("host1.10.1.1.1", "10.1.1.1")`, false},
+		{`has_ipv4("host127.0.0.1 x", "127.0.0.1")`, false},
+		{`has_ipv4("x 127.0.0.1abc", "127.0.0.1")`, false},
+		{`has_ipv4("src=127.0.0.1;", "127.0.0.1")`, true},
 		// https://learn.microsoft.com/kusto/query/has-any-ipv4-function
 		{`has_any_ipv4(AppDisplayName, "127.0.0.1", "127.0.0.2")`, true},
 		{`has_any_ipv4(AppDisplayName, dynamic(["127.0.0.1", "127.0.0.2"]))`, true},
