@@ -37,6 +37,14 @@ func TestMoreStringFunctionsFollowLearn(t *testing.T) {
 	row := map[string]any{"AppId": "alice@contoso.com", "AppDisplayName": "Azure CLI", "DurationMs": int64(1234567),
 		"ResultType": "50126", "AuthenticationProcessingDetails": "Legacy TLS (client: Outlook) IMAP4"}
 	checkCases(t, row, []functionCase{
+		// https://learn.microsoft.com/kusto/query/split-function, with [i] on its array
+		// (https://learn.microsoft.com/kusto/query/scalar-data-types/dynamic): a negative index
+		// counts from the end, one out of range is null; requestedIndex gives a one-element array.
+		{`split(AppId, "@")[-1]`, "contoso.com"},
+		{`split(AppId, "@")[-3]`, nil},
+		{`tostring(split(AppId, "@", 1)[0])`, "contoso.com"},
+		{`tostring(split(AppId, "@", 2)[0])`, ""},
+		{`array_length(split(AppId, "@", 2))`, int64(0)},
 		// https://learn.microsoft.com/kusto/query/strcat-delim-function: nulls and numbers as text.
 		{`strcat_delim("-", 1, "2", "A", totimespan("1s"))`, "1-2-A-00:00:01"},
 		{`strcat_delim(",", AppDisplayName, todynamic("{}").nosuch)`, "Azure CLI,"},
