@@ -29,3 +29,6 @@ func aggregateArity(name string, n int) error {
 }
 
 func knownJoinKind(kind string) bool { return slices.Contains(rule.JoinKindNames(), kind) }
+
+// knownStage tells whether the rule language has the stage kind.
+func knownStage(kind string) bool { return slices.Contains(rule.StageKinds, kind) }

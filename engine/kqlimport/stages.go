@@ -81,7 +81,81 @@ func (t *translator) operator(op kqlparse.Operator) (*yaml.Node, error) {
 	case *kqlparse.Render:
 		return nil, nil // a chart's settings: the rows are the same
 	}
+	if !knownStage(op.Name()) {
+		return nil, t.refuse(op, "the "+op.Name()+" operator")
+	}
+	switch op := op.(type) {
+	case *kqlparse.Sort:
+		if len(op.Params) > 0 {
+			return nil, t.refuse(op.Params[0], op.Word+" "+op.Params[0].Name)
+		}
+		keys := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, k := range op.By {
+			key, err := t.sortKey(k)
+			if err != nil {
+				return nil, err
+			}
+			keys.Content = append(keys.Content, str(key))
+		}
+		return mapping(scalar("sort"), keys), nil
+	case *kqlparse.Top:
+		n, ok := unparen(op.Count).(*kqlparse.Literal)
+		if !ok || n.Kind != kqlparse.LitInt || len(op.By) != 1 || len(op.Params) > 0 {
+			return nil, t.refuse(op, "top other than top N by one key")
+		}
+		key, err := t.sortKey(op.By[0])
+		if err != nil {
+			return nil, err
+		}
+		return mapping(scalar("top"), mapping(scalar("count"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: n.Text}, scalar("by"), str(key))), nil
+	case *kqlparse.Take:
+		n, ok := unparen(op.Count).(*kqlparse.Literal)
+		if !ok || n.Kind != kqlparse.LitInt || len(op.Params) > 0 {
+			return nil, t.refuse(op, op.Word+" other than of a whole number")
+		}
+		return mapping(scalar("take"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: n.Text}), nil
+	case *kqlparse.ProjectAway:
+		return mapping(scalar("project-away"), names(op.Columns)), nil
+	case *kqlparse.ProjectKeep:
+		return mapping(scalar("project-keep"), names(op.Columns)), nil
+	case *kqlparse.ProjectReorder:
+		list := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, k := range op.Columns {
+			id, ok := k.Expr.(*kqlparse.Ident)
+			if !ok {
+				return nil, t.refuse(k, "project-reorder of an expression")
+			}
+			list.Content = append(list.Content, str(strings.TrimSpace(id.Name+" "+k.Order)))
+		}
+		return mapping(scalar("project-reorder"), list), nil
+	}
 	return nil, t.refuse(op, "the "+op.Name()+" operator")
+}
+
+// sortKey writes a sort key as the rule language does: the expression, then the order and where
+// nulls go when the KQL says (KQL's defaults, desc and nulls last for desc, first for asc, are
+// the rule language's too).
+// https://learn.microsoft.com/kusto/query/sort-operator
+func (t *translator) sortKey(k *kqlparse.SortKey) (string, error) {
+	x, err := t.expr(k.Expr)
+	if err != nil {
+		return "", err
+	}
+	if k.Order != "" {
+		x += " " + k.Order
+	}
+	if k.Nulls != "" {
+		x += " nulls " + k.Nulls
+	}
+	return x, nil
+}
+
+func names(ids []*kqlparse.Ident) *yaml.Node {
+	list := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+	for _, id := range ids {
+		list.Content = append(list.Content, str(id.Name))
+	}
+	return list
 }
 
 // namedColumns translates Name = expression columns into mapping pairs.
