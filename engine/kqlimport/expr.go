@@ -335,8 +335,13 @@ func (t *translator) call(c *kqlparse.Call) (string, int, error) {
 			return "", 0, err
 		}
 		return "not " + s, precUnary, nil
-	case "toscalar", "materialize":
-		return "", 0, t.refuse(c, name+"() inside an expression")
+	case "toscalar":
+		if len(c.Args) == 1 && isRows(c.Args[0], t.scope) {
+			return t.hoistToscalar(c)
+		}
+		return "", 0, t.refuse(c, "toscalar() of a scalar")
+	case "materialize":
+		return "", 0, t.refuse(c, "materialize() inside an expression")
 	}
 	if b := t.scope[name]; b != nil {
 		return "", 0, t.refuse(c, "a call of the user function "+name)
@@ -376,6 +381,34 @@ func (t *translator) call(c *kqlparse.Call) (string, int, error) {
 		args = append(args, s)
 	}
 	return name + "(" + strings.Join(args, ", ") + ")", precAtom, nil
+}
+
+// hoistToscalar writes toscalar(rows) inside an expression as a toscalar let of its own, read
+// by name where the call was: the value is the same, the first column of the first row, computed
+// once (https://learn.microsoft.com/kusto/query/toscalar-function).
+func (t *translator) hoistToscalar(c *kqlparse.Call) (string, int, error) {
+	base := "scalar"
+	if t.naming != "" {
+		base = t.naming + "_scalar"
+	}
+	name := base
+	for n := 2; t.scope[name] != nil; n++ {
+		name = base + strconv.Itoa(n)
+	}
+	saved := t.letting
+	t.letting = name
+	src, err := t.rows(c.Args[0])
+	t.letting = saved
+	if err != nil {
+		return "", 0, err
+	}
+	lr := &letRows{name: name, src: src, usedBy: map[string]bool{}}
+	lr.key = key(name, commentText(fmt.Sprintf("toscalar(...) at %s, as a let of its own", c.Pos)))
+	t.places[lr.key] = c.Pos
+	lr.node = letNode(src, true)
+	t.letOrder = append(t.letOrder, lr)
+	t.scope[name] = &binding{kind: bindScalarLet, name: name}
+	return name, precAtom, nil
 }
 
 func containsInt(list []int, i int) bool {

@@ -181,8 +181,9 @@ type translator struct {
 	window        string
 	windowComment string
 	windows       int
-	// letting is the let being translated ("" in the query's own pipeline).
-	letting string
+	// letting is the tabular let being translated ("" in the query's own pipeline); naming the
+	// let whatever its kind, which names the lets written for toscalar() inside expressions.
+	letting, naming string
 
 	params, lookups, lets []*yaml.Node
 	letOrder              []*letRows
@@ -292,6 +293,8 @@ func (t *translator) let(l *kqlparse.Let) error {
 		return t.refuse(l.Name, fmt.Sprintf("the let name %q", name))
 	}
 	value := unparen(l.Value)
+	t.naming = name
+	defer func() { t.naming = "" }()
 	switch v := value.(type) {
 	case *kqlparse.FuncDecl:
 		return t.refuse(l, "a let that is a user function")

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/signin-detect/detect/engine/kqlparse"
 	"github.com/signin-detect/detect/engine/sentinel"
 )
@@ -12,7 +14,7 @@ import (
 func testTranslator() *translator {
 	return &translator{place: func(p kqlparse.Pos) sentinel.Position {
 		return sentinel.Position{File: "q.kql", Line: p.Line, Col: p.Col}
-	}, scope: map[string]*binding{}}
+	}, scope: map[string]*binding{}, places: map[*yaml.Node]kqlparse.Pos{}}
 }
 
 // Every KQL operator translates by its entry in the tables, into the rule language's form (README
@@ -74,6 +76,7 @@ func TestRefusalsNameTheConstructAndItsPlace(t *testing.T) {
 		{"T | extend tostring(a)", `q.kql:1:12: an extend column without a name is not supported yet`},
 		{"T | summarize by tolower(a)", `q.kql:1:18: a summarize key without a name is not supported yet`},
 		{"T | where x in (U | project y)", `q.kql:1:17: a subquery in a list is not supported yet`},
+		{"T | where x == toscalar(5)", `q.kql:1:16: toscalar() of a scalar is not supported yet`},
 		{"let f = (a:string) { T | where b == a };\nf(\"x\")", `q.kql:1:1: a let that is a user function is not supported yet`},
 		{"T | where a == h\"secret\"", `q.kql:1:16: an obfuscated string (h"...") is not supported yet`},
 		{"T | where TimeGenerated > datetime('{{StartTimeISO}}')", `q.kql:1:27: the hunting-query placeholder StartTimeISO is not supported yet`},
@@ -91,6 +94,26 @@ func TestRefusalsNameTheConstructAndItsPlace(t *testing.T) {
 		if !errors.As(err, &refusal) || err.Error() != c.want {
 			t.Errorf("%q\n got  %v\n want %s", c.kql, err, c.want)
 		}
+	}
+}
+
+// toscalar(rows) inside an expression becomes a toscalar let of its own, read by name there.
+func TestToscalarInsideAnExpressionIsALet(t *testing.T) {
+	src := "let hasFailures = isnotempty(toscalar(SigninLogs | where ResultType != \"0\" | summarize count()));\nSigninLogs | where hasFailures"
+	q, err := kqlparse.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := testTranslator()
+	tr.src = src
+	if _, err := tr.query(q); err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.letOrder) != 1 || tr.letOrder[0].name != "hasFailures_scalar" {
+		t.Fatalf("lets %+v", tr.letOrder)
+	}
+	if got := tr.scope["hasFailures"].text; got != "isnotempty(hasFailures_scalar)" {
+		t.Errorf("hasFailures is %s", got)
 	}
 }
 
