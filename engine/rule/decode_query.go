@@ -19,8 +19,10 @@ func (d *decoder) lets(n *yaml.Node) []*Let {
 			d.errorf(e.key, "let %q: a let's name is a letter or _ followed by letters, digits or _ (expressions read it by name)", l.Name)
 		}
 		what := "let " + l.Name
-		for _, f := range d.mapping(e.value, what, "table", "from", "toscalar", "stages") {
+		for _, f := range d.mapping(e.value, what, "params", "table", "from", "toscalar", "stages") {
 			switch f.key.Value {
+			case "params":
+				l.Params = d.letParams(f.value, what+" params")
 			case "table":
 				l.Tables = d.strList(f.value, what+" table")
 			case "from":

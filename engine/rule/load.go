@@ -207,8 +207,11 @@ func inheritMeta(base Metadata, doc *document) Metadata {
 		"id": func() { m.ID = own.ID }, "name": func() { m.Name = own.Name },
 		"description": func() { m.Description = own.Description }, "severity": func() { m.Severity = own.Severity },
 		"tactics": func() { m.Tactics = own.Tactics }, "relevantTechniques": func() { m.RelevantTechniques = own.RelevantTechniques },
-		"queryPeriod": func() { m.QueryPeriod = own.QueryPeriod }, "table": func() { m.Table, m.Tables = own.Table, own.Tables },
-		"references": func() { m.References = own.References }, "author": func() { m.Author = own.Author },
+		"queryPeriod": func() { m.QueryPeriod = own.QueryPeriod },
+		"table":       func() { m.Table, m.Tables, m.From, m.Union = own.Table, own.Tables, "", nil },
+		"from":        func() { m.Table, m.Tables, m.From, m.Union = "", nil, own.From, nil },
+		"union":       func() { m.Table, m.Tables, m.From, m.Union = "", nil, "", own.Union },
+		"references":  func() { m.References = own.References }, "author": func() { m.Author = own.Author },
 		"version": func() { m.Version = own.Version },
 	} {
 		if set[key] {
