@@ -1,0 +1,139 @@
+package pipeline
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/signin-detect/detect/engine/record"
+)
+
+// unionTables: two interactive sign-ins (lines 1, 2) and two non-interactive ones (11, 12), one of
+// each failed.
+func unionTables(t *testing.T) map[string][]record.Row {
+	return map[string][]record.Row{
+		"SigninLogs": {
+			tableRow(t, "SigninLogs", 1, map[string]any{"UserPrincipalName": "ann", "ResultType": "0", "DeviceDetail": map[string]any{"deviceId": "d1"}}),
+			tableRow(t, "SigninLogs", 2, map[string]any{"UserPrincipalName": "bob", "ResultType": "50126"}),
+		},
+		nonInteractive: {
+			tableRow(t, nonInteractive, 11, map[string]any{"UserPrincipalName": "cat", "ResultType": "0", "DeviceDetail": `{"deviceId":"d3"}`}),
+			tableRow(t, nonInteractive, 12, map[string]any{"UserPrincipalName": "dan", "ResultType": "50126"}),
+		},
+	}
+}
+
+// The idiom of the published sign-in rules, as written: a function let over table(tableName),
+// called once per table, and the union of the calls. Each call is the let's body over its table,
+// with its param a constant (Learn: let statement, tabular functions; table(); union).
+func TestUnionOfFunctionLetCalls(t *testing.T) {
+	p := mustCompileBody(t, `
+let:
+  aadFunc:                        # let aadFunc = (tableName:string) { table(tableName) | where ResultType != "0" | extend Source = tableName };
+    params: [tableName: string]
+    table: $tableName
+    stages:
+      - where: ResultType != "0"
+      - extend: {Source: tableName}
+union:                            # union isfuzzy=true aadFunc("SigninLogs"), aadFunc("AADNonInteractiveUserSignInLogs")
+  isfuzzy: true
+  of: ['aadFunc("SigninLogs")', "aadFunc('AADNonInteractiveUserSignInLogs')"]
+stages:
+  - project: [UserPrincipalName, Source]
+`)
+	expectRows(t, "union of calls", show(runTables(t, p, unionTables(t)), "UserPrincipalName", "Source"),
+		[]string{"UserPrincipalName=bob Source=SigninLogs @2", "UserPrincipalName=dan Source=AADNonInteractiveUserSignInLogs @12"})
+}
+
+// union kind=outer names a column the operands type differently Name_type in each, and gives a
+// row null ("" for strings) where its operand lacks a column; withsource names each row's
+// operand: a table by its name, anything else union_argN. kind=inner keeps the columns (name and
+// type) every operand has (Learn: union operator).
+func TestUnionKindsWithsourceAndColumnNaming(t *testing.T) {
+	outer := mustCompileBody(t, `
+let:
+  failed: {table: SigninLogs, stages: [where: ResultType != "0", project: [UserPrincipalName, Only: "'x'"]]}
+union:
+  withsource: From
+  of: [AADNonInteractiveUserSignInLogs, failed, {table: SigninLogs, stages: [where: ResultType == "0"]}]
+stages:
+  - extend: {Device: tostring(DeviceDetail_dynamic.deviceId), DeviceText: DeviceDetail_string}
+`)
+	if outer.Output[0].Name != "From" {
+		t.Errorf("withsource column comes first: %v", outer.Output[:3])
+	}
+	expectRows(t, "outer union", show(runTables(t, outer, unionTables(t)), "From", "UserPrincipalName", "Only", "Device", "DeviceText"),
+		[]string{
+			`From=AADNonInteractiveUserSignInLogs UserPrincipalName=cat Only= Device= DeviceText={"deviceId":"d3"} @11`,
+			`From=AADNonInteractiveUserSignInLogs UserPrincipalName=dan Only= Device= DeviceText= @12`,
+			`From=union_arg1 UserPrincipalName=bob Only=x Device= DeviceText= @2`,
+			`From=union_arg2 UserPrincipalName=ann Only= Device=d1 DeviceText= @1`,
+		})
+
+	inner := mustCompileBody(t, `
+union:
+  kind: inner
+  of: [SigninLogs, {table: AADNonInteractiveUserSignInLogs, stages: [project: [UserPrincipalName, ResultType, DeviceDetail]]}]
+stages: []
+`)
+	var names []string
+	for _, col := range inner.Output {
+		names = append(names, col.Name)
+	}
+	if got := strings.Join(names, ","); got != "ResultType,UserPrincipalName" {
+		t.Errorf("inner union columns %s, want the common ones of one type in the first operand's order", got)
+	}
+	if _, err := compileBody(t, "union: [SigninLogs, NoSuchTable]\nstages: []\n"); err == nil || !strings.Contains(err.Error(), "NoSuchTable") {
+		t.Errorf("a union of a table that does not exist: %v", err)
+	}
+	if _, err := compileBody(t, "union: {isfuzzy: true, of: [SigninLogs, NoSuchTable]}\nstages: []\n"); err != nil {
+		t.Errorf("isfuzzy leaves out a table that does not exist: %v", err)
+	}
+}
+
+// T | union (U | where ...): the rows piped in come first, then the operand's (Learn: union).
+func TestUnionAsAStage(t *testing.T) {
+	p := mustCompileBody(t, `
+table: SigninLogs
+stages:
+  - where: ResultType == "0"
+  - union: [{table: AADNonInteractiveUserSignInLogs, stages: [where: ResultType == "0"]}]
+  - project: [UserPrincipalName]
+`)
+	expectRows(t, "piped union", show(runTables(t, p, unionTables(t)), "UserPrincipalName"),
+		[]string{"UserPrincipalName=ann @1", "UserPrincipalName=cat @11"})
+}
+
+// A rule's rows may start from a let or a call; x in L reads a let of rows as the values of its
+// first column, an array value giving its elements, and x !in L is not in (Learn: in operator).
+func TestFromALetAndInALetOfRows(t *testing.T) {
+	p := mustCompileBody(t, `
+let:
+  failedUsers:                    # let failedUsers = SigninLogs | where ResultType != "0" | summarize make_set(UserPrincipalName);
+    table: SigninLogs
+    stages:
+      - where: ResultType != "0"
+      - summarize: {aggregates: [make_set(UserPrincipalName)]}
+  okUsers: {table: AADNonInteractiveUserSignInLogs, stages: [where: ResultType == "0", project: [UserPrincipalName]]}
+  everyone: {table: [SigninLogs, AADNonInteractiveUserSignInLogs]}
+from: everyone
+stages:
+  - where: UserPrincipalName in failedUsers or UserPrincipalName in okUsers
+  - where: UserPrincipalName not in okUsers
+  - project: [UserPrincipalName]
+`)
+	expectRows(t, "in lets", show(runTables(t, p, unionTables(t)), "UserPrincipalName"), []string{"UserPrincipalName=bob @2"})
+}
+
+// An extend's later columns see its earlier ones (Learn: extend operator).
+func TestExtendColumnsSeeEarlierOnes(t *testing.T) {
+	p := mustCompileBody(t, `
+table: SigninLogs
+stages:
+  - extend:
+      A: strcat(UserPrincipalName, "1")
+      B: strcat(A, "2")
+      UserPrincipalName: strcat(B, "3")
+  - project: [UserPrincipalName]
+`)
+	expectRows(t, "extend", show(runTables(t, p, unionTables(t))[:1], "UserPrincipalName"), []string{"UserPrincipalName=ann123 @1"})
+}
