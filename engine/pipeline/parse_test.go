@@ -36,6 +36,14 @@ stages:
 	p = mustCompileBody(t, strings.Replace(body, "%s", "parse-where", 1))
 	expectRows(t, "parse-where", show(runTables(t, p, rows), "Version", "Build"), []string{"Version=5.0 Build=42 @1"})
 
+	// A long column takes the digits only: the string column after it gets the rest.
+	p = mustCompileBody(t, `
+table: SigninLogs
+stages:
+  - parse-where: 'UserAgent with * "Edge/" Version:long Rest'
+`)
+	expectRows(t, "long then string", show(runTables(t, p, rows), "Version", "Rest"), []string{"Version=120 Rest= build=42 tail @1"})
+
 	// kind=regex: the constants are regexes; flags=i ignores case.
 	p = mustCompileBody(t, `
 table: SigninLogs

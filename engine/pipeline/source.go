@@ -181,12 +181,17 @@ func (c *compiler) let(l *rule.Let) {
 	defer func() { c.snapshots = outer }()
 	pl := &let{name: l.Name, scalar: l.Scalar}
 	var start flow
-	if l.From != "" {
+	switch {
+	case l.Union != nil:
+		var u *unionStage
+		u, start = c.union(l.Union, nil)
+		pl.source = &source{union: u}
+	case l.From != "":
 		var ok bool
 		if pl.source, start, ok = c.fromSource(l.From, l.Pos, "let "+l.Name+" from", false); !ok {
 			return // its stages would only report that their columns are missing
 		}
-	} else {
+	default:
 		pl.source, start = c.tablesSource(l.Tables)
 	}
 	pl.stages, pl.out = c.stages(l.Stages, start)

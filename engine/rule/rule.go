@@ -164,6 +164,7 @@ type Let struct {
 	// call, its params constants of the call's values, and $param in its table names the table.
 	Params []*LetParam
 	Tables []string
+	Union  *UnionSpec // let X = union ...
 	From   string
 	Scalar bool
 	Stages []*Stage
