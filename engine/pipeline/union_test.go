@@ -137,3 +137,26 @@ stages:
 `)
 	expectRows(t, "extend", show(runTables(t, p, unionTables(t))[:1], "UserPrincipalName"), []string{"UserPrincipalName=ann123 @1"})
 }
+
+// A union leg reads its table on a way of its own: the wheres before the union do not filter what
+// the reader gives it.
+func TestUnionLegsReadTheirTablesWhole(t *testing.T) {
+	p := mustCompileBody(t, `
+table: SigninLogs
+stages:
+  - where: ResultType == "0"
+  - union: [{table: SigninLogs, stages: [where: ResultType != "0"]}]
+`)
+	if f := p.ReadFilter(); f != nil {
+		t.Errorf("a rule with a union leg over its table has a read filter over %v", f.Columns)
+	}
+	p = mustCompileBody(t, `
+table: SigninLogs
+stages:
+  - where: ResultType == "0"
+  - join: {kind: leftsemi, on: [UserPrincipalName], right: {stages: [union: [AADNonInteractiveUserSignInLogs]]}}
+`)
+	if f := p.ReadFilter(); f != nil {
+		t.Errorf("a rule with a union inside a join's right side has a read filter over %v", f.Columns)
+	}
+}
