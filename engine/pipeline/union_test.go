@@ -1,10 +1,13 @@
 package pipeline
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/signin-detect/detect/engine/record"
+	"github.com/signin-detect/detect/engine/rule"
 )
 
 // unionTables: two interactive sign-ins (lines 1, 2) and two non-interactive ones (11, 12), one of
@@ -158,5 +161,41 @@ stages:
 `)
 	if f := p.ReadFilter(); f != nil {
 		t.Errorf("a rule with a union inside a join's right side has a read filter over %v", f.Columns)
+	}
+}
+
+// A variant edits a stage inside a union's operand by its name, and leaves its base as it was.
+func TestVariantEditsAUnionOperand(t *testing.T) {
+	dir := t.TempDir()
+	base := `id: 5b0f5a52-8d3c-4f1e-9a57-3c2b1d0e9f8a
+name: base
+severity: Low
+union: [{table: SigninLogs, stages: [{name: failed, where: ResultType != "0"}]}]
+stages: []
+`
+	variant := `id: 6b0f5a52-8d3c-4f1e-9a57-3c2b1d0e9f8a
+name: variant
+extends: base.yaml
+stages:
+  - replace: failed
+    where: ResultType == "0"
+`
+	if err := os.WriteFile(filepath.Join(dir, "base.yaml"), []byte(base), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "variant.yaml"), []byte(variant), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := rule.LoadPaths([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		p, err := Compile(r, Options{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"base": "UserPrincipalName=bob @2", "variant": "UserPrincipalName=ann @1"}[r.Meta.Name]
+		expectRows(t, r.Meta.Name, show(runTables(t, p, unionTables(t)), "UserPrincipalName"), []string{want})
 	}
 }
