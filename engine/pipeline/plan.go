@@ -120,7 +120,7 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		src = &source{union: u}
 	case r.Meta.From != "":
 		var ok bool
-		if src, start, ok = c.fromSource(r.Meta.From, rule.Position{File: r.File}, "from", false); !ok {
+		if src, start, ok = c.fromSource(r.Meta.From, r.Meta.FromPos, "from", false); !ok {
 			return nil, errs.Err()
 		}
 	default:

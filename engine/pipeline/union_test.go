@@ -199,3 +199,36 @@ stages:
 		expectRows(t, r.Meta.Name, show(runTables(t, p, unionTables(t)), "UserPrincipalName"), []string{want})
 	}
 }
+
+// toscalar works on any let, one that calls a function let included; a rule may start from a
+// call; a call with the wrong arguments, of a let without params, or naming no table is an error
+// at its place (Learn: toscalar, let statement).
+func TestCallsInFromAndToscalar(t *testing.T) {
+	p := mustCompileBody(t, `
+let:
+  ofTable:
+    params: [t: string, code: string]
+    table: $t
+    stages: [where: ResultType == code]
+  failures:                      # let failures = toscalar(ofTable("SigninLogs", "50126") | summarize count());
+    toscalar: true
+    from: ofTable("SigninLogs", "50126")
+    stages: [summarize: {aggregates: [count()]}]
+from: ofTable("AADNonInteractiveUserSignInLogs", "0")
+stages:
+  - extend: {Failures: failures}
+  - project: [UserPrincipalName, Failures]
+`)
+	expectRows(t, "from a call", show(runTables(t, p, unionTables(t)), "UserPrincipalName", "Failures"),
+		[]string{"UserPrincipalName=cat Failures=1 @11"})
+	for body, want := range map[string]string{
+		"let: {f: {params: [t: string], table: $t}}\nfrom: f(\"SigninLogs\", \"x\")\nstages: []\n": "takes 1 arguments",
+		"let: {f: {params: [t: string], table: $t}}\nfrom: f(\"NoSuchTable\")\nstages: []\n":       "NoSuchTable",
+		"let: {f: {table: SigninLogs}}\nfrom: f(\"SigninLogs\")\nstages: []\n":                     "no let f with params",
+		"let: {f: {params: [n: long], table: SigninLogs}}\nfrom: f(\"x\")\nstages: []\n":           "is not a long",
+	} {
+		if _, err := compileBody(t, body); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want one saying %q", body, err, want)
+		}
+	}
+}

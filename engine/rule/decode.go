@@ -228,6 +228,7 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 			}
 		case "from":
 			doc.meta.From, _ = d.nonEmpty(v, "from")
+			doc.meta.FromPos = d.pos(v)
 		case "union":
 			doc.meta.Union = d.union(v)
 		case "references":

@@ -232,7 +232,7 @@ func inheritMeta(base Metadata, doc *document) Metadata {
 		"tactics": func() { m.Tactics = own.Tactics }, "relevantTechniques": func() { m.RelevantTechniques = own.RelevantTechniques },
 		"queryPeriod": func() { m.QueryPeriod = own.QueryPeriod },
 		"table":       func() { m.Table, m.Tables, m.From, m.Union = own.Table, own.Tables, "", nil },
-		"from":        func() { m.Table, m.Tables, m.From, m.Union = "", nil, own.From, nil },
+		"from":        func() { m.Table, m.Tables, m.From, m.FromPos, m.Union = "", nil, own.From, own.FromPos, nil },
 		"union":       func() { m.Table, m.Tables, m.From, m.Union = "", nil, "", own.Union },
 		"references":  func() { m.References = own.References }, "author": func() { m.Author = own.Author },
 		"version": func() { m.Version = own.Version },

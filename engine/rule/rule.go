@@ -38,6 +38,7 @@ type Metadata struct {
 	// From names where the rule's rows start when they are not a table's: a let, or a call of a
 	// function let (aadFunc("SigninLogs")). Union starts them from a union instead.
 	From       string
+	FromPos    Position
 	Union      *UnionSpec
 	References []string
 	Author     string
