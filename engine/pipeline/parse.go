@@ -35,6 +35,9 @@ func planParseWhere(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 
 func (c *compiler) parse(s *rule.Stage, f flow, where bool) (operator, flow) {
 	spec := s.Parse
+	if spec == nil { // its mistakes are reported where it is read
+		return &parseStage{where: where}, f
+	}
 	p := &parseStage{where: where, source: c.assignment(&rule.Assignment{Expr: spec.Source, Pos: spec.Source.Pos}, f.cols)}
 	var re strings.Builder
 	re.WriteString("^")

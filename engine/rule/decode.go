@@ -482,7 +482,8 @@ func (d *decoder) join(n *yaml.Node) *JoinSpec {
 	j := &JoinSpec{}
 	entries := d.mapping(n, "join", "kind", "on", "right")
 	if entries == nil {
-		return nil
+		// Its mistakes are reported; an empty join lets the rule be planned for its others.
+		return &JoinSpec{Kind: JoinKinds[0].Name}
 	}
 	for _, e := range entries {
 		switch e.key.Value {
