@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 	"github.com/signin-detect/detect/engine/schema"
@@ -172,6 +173,10 @@ func (c *compiler) fromSource(from string, pos rule.Position, what string, stage
 // let plans a let. Its stages see only its own named stages, for it runs on its own, when first
 // read.
 func (c *compiler) let(l *rule.Let) {
+	if l.Value != nil {
+		c.function(l)
+		return
+	}
 	if len(l.Params) > 0 {
 		c.funcs[l.Name] = l // planned for each call
 		return
@@ -283,6 +288,33 @@ func (r *runner) rows(src *source) ([]record.Row, error) {
 		}
 	}
 	return out, nil
+}
+
+// function makes a let with params and a value a scalar function of the rule's expressions, after
+// checking its body with its params as columns of their types (mistakes at their place in it).
+// https://learn.microsoft.com/kusto/query/functions/user-defined-functions
+func (c *compiler) function(l *rule.Let) {
+	env := c.env
+	env.Columns = map[string]kql.Type{}
+	fn := kqlexpr.UserFunction{Body: l.Value.Source}
+	for _, p := range l.Params {
+		t, _ := kql.ParseType(p.Type)
+		env.Columns[p.Name] = t
+		fn.Params = append(fn.Params, p.Name)
+	}
+	if _, err := kqlexpr.Compile(l.Value.Source, env); err != nil {
+		if ce, ok := err.(*kqlexpr.Error); ok {
+			c.errs.Add(l.Value.At(ce.Line, ce.Column), "let %s: %s", l.Name, ce.Msg)
+		} else {
+			c.errs.Add(l.Value.Pos, "let %s: %v", l.Name, err)
+		}
+	}
+	functions := make(map[string]kqlexpr.UserFunction, len(c.env.Functions)+1)
+	for name, f := range c.env.Functions {
+		functions[name] = f
+	}
+	functions[l.Name] = fn
+	c.env.Functions = functions
 }
 
 // call plans a call of a function let, such as aadFunc("SigninLogs"): the let's body with its

@@ -232,3 +232,25 @@ stages:
 		}
 	}
 }
+
+// A let with params and a value is a scalar function, called by name in any expression of the
+// rule; its body is checked where it is written (Learn: user-defined functions).
+func TestScalarFunctionLet(t *testing.T) {
+	p := mustCompileBody(t, `
+let:
+  failedCode:                     # let failedCode = (code:string) { iff(code == "0", "ok", strcat("failed ", code)) };
+    params: [code: string]
+    value: iff(code == "0", "ok", strcat("failed ", code))
+table: SigninLogs
+stages:
+  - extend: {Outcome: failedCode(ResultType)}
+  - where: failedCode(ResultType) != "ok"
+  - project: [UserPrincipalName, Outcome]
+`)
+	expectRows(t, "scalar function", show(runTables(t, p, unionTables(t)), "UserPrincipalName", "Outcome"),
+		[]string{"UserPrincipalName=bob Outcome=failed 50126 @2"})
+	_, err := compileBody(t, "let:\n  f:\n    params: [x: long]\n    value: x + nosuch\ntable: SigninLogs\nstages: []\n")
+	if err == nil || !strings.Contains(err.Error(), "rule.yaml:7:16") {
+		t.Errorf("a mistake in a function's body: %v, want it at its place (7:16)", err)
+	}
+}

@@ -19,7 +19,7 @@ func (d *decoder) lets(n *yaml.Node) []*Let {
 			d.errorf(e.key, "let %q: a let's name is a letter or _ followed by letters, digits or _ (expressions read it by name)", l.Name)
 		}
 		what := "let " + l.Name
-		for _, f := range d.mapping(e.value, what, "params", "table", "from", "union", "toscalar", "stages") {
+		for _, f := range d.mapping(e.value, what, "params", "table", "from", "union", "value", "toscalar", "stages") {
 			switch f.key.Value {
 			case "params":
 				l.Params = d.letParams(f.value, what+" params")
@@ -29,6 +29,10 @@ func (d *decoder) lets(n *yaml.Node) []*Let {
 				l.From, _ = d.str(f.value, what+" from")
 			case "union":
 				l.Union = d.union(f.value)
+			case "value":
+				if _, ok := d.str(f.value, what+" value"); ok {
+					l.Value = newExpr(d.file, f.value, d.lines)
+				}
 			case "toscalar":
 				if f.value.Kind != yaml.ScalarNode || f.value.Tag != "!!bool" {
 					d.errorf(f.value, "%s toscalar must be true or false", what)
@@ -37,6 +41,14 @@ func (d *decoder) lets(n *yaml.Node) []*Let {
 			case "stages":
 				l.Stages = d.stages(f.value, what+" stages")
 			}
+		}
+		if l.Value != nil {
+			if len(l.Params) == 0 || len(l.Tables) > 0 || l.From != "" || l.Union != nil || l.Stages != nil || l.Scalar {
+				d.errorf(e.value, "%s: a let with a value is a scalar function: it has params and nothing but params and value (a constant is a param)", what)
+				continue
+			}
+			out = append(out, l)
+			continue
 		}
 		starts := 0
 		for _, set := range []bool{len(l.Tables) > 0, l.From != "", l.Union != nil} {

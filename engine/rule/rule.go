@@ -166,6 +166,9 @@ type Let struct {
 	Params []*LetParam
 	Tables []string
 	Union  *UnionSpec // let X = union ...
+	// Value makes a let with params a scalar function (let f = (ua:string) { expression };),
+	// called by name in expressions.
+	Value  *Expr
 	From   string
 	Scalar bool
 	Stages []*Stage
