@@ -275,20 +275,43 @@ let:
     stages:
       - where: IncomingTokenType == "none"
       - summarize: {aggregates: [make_set(AppDisplayName)]}`, nil},
-		{"ordering and the column operators", `
+		{"in and !in a let of rows", `
+  let Teams = AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams" | distinct SessionId;
+  let Guests = AADNonInteractiveUserSignInLogs | where UserPrincipalName endswith "fabrikam.example" | project UserPrincipalName;
   AADNonInteractiveUserSignInLogs
+  | where SessionId in (Teams) and AppDisplayName != "Microsoft Teams"
+  | where UserPrincipalName !in (Guests)
+  | project TimeGenerated, SessionId, UserPrincipalName, AppDisplayName`, `
+  - where: SessionId in Teams and AppDisplayName != "Microsoft Teams"
+  - where: UserPrincipalName not in Guests
+  - project: [TimeGenerated, SessionId, UserPrincipalName, AppDisplayName]
+let:
+  Teams:
+    table: AADNonInteractiveUserSignInLogs
+    stages: [where: AppDisplayName == "Microsoft Teams", distinct: [SessionId]]
+  Guests:
+    table: AADNonInteractiveUserSignInLogs
+    stages: [where: UserPrincipalName endsWith "fabrikam.example", project: [UserPrincipalName]]`, nil},
+		{"the column operators", `
+  AADNonInteractiveUserSignInLogs
+  | where AppDisplayName == "Microsoft Azure CLI"
   | project-away AuthenticationProcessingDetails, Conditional*
   | project-keep TimeGenerated, UserPrincipalName, AppDisplayName, IPAddress
-  | order by TimeGenerated asc, UserPrincipalName desc nulls first
-  | project-reorder AppDisplayName, TimeGenerated
-  | top 20 by TimeGenerated desc
-  | limit 15`, `
+  | project-reorder AppDisplayName, TimeGenerated`, `
+  - where: AppDisplayName == "Microsoft Azure CLI"
   - project-away: [AuthenticationProcessingDetails, 'Conditional*']
   - project-keep: [TimeGenerated, UserPrincipalName, AppDisplayName, IPAddress]
+  - project-reorder: [AppDisplayName, TimeGenerated]`, []string{"project-away", "project-keep", "project-reorder"}},
+		{"ordering", `
+  AADNonInteractiveUserSignInLogs
+  | project TimeGenerated, UserPrincipalName, AppDisplayName, IPAddress
+  | order by TimeGenerated asc, UserPrincipalName desc nulls first
+  | top 20 by TimeGenerated desc
+  | limit 15`, `
+  - project: [TimeGenerated, UserPrincipalName, AppDisplayName, IPAddress]
   - sort: [TimeGenerated asc, UserPrincipalName desc nulls first]
-  - project-reorder: [AppDisplayName, TimeGenerated]
   - top: {count: 20, by: TimeGenerated desc}
-  - take: 15`, []string{"sort", "top", "take", "project-away", "project-keep", "project-reorder"}},
+  - take: 15`, []string{"sort", "top", "take"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for _, kind := range c.needs {

@@ -259,7 +259,12 @@ func (t *translator) list(values []kqlparse.Expr) (string, error) {
 				return b.name, nil
 			}
 			if b := t.scope[id.Name]; b != nil && b.kind == bindRows {
-				return "", t.refuse(id, "a list from a tabular let ("+id.Name+")")
+				// The values of the let's one column (README "Tables, lets and scalars").
+				// https://learn.microsoft.com/kusto/query/in-operator
+				if t.letting != "" {
+					b.let.usedBy[t.letting] = true
+				}
+				return b.name, nil
 			}
 		}
 	}
