@@ -292,6 +292,18 @@ let:
   Guests:
     table: AADNonInteractiveUserSignInLogs
     stages: [where: UserPrincipalName endsWith "fabrikam.example", project: [UserPrincipalName]]`, nil},
+		{"a union of a let, a pipeline and a table", `
+  let Teams = AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams";
+  union isfuzzy=true Teams, (AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Azure CLI"), SigninLogs
+  | project TimeGenerated, UserPrincipalName, AppDisplayName`, `
+  - project: [TimeGenerated, UserPrincipalName, AppDisplayName]
+let:
+  Teams:
+    table: AADNonInteractiveUserSignInLogs
+    stages: [where: AppDisplayName == "Microsoft Teams"]
+union:
+  isfuzzy: true
+  of: [Teams, {table: AADNonInteractiveUserSignInLogs, stages: [where: AppDisplayName == "Microsoft Azure CLI"]}, SigninLogs]`, nil},
 		{"the column operators", `
   AADNonInteractiveUserSignInLogs
   | where AppDisplayName == "Microsoft Azure CLI"
@@ -323,11 +335,14 @@ let:
 			sentinelText := "id: 8d7b3c5e-4f1a-4b2c-9d3e-1f2a3b4c5d6e\nname: construct\nquery: |" + c.kql + "\n"
 			imported := importRule(t, dir, "imported.yaml", sentinelText)
 			tables := "AADNonInteractiveUserSignInLogs"
-			if strings.Contains(c.kql, "union") {
+			if strings.Contains(c.kql, "let Both = union") {
 				tables = "[AADNonInteractiveUserSignInLogs, SigninLogs]"
 			}
 			stages, lets, _ := strings.Cut(c.hand, "\nlet:")
-			handText := "id: 8d7b3c5e-4f1a-4b2c-9d3e-1f2a3b4c5d6e\nname: construct by hand\nseverity: Informational\ntable: " + tables + "\n"
+			handText := "id: 8d7b3c5e-4f1a-4b2c-9d3e-1f2a3b4c5d6e\nname: construct by hand\nseverity: Informational\n"
+			if !strings.Contains(c.hand, "\nunion:") {
+				handText += "table: " + tables + "\n"
+			}
 			if lets != "" {
 				handText += "let:" + lets + "\n"
 			}

@@ -118,7 +118,7 @@ func Translate(r *sentinel.Rule) (*Result, error) {
 }
 
 // sectionBreaks are the top-level keys after the metadata: a blank line goes before each.
-var sectionBreaks = regexp.MustCompile(`(?m)^(params:|lookups:|let:|table:|# The rest of the Sentinel file)`)
+var sectionBreaks = regexp.MustCompile(`(?m)^(params:|lookups:|let:|table:|union:|# The rest of the Sentinel file)`)
 
 func header(r *sentinel.Rule) string {
 	kind := "analytic rule"
@@ -168,6 +168,8 @@ type letRows struct {
 type source struct {
 	tables []string
 	from   string
+	// union is a union: mapping's value, when the rows are the union of lets or pipelines.
+	union  *yaml.Node
 	stages []*yaml.Node
 	// pos is where the rows are first read, for messages.
 	pos kqlparse.Pos
@@ -230,7 +232,8 @@ func (t *translator) query(q *kqlparse.Query) ([]*yaml.Node, error) {
 	if len(t.lets) > 0 {
 		out = append(out, key("let", ""), mapping(t.lets...))
 	}
-	out = append(out, key("table", ""), tablesNode(main.tables), key("stages", ""), sequence(main.stages...))
+	start := main.start()
+	out = append(out, start[0], start[1], key("stages", ""), sequence(main.stages...))
 	return out, nil
 }
 
@@ -255,7 +258,7 @@ func (t *translator) startFromTables(main *source) (*source, error) {
 		last := stages[len(stages)-1]
 		last.Content = append([]*yaml.Node{scalar("name"), scalar(l.name)}, last.Content...)
 	}
-	return &source{tables: base.tables, stages: append(stages, main.stages...), pos: main.pos}, nil
+	return &source{tables: base.tables, union: base.union, stages: append(stages, main.stages...), pos: main.pos}, nil
 }
 
 func (t *translator) copyNodes(nodes []*yaml.Node) []*yaml.Node {
@@ -381,11 +384,7 @@ func letNode(src *source, scalarLet bool) *yaml.Node {
 	if scalarLet {
 		content = append(content, scalar("toscalar"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
 	}
-	if src.from != "" {
-		content = append(content, scalar("from"), scalar(src.from))
-	} else {
-		content = append(content, scalar("table"), tablesNode(src.tables))
-	}
+	content = append(content, src.start()...)
 	if len(src.stages) > 0 {
 		content = append(content, scalar("stages"), sequence(src.stages...))
 	}
@@ -594,6 +593,9 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 		if tables, ok := t.plainTables(x); ok {
 			return t.fromTables(tables, x.Position()), nil
 		}
+		if u, ok := x.(*kqlparse.Union); ok {
+			return t.union(u)
+		}
 		if id, ok := x.(*kqlparse.Ident); ok {
 			b := t.scope[id.Name]
 			if b.kind == bindRows {
@@ -604,7 +606,7 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 			}
 			return nil, t.refuse(id, "rows from the scalar let "+id.Name)
 		}
-		return nil, t.refuse(x, "a union of other than tables")
+		return nil, t.refuse(x, "this union")
 	case *kqlparse.Pipeline:
 		src, err := t.rows(x.Source)
 		if err != nil {
@@ -655,6 +657,75 @@ func (t *translator) operatorText(pl *kqlparse.Pipeline, i int) string {
 		return text
 	}
 	return strings.Join(strings.Fields(t.src[start:paren.Offset]+"(...) "+t.src[paren.Offset+on:start+len(text)]), " ")
+}
+
+// start is the key and value that say where the rows start: table:, from: or union:.
+func (src *source) start() []*yaml.Node {
+	switch {
+	case src.union != nil:
+		return []*yaml.Node{scalar("union"), src.union}
+	case src.from != "":
+		return []*yaml.Node{scalar("from"), scalar(src.from)}
+	}
+	return []*yaml.Node{scalar("table"), tablesNode(src.tables)}
+}
+
+// union translates a union of lets, tables and pipelines (one of tables alone is a table list).
+// https://learn.microsoft.com/kusto/query/union-operator
+func (t *translator) union(u *kqlparse.Union) (*source, error) {
+	spec := mapping()
+	for _, p := range u.Params {
+		switch v := unparen(p.Value).(type) {
+		case *kqlparse.Ident:
+			if p.Name != "kind" && p.Name != "withsource" {
+				return nil, t.refuse(p, "union "+p.Name)
+			}
+			spec.Content = append(spec.Content, scalar(p.Name), scalar(v.Name))
+		case *kqlparse.Literal:
+			if p.Name != "isfuzzy" || v.Kind != kqlparse.LitBool {
+				return nil, t.refuse(p, "union "+p.Name)
+			}
+			spec.Content = append(spec.Content, scalar("isfuzzy"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(v.Value)})
+		default:
+			return nil, t.refuse(p, "union "+p.Name)
+		}
+	}
+	of := sequence()
+	for _, op := range u.Tables {
+		if id, ok := unparen(op).(*kqlparse.Ident); ok {
+			if b := t.scope[id.Name]; b != nil && b.kind == bindRows {
+				if t.letting != "" {
+					b.let.usedBy[t.letting] = true
+				}
+				of.Content = append(of.Content, scalar(id.Name))
+				continue
+			}
+		}
+		if strings.Contains(exprText(op), "*") {
+			return nil, t.refuse(op, "a union of tables named by a wildcard")
+		}
+		src, err := t.rows(op)
+		if err != nil {
+			return nil, err
+		}
+		if src.union != nil {
+			return nil, t.refuse(op, "a union inside a union")
+		}
+		operand := mapping(src.start()...)
+		if len(src.stages) > 0 {
+			operand.Content = append(operand.Content, scalar("stages"), sequence(src.stages...))
+		}
+		of.Content = append(of.Content, operand)
+	}
+	spec.Content = append(spec.Content, scalar("of"), of)
+	return &source{union: spec, pos: u.Pos}, nil
+}
+
+func exprText(x kqlparse.Expr) string {
+	if id, ok := x.(*kqlparse.Ident); ok {
+		return id.Name
+	}
+	return ""
 }
 
 // fromTables reads tables, within Sentinel's window when the rule has one.

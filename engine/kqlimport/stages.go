@@ -245,12 +245,10 @@ func (t *translator) join(op *kqlparse.Join) (*yaml.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	rightNode := mapping()
-	if right.from != "" {
-		rightNode.Content = append(rightNode.Content, scalar("from"), scalar(right.from))
-	} else {
-		rightNode.Content = append(rightNode.Content, scalar("table"), tablesNode(right.tables))
+	if right.union != nil {
+		return nil, t.refuse(op.Right, "a join whose right side is a union")
 	}
+	rightNode := mapping(right.start()...)
 	if len(right.stages) > 0 {
 		rightNode.Content = append(rightNode.Content, scalar("stages"), sequence(right.stages...))
 	}

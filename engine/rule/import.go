@@ -46,6 +46,16 @@ func placeImported(r *Rule, places []Position) {
 		}
 	}
 	var stages func([]*Stage)
+	union := func(u *UnionSpec) {
+		if u == nil {
+			return
+		}
+		at(&u.Pos)
+		for _, o := range u.Operands {
+			at(&o.Pos)
+			stages(o.Stages)
+		}
+	}
 	stages = func(ss []*Stage) {
 		for _, s := range ss {
 			at(&s.Pos)
@@ -64,6 +74,7 @@ func placeImported(r *Rule, places []Position) {
 				assignments(s.Summarize.Aggregates)
 				assignments(s.Summarize.By)
 			}
+			union(s.Union)
 		}
 	}
 	for _, p := range r.Params {
@@ -75,7 +86,9 @@ func placeImported(r *Rule, places []Position) {
 	for _, l := range r.Lets {
 		at(&l.Pos)
 		stages(l.Stages)
+		union(l.Union)
 	}
+	union(r.Meta.Union)
 	stages(r.Stages)
 	for i := range r.Meta.EntityMappings {
 		e := &r.Meta.EntityMappings[i]
