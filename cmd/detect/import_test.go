@@ -461,7 +461,7 @@ name: refused
 query: |
   SigninLogs
   | where ResultType == 0
-  | top 10 by TimeGenerated
+  | sample 10
 `
 
 // detect import: one file to standard output; several into --output-dir with a summary; a refusal
@@ -479,7 +479,7 @@ func TestImportCommand(t *testing.T) {
 	}
 	out := filepath.Join(dir, "out")
 	all := detect(t, "", "import", "--output-dir", out, in)
-	wantRefusal := filepath.Join(in, "b.yaml") + ":6:5: the top operator is not supported yet"
+	wantRefusal := filepath.Join(in, "b.yaml") + ":6:5: the sample operator is not supported yet"
 	if all.status != 1 || !strings.Contains(all.stderr, wantRefusal) || !strings.Contains(all.stderr, "import: 1 converted, 1 refused") {
 		t.Errorf("folder: status %d\n%s", all.status, all.stderr)
 	}
@@ -506,7 +506,7 @@ func TestRunReadsSentinelFilesAndSkipsTheUntranslatable(t *testing.T) {
 	bof, _ := os.ReadFile("../../rules/entra/bof-token-request.yaml")
 	os.WriteFile(filepath.Join(dir, "bof.yaml"), bof, 0o644)
 
-	skipLine := filepath.Join(dir, "refused.yaml") + ":6:5: skipped: the top operator is not supported yet"
+	skipLine := filepath.Join(dir, "refused.yaml") + ":6:5: skipped: the sample operator is not supported yet"
 	res := detect(t, "", "run", "--rule", dir, "--now", "latest", fixture)
 	want := alertRows(t, "--rule", "../../rules/foci/v2.yaml", "--now", "latest", fixture)
 	if res.status != 0 || len(res.alerts) != len(want) || !strings.Contains(res.stderr, skipLine) || !strings.Contains(res.stderr, ", 1 rules skipped") {

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/signin-detect/detect/engine/kqlparse"
+	"github.com/signin-detect/detect/engine/schema"
 	"github.com/signin-detect/detect/engine/sentinel"
 )
 
@@ -591,6 +592,11 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 		return nil, t.refuse(x, "the tabular function "+x.Fn.Name+"()")
 	case *kqlparse.Ident, *kqlparse.Union:
 		if tables, ok := t.plainTables(x); ok {
+			for _, name := range tables {
+				if _, err := schema.Lookup(name); err != nil {
+					return nil, t.refuse(x, "the table "+name+" (detect has no schema for it; add one with --tables)")
+				}
+			}
 			return t.fromTables(tables, x.Position()), nil
 		}
 		if u, ok := x.(*kqlparse.Union); ok {

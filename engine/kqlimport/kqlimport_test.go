@@ -68,19 +68,20 @@ func TestExpressionsTranslate(t *testing.T) {
 // What has no translation is refused, naming the construct at its line:col.
 func TestRefusalsNameTheConstructAndItsPlace(t *testing.T) {
 	for _, c := range []struct{ kql, want string }{
-		{"T\n| where a hasprefix \"x\"", `q.kql:2:9: the operator hasprefix is not supported yet`},
-		{"T\n| where no_such_function(a)", `q.kql:2:9: the function no_such_function() is not supported yet`},
-		{"T\n| extend x = count()", `q.kql:2:14: the aggregate count() outside summarize is not supported yet`},
-		{"T | take 5", `q.kql:1:5: the take operator is not supported yet`},
-		{"T | join kind=fancy (U) on K", `q.kql:1:10: join kind=fancy is not supported yet`},
-		{"T | extend tostring(a)", `q.kql:1:12: an extend column without a name is not supported yet`},
-		{"T | summarize by tolower(a)", `q.kql:1:18: a summarize key without a name is not supported yet`},
-		{"T | where x in (U | project y)", `q.kql:1:17: a subquery in a list is not supported yet`},
-		{"T | where x == toscalar(5)", `q.kql:1:16: toscalar() of a scalar is not supported yet`},
+		{"SigninLogs\n| where a hasprefix \"x\"", `q.kql:2:9: the operator hasprefix is not supported yet`},
+		{"SigninLogs\n| where no_such_function(a)", `q.kql:2:9: the function no_such_function() is not supported yet`},
+		{"SigninLogs\n| extend x = count()", `q.kql:2:14: the aggregate count() outside summarize is not supported yet`},
+		{"SigninLogs\n| sample 5", `q.kql:2:3: the sample operator is not supported yet`},
+		{"NoSuchTable_CL | where x == 1", `q.kql:1:1: the table NoSuchTable_CL (detect has no schema for it; add one with --tables) is not supported yet`},
+		{"SigninLogs | join kind=fancy (U) on K", `q.kql:1:19: join kind=fancy is not supported yet`},
+		{"SigninLogs | extend tostring(a)", `q.kql:1:21: an extend column without a name is not supported yet`},
+		{"SigninLogs | summarize by tolower(a)", `q.kql:1:27: a summarize key without a name is not supported yet`},
+		{"SigninLogs | where x in (U | project y)", `q.kql:1:26: a subquery in a list is not supported yet`},
+		{"SigninLogs | where x == toscalar(5)", `q.kql:1:25: toscalar() of a scalar is not supported yet`},
 		{"let f = (a:string) { T | where b == a };\nf(\"x\")", `q.kql:1:1: a let that is a user function is not supported yet`},
-		{"T | where a == h\"secret\"", `q.kql:1:16: an obfuscated string (h"...") is not supported yet`},
-		{"T | where TimeGenerated > datetime('{{StartTimeISO}}')", `q.kql:1:27: the hunting-query placeholder StartTimeISO is not supported yet`},
-		{"T | mv-expand with_itemindex=i A", `q.kql:1:15: mv-expand with_itemindex is not supported yet`},
+		{"SigninLogs | where a == h\"secret\"", `q.kql:1:25: an obfuscated string (h"...") is not supported yet`},
+		{"SigninLogs | where TimeGenerated > datetime('{{StartTimeISO}}')", `q.kql:1:36: the hunting-query placeholder StartTimeISO is not supported yet`},
+		{"SigninLogs | mv-expand with_itemindex=i A", `q.kql:1:24: mv-expand with_itemindex is not supported yet`},
 		{"externaldata(a: string) [\"https://x.test/a.csv\"] | where a == 1", `q.kql:1:1: externaldata as a table is not supported yet`},
 	} {
 		q, err := kqlparse.Parse(c.kql)
