@@ -59,6 +59,10 @@ type Function struct {
 	// Fold, when set, gives the value of a call whose arguments are literals when now is fixed, so
 	// that it is computed once rather than for every row (ago("6h")). ok is false when it cannot.
 	Fold func(now time.Time, lit Literals) (v any, ok bool)
+	// Columns, for a function that gives several columns (series_fit_line), are their names and
+	// types in order: Eval then gives an array of one value per column, which an extend assigns
+	// with a tuple, (A, B, ...) = f(...).
+	Columns []Param
 	// Eval computes the function's value. args are its argument values (nil is null). An error is
 	// a data-dependent failure: the value is then null, and the program counts it (RuntimeNulls).
 	Eval func(ctx *Context, args []any) (any, error)

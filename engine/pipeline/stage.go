@@ -58,6 +58,10 @@ func init() {
 		{rule.Summarize, planSummarize},
 		{rule.MvExpand, planMvExpand},
 		{rule.Distinct, planDistinct},
+		{rule.Sort, planSort},
+		{rule.Top, planTop},
+		{rule.Take, planTake},
+		{rule.MakeSeries, planMakeSeries},
 	}
 }
 

@@ -40,6 +40,14 @@ var oneStageCases = map[string]struct {
 			"AppDisplayName=Word Part=2 @2", "AppDisplayName=Teams Part=1 @3", "AppDisplayName=Teams Part=2 @3"}},
 	rule.Distinct: {`distinct: [SessionId]`, []string{"SessionId"},
 		[]string{"SessionId=s1 @1,2", "SessionId=s2 @3"}},
+	rule.Sort: {`sort: [AppDisplayName asc, TimeGenerated desc]`, []string{"AppDisplayName", "SessionId"},
+		[]string{"AppDisplayName=Teams SessionId=s2 @3", "AppDisplayName=Teams SessionId=s1 @1", "AppDisplayName=Word SessionId=s1 @2"}},
+	rule.Top: {`top: {count: 2, by: TimeGenerated}`, []string{"AppDisplayName"},
+		[]string{"AppDisplayName=Teams @3", "AppDisplayName=Word @2"}},
+	rule.Take: {`take: 2`, []string{"AppDisplayName"},
+		[]string{"AppDisplayName=Teams @1", "AppDisplayName=Word @2"}},
+	rule.MakeSeries: {`make-series: {aggregates: [count()], on: TimeGenerated, step: 1m, by: [AppDisplayName]}`, []string{"AppDisplayName", "count_"},
+		[]string{"AppDisplayName=Teams count_=[1 0 1] @1,3", "AppDisplayName=Word count_=[0 1 0] @2"}},
 }
 
 func oneStageRows() []record.Row {

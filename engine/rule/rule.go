@@ -68,10 +68,15 @@ const (
 	Summarize     = "summarize"
 	MvExpand      = "mv-expand"
 	Distinct      = "distinct"
+	Sort          = "sort"
+	Top           = "top"
+	Take          = "take"
+	MakeSeries    = "make-series"
 )
 
 // StageKinds lists the stage kinds, in the order messages list them; stageDecoders reads each.
-var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct}
+var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct,
+	Sort, Top, Take, MakeSeries}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
 type Stage struct {
@@ -86,6 +91,33 @@ type Stage struct {
 	Renames   []*Rename // project-rename
 	Join      *JoinSpec
 	Summarize *SummarizeSpec
+	// Sort is a sort's keys, or a top's one key.
+	Sort []*SortKey
+	// Count is how many rows a take or a top keeps.
+	Count int64
+	// MakeSeries is a make-series' aggregates, axis, range and group keys.
+	MakeSeries *MakeSeriesSpec
+}
+
+// SortKey is one key of a sort or top: an expression, its direction and where its nulls go
+// (KQL's defaults: desc; nulls first when asc, last when desc).
+type SortKey struct {
+	Expr       *Expr
+	Desc       bool
+	NullsFirst bool
+	Pos        Position
+}
+
+// MakeSeriesSpec is KQL's make-series: each aggregate (with the value of a bin no row falls in,
+// Defaults[i], nil for 0) over the bins of On from From to To (each nil when not given) in steps
+// of Step, for each group of By.
+type MakeSeriesSpec struct {
+	Aggregates []*Assignment
+	Defaults   []*Expr
+	On         *Expr
+	From, To   *Expr
+	Step       *Expr
+	By         []*Assignment
 }
 
 // Label names the stage for messages: its name, or its kind and place.

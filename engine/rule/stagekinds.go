@@ -29,9 +29,13 @@ func init() {
 				}
 			}
 		},
-		Join:      func(d *decoder, n *yaml.Node, s *Stage) { s.Join = d.join(n) },
-		Summarize: func(d *decoder, n *yaml.Node, s *Stage) { s.Summarize = d.summarize(n) },
-		MvExpand:  func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.items(n, "mv-expand") },
-		Distinct:  func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.distinct(n) },
+		Join:       func(d *decoder, n *yaml.Node, s *Stage) { s.Join = d.join(n) },
+		Summarize:  func(d *decoder, n *yaml.Node, s *Stage) { s.Summarize = d.summarize(n) },
+		MvExpand:   func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.items(n, "mv-expand") },
+		Distinct:   func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.distinct(n) },
+		Sort:       func(d *decoder, n *yaml.Node, s *Stage) { s.Sort = d.sortKeys(n, "sort") },
+		Top:        func(d *decoder, n *yaml.Node, s *Stage) { d.top(n, s) },
+		Take:       func(d *decoder, n *yaml.Node, s *Stage) { s.Count, _ = d.count(n, "take") },
+		MakeSeries: func(d *decoder, n *yaml.Node, s *Stage) { s.MakeSeries = d.makeSeries(n) },
 	}
 }
