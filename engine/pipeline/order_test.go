@@ -1,0 +1,131 @@
+package pipeline
+
+import (
+	"testing"
+	"time"
+
+	"github.com/signin-detect/detect/engine/record"
+)
+
+// orderRows hold N = toint(AppDisplayName): 3, 1, null, 2, 1 (lines 1 to 5).
+func orderRows() []record.Row {
+	var rows []record.Row
+	for i, app := range []string{"3", "1", "", "2", "1"} {
+		rows = append(rows, signin(i+1, map[string]any{"AppDisplayName": app, "TimeGenerated": now.Add(-time.Duration(5-i) * time.Minute)}))
+	}
+	return rows
+}
+
+const withN = "stages:\n  - extend: {N: toint(AppDisplayName)}\n"
+
+// https://learn.microsoft.com/kusto/query/sort-operator: desc unless asc is written; nulls last
+// when desc and first when asc unless written; equal keys keep their order (lines 2 and 5).
+func TestSortAsLearnDefinesIt(t *testing.T) {
+	for _, c := range []struct {
+		key  string
+		want []string
+	}{
+		{"N", []string{"N=3 @1", "N=2 @4", "N=1 @2", "N=1 @5", "N=<nil> @3"}},
+		{"N desc", []string{"N=3 @1", "N=2 @4", "N=1 @2", "N=1 @5", "N=<nil> @3"}},
+		{"N asc", []string{"N=<nil> @3", "N=1 @2", "N=1 @5", "N=2 @4", "N=3 @1"}},
+		{"N asc nulls last", []string{"N=1 @2", "N=1 @5", "N=2 @4", "N=3 @1", "N=<nil> @3"}},
+		{"N desc nulls first", []string{"N=<nil> @3", "N=3 @1", "N=2 @4", "N=1 @2", "N=1 @5"}},
+		{"[N asc, TimeGenerated desc]", []string{"N=<nil> @3", "N=1 @5", "N=1 @2", "N=2 @4", "N=3 @1"}},
+	} {
+		p := mustCompile(t, withN+"  - sort: "+c.key+"\n")
+		expectRows(t, "sort "+c.key, show(run(t, p, orderRows()...), "N"), c.want)
+	}
+}
+
+// make_list lists values in the order they come, so after a sort in the sorted order (nulls are
+// not listed). https://learn.microsoft.com/kusto/query/make-list-aggregation-function
+func TestMakeListAfterSortKeepsItsOrder(t *testing.T) {
+	p := mustCompile(t, withN+"  - sort: N asc\n  - summarize: {aggregates: [make_list(N)]}\n")
+	expectRows(t, "make_list", show(run(t, p, orderRows()...), "list_N"), []string{"list_N=[1 1 2 3] @3,2,5,4,1"})
+}
+
+// https://learn.microsoft.com/kusto/query/top-operator: the first N by the key, desc and nulls
+// last unless written; https://learn.microsoft.com/kusto/query/take-operator: the first N rows.
+func TestTopAndTake(t *testing.T) {
+	for _, c := range []struct {
+		stage string
+		want  []string
+	}{
+		{"top: {count: 2, by: N}", []string{"N=3 @1", "N=2 @4"}},
+		{"top: {count: 2, by: N asc}", []string{"N=<nil> @3", "N=1 @2"}},
+		{"top: {count: 2, by: N asc nulls last}", []string{"N=1 @2", "N=1 @5"}},
+		{"top: {count: 9, by: N}", []string{"N=3 @1", "N=2 @4", "N=1 @2", "N=1 @5", "N=<nil> @3"}},
+		{"take: 2", []string{"N=3 @1", "N=1 @2"}},
+		{"take: 0", nil},
+	} {
+		p := mustCompile(t, withN+"  - "+c.stage+"\n")
+		expectRows(t, c.stage, show(run(t, p, orderRows()...), "N"), c.want)
+	}
+}
+
+// A where after a take or a top filters the rows they kept: it may not run before them, where it
+// would change which rows they keep. After a sort it may.
+func TestFiltersStayAfterTakeAndTop(t *testing.T) {
+	for _, c := range []struct {
+		stage string
+		want  []string
+	}{
+		{"take: 1", nil},
+		{"top: {count: 1, by: N}", nil},
+		{"sort: N", []string{"N=1 @2", "N=1 @5"}},
+	} {
+		p := mustCompile(t, withN+"  - "+c.stage+"\n  - where: N == 1\n")
+		expectRows(t, c.stage+" then where", show(run(t, p, orderRows()...), "N"), c.want)
+	}
+}
+
+// https://learn.microsoft.com/kusto/query/make-series-operator: per group, each aggregate's value
+// in each bin from `from` to `to` (excluded) in steps of `step`, default= where no row falls
+// (0 unless given); the axis is the bins' starts; columns: keys, aggregates, axis.
+func TestMakeSeries(t *testing.T) {
+	at := func(line int, user string, ago time.Duration) record.Row {
+		return signin(line, map[string]any{"UserPrincipalName": user, "TimeGenerated": now.Add(-ago), "AppDisplayName": user + "app"})
+	}
+	rows := []record.Row{at(1, "a", 210*time.Minute), at(2, "a", 200*time.Minute), at(3, "b", 70*time.Minute),
+		at(4, "a", 30*time.Minute), at(5, "a", 5*time.Hour)}
+	p := mustCompile(t, `stages:
+  - make-series:
+      aggregates: [N: count() default=-1, dcount(AppDisplayName)]
+      on: TimeGenerated
+      from: ago("4h")
+      to: now()
+      step: 1h
+      by: [UserPrincipalName]
+`)
+	got := run(t, p, rows...)
+	expectRows(t, "make-series", show(got, "UserPrincipalName", "N", "dcount_AppDisplayName"), []string{
+		"UserPrincipalName=a N=[2 -1 -1 1] dcount_AppDisplayName=[1 0 0 1] @1,2,4",
+		"UserPrincipalName=b N=[-1 -1 1 -1] dcount_AppDisplayName=[0 0 1 0] @3",
+	})
+	axis, _ := got[0].Values["TimeGenerated"].([]any)
+	if len(axis) != 4 || !axis[0].(time.Time).Equal(now.Add(-4*time.Hour)) || !axis[3].(time.Time).Equal(now.Add(-time.Hour)) {
+		t.Errorf("axis %v, want the four hours from now-4h", axis)
+	}
+	if cols := columnNames(p.Output); cols != "UserPrincipalName, N, dcount_AppDisplayName, TimeGenerated" {
+		t.Errorf("columns %s", cols)
+	}
+
+	// Without from and to: from the bin of the earliest row to the bin of the latest.
+	p = mustCompile(t, "stages:\n  - make-series: {aggregates: [count()], on: TimeGenerated, step: 1h}\n")
+	expectRows(t, "no range", show(run(t, p, rows...), "count_"), []string{"count_=[1 2 0 1 1] @1,2,3,4,5"})
+}
+
+// (A, B, ...) = f(...) assigns the columns of a function that gives several; top then sorts by
+// one. https://learn.microsoft.com/kusto/query/series-fit-line-function
+func TestExtendTupleOfSeriesFitLine(t *testing.T) {
+	p := mustCompile(t, `stages:
+  - extend: {Y: 'todynamic(iff(AppDisplayName == "up", "[1, 2, 3]", "[3, 2, 1]"))'}
+  - extend: {"(RSquare, Slope)": series_fit_line(Y)}
+  - top: {count: 1, by: Slope desc}
+`)
+	rows := []record.Row{signin(1, map[string]any{"AppDisplayName": "down"}), signin(2, map[string]any{"AppDisplayName": "up"})}
+	expectRows(t, "tuple", show(run(t, p, rows...), "RSquare", "Slope"), []string{"RSquare=1 Slope=1 @2"})
+	if _, err := compileRule(t, "stages:\n  - extend: {\"(A, B)\": strlen(AppDisplayName)}\n"); err == nil {
+		t.Error("a tuple of a function that gives one column compiled")
+	}
+}
