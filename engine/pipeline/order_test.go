@@ -63,18 +63,22 @@ func TestTopAndTake(t *testing.T) {
 	}
 }
 
-// A where after a take or a top filters the rows they kept: it may not run before them, where it
-// would change which rows they keep. After a sort it may.
+// A where after a take or a top filters the rows they kept: neither the read filter nor anything
+// else may run it before them, where it would change which rows they keep. After a sort it may.
 func TestFiltersStayAfterTakeAndTop(t *testing.T) {
 	for _, c := range []struct {
-		stage string
-		want  []string
+		stage      string
+		readFilter bool
+		want       []string
 	}{
-		{"take: 1", nil},
-		{"top: {count: 1, by: N}", nil},
-		{"sort: N", []string{"N=1 @2", "N=1 @5"}},
+		{"take: 1", false, nil},
+		{"top: {count: 1, by: N}", false, nil},
+		{"sort: N", true, []string{"N=1 @2", "N=1 @5"}},
 	} {
-		p := mustCompile(t, withN+"  - "+c.stage+"\n  - where: N == 1\n")
+		p := mustCompile(t, withN+"  - "+c.stage+"\n  - where: AppDisplayName == \"1\"\n")
+		if got := p.ReadFilter() != nil; got != c.readFilter {
+			t.Errorf("%s then where: read filter %v, want %v", c.stage, got, c.readFilter)
+		}
 		expectRows(t, c.stage+" then where", show(run(t, p, orderRows()...), "N"), c.want)
 	}
 }
