@@ -40,7 +40,7 @@ func planExtend(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 		// KQL lets an extend use the columns it made before, in the same extend.
 		var planned []Column
 		var as assignment
-		if strings.HasPrefix(strings.TrimSpace(col.Column), "(") {
+		if col.Column == "" || strings.HasPrefix(strings.TrimSpace(col.Column), "(") {
 			as, planned = c.tupleAssignment(col, out)
 		} else {
 			as = c.assignment(col, out)
@@ -87,7 +87,26 @@ func (c *compiler) tupleAssignment(a *rule.Assignment, cols []Column) (assignmen
 	}
 	call, err := kqlexpr.ParseCall(a.Expr.Source)
 	f, ok := kqlexpr.Lookup(call.Name)
-	if err != nil || !ok || len(f.Columns) == 0 {
+	if a.Column == "" {
+		if err != nil || !ok || len(f.Columns) == 0 {
+			c.errs.Add(a.Pos, "extend %s: name this column (- Name: %s)", strings.TrimSpace(a.Expr.Source), strings.TrimSpace(a.Expr.Source))
+			return assignment{}, nil
+		}
+		// KQL names the columns of an unnamed call f(Col, ...) f_Col_column
+		// (series_decompose_anomalies(c) gives series_decompose_anomalies_c_ad_flag, ...).
+		// https://learn.microsoft.com/kusto/query/series-decompose-anomalies-function
+		arg := ""
+		if len(call.Args) > 0 {
+			arg, _ = kqlexpr.ColumnName(call.Args[0].Source)
+		}
+		if arg == "" {
+			c.errs.Add(a.Pos, "extend %s: name its columns, (A, B, ...) = %s; KQL names them only when the first argument is a column", strings.TrimSpace(a.Expr.Source), strings.TrimSpace(a.Expr.Source))
+			return assignment{}, nil
+		}
+		for _, p := range f.Columns {
+			names = append(names, f.Name+"_"+arg+"_"+p.Name)
+		}
+	} else if err != nil || !ok || len(f.Columns) == 0 {
 		c.errs.Add(a.Pos, "extend %s: a tuple takes the columns of a function that gives several (such as series_fit_line); %s is not one", a.Column, strings.TrimSpace(a.Expr.Source))
 		return assignment{column: a.Column}, nil
 	}

@@ -133,3 +133,42 @@ func TestExtendTupleOfSeriesFitLine(t *testing.T) {
 		t.Error("a tuple of a function that gives one column compiled")
 	}
 }
+
+// An unnamed call of a function that gives several columns names them f_Col_column, as KQL does
+// (series_decompose_anomalies(x) gives series_decompose_anomalies_x_ad_flag ...).
+// https://learn.microsoft.com/kusto/query/series-decompose-anomalies-function
+func TestUnnamedSeriesCallNamesItsColumns(t *testing.T) {
+	p := mustCompile(t, `stages:
+  - extend: {Y: 'todynamic("[1, 2, 3]")'}
+  - extend: [series_fit_line(Y)]
+  - project: [series_fit_line_Y_slope, series_fit_line_Y_line_fit]
+`)
+	expectRows(t, "unnamed", show(run(t, p, signin(1, nil)), "series_fit_line_Y_slope", "series_fit_line_Y_line_fit"),
+		[]string{"series_fit_line_Y_slope=1 series_fit_line_Y_line_fit=[1 2 3] @1"})
+	if _, err := compileRule(t, "stages:\n  - extend: [strlen(AppDisplayName)]\n"); err == nil {
+		t.Error("an unnamed extend of a one-column function compiled")
+	}
+}
+
+// mv-expand ... to typeof(T) gives the expanded column the type T, converting each element as
+// the to* function of T does. https://learn.microsoft.com/kusto/query/mv-expand-operator
+func TestMvExpandToTypeof(t *testing.T) {
+	p := mustCompile(t, `stages:
+  - make-series: {aggregates: [count()], on: TimeGenerated, step: 1h}
+  - mv-expand:
+      - count_ to typeof(double)
+      - TimeGenerated to typeof(datetime)
+      - Text: 'todynamic("[\"7\", \"x\"]") to typeof(long)'
+`)
+	rows := []record.Row{signin(1, map[string]any{"TimeGenerated": now.Add(-90 * time.Minute)}), signin(2, map[string]any{"TimeGenerated": now.Add(-10 * time.Minute)})}
+	got := run(t, p, rows...)
+	if len(got) != 2 || got[0].Values["count_"] != 1.0 || got[0].Values["Text"] != int64(7) || got[1].Values["Text"] != nil {
+		t.Fatalf("rows %v", show(got, "count_", "TimeGenerated", "Text"))
+	}
+	if _, ok := got[1].Values["TimeGenerated"].(time.Time); !ok {
+		t.Errorf("TimeGenerated is %T", got[1].Values["TimeGenerated"])
+	}
+	if types := typesOf(p.Output); types["count_"].String() != "real" || types["TimeGenerated"].String() != "datetime" || types["Text"].String() != "long" {
+		t.Errorf("types %v", types)
+	}
+}

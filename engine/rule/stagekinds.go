@@ -14,12 +14,10 @@ func init() {
 				s.Where = newExpr(d.file, n, d.lines)
 			}
 		},
+		// extend: {Name: EXPR, ...}, or a list of Name: EXPR items and unnamed calls of functions that
+		// give several columns (KQL names those).
 		Extend: func(d *decoder, n *yaml.Node, s *Stage) {
-			for _, a := range d.mapping(n, "extend") {
-				if _, ok := d.str(a.value, "extend "+a.key.Value); ok {
-					s.Columns = append(s.Columns, &Assignment{Column: a.key.Value, Expr: newExpr(d.file, a.value, d.lines), Pos: d.pos(a.key)})
-				}
-			}
+			s.Columns = d.items(n, "extend")
 		},
 		Project: func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.projection(n) },
 		ProjectRename: func(d *decoder, n *yaml.Node, s *Stage) {
