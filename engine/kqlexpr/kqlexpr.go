@@ -57,11 +57,11 @@ type Program struct {
 	// values.
 	Scalars []string
 	// Window is set when the expression calls a window function: run it with RunIn.
-	Window  bool
-	ctx     *Context
-	prog    *vm.Program
-	env     Env
-	nulls   *nullCounter
+	Window bool
+	ctx    *Context
+	prog   *vm.Program
+	env    Env
+	nulls  *nullCounter
 }
 
 // nullCounter counts a program's evaluations that gave null because of a data-dependent error,

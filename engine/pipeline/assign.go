@@ -245,14 +245,26 @@ func (a *assignStage) follow(origin map[string]string) (map[string]string, bool)
 	return origin, true
 }
 
-func (a *assignStage) filter() *kqlexpr.Program         { return nil }
-func (a *assignStage) rowWise() bool                    { return true }
+func (a *assignStage) filter() *kqlexpr.Program { return nil }
+func (a *assignStage) keepsOrder(in bool) bool  { return in }
+
+// rowWise: a window function reads other rows than the one it computes.
+func (a *assignStage) rowWise() bool { return !a.window() }
+
+func (a *assignStage) window() bool {
+	for _, as := range a.assigns {
+		if as.prog != nil && as.prog.Window {
+			return true
+		}
+	}
+	return false
+}
 func (a *assignStage) fresh(bool, map[string]bool) bool { return true }
 
 // splittable: the programs read no toscalar value, which the runner binds lazily, once.
 func (a *assignStage) splittable() bool {
 	for _, as := range a.assigns {
-		if as.prog != nil && len(as.prog.Scalars) > 0 {
+		if as.prog != nil && (len(as.prog.Scalars) > 0 || as.prog.Window) {
 			return false
 		}
 	}
@@ -263,7 +275,9 @@ func (a *assignStage) splittable() bool {
 // its columns in place.
 func (a *assignStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	out := make([]record.Row, len(rows))
+	win := r.windowOver(rows, a.window())
 	for i, row := range rows {
+		win.at(i)
 		var values map[string]any
 		switch {
 		case a.project:

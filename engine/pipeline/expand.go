@@ -197,6 +197,7 @@ func (e *expandStage) follow(origin map[string]string) (map[string]string, bool)
 	return noneAsIs(origin)
 }
 func (e *expandStage) filter() *kqlexpr.Program         { return nil }
+func (e *expandStage) keepsOrder(in bool) bool          { return in }
 func (e *expandStage) rowWise() bool                    { return true }
 func (e *expandStage) splittable() bool                 { return false }
 func (e *expandStage) fresh(bool, map[string]bool) bool { return true }

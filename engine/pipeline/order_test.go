@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -170,5 +171,31 @@ func TestMvExpandToTypeof(t *testing.T) {
 	}
 	if types := typesOf(p.Output); types["count_"].String() != "real" || types["TimeGenerated"].String() != "datetime" || types["Text"].String() != "long" {
 		t.Errorf("types %v", types)
+	}
+}
+
+// Window functions read the rows around the current one of a serialized row set: after sort, top
+// or serialize, and the stages that keep the order; summarize ends it, and a window function after
+// it is a check error. https://learn.microsoft.com/kusto/query/window-functions
+func TestWindowFunctionsOverSerializedRows(t *testing.T) {
+	p := mustCompile(t, withN+`  - sort: N asc nulls last
+  - where: isnotnull(N)
+  - extend: {Prev: 'prev(N, 1, 0)', Rank: 'row_number(1, N != prev(N))'}
+  - where: N != prev(N)
+`)
+	expectRows(t, "after sort", show(run(t, p, orderRows()...), "N", "Prev", "Rank"),
+		[]string{"N=1 Prev=0 Rank=1 @2", "N=2 Prev=1 Rank=1 @4", "N=3 Prev=2 Rank=1 @1"})
+
+	p = mustCompile(t, withN+"  - serialize: {Row: row_number()}\n  - top: {count: 2, by: Row}\n  - extend: {Next: next(Row)}\n")
+	expectRows(t, "serialize then top", show(run(t, p, orderRows()...), "Row", "Next"), []string{"Row=5 Next=4 @5", "Row=4 Next=<nil> @4"})
+
+	for _, body := range []string{
+		withN + "  - extend: {P: prev(N)}\n",
+		withN + "  - sort: N\n  - summarize: {aggregates: [count()], by: [N]}\n  - extend: {P: prev(N)}\n",
+		withN + "  - sort: N\n  - distinct: [N]\n  - where: prev(N) == 1\n",
+	} {
+		if _, err := compileRule(t, body); err == nil || !strings.Contains(err.Error(), "serialized") {
+			t.Errorf("a window function over rows that are not serialized: %v\n%s", err, body)
+		}
 	}
 }

@@ -136,6 +136,7 @@ func (o *sortStage) follow(origin map[string]string) (map[string]string, bool) {
 	return asIs(origin)
 }
 func (o *sortStage) filter() *kqlexpr.Program              { return nil }
+func (o *sortStage) keepsOrder(bool) bool                  { return true }
 func (o *sortStage) rowWise() bool                         { return false }
 func (o *sortStage) splittable() bool                      { return false }
 func (o *sortStage) fresh(in bool, _ map[string]bool) bool { return in }

@@ -72,11 +72,12 @@ const (
 	Top           = "top"
 	Take          = "take"
 	MakeSeries    = "make-series"
+	Serialize     = "serialize"
 )
 
 // StageKinds lists the stage kinds, in the order messages list them; stageDecoders reads each.
 var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct,
-	Sort, Top, Take, MakeSeries}
+	Sort, Top, Take, MakeSeries, Serialize}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
 type Stage struct {

@@ -35,5 +35,10 @@ func init() {
 		Top:        func(d *decoder, n *yaml.Node, s *Stage) { d.top(n, s) },
 		Take:       func(d *decoder, n *yaml.Node, s *Stage) { s.Count, _ = d.count(n, "take") },
 		MakeSeries: func(d *decoder, n *yaml.Node, s *Stage) { s.MakeSeries = d.makeSeries(n) },
+		Serialize: func(d *decoder, n *yaml.Node, s *Stage) {
+			if n.Tag != "!!null" {
+				s.Columns = d.items(n, "serialize")
+			}
+		},
 	}
 }
