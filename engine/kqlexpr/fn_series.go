@@ -27,6 +27,37 @@ func init() {
 			},
 			Learn: "https://learn.microsoft.com/kusto/query/series-fit-line-function",
 			Doc:   "the least-squares line through the series at x = 1, 2, ...: columns rsquare, slope, variance (the series' sample variance), rvariance (the residuals'), interception, line_fit; assign them with an extend tuple"},
+		&Function{Name: "series_stats", Params: []Param{array("series"), {Name: "ignore_nonfinite", Type: kql.Bool, Optional: true}}, Result: kql.Dynamic,
+			Columns: []Param{realParam("min"), {Name: "min_idx", Type: kql.Long}, realParam("max"), {Name: "max_idx", Type: kql.Long},
+				realParam("avg"), realParam("stdev"), realParam("variance")},
+			Eval: func(_ *Context, a []any) (any, error) {
+				y, err := seriesValues(a[0])
+				if err != nil || len(y) == 0 {
+					return nil, err
+				}
+				minIdx, maxIdx := 0, 0
+				var sum float64
+				for i, v := range y {
+					if v < y[minIdx] {
+						minIdx = i
+					}
+					if v > y[maxIdx] {
+						maxIdx = i
+					}
+					sum += v
+				}
+				avg := sum / float64(len(y))
+				var variance float64
+				if len(y) > 1 {
+					for _, v := range y {
+						variance += (v - avg) * (v - avg)
+					}
+					variance /= float64(len(y) - 1)
+				}
+				return []any{y[minIdx], int64(minIdx), y[maxIdx], int64(maxIdx), avg, math.Sqrt(variance), variance}, nil
+			},
+			Learn: "https://learn.microsoft.com/kusto/query/series-stats-function",
+			Doc:   "statistics of the series: columns min, min_idx (its first index), max, max_idx, avg, stdev and variance (of a sample: divided by n - 1)"},
 		&Function{Name: "series_decompose", Params: []Param{array("series"), {Name: "seasonality", Type: kql.Long, Optional: true},
 			{Name: "trend", Type: kql.String, Optional: true}, {Name: "test_points", Type: kql.Long, Optional: true},
 			{Name: "seasonality_threshold", Type: kql.Real, Optional: true}}, Result: kql.Dynamic,

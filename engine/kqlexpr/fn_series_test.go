@@ -87,3 +87,12 @@ func TestSeriesChecks(t *testing.T) {
 		}
 	}
 }
+
+// https://learn.microsoft.com/kusto/query/series-stats-function: min and max with their first
+// index, the mean, and the sample standard deviation and variance.
+func TestSeriesStats(t *testing.T) {
+	got := eval(t, `series_stats(todynamic("[4, 1, 7, 1, 7]"))`, nil).([]any)
+	if want := []any{1.0, int64(1), 7.0, int64(2), 4.0, 3.0, 9.0}; !reflect.DeepEqual(got, want) {
+		t.Errorf("series_stats = %v, want %v", got, want)
+	}
+}

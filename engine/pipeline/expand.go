@@ -19,7 +19,12 @@ type expandStage struct {
 	// types are the types the elements are converted to (to typeof(T)), Dynamic where none is
 	// written, one per expanded column.
 	types []kql.Type
+	// itemIndex is the with_itemindex column: each element's index in its array, from 0.
+	itemIndex string
 }
+
+// withItemIndex is mv-expand's with_itemindex=Name.
+var withItemIndex = regexp.MustCompile(`^\s*with_itemindex\s*=\s*([A-Za-z_][A-Za-z0-9_]*)\s*$`)
 
 // toTypeof is mv-expand's `Column to typeof(T)`.
 var toTypeof = regexp.MustCompile(`(?i)\s+to\s+typeof\(\s*([a-z]+)\s*\)\s*$`)
@@ -31,7 +36,12 @@ func planMvExpand(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 	out := append([]Column(nil), in...)
 	var expand []assignment
 	var types []kql.Type
+	itemIndex := ""
 	for _, item := range s.Columns {
+		if m := withItemIndex.FindStringSubmatch(item.Expr.Source); m != nil && item.Column == "" {
+			itemIndex = m[1]
+			continue
+		}
 		to := kql.Dynamic
 		if m := toTypeof.FindStringSubmatchIndex(item.Expr.Source); m != nil {
 			t, err := kql.ParseType(item.Expr.Source[m[2]:m[3]])
@@ -74,8 +84,14 @@ func planMvExpand(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 			out = append(out, col)
 		}
 	}
+	if itemIndex != "" {
+		if indexOf(out, itemIndex) >= 0 {
+			c.errs.Add(s.Pos, "mv-expand with_itemindex=%s: a column %s is there already", itemIndex, itemIndex)
+		}
+		out = append(out, Column{itemIndex, kql.Long})
+	}
 	f.cols = out
-	return &expandStage{expand: expand, types: types}, f
+	return &expandStage{expand: expand, types: types, itemIndex: itemIndex}, f
 }
 
 // elements are the values an mv-expand makes rows of: an array's elements; a property bag's
@@ -129,6 +145,9 @@ func (e *expandStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 			values := make(map[string]any, len(row.Values)+len(e.expand))
 			for k, v := range row.Values {
 				values[k] = v
+			}
+			if e.itemIndex != "" {
+				values[e.itemIndex] = int64(el)
 			}
 			for i, a := range e.expand {
 				values[a.column] = nil

@@ -199,3 +199,14 @@ func TestWindowFunctionsOverSerializedRows(t *testing.T) {
 		}
 	}
 }
+
+// with_itemindex=Name adds each element's index in its array, from 0.
+// https://learn.microsoft.com/kusto/query/mv-expand-operator
+func TestMvExpandWithItemIndex(t *testing.T) {
+	p := mustCompile(t, `stages:
+  - mv-expand:
+      - with_itemindex=Index
+      - Part: 'todynamic("[\"x\", \"y\"]")'
+`)
+	expectRows(t, "with_itemindex", show(run(t, p, signin(1, nil)), "Index", "Part"), []string{"Index=0 Part=x @1", "Index=1 Part=y @1"})
+}
