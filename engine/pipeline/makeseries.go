@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/kqlexpr"
@@ -19,7 +20,8 @@ import (
 //
 // The bins run from `from` (or, without it, the bin of the smallest axis value in the input,
 // bin(min, step)) in steps of `step`, up to `to` excluded (or, without it, to the bin of the
-// largest axis value). Without from and to, Learn's wording leaves open whether each series gets
+// largest axis value). Learn's alternative syntax, in range(start, stop, step), bins from
+// bin(start, step) to bin(stop, step), stop included. Without from and to, Learn's wording leaves open whether each series gets
 // its own range; the engine gives every series the input's range, so that all series line up,
 // bin for bin, with one axis (as they do when from and to are given).
 type makeSeries struct {
@@ -32,6 +34,9 @@ type makeSeries struct {
 	step     assignment
 	// stepLiteral is the step when written as a timespan or number literal (1h, 1d, 10).
 	stepLiteral any
+	// inRange is set for the alternative syntax, in range(start, stop, step): the bins run from
+	// bin(start, step) to bin(stop, step), stop included.
+	inRange bool
 }
 
 func planMakeSeries(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
@@ -94,20 +99,29 @@ func planMakeSeries(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 			add(name, kql.Dynamic, spec.On.Pos)
 		}
 	}
-	if spec.From != nil {
-		ms.from = c.compile(spec.From, nil)
+	from, to, step := spec.From, spec.To, spec.Step
+	if spec.In != nil {
+		if parts := rangeArgs(spec.In); parts == nil {
+			c.errs.Add(spec.In.Pos, "make-series in: write range(start, stop, step)")
+		} else {
+			ms.inRange = true
+			from, to, step = parts[0], parts[1], parts[2]
+		}
 	}
-	if spec.To != nil {
-		ms.to = c.compile(spec.To, nil)
+	if from != nil {
+		ms.from = c.compile(from, nil)
 	}
-	if spec.Step != nil {
-		src := strings.TrimSpace(spec.Step.Source)
+	if to != nil {
+		ms.to = c.compile(to, nil)
+	}
+	if step != nil {
+		src := strings.TrimSpace(step.Source)
 		if d, err := kql.ParseTimespan(src); err == nil && ms.axisType != kql.Long && ms.axisType != kql.Int {
 			ms.stepLiteral = d
 		} else if n, err := strconv.ParseInt(src, 10, 64); err == nil {
 			ms.stepLiteral = n
 		} else {
-			ms.step = assignment{prog: c.compile(spec.Step, nil)}
+			ms.step = assignment{prog: c.compile(step, nil)}
 		}
 	}
 	f.cols = out
@@ -180,6 +194,11 @@ func (ms *makeSeries) bins(r *runner, lo, hi any) (bins, bool, error) {
 		if err != nil {
 			return bins{}, false, err
 		}
+		if ms.inRange {
+			if v, err = kql.Bin(v, stepValue); err != nil {
+				return bins{}, false, err
+			}
+		}
 		if b.start, ok = units(v); !ok {
 			return bins{}, false, nil
 		}
@@ -203,6 +222,9 @@ func (ms *makeSeries) bins(r *runner, lo, hi any) (bins, bool, error) {
 			return bins{}, false, nil
 		}
 		b.n = (end - b.start + step - 1) / step
+		if ms.inRange {
+			b.n = floorDivide(end-b.start, step) + 1
+		}
 	case hi != nil:
 		last, _ := units(hi)
 		b.n = (last-b.start)/step + 1
@@ -214,6 +236,52 @@ func (ms *makeSeries) bins(r *runner, lo, hi any) (bins, bool, error) {
 		return bins{}, false, fmt.Errorf("make-series would make %d bins; KQL's limit is 1048576 (2^20): widen the step or narrow the range", b.n)
 	}
 	return b, true, nil
+}
+
+// rangeArgs splits range(start, stop, step) into its three arguments (the step may be a timespan
+// literal such as 1d, which is no expression), nil when e is not such a call.
+func rangeArgs(e *rule.Expr) []*rule.Expr {
+	src := []rune(e.Source)
+	open := strings.IndexRune(e.Source, '(')
+	if open < 0 || strings.TrimSpace(e.Source[:open]) != "range" || !strings.HasSuffix(strings.TrimSpace(e.Source), ")") {
+		return nil
+	}
+	start := len([]rune(e.Source[:open])) + 1
+	end := len([]rune(strings.TrimRightFunc(e.Source, unicode.IsSpace))) - 1
+	var parts []*rule.Expr
+	depth, quote := 0, rune(0)
+	from := start
+	for i := start; i < end; i++ {
+		r := src[i]
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '"' || r == '\'' || r == '`':
+			quote = r
+		case r == '(' || r == '[':
+			depth++
+		case r == ')' || r == ']':
+			depth--
+		case r == ',' && depth == 0:
+			parts = append(parts, e.Part(from, i-from))
+			from = i + 1
+		}
+	}
+	parts = append(parts, e.Part(from, end-from))
+	if len(parts) != 3 {
+		return nil
+	}
+	return parts
+}
+
+func floorDivide(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
 }
 
 // seriesGroup is one group of a make-series: its keys, each bin's aggregate states (made when a

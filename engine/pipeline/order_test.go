@@ -115,6 +115,12 @@ func TestMakeSeries(t *testing.T) {
 		t.Errorf("columns %s", cols)
 	}
 
+	// in range(start, stop, step): bins from bin(start, step) to bin(stop, step), stop included
+	// (Learn's alternative syntax).
+	p = mustCompile(t, "stages:\n  - make-series: {aggregates: [count()], on: TimeGenerated, in: 'range(ago(\"210m\"), now(), 1h)', by: [UserPrincipalName]}\n")
+	expectRows(t, "in range", show(run(t, p, rows...), "UserPrincipalName", "count_"), []string{
+		"UserPrincipalName=a count_=[2 0 0 1 0] @1,2,4", "UserPrincipalName=b count_=[0 0 1 0 0] @3"})
+
 	// Without from and to: from the bin of the earliest row to the bin of the latest.
 	p = mustCompile(t, "stages:\n  - make-series: {aggregates: [count()], on: TimeGenerated, step: 1h}\n")
 	expectRows(t, "no range", show(run(t, p, rows...), "count_"), []string{"count_=[1 2 0 1 1] @1,2,3,4,5"})

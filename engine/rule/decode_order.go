@@ -88,7 +88,7 @@ var seriesDefault = regexp.MustCompile(`\s+default\s*=\s*(\S.*?)\s*$`)
 // makeSeries reads {aggregates: [...], on: Axis, from: E, to: E, step: E, by: [...]}.
 func (d *decoder) makeSeries(n *yaml.Node) *MakeSeriesSpec {
 	spec := &MakeSeriesSpec{}
-	for _, e := range d.mapping(n, "make-series", "aggregates", "on", "from", "to", "step", "by") {
+	for _, e := range d.mapping(n, "make-series", "aggregates", "on", "from", "to", "step", "in", "by") {
 		switch e.key.Value {
 		case "aggregates":
 			for _, a := range d.items(e.value, "make-series aggregates") {
@@ -101,7 +101,7 @@ func (d *decoder) makeSeries(n *yaml.Node) *MakeSeriesSpec {
 				spec.Aggregates = append(spec.Aggregates, a)
 				spec.Defaults = append(spec.Defaults, def)
 			}
-		case "on", "from", "to", "step":
+		case "on", "from", "to", "step", "in":
 			if _, ok := d.str(e.value, "make-series "+e.key.Value); !ok {
 				continue
 			}
@@ -115,13 +115,18 @@ func (d *decoder) makeSeries(n *yaml.Node) *MakeSeriesSpec {
 				spec.To = x
 			case "step":
 				spec.Step = x
+			case "in":
+				spec.In = x
 			}
 		case "by":
 			spec.By = d.items(e.value, "make-series by")
 		}
 	}
-	if n.Kind == yaml.MappingNode && (len(spec.Aggregates) == 0 || spec.On == nil || spec.Step == nil) {
-		d.errorf(n, "make-series needs aggregates, on (the axis column) and step: {aggregates: [count()], on: TimeGenerated, step: 1h, by: [UserPrincipalName]}")
+	if n.Kind == yaml.MappingNode && (len(spec.Aggregates) == 0 || spec.On == nil || (spec.Step == nil) == (spec.In == nil)) {
+		d.errorf(n, "make-series needs aggregates, on (the axis column) and step (or in: range(start, stop, step), and then no from, to or step): {aggregates: [count()], on: TimeGenerated, step: 1h, by: [UserPrincipalName]}")
+	}
+	if spec.In != nil && (spec.From != nil || spec.To != nil) {
+		d.errorf(n, "make-series takes from, to and step, or in: range(start, stop, step), not both")
 	}
 	return spec
 }

@@ -118,7 +118,9 @@ type MakeSeriesSpec struct {
 	On         *Expr
 	From, To   *Expr
 	Step       *Expr
-	By         []*Assignment
+	// In is KQL's alternative `in range(start, stop, step)`, instead of from, to and step.
+	In *Expr
+	By []*Assignment
 }
 
 // Label names the stage for messages: its name, or its kind and place.
