@@ -216,3 +216,34 @@ func TestMvExpandWithItemIndex(t *testing.T) {
 `)
 	expectRows(t, "with_itemindex", show(run(t, p, signin(1, nil)), "Index", "Part"), []string{"Index=0 Part=x @1", "Index=1 Part=y @1"})
 }
+
+// https://learn.microsoft.com/kusto/query/mv-apply-operator: each row's array becomes a subtable
+// of the expanded column alone, the subquery runs over it, and its result rows get the row's
+// other columns: here the two largest values of each row, and a summarize per row.
+func TestMvApply(t *testing.T) {
+	rows := []record.Row{
+		signin(1, map[string]any{"AppDisplayName": "[5, 1, 9, 3]", "SessionId": "s1"}),
+		signin(2, map[string]any{"AppDisplayName": "[2]", "SessionId": "s2"}),
+		signin(3, map[string]any{"AppDisplayName": "[]", "SessionId": "s3"}),
+	}
+	p := mustCompile(t, `stages:
+  - mv-apply:
+      expand: [M: todynamic(AppDisplayName) to typeof(long)]
+      on:
+        - where: M > 1
+        - top: {count: 2, by: M desc}
+        - extend: {Double: M * 2}
+`)
+	expectRows(t, "top 2 per row", show(run(t, p, rows...), "SessionId", "M", "Double"),
+		[]string{"SessionId=s1 M=9 Double=18 @1", "SessionId=s1 M=5 Double=10 @1", "SessionId=s2 M=2 Double=4 @2"})
+	p = mustCompile(t, `stages:
+  - mv-apply:
+      expand: [M: todynamic(AppDisplayName)]
+      on: [summarize: {aggregates: [Total: sum(tolong(M)), count()]}]
+`)
+	expectRows(t, "summarize per row", show(run(t, p, rows...), "SessionId", "Total", "count_"),
+		[]string{"SessionId=s1 Total=18 count_=4 @1", "SessionId=s2 Total=2 count_=1 @2", "SessionId=s3 Total=0 count_=0 @3"})
+	if _, err := compileRule(t, "stages:\n  - mv-apply: {expand: [M: todynamic(AppDisplayName)], on: [where: SessionId == \"s1\"]}\n"); err == nil {
+		t.Error("the subquery read a column that is not in its subtable")
+	}
+}

@@ -71,6 +71,7 @@ func init() {
 		{rule.Take, planTake},
 		{rule.MakeSeries, planMakeSeries},
 		{rule.Serialize, planSerialize},
+		{rule.MvApply, planMvApply},
 	}
 }
 

@@ -73,11 +73,12 @@ const (
 	Take          = "take"
 	MakeSeries    = "make-series"
 	Serialize     = "serialize"
+	MvApply       = "mv-apply"
 )
 
 // StageKinds lists the stage kinds, in the order messages list them; stageDecoders reads each.
 var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct,
-	Sort, Top, Take, MakeSeries, Serialize}
+	Sort, Top, Take, MakeSeries, Serialize, MvApply}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
 type Stage struct {
@@ -98,6 +99,15 @@ type Stage struct {
 	Count int64
 	// MakeSeries is a make-series' aggregates, axis, range and group keys.
 	MakeSeries *MakeSeriesSpec
+	// Apply is an mv-apply's arrays to expand (as mv-expand's Columns) and its subquery.
+	Apply *ApplySpec
+}
+
+// ApplySpec is KQL's mv-apply: each row's arrays (Expand, written as mv-expand's items) expanded
+// into a subtable of their own, which the subquery (On) runs over.
+type ApplySpec struct {
+	Expand []*Assignment
+	On     []*Stage
 }
 
 // SortKey is one key of a sort or top: an expression, its direction and where its nulls go

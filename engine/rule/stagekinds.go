@@ -35,6 +35,19 @@ func init() {
 		Top:        func(d *decoder, n *yaml.Node, s *Stage) { d.top(n, s) },
 		Take:       func(d *decoder, n *yaml.Node, s *Stage) { s.Count, _ = d.count(n, "take") },
 		MakeSeries: func(d *decoder, n *yaml.Node, s *Stage) { s.MakeSeries = d.makeSeries(n) },
+		MvApply: func(d *decoder, n *yaml.Node, s *Stage) {
+			s.Apply = &ApplySpec{}
+			for _, e := range d.mapping(n, "mv-apply", "expand", "on") {
+				if e.key.Value == "expand" {
+					s.Apply.Expand = d.items(e.value, "mv-apply expand")
+				} else {
+					s.Apply.On = d.stages(e.value, "mv-apply on")
+				}
+			}
+			if n.Kind == yaml.MappingNode && len(s.Apply.Expand) == 0 {
+				d.errorf(n, "mv-apply needs expand (the arrays, as mv-expand writes them) and on (the subquery's stages): {expand: [Metric to typeof(real)], on: [top: {count: 2, by: Metric}]}")
+			}
+		},
 		Serialize: func(d *decoder, n *yaml.Node, s *Stage) {
 			if n.Tag != "!!null" {
 				s.Columns = d.items(n, "serialize")
