@@ -45,3 +45,9 @@ func (w *rowWindow) Carry(name string) *any {
 	}
 	return w.carry[name]
 }
+
+// Kinds of other files that keep a serialized row set, as Learn's serialize page lists them
+// (parse; project-away, whose type project-keep and project-reorder share).
+// https://learn.microsoft.com/kusto/query/serialize-operator
+func (p *parseStage) keepsOrder(in bool) bool { return in }
+func (p *pickStage) keepsOrder(in bool) bool  { return in }
