@@ -275,6 +275,16 @@ let:
     stages:
       - where: IncomingTokenType == "none"
       - summarize: {aggregates: [make_set(AppDisplayName)]}`, nil},
+		// Unnamed summarize keys take the names KQL derives (summarize operator: "a name derived
+		// from the expression"): tostring(Col) is Col, tolower(x) is Column1.
+		{"summarize keys without a name", `
+  AADNonInteractiveUserSignInLogs
+  | extend App = AppDisplayName
+  | summarize Logins = count() by tolower(UserPrincipalName), tostring(App)
+  | project Column1, App, Logins`, `
+  - extend: {App: AppDisplayName}
+  - summarize: {aggregates: [{Logins: count()}], by: [{Column1: tolower(UserPrincipalName)}, {App: tostring(App)}]}
+  - project: [Column1, App, Logins]`, nil},
 		{"in and !in a let of rows", `
   let Teams = AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams" | distinct SessionId;
   let Guests = AADNonInteractiveUserSignInLogs | where UserPrincipalName endswith "fabrikam.example" | project UserPrincipalName;

@@ -309,16 +309,15 @@ func (t *translator) summarize(op *kqlparse.Summarize) (*yaml.Node, error) {
 	}
 	if len(op.By) > 0 {
 		list := &yaml.Node{Kind: yaml.SequenceNode}
+		generated := 0
 		for _, a := range op.By {
 			if len(a.Names) == 0 {
-				switch v := unparen(a.Value).(type) {
-				case *kqlparse.Ident:
-				case *kqlparse.Call:
-					if v.Fn.Name != "bin" || len(v.Args) != 2 || !isIdent(v.Args[0]) {
-						return nil, t.refuse(a, "a summarize key without a name")
-					}
-				default:
+				name, ok := keyName(a.Value, &generated)
+				if !ok {
 					return nil, t.refuse(a, "a summarize key without a name")
+				}
+				if name != "" {
+					a = &kqlparse.Assignment{Pos: a.Pos, Names: []*kqlparse.Ident{{Pos: a.Pos, Name: name}}, Value: a.Value}
 				}
 			}
 			item, err := t.item(a, "summarize")
@@ -330,6 +329,31 @@ func (t *translator) summarize(op *kqlparse.Summarize) (*yaml.Node, error) {
 		spec.Content = append(spec.Content, scalar("by"), list)
 	}
 	return mapping(scalar("summarize"), spec), nil
+}
+
+// keyName is the name KQL gives an unnamed summarize key ("a name derived from the expression",
+// https://learn.microsoft.com/kusto/query/summarize-operator), as Kusto's own binder derives it
+// (microsoft/Kusto-Query-Language, Binder GetExpressionResultName and each function's
+// ResultNameKind): a column keeps its name, written as is (""); tostring(Col) is named Col (kind
+// FirstArgument); tolower(x) and toupper(x) take the generated name Column1 (kind None), which
+// only one key of a summarize may take here, as the numbering of several is not settled. bin(Col,
+// size) is written as is: the rule language names it Col. Any other expression is not named here.
+func keyName(x kqlparse.Expr, generated *int) (string, bool) {
+	switch v := unparen(x).(type) {
+	case *kqlparse.Ident:
+		return "", true
+	case *kqlparse.Call:
+		switch {
+		case v.Fn.Name == "bin" && len(v.Args) == 2 && isIdent(v.Args[0]):
+			return "", true
+		case v.Fn.Name == "tostring" && len(v.Args) == 1 && isIdent(unparen(v.Args[0])):
+			return unparen(v.Args[0]).(*kqlparse.Ident).Name, true
+		case (v.Fn.Name == "tolower" || v.Fn.Name == "toupper") && len(v.Args) == 1 && *generated == 0:
+			*generated++
+			return "Column1", true
+		}
+	}
+	return "", false
 }
 
 // item is an expression, named or not, as a list item.
