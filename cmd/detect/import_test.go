@@ -285,6 +285,39 @@ let:
   - extend: {App: AppDisplayName}
   - summarize: {aggregates: [{Logins: count()}], by: [{Column1: tolower(UserPrincipalName)}, {App: tostring(App)}]}
   - project: [Column1, App, Logins]`, nil},
+		// User-defined functions (Learn: user-defined functions; table() function): a tabular
+		// function over table(tableName) with a let inside, called in a let, a union and a join's
+		// right side, and a scalar function called in an expression.
+		{"user functions", `
+  let threshold = 0;
+  let classify = (app:string) { iff(app has "Teams", "teams", "other") };
+  let perTable = (tableName:string) {
+    let successes = table(tableName) | where ResultType == "0";
+    successes | summarize Logins = count() by AppDisplayName | where Logins > threshold
+  };
+  let nonInt = perTable("AADNonInteractiveUserSignInLogs");
+  union isfuzzy=true nonInt, perTable("SigninLogs")
+  | join kind=inner (perTable("AADNonInteractiveUserSignInLogs") | project AppDisplayName, Again = Logins) on AppDisplayName
+  | extend Kind = classify(AppDisplayName)
+  | project AppDisplayName, Logins, Again, Kind`, `
+  - join: {kind: inner, on: [AppDisplayName], right: {from: 'perTable("AADNonInteractiveUserSignInLogs")', stages: [project: [AppDisplayName, Again: Logins]]}}
+  - extend: {Kind: 'classify(AppDisplayName)'}
+  - project: [AppDisplayName, Logins, Again, Kind]
+let:
+  classify:
+    params: [app: string]
+    value: 'iff(has(app, "Teams"), "teams", "other")'
+  perTable:
+    params: [tableName: string]
+    table: $tableName
+    stages:
+      - where: ResultType == "0"
+      - summarize: {aggregates: [Logins: count()], by: [AppDisplayName]}
+      - where: Logins > 0
+  nonInt: {from: 'perTable("AADNonInteractiveUserSignInLogs")'}
+union:
+  isfuzzy: true
+  of: [nonInt, 'perTable("SigninLogs")']`, nil},
 		{"in and !in a let of rows", `
   let Teams = AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams" | distinct SessionId;
   let Guests = AADNonInteractiveUserSignInLogs | where UserPrincipalName endswith "fabrikam.example" | project UserPrincipalName;

@@ -348,14 +348,14 @@ func (t *translator) call(c *kqlparse.Call) (string, int, error) {
 	case "materialize":
 		return "", 0, t.refuse(c, "materialize() inside an expression")
 	}
-	if b := t.scope[name]; b != nil {
+	if b := t.scope[name]; b != nil && b.kind != bindScalarFunc {
 		return "", 0, t.refuse(c, "a call of the user function "+name)
 	}
 	if knownAggregate(name) && !knownFunction(name) {
 		if !t.aggregating {
 			return "", 0, t.refuse(c, "the aggregate "+name+"() outside summarize")
 		}
-	} else if !knownFunction(name) {
+	} else if !knownFunction(name) && t.scope[name] == nil {
 		return "", 0, t.refuse(c, "the function "+name+"()")
 	}
 	form := callForms[name]
@@ -437,7 +437,7 @@ func (t *translator) name(id *kqlparse.Ident) (string, int, error) {
 			return "todatetime(" + b.name + ")", precAtom, nil
 		case bindInline:
 			return b.text, b.prec, nil
-		case bindScalarLet:
+		case bindScalarLet, bindFuncParam:
 			return b.name, precAtom, nil
 		}
 		return "", 0, t.refuse(id, "the tabular let "+id.Name+" in a scalar expression")

@@ -141,6 +141,10 @@ const (
 	bindScalarLet                     // a toscalar let, read by name
 	bindRows                          // a tabular let
 	bindTables                        // a let that names a table or a union of tables
+	bindFuncParam                     // a param of the user function being translated, read by name
+	bindScalarFunc                    // a user function of an expression, called by name
+	bindTabularFunc                   // a user function of rows, called where rows are read
+	bindInlineRows                    // a let inside a user function, written where it is read
 )
 
 type binding struct {
@@ -152,6 +156,11 @@ type binding struct {
 	let  *letRows
 	// tables are a bindTables let's tables.
 	tables []string
+	// paramType is a bindFuncParam's KQL type.
+	paramType string
+	// rows is a bindInlineRows let, read once (read).
+	rows *kqlparse.Let
+	read bool
 }
 
 // letRows is a tabular let: its rows start from tables or another let, through stages.
@@ -242,7 +251,7 @@ func (t *translator) query(q *kqlparse.Query) ([]*yaml.Node, error) {
 // starts from a let X takes X's stages, and the let is written only when other lets read it
 // too (X's last stage is then named X, so that a join reading X reads the rows it left with).
 func (t *translator) startFromTables(main *source) (*source, error) {
-	if main.from == "" {
+	if main.from == "" || isCall(main.from) {
 		return main, nil
 	}
 	l := t.scope[main.from].let
@@ -282,8 +291,11 @@ func isRows(x kqlparse.Expr, scope map[string]*binding) bool {
 		return isRows(x.X, scope)
 	case *kqlparse.Ident:
 		b := scope[x.Name]
-		return b == nil || b.kind == bindRows || b.kind == bindTables
+		return b == nil || b.kind == bindRows || b.kind == bindTables || b.kind == bindInlineRows
 	case *kqlparse.Call:
+		if b := scope[x.Fn.Name]; b != nil {
+			return b.kind == bindTabularFunc
+		}
 		return x.Fn.Name == "materialize" || x.Fn.Name == "table"
 	}
 	return isTabular(x)
@@ -301,7 +313,7 @@ func (t *translator) let(l *kqlparse.Let) error {
 	defer func() { t.naming = "" }()
 	switch v := value.(type) {
 	case *kqlparse.FuncDecl:
-		return t.refuse(l, "a let that is a user function")
+		return t.functionLet(l, v, comment)
 	case *kqlparse.Literal:
 		return t.paramLet(l, v, comment)
 	case *kqlparse.Call:
@@ -327,7 +339,7 @@ func (t *translator) let(l *kqlparse.Let) error {
 	if err != nil {
 		return err
 	}
-	if src.from != "" && len(src.stages) == 0 {
+	if src.from != "" && len(src.stages) == 0 && !isCall(src.from) {
 		t.scope[name] = t.scope[src.from] // another name for a let
 		return nil
 	}
@@ -589,6 +601,12 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 		if x.Fn.Name == "materialize" && len(x.Args) == 1 {
 			return t.rows(x.Args[0])
 		}
+		if x.Fn.Name == "table" {
+			return t.tableOfParam(x)
+		}
+		if b := t.scope[x.Fn.Name]; b != nil && b.kind == bindTabularFunc {
+			return t.functionCall(x, b)
+		}
 		return nil, t.refuse(x, "the tabular function "+x.Fn.Name+"()")
 	case *kqlparse.Ident, *kqlparse.Union:
 		if tables, ok := t.plainTables(x); ok {
@@ -609,6 +627,9 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 					b.let.usedBy[t.letting] = true
 				}
 				return &source{from: id.Name, pos: id.Pos}, nil
+			}
+			if b.kind == bindInlineRows {
+				return t.inlineRows(id, b)
 			}
 			return nil, t.refuse(id, "rows from the scalar let "+id.Name)
 		}
@@ -716,6 +737,10 @@ func (t *translator) union(u *kqlparse.Union) (*source, error) {
 		}
 		if src.union != nil {
 			return nil, t.refuse(op, "a union inside a union")
+		}
+		if isCall(src.from) && len(src.stages) == 0 {
+			of.Content = append(of.Content, str(src.from))
+			continue
 		}
 		operand := mapping(src.start()...)
 		if len(src.stages) > 0 {
