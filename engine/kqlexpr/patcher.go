@@ -231,6 +231,18 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 	}
 	p.calls[f.Name] = true
 	p.readsClock = p.readsClock || f.ReadsClock
+	if f.Column != "" && len(n.Arguments) == 0 {
+		t, ok := p.env.Columns[f.Column]
+		if !ok {
+			p.fail(n, "%s() reads the column %s, which the rows here do not have", id.Value, f.Column)
+			return
+		}
+		p.columns[f.Column] = true
+		col := &ast.IdentifierNode{Value: f.Column}
+		ast.Patch(node, col)
+		p.types[col] = t
+		return
+	}
 	least, most := f.arity()
 	if len(n.Arguments) < least || most >= 0 && len(n.Arguments) > most {
 		p.fail(n, "%s takes %s: %s", id.Value, arityText(least, most), f.Signature())

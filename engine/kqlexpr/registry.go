@@ -62,6 +62,9 @@ type Function struct {
 	// Eval computes the function's value. args are its argument values (nil is null). An error is
 	// a data-dependent failure: the value is then null, and the program counts it (RuntimeNulls).
 	Eval func(ctx *Context, args []any) (any, error)
+	// Column, for a function without arguments whose value is a column of the row
+	// (ingestion_time() is TimeGenerated), names that column: a call reads it.
+	Column string
 	// Learn is the function's Microsoft Learn page, Doc one line of what it does.
 	Learn, Doc string
 }
