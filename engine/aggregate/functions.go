@@ -30,7 +30,7 @@ func init() {
 		&Aggregate{Name: "dcount", Usage: "dcount(expression[, accuracy]) takes one or two arguments", MinArgs: 1, MaxArgs: 2, Prefix: "dcount_",
 			Args:   []ArgKind{Value, Constant},
 			Result: always(kql.Long), New: func(kql.Type, ...any) State { return &setState{seen: map[string]bool{}, count: true} },
-			Learn: "https://learn.microsoft.com/kusto/query/dcount-aggregation-function", Doc: "the number of distinct values, counted exactly whatever the accuracy (KQL's is an estimate, exact for small counts)"},
+			Learn: "https://learn.microsoft.com/kusto/query/dcount-aggregation-function", Doc: "the number of distinct values, counted exactly whatever the accuracy (KQL's is an estimate)"},
 		&Aggregate{Name: "dcountif", Usage: "dcountif(expression, predicate[, accuracy]) takes two or three arguments", MinArgs: 2, MaxArgs: 3, Prefix: "dcountif_",
 			Args:   []ArgKind{Value, Predicate, Constant},
 			Result: always(kql.Long), New: func(kql.Type, ...any) State { return &setState{seen: map[string]bool{}, count: true} },
