@@ -106,7 +106,7 @@ func TestCalendarFunctions(t *testing.T) {
 		}
 	}
 	for source, want := range map[string]string{
-		`datetime_part("Fortnight", TimeGenerated)`: `unknown part "Fortnight"`,
+		`datetime_part("Fortnight", TimeGenerated)`:   `unknown part "Fortnight"`,
 		`datetime_add("fortnight", 1, TimeGenerated)`: `unknown period "fortnight"`,
 		`bin_at(TimeGenerated, "1 hour", now())`:      `not a timespan`,
 	} {
