@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/expr-lang/expr/ast"
+
 	"github.com/signin-detect/detect/engine/kql"
 )
 
@@ -186,7 +188,13 @@ func init() {
 		unixTime("unixtime_milliseconds_todatetime", time.Millisecond, "milliseconds"),
 		unixTime("unixtime_microseconds_todatetime", time.Microsecond, "microseconds"),
 		unixTime("unixtime_nanoseconds_todatetime", time.Nanosecond, "nanoseconds"),
-		&Function{Name: "ingestion_time", Result: kql.Datetime, Column: "TimeGenerated",
+		&Function{Name: "ingestion_time", Result: kql.Datetime,
+			Resolve: func(columns map[string]kql.Type, _ []ast.Node) (ast.Node, error) {
+				if _, ok := columns["TimeGenerated"]; !ok {
+					return nil, fmt.Errorf("ingestion_time() reads the column TimeGenerated, which the rows here do not have")
+				}
+				return &ast.IdentifierNode{Value: "TimeGenerated"}, nil
+			},
 			Eval:  func(*Context, []any) (any, error) { return nil, nil },
 			Learn: "https://learn.microsoft.com/kusto/query/ingestion-time-function", Doc: "the record's `TimeGenerated`: an export does not keep the time Log Analytics ingested a record (minutes after TimeGenerated for Entra ID logs), so `ingestion_time() > ago(1d)` reads as a lookback on TimeGenerated; a check error where the rows have no TimeGenerated"},
 	)

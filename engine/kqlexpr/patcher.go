@@ -248,18 +248,6 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 	}
 	p.calls[f.Name] = true
 	p.readsClock = p.readsClock || f.ReadsClock
-	if f.Column != "" && len(n.Arguments) == 0 {
-		t, ok := p.env.Columns[f.Column]
-		if !ok {
-			p.fail(n, "%s() reads the column %s, which the rows here do not have", id.Value, f.Column)
-			return
-		}
-		p.columns[f.Column] = true
-		col := &ast.IdentifierNode{Value: f.Column}
-		ast.Patch(node, col)
-		p.types[col] = t
-		return
-	}
 	least, most := f.arity()
 	if len(n.Arguments) < least || most >= 0 && len(n.Arguments) > most {
 		p.fail(n, "%s takes %s: %s", id.Value, arityText(least, most), f.Signature())
@@ -274,6 +262,10 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 	}
 	if f.Prepare != nil {
 		f.Prepare(n.Arguments)
+	}
+	if f.Resolve != nil {
+		p.resolve(node, n, f)
+		return
 	}
 	if f.Fold != nil && p.env.Clock == nil {
 		if v, ok := f.Fold(p.env.Now, lit); ok {
@@ -300,6 +292,27 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 			}
 		}
 	}
+}
+
+// resolve puts in place of the call the node its function's Resolve makes of it.
+func (p *patcher) resolve(node *ast.Node, n *ast.CallNode, f *Function) {
+	for _, a := range n.Arguments {
+		if id, ok := a.(*ast.IdentifierNode); ok {
+			p.callees[id] = true
+		}
+	}
+	out, err := f.Resolve(p.env.Columns, n.Arguments)
+	if err != nil {
+		p.fail(n, "%v", err)
+		return
+	}
+	if id, ok := out.(*ast.IdentifierNode); ok {
+		p.columns[id.Value] = true
+		if t, ok := p.env.Columns[id.Value]; ok {
+			p.types[out] = t
+		}
+	}
+	ast.Patch(node, out)
 }
 
 func arityText(least, most int) string {
