@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"flag"
+	"math"
 	"os"
 	"reflect"
 	"strings"
@@ -154,6 +155,21 @@ func TestAggregateStates(t *testing.T) {
 		if got := runWith(t, c.name, c.consts, c.values...); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%s(%v) with %v = %#v, want %#v", c.name, c.values, c.consts, got, c.want)
 		}
+	}
+	// https://learn.microsoft.com/kusto/query/stdev-aggregation-function, stdevp-aggregation-function,
+	// variance-aggregation-function, variancep-aggregation-function: Learn's example, 1 to 5.
+	oneToFive := []any{int64(1), int64(2), int64(3), int64(4), int64(5)}
+	for name, want := range map[string]float64{"stdev": 1.58113883008419, "stdevp": 1.4142135623731, "variance": 2.5, "variancep": 2} {
+		got, _ := run(t, name, kql.Long, oneToFive...)
+		if f, ok := got.(float64); !ok || math.Abs(f-want) > 1e-12 {
+			t.Errorf("%s(1..5) = %v, want %v", name, got, want)
+		}
+	}
+	if got, _ := run(t, "stdev", kql.Long, int64(7)); got != 0.0 {
+		t.Errorf("stdev of one value = %v", got)
+	}
+	if got, _ := run(t, "variancep", kql.Long); got != nil {
+		t.Errorf("variancep of none = %v", got)
 	}
 	// The deprecated argmin and argmax are arg_min and arg_max.
 	if v, row := run(t, "argmin", kql.Long, int64(5), int64(2)); v != int64(2) || row.Values["i"] != 1 {

@@ -3,6 +3,7 @@ package aggregate
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/signin-detect/detect/engine/kql"
@@ -49,6 +50,18 @@ func init() {
 			Args:   []ArgKind{Value, Predicate},
 			Result: averageable, New: func(kql.Type, ...any) State { return &avgState{} },
 			Learn: "https://learn.microsoft.com/kusto/query/avgif-aggregation-function", Doc: "avg over the rows for which predicate is true"},
+		&Aggregate{Name: "stdev", Usage: "stdev(expression) takes one argument", MinArgs: 1, MaxArgs: 1, Prefix: "stdev_",
+			Result: averageable, New: func(kql.Type, ...any) State { return &spreadState{sample: true, root: true} },
+			Learn: "https://learn.microsoft.com/kusto/query/stdev-aggregation-function", Doc: "the sample standard deviation (Bessel's correction: over n - 1), a real; 0 over one value, null over none"},
+		&Aggregate{Name: "stdevp", Usage: "stdevp(expression) takes one argument", MinArgs: 1, MaxArgs: 1, Prefix: "stdevp_",
+			Result: averageable, New: func(kql.Type, ...any) State { return &spreadState{root: true} },
+			Learn: "https://learn.microsoft.com/kusto/query/stdevp-aggregation-function", Doc: "the population standard deviation (over n), a real; null over no values"},
+		&Aggregate{Name: "variance", Usage: "variance(expression) takes one argument", MinArgs: 1, MaxArgs: 1, Prefix: "variance_",
+			Result: averageable, New: func(kql.Type, ...any) State { return &spreadState{sample: true} },
+			Learn: "https://learn.microsoft.com/kusto/query/variance-aggregation-function", Doc: "the sample variance (over n - 1), a real; 0 over one value, null over none"},
+		&Aggregate{Name: "variancep", Usage: "variancep(expression) takes one argument", MinArgs: 1, MaxArgs: 1, Prefix: "variancep_",
+			Result: averageable, New: func(kql.Type, ...any) State { return &spreadState{} },
+			Learn: "https://learn.microsoft.com/kusto/query/variancep-aggregation-function", Doc: "the population variance (over n), a real; null over no values"},
 		&Aggregate{Name: "min", Usage: "min(expression) takes one argument", MinArgs: 1, MaxArgs: 1, Prefix: "min_",
 			Result: same, New: func(kql.Type, ...any) State { return &pickState{min: true} },
 			Learn: "https://learn.microsoft.com/kusto/query/min-aggregation-function", Doc: "the smallest value; null over no values"},
@@ -303,6 +316,46 @@ func (s *avgState) Value() any {
 }
 
 func (s *avgState) Picked() *record.Row { return nil }
+
+// spreadState is variance() and variancep(), and with root their square roots stdev() and
+// stdevp(): the sum of squared distances from the mean (Welford's running form, which does not
+// lose precision to large means) over n - 1 for a sample, n for a population.
+type spreadState struct {
+	sample, root bool
+	n            int64
+	mean, m2     float64
+}
+
+func (s *spreadState) Add(v any, _ *record.Row) {
+	f, ok := kql.ToReal(v)
+	if !ok || kql.TypeOf(v) == kql.String {
+		return
+	}
+	s.n++
+	delta := f - s.mean
+	s.mean += delta / float64(s.n)
+	s.m2 += delta * (f - s.mean)
+}
+
+func (s *spreadState) Value() any {
+	if s.n == 0 {
+		return nil
+	}
+	over := float64(s.n)
+	if s.sample {
+		if s.n == 1 {
+			return 0.0
+		}
+		over--
+	}
+	v := s.m2 / over
+	if s.root {
+		return math.Sqrt(v)
+	}
+	return v
+}
+
+func (s *spreadState) Picked() *record.Row { return nil }
 
 // pickState is min() and max() (the value; null when there is none), and arg_min() and
 // arg_max() (the value and the row it comes from). On a tie the first row met is kept: KQL
