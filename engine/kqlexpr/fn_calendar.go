@@ -97,10 +97,29 @@ func init() {
 				return datetimeAdd(kql.ToString(a[0]), n, t)
 			},
 			Learn: "https://learn.microsoft.com/kusto/query/datetime-add-function", Doc: "datetime plus amount periods (year, quarter, month, week, day, hour, minute, second, millisecond, microsecond, nanosecond); adding months keeps the day, or takes the month's last day where it has fewer (2026-01-31 plus a month is 2026-02-28)"},
-		&Function{Name: "make_datetime", Params: []Param{{Name: "year", Type: kql.Long}, {Name: "month", Type: kql.Long}, {Name: "day", Type: kql.Long},
+		&Function{Name: "make_datetime", Params: []Param{{Name: "year", Type: kql.Long}, {Name: "month", Type: kql.Long, Optional: true}, {Name: "day", Type: kql.Long, Optional: true},
 			{Name: "hour", Type: kql.Long, Optional: true}, {Name: "minute", Type: kql.Long, Optional: true}, {Name: "second", Type: kql.Real, Optional: true}},
 			Result: kql.Datetime,
+			Check: func(lit Literals) (int, error) {
+				if n := len(lit.args); n == 2 || n == 4 {
+					return n - 1, fmt.Errorf("make_datetime takes year, month, day[, hour, minute[, second]], or one datetime; not %d arguments", n)
+				}
+				return -1, nil
+			},
 			Eval: func(_ *Context, a []any) (any, error) {
+				if len(a) == 1 {
+					// One argument, as a published rule writes make_datetime(StartTime) of a datetime
+					// taken out of a dynamic array: the value as a datetime.
+					switch v := a[0].(type) {
+					case time.Time:
+						return v, nil
+					case string:
+						if t, err := kql.ParseDatetime(v); err == nil {
+							return t, nil
+						}
+					}
+					return nil, nil
+				}
 				parts := []float64{0, 1, 1, 0, 0, 0}
 				// The most each part may be; seconds go up to, not including, 60.
 				limits := []float64{9999, 12, 31, 23, 59, 59.9999999}
@@ -117,7 +136,7 @@ func init() {
 				}
 				return t.Add(time.Duration(parts[5] * float64(time.Second)).Truncate(kql.Tick)), nil
 			},
-			Learn: "https://learn.microsoft.com/kusto/query/make-datetime-function", Doc: "the datetime of year, month, day and optionally hour, minute and second (a real: fractions too); null when they make no date"},
+			Learn: "https://learn.microsoft.com/kusto/query/make-datetime-function", Doc: "the datetime of year, month, day and optionally hour and minute, then second (a real: fractions too); null when they make no date. With one argument (not on Learn's page, but published rules write `make_datetime(StartTime)` of a datetime in a dynamic value), the value as a datetime"},
 		&Function{Name: "make_timespan", Params: []Param{{Name: "a", Type: kql.Real}, {Name: "b", Type: kql.Real},
 			{Name: "c", Type: kql.Real, Optional: true}, {Name: "d", Type: kql.Real, Optional: true}},
 			Result: kql.Timespan,

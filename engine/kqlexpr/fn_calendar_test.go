@@ -69,6 +69,8 @@ func TestCalendarFunctions(t *testing.T) {
 		{`make_datetime(2026, 11, 20, 9, 5, 3.0617)`, date("2026-11-20T09:05:03.0617Z")},
 		{`make_datetime(2026, 2, 30)`, nil},
 		{`make_datetime(2026, 13, 1)`, nil},
+		{`make_datetime(TimeGenerated)`, date("2026-11-20T09:05:03.0617000Z")},
+		{`make_datetime(todynamic("[\"2026-11-20T09:00:00Z\"]")[0])`, date("2026-11-20T09:00:00Z")},
 		// https://learn.microsoft.com/kusto/query/make-timespan-function
 		{`make_timespan(1, 30)`, 90 * time.Minute},
 		{`make_timespan(1, 30, 15.5)`, 90*time.Minute + 15500*time.Millisecond},
@@ -109,6 +111,7 @@ func TestCalendarFunctions(t *testing.T) {
 		`datetime_part("Fortnight", TimeGenerated)`:   `unknown part "Fortnight"`,
 		`datetime_add("fortnight", 1, TimeGenerated)`: `unknown period "fortnight"`,
 		`bin_at(TimeGenerated, "1 hour", now())`:      `not a timespan`,
+		`make_datetime(2026, 1, 2, 3)`:                `not 4 arguments`,
 	} {
 		if _, err := Compile(source, env()); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want one saying %q", source, err, want)
