@@ -152,6 +152,8 @@ func MarkdownTable() string {
 		switch {
 		case a.MaxArgs == 0 || a.ArgKind(0) == Predicate:
 			name = "`" + a.Prefix + "`"
+		case a.MinArgs == 0:
+			name = "`" + a.Prefix + "`, or `" + a.Prefix + "X` of X"
 		case a.Picks && a.Prefix == "":
 			name = "`X` (the column)"
 		}
