@@ -213,6 +213,45 @@ func newState(a *aggregate, consts []any) aggState {
 	return aggState{a: a, state: a.def.New(a.argTyp, consts...)}
 }
 
+// constsOf computes the Constant arguments (maxSize, accuracy) of each aggregate, once per run.
+func (r *runner) constsOf(aggs []*aggregate) ([][]any, error) {
+	consts := make([][]any, len(aggs))
+	for a, agg := range aggs {
+		for _, k := range agg.consts {
+			v, err := r.value(k, nil)
+			if err != nil {
+				return nil, err
+			}
+			consts[a] = append(consts[a], v)
+		}
+	}
+	return consts, nil
+}
+
+// add gives a row to the aggregate: not when its predicate (the _if forms) is not true, nor when
+// its value is null (KQL's aggregates ignore nulls; those that pick a row see them, to pick a row
+// whose value is null when every value is).
+func (s aggState) add(r *runner, row *record.Row) error {
+	if s.a.pred != nil {
+		ok, err := r.value(*s.a.pred, row.Values)
+		if err != nil || ok != true {
+			return err
+		}
+	}
+	var v any
+	if s.a.arg != nil {
+		var err error
+		if v, err = r.value(*s.a.arg, row.Values); err != nil {
+			return err
+		}
+		if v == nil && !s.a.def.Picks {
+			return nil
+		}
+	}
+	s.state.Add(v, row)
+	return nil
+}
+
 // put writes the aggregate's value, and for arg_min and arg_max the columns of the row picked,
 // into values; it returns the row picked, or nil.
 func (s aggState) put(values map[string]any) *record.Row {
@@ -240,15 +279,9 @@ func (s aggState) put(values map[string]any) *record.Row {
 // records of its group, or, when every aggregate is arg_min or arg_max, of the rows picked.
 // https://learn.microsoft.com/kusto/query/summarize-operator
 func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
-	consts := make([][]any, len(sm.aggs))
-	for a, agg := range sm.aggs {
-		for _, k := range agg.consts {
-			v, err := r.value(k, nil)
-			if err != nil {
-				return nil, fmt.Errorf("%s: stage %s: %w", s.Rule.Pos, s.Rule.Label(), err)
-			}
-			consts[a] = append(consts[a], v)
-		}
+	consts, err := r.constsOf(sm.aggs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: stage %s: %w", s.Rule.Pos, s.Rule.Label(), err)
 	}
 	groups := map[string]*group{}
 	var order []*group
@@ -276,29 +309,10 @@ func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 			g = newGroup(keys)
 			groups[id] = g
 		}
-		for a, agg := range sm.aggs {
-			if agg.pred != nil {
-				ok, err := r.value(*agg.pred, row.Values)
-				if err != nil {
-					return nil, r.fail(s, *row, err)
-				}
-				if ok != true {
-					continue
-				}
+		for a := range sm.aggs {
+			if err := g.states[a].add(r, row); err != nil {
+				return nil, r.fail(s, *row, err)
 			}
-			var v any
-			if agg.arg != nil {
-				var err error
-				if v, err = r.value(*agg.arg, row.Values); err != nil {
-					return nil, r.fail(s, *row, err)
-				}
-				// KQL's aggregates ignore nulls; those that pick a row see them, to pick a row
-				// whose value is null when every value is.
-				if v == nil && !agg.def.Picks {
-					continue
-				}
-			}
-			g.states[a].state.Add(v, row)
 		}
 		if !sm.picks {
 			g.sources.add(row.Sources)
