@@ -3,6 +3,7 @@ package pipeline
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/signin-detect/detect/engine/record"
 )
@@ -132,4 +133,28 @@ stages:
 			t.Errorf("missing %q in:\n%s", want, err)
 		}
 	}
+}
+
+// make-series gives its aggregates the rows of each bin as summarize does: countif counts only
+// the rows whose predicate is true.
+// https://learn.microsoft.com/kusto/query/make-series-operator, countif-aggregation-function
+func TestMakeSeriesAggregatesAsSummarizeDoes(t *testing.T) {
+	at := func(line int, user string, ago time.Duration) record.Row {
+		return signin(line, map[string]any{"UserPrincipalName": user, "TimeGenerated": now.Add(-ago)})
+	}
+	p := mustCompile(t, `stages:
+  - make-series:
+      aggregates:
+        - Old: countif(TimeGenerated < ago("3h"))
+      on: TimeGenerated
+      from: ago("4h")
+      to: now()
+      step: 1h
+      by: [UserPrincipalName]
+`)
+	got := run(t, p, at(1, "a", 210*time.Minute), at(2, "a", 200*time.Minute), at(3, "b", 70*time.Minute), at(4, "a", 30*time.Minute))
+	expectRows(t, "make-series countif", show(got, "UserPrincipalName", "Old"), []string{
+		"UserPrincipalName=a Old=[2 0 0 0] @1,2,4",
+		"UserPrincipalName=b Old=[0 0 0 0] @3",
+	})
 }
