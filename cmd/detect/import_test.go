@@ -275,16 +275,17 @@ let:
     stages:
       - where: IncomingTokenType == "none"
       - summarize: {aggregates: [make_set(AppDisplayName)]}`, nil},
-		// Unnamed summarize keys take the names KQL derives (summarize operator: "a name derived
-		// from the expression"): tostring(Col) is Col, tolower(x) is Column1.
+		// Unnamed summarize keys and aggregates take the names KQL derives (summarize operator: "a
+		// name derived from the expression"): tostring(Col) is Col, tolower(x) is Column1, and
+		// make_set(tostring(Col)) is set_Col.
 		{"summarize keys without a name", `
   AADNonInteractiveUserSignInLogs
   | extend App = AppDisplayName
-  | summarize Logins = count() by tolower(UserPrincipalName), tostring(App)
-  | project Column1, App, Logins`, `
+  | summarize Logins = count(), make_set(tostring(ResultType)) by tolower(UserPrincipalName), tostring(App)
+  | project Column1, App, Logins, set_ResultType`, `
   - extend: {App: AppDisplayName}
-  - summarize: {aggregates: [{Logins: count()}], by: [{Column1: tolower(UserPrincipalName)}, {App: tostring(App)}]}
-  - project: [Column1, App, Logins]`, nil},
+  - summarize: {aggregates: [{Logins: count()}, {set_ResultType: make_set(tostring(ResultType))}], by: [{Column1: tolower(UserPrincipalName)}, {App: tostring(App)}]}
+  - project: [Column1, App, Logins, set_ResultType]`, nil},
 		// User-defined functions (Learn: user-defined functions; table() function): a tabular
 		// function over table(tableName) with a let inside, called in a let, a union and a join's
 		// right side, and a scalar function called in an expression.

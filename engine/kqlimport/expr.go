@@ -416,6 +416,9 @@ func (t *translator) hoistToscalar(c *kqlparse.Call) (string, int, error) {
 	return name, precAtom, nil
 }
 
+// placeholder is a Sentinel hunting-query parameter written as a string: '{{StartTimeISO}}'.
+var placeholder = regexp.MustCompile(`^\{\{(\w+)\}\}$`)
+
 func containsInt(list []int, i int) bool {
 	for _, x := range list {
 		if x == i {
@@ -470,6 +473,10 @@ func (t *translator) literal(l *kqlparse.Literal, asText bool) (string, error) {
 	case kqlparse.LitString:
 		if l.Obfuscated {
 			return "", t.refuse(l, "an obfuscated string (h\"...\")")
+		}
+		if m := placeholder.FindStringSubmatch(l.Value.(string)); m != nil {
+			// totimespan('{{StartTimeISO}}'): Sentinel fills it in before running the query.
+			return "", t.refuse(l, "the hunting-query placeholder "+m[1])
 		}
 		return quote(l.Value.(string)), nil
 	case kqlparse.LitGuid:

@@ -82,6 +82,7 @@ func TestRefusalsNameTheConstructAndItsPlace(t *testing.T) {
 		{"let f = (t:string) { let s = table(t); s | join (s) on a };\nf(\"SigninLogs\")", `q.kql:1:50: a let inside a user function read more than once is not supported yet`},
 		{"let f = (t:string) { table(t) };\nf(\"SigninLogs\") | where f(\"x\")", `q.kql:2:25: a call of the user function f is not supported yet`},
 		{"SigninLogs | where a == h\"secret\"", `q.kql:1:25: an obfuscated string (h"...") is not supported yet`},
+		{"let starttime = totimespan('{{StartTimeISO}}');\nSigninLogs | where TimeGenerated > ago(starttime)", `q.kql:1:28: the hunting-query placeholder StartTimeISO is not supported yet`},
 		{"SigninLogs | where TimeGenerated > datetime('{{StartTimeISO}}')", `q.kql:1:36: the hunting-query placeholder StartTimeISO is not supported yet`},
 		{"SigninLogs | mv-expand with_itemindex=i A", `q.kql:1:24: mv-expand with_itemindex is not supported yet`},
 		{"externaldata(a: string) [\"https://x.test/a.csv\"] | where a == 1", `q.kql:1:1: externaldata as a table is not supported yet`},

@@ -1,6 +1,7 @@
 package kqlimport
 
 import (
+	"github.com/signin-detect/detect/engine/aggregate"
 	"strconv"
 	"strings"
 
@@ -297,6 +298,11 @@ func (t *translator) summarize(op *kqlparse.Summarize) (*yaml.Node, error) {
 				t.aggregating = false
 				return nil, t.refuse(call, "the aggregate "+call.Fn.Name+"() with "+plural(len(call.Args), "argument"))
 			}
+			if len(a.Names) == 0 {
+				if name, ok := aggregateOfTostring(call); ok {
+					a = &kqlparse.Assignment{Pos: a.Pos, Names: []*kqlparse.Ident{{Pos: a.Pos, Name: name}}, Value: a.Value}
+				}
+			}
 			item, err := t.item(a, "summarize")
 			if err != nil {
 				t.aggregating = false
@@ -354,6 +360,26 @@ func keyName(x kqlparse.Expr, generated *int) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// aggregateOfTostring names an unnamed aggregate of tostring(Col) as KQL does: the aggregate's
+// prefix and the argument's name, and tostring(Col) is named Col (Kusto's binder: the
+// aggregates' ResultNameKind PrefixAndFirstArgument, tostring's FirstArgument), so
+// make_list(tostring(country)) is list_country, as an aggregate of country is.
+func aggregateOfTostring(call *kqlparse.Call) (string, bool) {
+	if len(call.Args) == 0 {
+		return "", false
+	}
+	arg, ok := unparen(call.Args[0]).(*kqlparse.Call)
+	if !ok || arg.Fn.Name != "tostring" || len(arg.Args) != 1 {
+		return "", false
+	}
+	col, ok := unparen(arg.Args[0]).(*kqlparse.Ident)
+	agg, known := aggregate.Lookup(call.Fn.Name)
+	if !ok || !known || agg.Picks || agg.Prefix == "" {
+		return "", false
+	}
+	return agg.Prefix + col.Name, true
 }
 
 // item is an expression, named or not, as a list item.
