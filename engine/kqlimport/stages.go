@@ -2,6 +2,8 @@ package kqlimport
 
 import (
 	"github.com/signin-detect/detect/engine/aggregate"
+	"github.com/signin-detect/detect/engine/kqlexpr"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,7 +27,7 @@ func (t *translator) operator(op kqlparse.Operator) (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return mapping(scalar("extend"), mapping(cols...)), nil
+		return mapping(scalar("extend"), extendColumns(cols)), nil
 	case *kqlparse.Project:
 		list := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, a := range op.Columns {
@@ -86,6 +88,8 @@ func (t *translator) operator(op kqlparse.Operator) (*yaml.Node, error) {
 		return nil, t.refuse(op, "the "+op.Name()+" operator")
 	}
 	switch op := op.(type) {
+	case *kqlparse.MakeSeries:
+		return t.makeSeries(op)
 	case *kqlparse.Sort:
 		if len(op.Params) > 0 {
 			return nil, t.refuse(op.Params[0], op.Word+" "+op.Params[0].Name)
@@ -163,9 +167,35 @@ func names(ids []*kqlparse.Ident) *yaml.Node {
 func (t *translator) namedColumns(cols []*kqlparse.Assignment, what string) ([]*yaml.Node, error) {
 	var pairs []*yaml.Node
 	for _, a := range cols {
+		if len(a.Names) > 1 && what == "extend" {
+			// extend (A, B) = f(x) assigns the columns of a function that gives several.
+			var names []string
+			for _, n := range a.Names {
+				if !exprName.MatchString(n.Name) || exprWords[n.Name] {
+					return nil, t.refuse(n, "the column name \""+n.Name+"\"")
+				}
+				names = append(names, n.Name)
+			}
+			x, err := t.expr(a.Value)
+			if err != nil {
+				return nil, err
+			}
+			pairs = append(pairs, str("("+strings.Join(names, ", ")+")"), str(x))
+			continue
+		}
 		if len(a.Names) != 1 {
 			if len(a.Names) > 1 {
 				return nil, t.refuse(a, "a "+what+" of several columns at once ((A, B) = ...)")
+			}
+			if call, ok := unparen(a.Value).(*kqlparse.Call); ok && what == "extend" && givesColumns(call) {
+				// Unnamed, its columns are named f_Col_column, as KQL names them: written as an
+				// item of its own (extendItems).
+				x, err := t.expr(a.Value)
+				if err != nil {
+					return nil, err
+				}
+				pairs = append(pairs, nil, str(x))
+				continue
 			}
 			if id, ok := a.Value.(*kqlparse.Ident); ok && what == "extend" {
 				// extend C with C a column leaves the rows as they are.
@@ -185,6 +215,34 @@ func (t *translator) namedColumns(cols []*kqlparse.Assignment, what string) ([]*
 		pairs = append(pairs, scalar(name), scalar(x))
 	}
 	return pairs, nil
+}
+
+// givesColumns tells a call of a function that gives several columns (series_decompose).
+func givesColumns(c *kqlparse.Call) bool {
+	f, ok := kqlexpr.Lookup(c.Fn.Name)
+	return ok && len(f.Columns) > 0
+}
+
+// extendColumns writes an extend's name and expression pairs as a mapping, or, when one has no
+// name (nil: a function that gives several columns, unnamed), as the list form, where such a
+// call is an item of its own.
+func extendColumns(pairs []*yaml.Node) *yaml.Node {
+	list := false
+	for i := 0; i < len(pairs); i += 2 {
+		list = list || pairs[i] == nil
+	}
+	if !list {
+		return mapping(pairs...)
+	}
+	items := sequence()
+	for i := 0; i < len(pairs); i += 2 {
+		if pairs[i] == nil {
+			items.Content = append(items.Content, pairs[i+1])
+			continue
+		}
+		items.Content = append(items.Content, mapping(pairs[i], pairs[i+1]))
+	}
+	return items
 }
 
 // join translates join kind=K (right) on keys.
@@ -406,18 +464,29 @@ func (t *translator) mvExpand(op *kqlparse.MvExpand) (*yaml.Node, error) {
 	if op.Limit != nil {
 		return nil, t.refuse(op.Limit, "mv-expand limit")
 	}
-	if op.ItemIndex != nil {
-		return nil, t.refuse(op.ItemIndex, "mv-expand with_itemindex")
-	}
-	if len(op.Columns) == 1 && len(op.Columns[0].Column.Names) == 0 && op.Columns[0].ToType == "" {
+	if len(op.Columns) == 1 && len(op.Columns[0].Column.Names) == 0 && op.Columns[0].ToType == "" && op.ItemIndex == nil {
 		if id, ok := op.Columns[0].Column.Value.(*kqlparse.Ident); ok {
 			return mapping(scalar("mv-expand"), scalar(id.Name)), nil
 		}
 	}
+	// The list form, [with_itemindex=I, Col to typeof(T), Name: EXPR to typeof(T)], when a
+	// column is typed or an index is asked for; the mapping form {Name: EXPR} otherwise.
+	list := op.ItemIndex != nil
+	for _, c := range op.Columns {
+		list = list || c.ToType != ""
+	}
+	items := sequence()
+	if op.ItemIndex != nil {
+		items.Content = append(items.Content, str("with_itemindex="+op.ItemIndex.Name))
+	}
 	var pairs []*yaml.Node
 	for _, c := range op.Columns {
+		typed := ""
 		if c.ToType != "" {
-			return nil, t.refuse(c, "mv-expand to typeof("+c.ToType+")")
+			if !slices.Contains(paramTypes, c.ToType) {
+				return nil, t.refuse(c, "mv-expand to typeof("+c.ToType+")")
+			}
+			typed = " to typeof(" + c.ToType + ")"
 		}
 		a := c.Column
 		if len(a.Names) == 0 {
@@ -425,6 +494,7 @@ func (t *translator) mvExpand(op *kqlparse.MvExpand) (*yaml.Node, error) {
 			if !ok {
 				return nil, t.refuse(a, "an mv-expand of an expression without a name")
 			}
+			items.Content = append(items.Content, str(id.Name+typed))
 			pairs = append(pairs, scalar(id.Name), scalar(id.Name))
 			continue
 		}
@@ -432,7 +502,11 @@ func (t *translator) mvExpand(op *kqlparse.MvExpand) (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
+		items.Content = append(items.Content, mapping(cols[0], str(cols[1].Value+typed)))
 		pairs = append(pairs, cols...)
+	}
+	if list {
+		return mapping(scalar("mv-expand"), items), nil
 	}
 	return mapping(scalar("mv-expand"), mapping(pairs...)), nil
 }
