@@ -327,13 +327,13 @@ union:
   | make-series Logins = count() default=0, dcount(AppId) on TimeGenerated from datetime(2026-11-20T00:00:00Z) to datetime(2026-11-20T12:00:00Z) step 1h by UserPrincipalName
   | extend (RSquare, Slope) = series_fit_line(Logins)
   | extend series_decompose(Logins)
-  | mv-expand Logins to typeof(long), TimeGenerated to typeof(datetime), Baseline = series_decompose_Logins_baseline to typeof(real)
-  | project UserPrincipalName, Logins, TimeGenerated, Slope, dcount_AppId, Baseline`, `
+  | mv-expand with_itemindex=Bin Logins to typeof(long), TimeGenerated to typeof(datetime), Baseline = series_decompose_Logins_baseline to typeof(real)
+  | project UserPrincipalName, Bin, Logins, TimeGenerated, Slope, dcount_AppId, Baseline`, `
   - make-series: {aggregates: [Logins: count() default=0, dcount(AppId)], on: TimeGenerated, from: 'todatetime("2026-11-20T00:00:00Z")', to: 'todatetime("2026-11-20T12:00:00Z")', step: 1h, by: [UserPrincipalName]}
   - extend: {"(RSquare, Slope)": series_fit_line(Logins)}
   - extend: [series_decompose(Logins)]
-  - mv-expand: [Logins to typeof(long), TimeGenerated to typeof(datetime), Baseline: series_decompose_Logins_baseline to typeof(real)]
-  - project: [UserPrincipalName, Logins, TimeGenerated, Slope, dcount_AppId, Baseline]`, []string{"make-series", "mv-expand"}},
+  - mv-expand: [with_itemindex=Bin, Logins to typeof(long), TimeGenerated to typeof(datetime), Baseline: series_decompose_Logins_baseline to typeof(real)]
+  - project: [UserPrincipalName, Bin, Logins, TimeGenerated, Slope, dcount_AppId, Baseline]`, []string{"make-series", "mv-expand"}},
 		{"in and !in a let of rows", `
   let Teams = AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams" | distinct SessionId;
   let Guests = AADNonInteractiveUserSignInLogs | where UserPrincipalName endswith "fabrikam.example" | project UserPrincipalName;

@@ -459,7 +459,9 @@ func (t *translator) item(a *kqlparse.Assignment, what string) (*yaml.Node, erro
 // https://learn.microsoft.com/kusto/query/mv-expand-operator
 func (t *translator) mvExpand(op *kqlparse.MvExpand) (*yaml.Node, error) {
 	for _, p := range op.Params {
-		return nil, t.refuse(p, "mv-expand "+p.Name)
+		if p.Name != "with_itemindex" || op.ItemIndex == nil {
+			return nil, t.refuse(p, "mv-expand "+p.Name)
+		}
 	}
 	if op.Limit != nil {
 		return nil, t.refuse(op.Limit, "mv-expand limit")
