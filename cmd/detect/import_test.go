@@ -334,6 +334,19 @@ union:
   - extend: [series_decompose(Logins)]
   - mv-expand: [with_itemindex=Bin, Logins to typeof(long), TimeGenerated to typeof(datetime), Baseline: series_decompose_Logins_baseline to typeof(real)]
   - project: [UserPrincipalName, Bin, Logins, TimeGenerated, Slope, dcount_AppId, Baseline]`, []string{"make-series", "mv-expand"}},
+		// Unnamed project and mv-expand columns of tostring(Col) and todynamic(Col) are named Col
+		// (project operator, mv-expand operator: names derived from the expression); a dynamic
+		// property bag literal (dynamic data type); typeof(string) as extractjson's type.
+		{"derived names, property bags and typeof", `
+  AADNonInteractiveUserSignInLogs
+  | extend Agent = dynamic({"AgentType": "Browser", "AgentName": "Edge"})
+  | extend Kind = tostring(Agent.AgentType), First = extractjson("$[0].key", AuthenticationProcessingDetails, typeof(string))
+  | mv-expand todynamic(AuthenticationProcessingDetails)
+  | project tostring(AuthenticationProcessingDetails), Kind, First, UserPrincipalName`, `
+  - extend: {Agent: '{"AgentName": "Edge", "AgentType": "Browser"}'}
+  - extend: {Kind: tostring(Agent.AgentType), First: 'extractjson("$[0].key", AuthenticationProcessingDetails, typeof(string))'}
+  - mv-expand: {AuthenticationProcessingDetails: todynamic(AuthenticationProcessingDetails)}
+  - project: [AuthenticationProcessingDetails: tostring(AuthenticationProcessingDetails), Kind, First, UserPrincipalName]`, nil},
 		{"in and !in a let of rows", `
   let Teams = AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams" | distinct SessionId;
   let Guests = AADNonInteractiveUserSignInLogs | where UserPrincipalName endswith "fabrikam.example" | project UserPrincipalName;

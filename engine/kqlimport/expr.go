@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -147,7 +149,11 @@ func (t *translator) scalar(x kqlparse.Expr) (string, int, error) {
 	case *kqlparse.NamedArg:
 		return "", 0, t.refuse(x, "a named argument ("+x.Name.Name+" = ...)")
 	case *kqlparse.TypeOf:
-		return "", 0, t.refuse(x, "typeof()")
+		// typeof(string), as extractjson's third argument: the rule language writes it as KQL does.
+		if len(x.Columns) > 0 || !slices.Contains(paramTypes, x.Type) {
+			return "", 0, t.refuse(x, "typeof()")
+		}
+		return "typeof(" + x.Type + ")", precAtom, nil
 	}
 	return "", 0, t.refuse(x, "a tabular expression inside a scalar expression")
 }
@@ -563,8 +569,28 @@ func dynamicValue(v any) (string, error) {
 			items[i] = s
 		}
 		return "[" + strings.Join(items, ", ") + "]", nil
+	case map[string]any:
+		// A property bag is a map (expr-lang's {"k": v}), its keys written in order: the value is
+		// read by key, and the engine's bags list their keys in order.
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		items := make([]string, len(keys))
+		for i, k := range keys {
+			if _, nested := v[k].(map[string]any); nested {
+				return "", fmt.Errorf("a nested dynamic property bag")
+			}
+			s, err := dynamicValue(v[k])
+			if err != nil {
+				return "", err
+			}
+			items[i] = strconv.Quote(k) + ": " + s
+		}
+		return "{" + strings.Join(items, ", ") + "}", nil
 	}
-	return "", fmt.Errorf("a dynamic property bag literal")
+	return "", fmt.Errorf("this dynamic literal")
 }
 
 // quote writes a string literal so that it reads back as s: a string with backslashes (a regex,

@@ -91,9 +91,6 @@ func (t *translator) functionLet(l *kqlparse.Let, f *kqlparse.FuncDecl, comment 
 	if err != nil {
 		return err
 	}
-	if src.union != nil {
-		return t.refuse(body.Result, "a user function whose rows are a union")
-	}
 	node := letNode(src, false)
 	node.Content = append([]*yaml.Node{scalar("params"), params}, node.Content...)
 	lr.node = node

@@ -32,6 +32,11 @@ func (t *translator) operator(op kqlparse.Operator) (*yaml.Node, error) {
 		list := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, a := range op.Columns {
 			if len(a.Names) == 0 {
+				if name, ok := columnOfCall(a.Value); ok {
+					a = &kqlparse.Assignment{Pos: a.Pos, Names: []*kqlparse.Ident{{Pos: a.Pos, Name: name}}, Value: a.Value}
+				}
+			}
+			if len(a.Names) == 0 {
 				id, ok := a.Value.(*kqlparse.Ident)
 				if !ok || strings.Contains(id.Name, "*") {
 					return nil, t.refuse(a, "a project column without a name")
@@ -395,6 +400,23 @@ func (t *translator) summarize(op *kqlparse.Summarize) (*yaml.Node, error) {
 	return mapping(scalar("summarize"), spec), nil
 }
 
+// firstArgumentNamed are the functions whose unnamed call KQL names after the column it is
+// given (Kusto's binder, ResultNameKind FirstArgument): tostring(Col) and todynamic(Col) are Col.
+var firstArgumentNamed = map[string]bool{"tostring": true, "todynamic": true}
+
+// columnOfCall is Col for f(Col), f one of firstArgumentNamed.
+func columnOfCall(x kqlparse.Expr) (string, bool) {
+	c, ok := unparen(x).(*kqlparse.Call)
+	if !ok || !firstArgumentNamed[c.Fn.Name] || len(c.Args) != 1 {
+		return "", false
+	}
+	id, ok := unparen(c.Args[0]).(*kqlparse.Ident)
+	if !ok {
+		return "", false
+	}
+	return id.Name, true
+}
+
 // keyName is the name KQL gives an unnamed summarize key ("a name derived from the expression",
 // https://learn.microsoft.com/kusto/query/summarize-operator), as Kusto's own binder derives it
 // (microsoft/Kusto-Query-Language, Binder GetExpressionResultName and each function's
@@ -410,7 +432,7 @@ func keyName(x kqlparse.Expr, generated *int) (string, bool) {
 		switch {
 		case v.Fn.Name == "bin" && len(v.Args) == 2 && isIdent(v.Args[0]):
 			return "", true
-		case v.Fn.Name == "tostring" && len(v.Args) == 1 && isIdent(unparen(v.Args[0])):
+		case firstArgumentNamed[v.Fn.Name] && len(v.Args) == 1 && isIdent(unparen(v.Args[0])):
 			return unparen(v.Args[0]).(*kqlparse.Ident).Name, true
 		case (v.Fn.Name == "tolower" || v.Fn.Name == "toupper") && len(v.Args) == 1 && *generated == 0:
 			*generated++
@@ -429,7 +451,7 @@ func aggregateOfTostring(call *kqlparse.Call) (string, bool) {
 		return "", false
 	}
 	arg, ok := unparen(call.Args[0]).(*kqlparse.Call)
-	if !ok || arg.Fn.Name != "tostring" || len(arg.Args) != 1 {
+	if !ok || !firstArgumentNamed[arg.Fn.Name] || len(arg.Args) != 1 {
 		return "", false
 	}
 	col, ok := unparen(arg.Args[0]).(*kqlparse.Ident)
@@ -491,6 +513,9 @@ func (t *translator) mvExpand(op *kqlparse.MvExpand) (*yaml.Node, error) {
 			typed = " to typeof(" + c.ToType + ")"
 		}
 		a := c.Column
+		if name, ok := columnOfCall(a.Value); ok && len(a.Names) == 0 {
+			a = &kqlparse.Assignment{Pos: a.Pos, Names: []*kqlparse.Ident{{Pos: a.Pos, Name: name}}, Value: a.Value}
+		}
 		if len(a.Names) == 0 {
 			id, ok := a.Value.(*kqlparse.Ident)
 			if !ok {
