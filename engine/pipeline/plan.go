@@ -101,6 +101,10 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		if override, ok := opts.LookupFiles[lk.Name]; ok {
 			file = override
 		}
+		if lk.Table != nil {
+			c.tableLookup(lk, file)
+			continue
+		}
 		values, err := rule.ReadLookup(file, lk.Column)
 		if err != nil {
 			errs.Add(lk.Pos, "lookup %s: %v", lk.Name, err)

@@ -58,6 +58,8 @@ func init() {
 		{rule.Summarize, planSummarize},
 		{rule.MvExpand, planMvExpand},
 		{rule.Distinct, planDistinct},
+		{rule.LookupStage, planLookup},
+		{rule.IPv4Lookup, planIPv4Lookup},
 	}
 }
 

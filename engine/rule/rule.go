@@ -6,7 +6,11 @@
 // The rule language is documented in the README; what the stages do is package pipeline's job.
 package rule
 
-import "time"
+import (
+	"time"
+
+	"github.com/signin-detect/detect/engine/kql"
+)
 
 // Rule is a loaded rule with its variant chain resolved.
 type Rule struct {
@@ -49,13 +53,35 @@ type Param struct {
 	Pos   Position
 }
 
-// Lookup is a named list loaded from one column of a CSV file (the header row names the columns
-// and is not part of the list): the rule's externaldata().
+// Lookup is the rule's externaldata(): a named list loaded from one Column of a CSV file (the
+// header row names the columns and is not part of the list), or, with Columns, a table of typed
+// columns read from a CSV, TSV or JSON file (see ReadTable), which stages read as rows by name as
+// they read a let.
 type Lookup struct {
 	Name   string
 	File   string // resolved against the rule file that declared it
 	Column string
 	Pos    Position
+	// Table is set for a table of several typed columns.
+	Table *ExternalTable
+}
+
+// ExternalTable is how a table lookup's file is read: KQL's externaldata(Columns) [URL]
+// with (format=Format, ignoreFirstRecord=IgnoreFirstRecord).
+// https://learn.microsoft.com/kusto/query/externaldata-operator
+type ExternalTable struct {
+	Columns []TableColumn
+	// Format is csv, tsv, json or multijson.
+	Format            string
+	IgnoreFirstRecord bool
+	// URL is where the published query reads the file from; detect never fetches it.
+	URL string
+}
+
+// TableColumn is a column of an external table: its name and KQL type.
+type TableColumn struct {
+	Name string
+	Type kql.Type
 }
 
 // Stage kinds.
@@ -68,10 +94,12 @@ const (
 	Summarize     = "summarize"
 	MvExpand      = "mv-expand"
 	Distinct      = "distinct"
+	LookupStage   = "lookup"
+	IPv4Lookup    = "ipv4-lookup"
 )
 
 // StageKinds lists the stage kinds, in the order messages list them; stageDecoders reads each.
-var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct}
+var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct, LookupStage, IPv4Lookup}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
 type Stage struct {
@@ -84,8 +112,9 @@ type Stage struct {
 	// bare column), or a distinct's columns (a single "*" for all), in order.
 	Columns   []*Assignment
 	Renames   []*Rename // project-rename
-	Join      *JoinSpec
+	Join      *JoinSpec // join, lookup
 	Summarize *SummarizeSpec
+	IPv4      *IPv4LookupSpec
 }
 
 // Label names the stage for messages: its name, or its kind and place.
@@ -119,6 +148,15 @@ type JoinSpec struct {
 	From   string
 	Tables []string
 	Right  []*Stage
+}
+
+// IPv4LookupSpec is KQL's evaluate ipv4_lookup(From, IP, Range, ReturnUnmatched): each row's IPv4
+// address (column IP) matched against the IPv4 ranges (column Range) of the rows of the lookup
+// table or let named From.
+type IPv4LookupSpec struct {
+	From            string
+	IP, Range       string
+	ReturnUnmatched bool
 }
 
 // Key is one join key: the column compared on the left side and the one on the right, the same

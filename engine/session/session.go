@@ -21,7 +21,7 @@ import (
 )
 
 // Tuning changes rules for one run: param overrides (NAME=VALUE, each read as its param's type)
-// and lookup files (NAME=CSV).
+// and lookup files (NAME=FILE).
 type Tuning struct {
 	Sets, Lookups []string
 }
@@ -80,7 +80,7 @@ func lookupOverrides(rules []*rule.Rule, flags []string) (map[string]string, err
 	for _, f := range flags {
 		name, file, ok := strings.Cut(f, "=")
 		if !ok || file == "" {
-			return nil, fmt.Errorf("--lookup %s: write NAME=CSV", f)
+			return nil, fmt.Errorf("--lookup %s: write NAME=FILE", f)
 		}
 		known := false
 		for _, r := range rules {
