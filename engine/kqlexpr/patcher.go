@@ -116,6 +116,12 @@ func (p *patcher) Visit(node *ast.Node) {
 	case *ast.BinaryNode:
 		p.binary(node, n)
 	case *ast.UnaryNode:
+		if (n.Operator == "not" || n.Operator == "!") && p.kqlType(n.Node) != kql.Bool {
+			// not of a null is null, which a where drops, as KQL's not() gives
+			// (https://learn.microsoft.com/kusto/query/not-function).
+			p.replace(node, "kql_not", Any, n.Node)
+			return
+		}
 		if n.Operator == "-" {
 			t, err := arithmeticType("*", p.kqlType(n.Node), kql.Long)
 			if err != nil {
@@ -172,6 +178,17 @@ func (p *patcher) binary(node *ast.Node, n *ast.BinaryNode) {
 	}
 	switch n.Operator {
 	case "and", "&&", "or", "||":
+		// KQL's and and or read a null operand as false (https://learn.microsoft.com/kusto/query/logical-operators:
+		// bool(null) and true is false, bool(null) or true is true); expr fails on a non-bool. An
+		// operand not known to be a bool reads true only when it is true, keeping the short circuit.
+		for _, side := range []*ast.Node{&n.Left, &n.Right} {
+			if p.kqlType(*side) != kql.Bool {
+				truth := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "kql_truth"}, Arguments: []ast.Node{*side}}
+				p.types[truth] = kql.Bool
+				*side = truth
+			}
+		}
+		p.types[n] = kql.Bool
 	case "??":
 		p.fail(n, "?? is not KQL; write coalesce(a, b)")
 	case "**", "^":

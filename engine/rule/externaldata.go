@@ -25,8 +25,12 @@ import (
 // it: a cell that is empty, or is not a value of the type, is null ("" for strings), as Azure Data
 // Explorer stores data that does not fit its column
 // (https://learn.microsoft.com/azure/data-explorer/ingest-invalid-data). Each row's source is the
-// file and the line its record starts on.
+// file and the line its record starts on. Like a list's, the file is a regular file within
+// maxLookupSize, and no message quotes its content.
 func ReadTable(path string, t *ExternalTable) ([]record.Row, error) {
+	if err := regularWithin(path, maxLookupSize); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
@@ -98,7 +102,7 @@ func readJSONTable(path string, data []byte, t *ExternalTable) ([]record.Row, er
 	inArray := false
 	if t.Format == "multijson" && bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("[")) {
 		if _, err := dec.Token(); err != nil {
-			return nil, fmt.Errorf("%s:1: malformed JSON: %v", path, err)
+			return nil, fmt.Errorf("%s:1: malformed JSON", path)
 		}
 		inArray = true
 	}
@@ -114,7 +118,7 @@ func readJSONTable(path string, data []byte, t *ExternalTable) ([]record.Row, er
 			return rows, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: malformed JSON: a record is a JSON object: %v", path, lineAt(at), err)
+			return nil, fmt.Errorf("%s:%d: malformed JSON: each record is a JSON object", path, lineAt(at))
 		}
 		if t.Format == "json" && lineAt(at) != lineAt(dec.InputOffset()-1) {
 			return nil, fmt.Errorf("%s:%d: format json holds one object per line; this one spans lines (format multijson reads it)", path, lineAt(at))
