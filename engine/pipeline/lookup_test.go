@@ -113,6 +113,7 @@ const rangesCSV = `network,provider
 not a range,broken
 172.16.0.0/12,private
 10.1.2.0/24,AppDisplayName
+198.51.100.77/30,host bits
 `
 
 const rangesLookup = `lookups:
@@ -138,7 +139,7 @@ func ipRows(t *testing.T, ips ...string) []record.Row {
 // Each address is one just inside or just outside a range.
 func TestIPv4Lookup(t *testing.T) {
 	ips := []string{"10.1.2.3", "10.255.255.255", "11.0.0.0", "9.255.255.255", "192.168.1.5", "192.168.1.6",
-		"172.31.255.255", "172.32.0.0", "", "not an ip", "::ffff:10.1.2.3"}
+		"172.31.255.255", "172.32.0.0", "", "not an ip", "::ffff:10.1.2.3", "198.51.100.76", "198.51.100.80"}
 	matched := []string{
 		// 10.1.2.3 is in 10.0.0.0/8, 10.1.0.0/16 and 10.1.2.0/24: a row for each, in the table's order.
 		"IPAddress=10.1.2.3 network=10.0.0.0/8 provider=wide @1,2", "IPAddress=10.1.2.3 network=10.1.0.0/16 provider=narrow @1,3",
@@ -146,6 +147,8 @@ func TestIPv4Lookup(t *testing.T) {
 		"IPAddress=10.255.255.255 network=10.0.0.0/8 provider=wide @2,2",
 		"IPAddress=192.168.1.5 network=192.168.1.5 provider=single @5,4",
 		"IPAddress=172.31.255.255 network=172.16.0.0/12 provider=private @7,6",
+		// 198.51.100.77/30 is the network 198.51.100.76/30 holding that address: .76 to .79.
+		"IPAddress=198.51.100.76 network=198.51.100.77/30 provider=host bits @12,8",
 	}
 	p := mustCompileWithFiles(t, "table: AADNonInteractiveUserSignInLogs\n"+rangesLookup+
 		"stages:\n  - ipv4-lookup: {from: ranges, ip: IPAddress, range: network}\n", map[string]string{"ranges.csv": rangesCSV})
@@ -155,7 +158,8 @@ func TestIPv4Lookup(t *testing.T) {
 		"stages:\n  - ipv4-lookup: {from: ranges, ip: IPAddress, range: network, return_unmatched: true}\n", map[string]string{"ranges.csv": rangesCSV})
 	all := append(append([]string{}, matched[:4]...), "IPAddress=11.0.0.0 network= provider= @3", "IPAddress=9.255.255.255 network= provider= @4",
 		matched[4], "IPAddress=192.168.1.6 network= provider= @6", matched[5], "IPAddress=172.32.0.0 network= provider= @8",
-		"IPAddress= network= provider= @9", "IPAddress=not an ip network= provider= @10", "IPAddress=::ffff:10.1.2.3 network= provider= @11")
+		"IPAddress= network= provider= @9", "IPAddress=not an ip network= provider= @10", "IPAddress=::ffff:10.1.2.3 network= provider= @11",
+		matched[6], "IPAddress=198.51.100.80 network= provider= @13")
 	expectRows(t, "ipv4_lookup return_unmatched", show(run(t, p, ipRows(t, ips...)...), "IPAddress", "network", "provider"), all)
 }
 
