@@ -2,6 +2,8 @@ package rule
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +98,20 @@ func TestReadTableErrors(t *testing.T) {
 	}
 	if _, err := ReadTable(dir+"/missing.csv", &ExternalTable{Columns: cols, Format: "csv"}); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("a missing file: got %v", err)
+	}
+}
+
+// A table lookup's file is confined to the rule pack as a list's is, by the same resolution.
+func TestTableLookupsAreConfinedToo(t *testing.T) {
+	top := t.TempDir()
+	pack := filepath.Join(top, "pack")
+	if err := os.MkdirAll(pack, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, top, "secret.csv", "top secret\n")
+	path := write(t, pack, "r.yaml", base+"lookups:\n  T:\n    file: ../secret.csv\n    columns: {a: string}\n")
+	_, err := LoadPaths([]string{path})
+	if err == nil || !strings.Contains(err.Error(), "r.yaml:24:3: lookup T: ") || !strings.Contains(err.Error(), "outside the rule's folder") {
+		t.Errorf("got %v", err)
 	}
 }
