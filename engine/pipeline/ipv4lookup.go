@@ -13,17 +13,20 @@ import (
 )
 
 // ipv4LookupStage is KQL's evaluate ipv4_lookup(LookupTable, SourceIPv4Key, IPv4LookupKey
-// [, return_unmatched]): each row's IPv4 address is looked up among the IPv4 ranges of a table
-// (IP-prefix notation, 10.1.0.0/16, or a lone address, a /32), and the result is that of a lookup
-// on it: for each range that holds the address, in the table's order, the row with the table's
-// columns added (every one of them, the range column too; a name the row has already is numbered
-// as a join numbers it); a row whose address is in no range (or is no IPv4 address, or is empty)
-// is left out, or kept with the table's columns null when return_unmatched is true. A range that
-// is not an IPv4 prefix matches nothing.
+// [, ExtraKey1, ...] [, return_unmatched]): each row's IPv4 address is looked up among the IPv4
+// ranges of a table (IP-prefix notation, 10.1.0.0/16, or a lone address, a /32) in the table's
+// rows whose extra keys equal the row's (as join keys compare: a null key matches nothing), and
+// the result is that of a lookup on it: for each range that holds the address, in the table's
+// order, the row with the table's columns added (the range column too; the extra keys, as a
+// lookup's keys, not again; a name the row has already is numbered as a join numbers it); a row
+// whose address is in no range (or is no IPv4 address, or is empty) is left out, or kept with the
+// table's columns null when return_unmatched is true. A range that is not an IPv4 prefix matches
+// nothing.
 // https://learn.microsoft.com/kusto/query/ipv4-lookup-plugin
 type ipv4LookupStage struct {
 	table           *let
 	ip, rng         string
+	keys            []string
 	returnUnmatched bool
 	// rightNames maps each table column to its name in the result; rightCols are those columns.
 	rightNames map[string]string
@@ -32,7 +35,7 @@ type ipv4LookupStage struct {
 
 func planIPv4Lookup(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 	spec := s.IPv4
-	st := &ipv4LookupStage{ip: spec.IP, rng: spec.Range, returnUnmatched: spec.ReturnUnmatched, rightNames: map[string]string{}}
+	st := &ipv4LookupStage{ip: spec.IP, rng: spec.Range, keys: spec.Keys, returnUnmatched: spec.ReturnUnmatched, rightNames: map[string]string{}}
 	src, table, ok := c.fromSource(spec.From, s.Pos, "ipv4-lookup from", false)
 	if !ok {
 		return st, f
@@ -49,12 +52,26 @@ func planIPv4Lookup(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 		c.errs.Add(s.Pos, "ipv4-lookup range: column %s of %s is a %s; IPv4 ranges are strings such as 10.1.0.0/16", spec.Range, spec.From, table.cols[i].Type)
 	}
 	c.used[spec.IP], c.used[spec.Range] = true, true
+	isKey := map[string]bool{}
+	for _, k := range spec.Keys {
+		li, ti := indexOf(f.cols, k), indexOf(table.cols, k)
+		switch {
+		case li < 0 || ti < 0:
+			c.errs.Add(s.Pos, "ipv4-lookup keys: %s is not a column of both the rows and %s (an extra key is a column of both)", k, spec.From)
+		case f.cols[li].Type != table.cols[ti].Type:
+			c.errs.Add(s.Pos, "ipv4-lookup keys: %s is a %s here and a %s in %s; keys compare values of one type", k, f.cols[li].Type, table.cols[ti].Type, spec.From)
+		}
+		c.used[k], isKey[k] = true, true
+	}
 	out := flow{cols: append([]Column(nil), f.cols...), wide: append(append([]string(nil), f.wide...), table.wide...)}
 	taken := map[string]bool{}
 	for _, col := range f.cols {
 		taken[col.Name] = true
 	}
 	for _, col := range table.cols {
+		if isKey[col.Name] {
+			continue
+		}
 		name := col.Name
 		for n := 1; taken[name]; n++ {
 			name = fmt.Sprintf("%s%d", col.Name, n)
@@ -124,6 +141,10 @@ func (st *ipv4LookupStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *Sta
 		return nil, err
 	}
 	ranges := newIPv4Ranges(table, st.rng)
+	var tableKeys []rowKey
+	if len(st.keys) > 0 {
+		tableKeys = r.joinKeys(table, st.keys)
+	}
 	var out []record.Row
 	for i := range rows {
 		row := &rows[i]
@@ -131,6 +152,10 @@ func (st *ipv4LookupStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *Sta
 		// The source address may be masked too (Learn): its prefix's first address is looked up.
 		if p, ok := parseIPv4Prefix(kql.ToString(row.Values[st.ip])); ok {
 			matches = ranges.holding(p.Addr())
+		}
+		if len(st.keys) > 0 && len(matches) > 0 {
+			key, ok := joinKey(row.Values, st.keys)
+			matches = slices.DeleteFunc(matches, func(ti int) bool { return !ok || !tableKeys[ti].ok || tableKeys[ti].key != key })
 		}
 		if len(matches) == 0 {
 			if st.returnUnmatched {
@@ -177,7 +202,9 @@ func (st *ipv4LookupStage) pair(row, tr *record.Row, live columnSet) record.Row 
 	return record.Row{Values: values, Sources: append(append(sources, row.Sources...), tr.Sources...)}
 }
 
-func (st *ipv4LookupStage) live(_ *Stage, after columnSet) columnSet { return after.with(st.ip) }
+func (st *ipv4LookupStage) live(_ *Stage, after columnSet) columnSet {
+	return after.with(append([]string{st.ip}, st.keys...)...)
+}
 func (st *ipv4LookupStage) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }

@@ -232,3 +232,27 @@ func TestTableLookupMistakes(t *testing.T) {
 		}
 	}
 }
+
+// ipv4_lookup's extra keys (Learn: "records with equal values are considered matching"): a range
+// matches only the rows whose keys equal its row's, and the keys are not repeated in the result,
+// as a lookup's are not.
+func TestIPv4LookupExtraKeys(t *testing.T) {
+	csv := "10.0.0.0/8,tenant-a,A's network\n10.0.0.0/8,tenant-b,B's network\n10.0.0.0/8,,no tenant's\n"
+	lookups := "lookups:\n  ranges: {file: r.csv, columns: {network: string, AADTenantId: string, label: string}}\n"
+	p := mustCompileWithFiles(t, "table: AADNonInteractiveUserSignInLogs\n"+lookups+
+		"stages:\n  - ipv4-lookup: {from: ranges, ip: IPAddress, range: network, keys: [AADTenantId], return_unmatched: true}\n", map[string]string{"r.csv": csv})
+	rows := []record.Row{
+		tableRow(t, nonInteractive, 1, map[string]any{"IPAddress": "10.1.1.1", "AADTenantId": "tenant-b"}),
+		tableRow(t, nonInteractive, 2, map[string]any{"IPAddress": "10.1.1.1", "AADTenantId": "tenant-c"}),
+		tableRow(t, nonInteractive, 3, map[string]any{"IPAddress": "10.1.1.1", "AADTenantId": ""}),
+	}
+	expectRows(t, "extra keys", show(run(t, p, rows...), "AADTenantId", "network", "label", "AADTenantId1"), []string{
+		"AADTenantId=tenant-b network=10.0.0.0/8 label=B's network AADTenantId1=<nil> @1,2",
+		"AADTenantId=tenant-c network= label= AADTenantId1=<nil> @2",
+		"AADTenantId= network=10.0.0.0/8 label=no tenant's AADTenantId1=<nil> @3,3"})
+	if _, err := compileWithFiles(t, "table: AADNonInteractiveUserSignInLogs\n"+lookups+
+		"stages:\n  - ipv4-lookup: {from: ranges, ip: IPAddress, range: network, keys: [label]}\n", map[string]string{"r.csv": csv}, Options{}); err == nil ||
+		!strings.Contains(err.Error(), "ipv4-lookup keys: label is not a column of both the rows and ranges") {
+		t.Errorf("a key the rows lack: %v", err)
+	}
+}

@@ -10,12 +10,12 @@ var LookupKinds = []string{"leftouter", "inner"}
 // https://learn.microsoft.com/kusto/query/externaldata-operator
 var ExternalFormats = []string{"csv", "tsv", "json", "multijson"}
 
-// ipv4Lookup reads an ipv4-lookup block: {from: TABLE, ip: Column, range: Column,
+// ipv4Lookup reads an ipv4-lookup block: {from: TABLE, ip: Column, range: Column, keys: [Column],
 // return_unmatched: bool}, the arguments of KQL's evaluate ipv4_lookup(LookupTable,
-// SourceIPv4Key, IPv4LookupKey, return_unmatched).
+// SourceIPv4Key, IPv4LookupKey, ExtraKey1, ..., return_unmatched).
 func (d *decoder) ipv4Lookup(n *yaml.Node) *IPv4LookupSpec {
 	spec := &IPv4LookupSpec{}
-	for _, e := range d.mapping(n, "ipv4-lookup", "from", "ip", "range", "return_unmatched") {
+	for _, e := range d.mapping(n, "ipv4-lookup", "from", "ip", "range", "keys", "return_unmatched") {
 		switch e.key.Value {
 		case "from":
 			spec.From, _ = d.nonEmpty(e.value, "ipv4-lookup from")
@@ -23,6 +23,8 @@ func (d *decoder) ipv4Lookup(n *yaml.Node) *IPv4LookupSpec {
 			spec.IP, _ = d.nonEmpty(e.value, "ipv4-lookup ip")
 		case "range":
 			spec.Range, _ = d.nonEmpty(e.value, "ipv4-lookup range")
+		case "keys":
+			spec.Keys = d.strList(e.value, "ipv4-lookup keys")
 		case "return_unmatched":
 			if e.value.Kind != yaml.ScalarNode || e.value.Tag != "!!bool" {
 				d.errorf(e.value, "ipv4-lookup return_unmatched must be true or false")

@@ -150,12 +150,13 @@ type JoinSpec struct {
 	Right  []*Stage
 }
 
-// IPv4LookupSpec is KQL's evaluate ipv4_lookup(From, IP, Range, ReturnUnmatched): each row's IPv4
-// address (column IP) matched against the IPv4 ranges (column Range) of the rows of the lookup
-// table or let named From.
+// IPv4LookupSpec is KQL's evaluate ipv4_lookup(From, IP, Range, Keys..., ReturnUnmatched): each
+// row's IPv4 address (column IP) matched against the IPv4 ranges (column Range) of the rows of the
+// lookup table or let named From whose Keys (columns of both) are equal to the row's.
 type IPv4LookupSpec struct {
 	From            string
 	IP, Range       string
+	Keys            []string
 	ReturnUnmatched bool
 }
 
