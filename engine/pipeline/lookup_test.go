@@ -256,3 +256,12 @@ func TestIPv4LookupExtraKeys(t *testing.T) {
 		t.Errorf("a key the rows lack: %v", err)
 	}
 }
+
+// The looked-up address may be masked too (Learn: SourceIPv4Key "can be masked using IP-prefix
+// notation"): 172.20.9.9/12 is looked up as its network's first address, 172.16.0.0.
+func TestIPv4LookupOfAMaskedAddress(t *testing.T) {
+	p := mustCompileWithFiles(t, "table: AADNonInteractiveUserSignInLogs\n"+rangesLookup+
+		"stages:\n  - ipv4-lookup: {from: ranges, ip: IPAddress, range: network}\n", map[string]string{"ranges.csv": rangesCSV})
+	expectRows(t, "masked", show(run(t, p, ipRows(t, "172.20.9.9/12", "172.20.9.9/11")...), "IPAddress", "network"),
+		[]string{"IPAddress=172.20.9.9/12 network=172.16.0.0/12 @1,6"})
+}
