@@ -32,8 +32,7 @@ func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*aler
 	out := &alertOutput{}
 	w := stdout
 	if cfg.output != "" {
-		// The signals are caught before the temporary file exists, so that none comes between
-		// its making and the watch and leaves it behind.
+		// Watched before the temporary file exists, so that no signal finds it there unwatched.
 		signals := make(chan os.Signal, 1)
 		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 		f, err := output.CreateAtomic(cfg.output)
@@ -52,7 +51,7 @@ func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*aler
 	return out, nil
 }
 
-// removeOnSignal removes the --output file's temporary file when SIGINT or SIGTERM (caught on
+// removeOnSignal removes the --output file's temporary file when SIGINT or SIGTERM (read from
 // signals) stops the run, which then exits with 128 plus the signal's number, as a shell reports it.
 func (o *alertOutput) removeOnSignal(signals chan os.Signal) {
 	done := make(chan struct{})

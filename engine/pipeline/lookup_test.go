@@ -265,3 +265,12 @@ func TestIPv4LookupOfAMaskedAddress(t *testing.T) {
 	expectRows(t, "masked", show(run(t, p, ipRows(t, "172.20.9.9/12", "172.20.9.9/11")...), "IPAddress", "network"),
 		[]string{"IPAddress=172.20.9.9/12 network=172.16.0.0/12 @1,6"})
 }
+
+// A table lookup is a table wherever a let is: the rule's own rows may start from it, and a union
+// reads it as an operand.
+func TestTableLookupAsTheRulesRowsAndAUnionOperand(t *testing.T) {
+	p := mustCompileWithFiles(t, rangesLookup+"from: ranges\nstages:\n  - where: provider != \"broken\"\n  - union: [ranges]\n  - project: [network]\n",
+		map[string]string{"ranges.csv": "network,provider\n10.0.0.0/8,wide\nnot a range,broken\n"})
+	expectRows(t, "from and union", show(run(t, p), "network"),
+		[]string{"network=10.0.0.0/8 @2", "network=10.0.0.0/8 @2", "network=not a range @3"})
+}
