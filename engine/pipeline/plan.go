@@ -179,6 +179,8 @@ type compiler struct {
 	whole  map[string]bool
 	// programs lists every expression compiled, in rule order.
 	programs []*kqlexpr.Program
+	// serialized tells whether the stage being planned gets a serialized row set.
+	serialized bool
 }
 
 // flow is what reaches a stage while a pipeline is planned: the columns, and the tables whose every
@@ -187,6 +189,8 @@ type compiler struct {
 type flow struct {
 	cols []Column
 	wide []string
+	// serialized tells that the rows are a serialized row set, over which window functions run.
+	serialized bool
 }
 
 // stages plans a pipeline that starts with start: the rows of its source.
@@ -247,6 +251,7 @@ func hint(name string, cols []Column) string {
 func (c *compiler) compile(e *rule.Expr, cols []Column) *kqlexpr.Program {
 	env := c.env
 	env.Columns = typesOf(cols)
+	env.Serialized = c.serialized
 	env.Scalars = c.rowLetsAsLists(env)
 	prog, err := kqlexpr.Compile(e.Source, env)
 	if err != nil {

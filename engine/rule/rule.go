@@ -105,13 +105,20 @@ const (
 	ProjectReorder = "project-reorder"
 	Parse          = "parse"
 	ParseWhere     = "parse-where"
+	Sort           = "sort"
+	Top            = "top"
+	Take           = "take"
+	MakeSeries     = "make-series"
+	Serialize      = "serialize"
+	MvApply        = "mv-apply"
 	LookupStage    = "lookup"
 	IPv4Lookup     = "ipv4-lookup"
 )
 
 // StageKinds lists the stage kinds, in the order messages list them; stageDecoders reads each.
 var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct,
-	UnionStage, ProjectAway, ProjectKeep, ProjectReorder, Parse, ParseWhere, LookupStage, IPv4Lookup}
+	UnionStage, ProjectAway, ProjectKeep, ProjectReorder, Parse, ParseWhere,
+	Sort, Top, Take, MakeSeries, Serialize, MvApply, LookupStage, IPv4Lookup}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
 type Stage struct {
@@ -132,6 +139,44 @@ type Stage struct {
 	Patterns []*ColumnPattern
 	Parse    *ParseSpec // parse and parse-where
 	IPv4     *IPv4LookupSpec
+	// Sort is a sort's keys, or a top's one key.
+	Sort []*SortKey
+	// Count is how many rows a take or a top keeps.
+	Count int64
+	// MakeSeries is a make-series' aggregates, axis, range and group keys.
+	MakeSeries *MakeSeriesSpec
+	// Apply is an mv-apply's arrays to expand (as mv-expand's Columns) and its subquery.
+	Apply *ApplySpec
+}
+
+// ApplySpec is KQL's mv-apply: each row's arrays (Expand, written as mv-expand's items) expanded
+// into a subtable of their own, which the subquery (On) runs over.
+type ApplySpec struct {
+	Expand []*Assignment
+	On     []*Stage
+}
+
+// SortKey is one key of a sort or top: an expression, its direction and where its nulls go
+// (KQL's defaults: desc; nulls first when asc, last when desc).
+type SortKey struct {
+	Expr       *Expr
+	Desc       bool
+	NullsFirst bool
+	Pos        Position
+}
+
+// MakeSeriesSpec is KQL's make-series: each aggregate (with the value of a bin no row falls in,
+// Defaults[i], nil for 0) over the bins of On from From to To (each nil when not given) in steps
+// of Step, for each group of By.
+type MakeSeriesSpec struct {
+	Aggregates []*Assignment
+	Defaults   []*Expr
+	On         *Expr
+	From, To   *Expr
+	Step       *Expr
+	// In is KQL's alternative `in range(start, stop, step)`, instead of from, to and step.
+	In *Expr
+	By []*Assignment
 }
 
 // Label names the stage for messages: its name, or its kind and place.
