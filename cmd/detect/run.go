@@ -69,6 +69,8 @@ type runConfig struct {
 	limits          input.Limits
 	maxDecompressed sizeFlag
 	maxMemory       sizeFlag
+	// budget bounds the join pairs and groups of each rule's stages.
+	budget pipeline.Budget
 }
 
 // addRuleFlags adds the flags that choose and tune the rules, anchor the run and read its input:
@@ -87,6 +89,9 @@ func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.maxDecompressed, "max-decompressed", "the most a compressed file may expand to, such as 16GB or 500MB (0: no limit)")
 	fs.Float64Var(&cfg.limits.MaxRatio, "max-ratio", cfg.limits.MaxRatio, "the most a compressed file may expand, in times its size, past its first 16 MB (0: no limit)")
 	fs.DurationVar(&cfg.limits.FutureSkew, "future-skew", cfg.limits.FutureSkew, "how far past the current time a record's TimeGenerated may be before it is rejected as\ndated in the future")
+	cfg.budget = pipeline.DefaultBudget
+	fs.IntVar(&cfg.budget.JoinPairs, "max-join-pairs", cfg.budget.JoinPairs, "the most pairs one join of a rule may make; over it, that rule fails (naming the stage and\nits hottest key) and the others run on (0: no limit)")
+	fs.IntVar(&cfg.budget.Groups, "max-groups", cfg.budget.Groups, "the most groups one summarize or distinct of a rule may make; over it, that rule fails and\nthe others run on (0: no limit)")
 	cfg.maxMemory = sizeFlag(defaultMemoryCeiling())
 	fs.Var(&cfg.maxMemory, "max-memory", "the memory past which the run stops with exit status 3, such as 8GB (default: three\nquarters of the machine's or the container's memory)")
 }
@@ -148,7 +153,7 @@ func aliasNote(aliases []string) string {
 
 // load loads the tables and the rules cfg names, and tunes the rules.
 func load(cfg *runConfig) (*session.Rules, error) {
-	return session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups, AllowOutside: cfg.allowOutside})
+	return session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups, AllowOutside: cfg.allowOutside, Budget: cfg.budget})
 }
 
 // input is what cfg reads.

@@ -26,12 +26,16 @@ import (
 type Tuning struct {
 	Sets, Lookups []string
 	AllowOutside  []string
+	// Budget bounds what each stage of a rule may make; over it, that rule fails and the others
+	// run on.
+	Budget pipeline.Budget
 }
 
 // Rules are loaded and tuned rules, and the lookup files that replace the rules' own.
 type Rules struct {
 	Rules       []*rule.Rule
 	LookupFiles map[string]string
+	Budget      pipeline.Budget
 }
 
 // Load adds the tables of tableDirs and of tables/ next to the rules (see AddTables), loads the
@@ -51,7 +55,7 @@ func Load(paths, tableDirs []string, t Tuning) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{Rules: rules, LookupFiles: lookups}, nil
+	return &Rules{Rules: rules, LookupFiles: lookups, Budget: t.Budget}, nil
 }
 
 func applySets(rules []*rule.Rule, sets []string) error {
@@ -123,6 +127,7 @@ func ParseNow(text string) (Now, error) {
 // Compile plans every rule, reporting the problems of all of them at once.
 func (rs *Rules) Compile(opts pipeline.Options) ([]*pipeline.Plan, error) {
 	opts.LookupFiles = rs.LookupFiles
+	opts.Budget = rs.Budget
 	var plans []*pipeline.Plan
 	var errs rule.Errors
 	for _, r := range rs.Rules {
