@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/input"
@@ -71,6 +72,11 @@ type runConfig struct {
 	maxMemory       sizeFlag
 	// budget bounds the join pairs and groups of each rule's stages.
 	budget pipeline.Budget
+	// lateness is how far out of order a stream's rows may come; state the stream's checkpoint
+	// file, written every stateEvery.
+	lateness   time.Duration
+	state      string
+	stateEvery time.Duration
 }
 
 // addRuleFlags adds the flags that choose and tune the rules, anchor the run and read its input:
@@ -187,6 +193,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (aligned columns for a terminal, long values cut)\nor csv")
 	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
 	fs.BoolVar(&cfg.stream, "stream", false, "time-ordered input of any length (such as standard input): now is the newest\nTimeGenerated read so far, rows older than the rule's queryPeriod are forgotten, and each\nalert is written as soon as it is made (--now does not apply)")
+	fs.DurationVar(&cfg.lateness, "max-lateness", 10*time.Minute, "--stream: how far behind the newest row read a row may come and still be put in order\n(a reorder buffer); a row later than that is rejected as late (0: no reordering)")
+	fs.StringVar(&cfg.state, "state", "", "--stream: checkpoint what the stream holds to FILE, at intervals (--state-every) and at the\nend, and resume from it when it exists: a restarted stream loses nothing and writes no alert twice")
+	fs.DurationVar(&cfg.stateEvery, "state-every", 10*time.Second, "--stream: how often --state is checkpointed")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()

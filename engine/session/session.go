@@ -182,8 +182,8 @@ func Prepare(rs *Rules, cfg Config, hooks Hooks) (*Batch, error) {
 	if !cfg.AsWritten {
 		filters = readFilters(plans)
 	}
-	read, err := readInput(plans, filters, cfg.AllColumns, cfg.Input, hooks, nil)
-	if err != nil {
+	read := newRead(hooks, nil)
+	if err := readInput(plans, filters, cfg.AllColumns, cfg.Input, read, false); err != nil {
 		return nil, err
 	}
 	if cfg.Now.Latest {
