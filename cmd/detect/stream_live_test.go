@@ -61,7 +61,11 @@ func generated(t *testing.T, n int, span string, rules ...string) []string {
 			keep[c] = true
 		}
 	}
-	cmd := exec.Command("go", "run", "../gen", "-n", strconv.Itoa(n), "-span", span)
+	var columns []string
+	for c := range keep {
+		columns = append(columns, c)
+	}
+	cmd := exec.Command("go", "run", "../gen", "-n", strconv.Itoa(n), "-span", span, "-columns", strings.Join(columns, ","))
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -70,19 +74,7 @@ func generated(t *testing.T, n int, span string, rules ...string) []string {
 	scanner := bufio.NewScanner(stdout)
 	scanner.Buffer(nil, 1<<20)
 	for scanner.Scan() {
-		var b bytes.Buffer
-		b.WriteByte('{')
-		gjson.ParseBytes(scanner.Bytes()).ForEach(func(key, value gjson.Result) bool {
-			if keep[key.Str] {
-				if b.Len() > 1 {
-					b.WriteByte(',')
-				}
-				b.WriteString(key.Raw + ":" + value.Raw)
-			}
-			return true
-		})
-		b.WriteByte('}')
-		lines = append(lines, b.String())
+		lines = append(lines, scanner.Text())
 	}
 	if err := cmd.Wait(); err != nil || len(lines) != n {
 		t.Fatalf("gen: %v, %d rows", err, len(lines))
@@ -261,4 +253,3 @@ func TestAStreamAlertsAsLinesArrive(t *testing.T) {
 		t.Errorf("--output holds %d alerts", len(lines))
 	}
 }
-
