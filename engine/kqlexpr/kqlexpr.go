@@ -35,6 +35,8 @@ type Env struct {
 	Columns   map[string]kql.Type
 	Constants map[string]any
 	Scalars   map[string]kql.Type
+	// Functions are the scalar functions the rule defines, called by name like KQL's.
+	Functions map[string]UserFunction
 	Now       time.Time
 	Clock     *time.Time
 }
@@ -113,7 +115,7 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 			return nil, &Error{Line: 1, Msg: fmt.Sprintf("%s is both a column and a toscalar let; rename the let", name)}
 		}
 	}
-	if err := checkCalls(source); err != nil {
+	if err := checkCalls(source, env.Functions); err != nil {
 		return nil, err
 	}
 	columns := make(types.Map, len(env.Columns))
@@ -126,13 +128,17 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 	}
 	p := &patcher{source: source, env: env, columns: map[string]bool{}, calls: map[string]bool{},
 		scalars: map[string]bool{}, callees: map[*ast.IdentifierNode]bool{}, types: map[ast.Node]kql.Type{}}
-	options := []expr.Option{expr.Env(columns), expr.Patch(p), expr.Optimize(false), expr.DisableAllBuiltins()}
+	expand := &expander{functions: env.Functions, source: source}
+	options := []expr.Option{expr.Env(columns), expr.Patch(expand), expr.Patch(p), expr.Optimize(false), expr.DisableAllBuiltins()}
 	clock := env.Clock
 	if clock == nil {
 		clock = &env.Now
 	}
 	options = append(options, functionOptions(&Context{clock: clock}, nulls)...)
 	prog, err := expr.Compile(source, options...)
+	if expand.err != nil {
+		return nil, expand.err
+	}
 	p.checkUnknownNames()
 	if p.err != nil {
 		return nil, p.err

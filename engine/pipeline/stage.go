@@ -58,6 +58,12 @@ func init() {
 		{rule.Summarize, planSummarize},
 		{rule.MvExpand, planMvExpand},
 		{rule.Distinct, planDistinct},
+		{rule.UnionStage, planUnion},
+		{rule.ProjectAway, planProjectAway},
+		{rule.ProjectKeep, planProjectKeep},
+		{rule.ProjectReorder, planProjectReorder},
+		{rule.Parse, planParse},
+		{rule.ParseWhere, planParseWhere},
 	}
 }
 

@@ -40,6 +40,20 @@ var oneStageCases = map[string]struct {
 			"AppDisplayName=Word Part=2 @2", "AppDisplayName=Teams Part=1 @3", "AppDisplayName=Teams Part=2 @3"}},
 	rule.Distinct: {`distinct: [SessionId]`, []string{"SessionId"},
 		[]string{"SessionId=s1 @1,2", "SessionId=s2 @3"}},
+	rule.UnionStage: {`union: {withsource: Src, of: [AADNonInteractiveUserSignInLogs]}`, []string{"Src", "AppDisplayName"},
+		[]string{"Src=union_arg0 AppDisplayName=Teams @1", "Src=union_arg0 AppDisplayName=Word @2", "Src=union_arg0 AppDisplayName=Teams @3",
+			"Src=AADNonInteractiveUserSignInLogs AppDisplayName=Teams @1", "Src=AADNonInteractiveUserSignInLogs AppDisplayName=Word @2",
+			"Src=AADNonInteractiveUserSignInLogs AppDisplayName=Teams @3"}},
+	rule.ProjectAway: {`project-away: ['Session*', TimeGenerated]`, []string{"AppDisplayName", "SessionId"},
+		[]string{"AppDisplayName=Teams SessionId=<nil> @1", "AppDisplayName=Word SessionId=<nil> @2", "AppDisplayName=Teams SessionId=<nil> @3"}},
+	rule.ProjectKeep: {`project-keep: ['Session*']`, []string{"AppDisplayName", "SessionId"},
+		[]string{"AppDisplayName=<nil> SessionId=s1 @1", "AppDisplayName=<nil> SessionId=s1 @2", "AppDisplayName=<nil> SessionId=s2 @3"}},
+	rule.ProjectReorder: {`project-reorder: [SessionId]`, []string{"SessionId", "AppDisplayName"},
+		[]string{"SessionId=s1 AppDisplayName=Teams @1", "SessionId=s1 AppDisplayName=Word @2", "SessionId=s2 AppDisplayName=Teams @3"}},
+	rule.Parse: {`parse: 'AppDisplayName with "T" Rest'`, []string{"AppDisplayName", "Rest"},
+		[]string{"AppDisplayName=Teams Rest=eams @1", "AppDisplayName=Word Rest= @2", "AppDisplayName=Teams Rest=eams @3"}},
+	rule.ParseWhere: {`parse-where: 'AppDisplayName with "T" Rest'`, []string{"AppDisplayName", "Rest"},
+		[]string{"AppDisplayName=Teams Rest=eams @1", "AppDisplayName=Teams Rest=eams @3"}},
 }
 
 func oneStageRows() []record.Row {

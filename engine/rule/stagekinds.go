@@ -29,9 +29,17 @@ func init() {
 				}
 			}
 		},
-		Join:      func(d *decoder, n *yaml.Node, s *Stage) { s.Join = d.join(n) },
-		Summarize: func(d *decoder, n *yaml.Node, s *Stage) { s.Summarize = d.summarize(n) },
-		MvExpand:  func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.items(n, "mv-expand") },
-		Distinct:  func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.distinct(n) },
+		Join:        func(d *decoder, n *yaml.Node, s *Stage) { s.Join = d.join(n) },
+		Summarize:   func(d *decoder, n *yaml.Node, s *Stage) { s.Summarize = d.summarize(n) },
+		MvExpand:    func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.items(n, "mv-expand") },
+		Distinct:    func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.distinct(n) },
+		UnionStage:  func(d *decoder, n *yaml.Node, s *Stage) { s.Union = d.union(n) },
+		ProjectAway: func(d *decoder, n *yaml.Node, s *Stage) { s.Patterns = d.patterns(n, "project-away", false) },
+		ProjectKeep: func(d *decoder, n *yaml.Node, s *Stage) { s.Patterns = d.patterns(n, "project-keep", false) },
+		ProjectReorder: func(d *decoder, n *yaml.Node, s *Stage) {
+			s.Patterns = d.patterns(n, "project-reorder", true)
+		},
+		Parse:      func(d *decoder, n *yaml.Node, s *Stage) { s.Parse = d.parse(n, "parse") },
+		ParseWhere: func(d *decoder, n *yaml.Node, s *Stage) { s.Parse = d.parse(n, "parse-where") },
 	}
 }
