@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -69,7 +68,9 @@ stages:
 
 // A self-join whose key every row shares made 25 million pairs from 5,000 rows and died at 3 GB.
 // Over --max-join-pairs it fails alone, before pairing, naming its rule, stage and hottest key;
-// the other rules' alerts are written, and the process stays small.
+// the other rules' alerts are written. (Its peak RSS, alone, is that of reading the rows: 25 MB
+// under /usr/bin/time. A test cannot measure it: a child's ru_maxrss counts the test process it
+// was forked from.)
 func TestAJoinOverItsBudgetFailsAloneWithLittleMemory(t *testing.T) {
 	binary := buildDetect(t)
 	dir := t.TempDir()
@@ -82,17 +83,12 @@ func TestAJoinOverItsBudgetFailsAloneWithLittleMemory(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss >> 10 // MB
-	t.Logf("peak RSS %d MB\n%s", rss, stderr.String())
 	want := hot + `:7:5: stage user-pairs is over its budget of 5000000 join pairs (--max-join-pairs): it makes 25000000; the hottest key is UserPrincipalName="hot@contoso.example" (25000000 pairs: 5000 left rows with 5000 right rows)`
 	if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(stderr.String(), want) {
 		t.Errorf("%v; want %s", err, want)
 	}
 	if !strings.Contains(stderr.String(), "rules/foci/v2.yaml: ") || !strings.Contains(stdout.String(), `"_rule":{"id":"4fda9303`) {
 		t.Errorf("the other rule did not run on:\n%s", stderr.String())
-	}
-	if rss > 400 {
-		t.Errorf("peak RSS %d MB", rss)
 	}
 	raised := detect(t, "", "run", "--rule", hot, "--max-join-pairs", "0", "--now", "latest", hotKeyInput(t, 100))
 	if raised.status != 0 || len(raised.alerts) != 100*100 {
