@@ -21,7 +21,7 @@ import (
 // it as the end of its input would: it stops reading, writes what it has, checkpoints (--state)
 // and prints its summary.
 func runStream(cfg *runConfig, stdin io.Reader, stdout, stderr io.Writer) int {
-	rules, err := load(cfg)
+	rules, err := load(cfg, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -113,7 +113,7 @@ func runStream(cfg *runConfig, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "stream: %d rows late (more than --max-lateness %s behind newer rows), %d held for order in the checkpoint, %d read before the checkpoint skipped\n",
 			s.Late, cfg.lateness, s.Held(), s.Skipped)
 	}
-	printSummary(stderr, read, s.Plans, alerts)
+	printSummary(stderr, read, s.Plans, alerts, cfg.skipped)
 	if status == 0 && cfg.strict && read.Rejected() > 0 {
 		status = 2
 	}

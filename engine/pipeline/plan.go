@@ -5,7 +5,9 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -105,7 +107,9 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 			file = override
 		}
 		values, err := rule.ReadLookup(file, lk.Column)
-		if err != nil {
+		if err != nil && lk.URL != "" && errors.Is(err, fs.ErrNotExist) {
+			errs.Add(lk.Pos, "lookup %s: %v (download it from %s with detect import --fetch, or give --lookup %s=FILE)", lk.Name, err, lk.URL, lk.Name)
+		} else if err != nil {
 			errs.Add(lk.Pos, "lookup %s: %v", lk.Name, err)
 		}
 		// Even when it failed, the name is known, so its uses raise no second error.
@@ -178,6 +182,8 @@ type compiler struct {
 	whole  map[string]bool
 	// programs lists every expression compiled, in rule order.
 	programs []*kqlexpr.Program
+	// serialized tells whether the stage being planned gets a serialized row set.
+	serialized bool
 }
 
 // flow is what reaches a stage while a pipeline is planned: the columns, and the tables whose every
@@ -186,6 +192,8 @@ type compiler struct {
 type flow struct {
 	cols []Column
 	wide []string
+	// serialized tells that the rows are a serialized row set, over which window functions run.
+	serialized bool
 }
 
 // stages plans a pipeline that starts with start: the rows of its source.
@@ -248,6 +256,7 @@ func hint(name string, cols []Column) string {
 func (c *compiler) compile(e *rule.Expr, cols []Column) *kqlexpr.Program {
 	env := c.env
 	env.Columns = typesOf(cols)
+	env.Serialized = c.serialized
 	env.Scalars = c.rowLetsAsLists(env)
 	prog, err := kqlexpr.Compile(e.Source, env)
 	if err != nil {

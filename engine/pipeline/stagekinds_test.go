@@ -54,6 +54,18 @@ var oneStageCases = map[string]struct {
 		[]string{"AppDisplayName=Teams Rest=eams @1", "AppDisplayName=Word Rest= @2", "AppDisplayName=Teams Rest=eams @3"}},
 	rule.ParseWhere: {`parse-where: 'AppDisplayName with "T" Rest'`, []string{"AppDisplayName", "Rest"},
 		[]string{"AppDisplayName=Teams Rest=eams @1", "AppDisplayName=Teams Rest=eams @3"}},
+	rule.Sort: {`sort: [AppDisplayName asc, TimeGenerated desc]`, []string{"AppDisplayName", "SessionId"},
+		[]string{"AppDisplayName=Teams SessionId=s2 @3", "AppDisplayName=Teams SessionId=s1 @1", "AppDisplayName=Word SessionId=s1 @2"}},
+	rule.Top: {`top: {count: 2, by: TimeGenerated}`, []string{"AppDisplayName"},
+		[]string{"AppDisplayName=Teams @3", "AppDisplayName=Word @2"}},
+	rule.Take: {`take: 2`, []string{"AppDisplayName"},
+		[]string{"AppDisplayName=Teams @1", "AppDisplayName=Word @2"}},
+	rule.Serialize: {`serialize: {N: row_number(), Prev: 'prev(AppDisplayName, 1, "-")'}`, []string{"N", "Prev"},
+		[]string{"N=1 Prev=- @1", "N=2 Prev=Teams @2", "N=3 Prev=Word @3"}},
+	rule.MvApply: {`mv-apply: {expand: [Part: 'todynamic("[3, 1, 2]")'], on: [top: {count: 1, by: Part}]}`, []string{"AppDisplayName", "Part"},
+		[]string{"AppDisplayName=Teams Part=3 @1", "AppDisplayName=Word Part=3 @2", "AppDisplayName=Teams Part=3 @3"}},
+	rule.MakeSeries: {`make-series: {aggregates: [count()], on: TimeGenerated, step: 1m, by: [AppDisplayName]}`, []string{"AppDisplayName", "count_"},
+		[]string{"AppDisplayName=Teams count_=[1 0 1] @1,3", "AppDisplayName=Word count_=[0 1 0] @2"}},
 }
 
 func oneStageRows() []record.Row {

@@ -43,6 +43,53 @@ type Metadata struct {
 	References []string
 	Author     string
 	Version    string
+	// QueryFrequency is how often Sentinel runs the rule (0 when not set): kept for hunting over
+	// whole exports.
+	QueryFrequency time.Duration
+	// TriggerOperator (gt, lt, eq, ne) and TriggerThreshold: Sentinel makes alerts only when the
+	// number of result rows passes the threshold ("" when not set: every result row alerts).
+	TriggerOperator  string
+	TriggerThreshold int64
+	// EntityMappings say which result columns identify which entities (account, IP, host...).
+	EntityMappings []EntityMapping
+	// CustomDetails map an alert detail's name to the result column that fills it, in order.
+	CustomDetails []CustomDetail
+}
+
+// EntityMapping is one entity of an alert: its type and the columns that hold its identifiers.
+// https://learn.microsoft.com/azure/sentinel/map-data-fields-to-entities
+type EntityMapping struct {
+	EntityType    string
+	FieldMappings []FieldMapping
+	Pos           Position
+}
+
+// FieldMapping names the column that holds one identifier of an entity.
+type FieldMapping struct {
+	Identifier string
+	ColumnName string
+	Pos        Position
+}
+
+// CustomDetail is one customDetails entry: an alert detail and its column.
+type CustomDetail struct {
+	Name, Column string
+}
+
+// Passes tells whether a result of n rows passes the rule's trigger: Sentinel makes alerts only
+// then (https://learn.microsoft.com/azure/sentinel/detect-threats-custom, "Alert threshold").
+func (m Metadata) Passes(n int64) bool {
+	switch m.TriggerOperator {
+	case "gt":
+		return n > m.TriggerThreshold
+	case "lt":
+		return n < m.TriggerThreshold
+	case "eq":
+		return n == m.TriggerThreshold
+	case "ne":
+		return n != m.TriggerThreshold
+	}
+	return true
 }
 
 // Param is a named tunable: its value is a constant in every expression of the rule. Its type is
@@ -60,7 +107,10 @@ type Lookup struct {
 	Name   string
 	File   string // resolved against the rule file that declared it
 	Column string
-	Pos    Position
+	// URL is where the list is published (an imported externaldata()): detect import --fetch
+	// downloads it into File; a run never reads it.
+	URL string
+	Pos Position
 }
 
 // Stage kinds.
@@ -79,11 +129,18 @@ const (
 	ProjectReorder = "project-reorder"
 	Parse          = "parse"
 	ParseWhere     = "parse-where"
+	Sort           = "sort"
+	Top            = "top"
+	Take           = "take"
+	MakeSeries     = "make-series"
+	Serialize      = "serialize"
+	MvApply        = "mv-apply"
 )
 
 // StageKinds lists the stage kinds, in the order messages list them; stageDecoders reads each.
 var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct,
-	UnionStage, ProjectAway, ProjectKeep, ProjectReorder, Parse, ParseWhere}
+	UnionStage, ProjectAway, ProjectKeep, ProjectReorder, Parse, ParseWhere,
+	Sort, Top, Take, MakeSeries, Serialize, MvApply}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
 type Stage struct {
@@ -103,6 +160,44 @@ type Stage struct {
 	// wildcards such as lu_* (a project-reorder's may end in asc, desc, granny-asc or granny-desc).
 	Patterns []*ColumnPattern
 	Parse    *ParseSpec // parse and parse-where
+	// Sort is a sort's keys, or a top's one key.
+	Sort []*SortKey
+	// Count is how many rows a take or a top keeps.
+	Count int64
+	// MakeSeries is a make-series' aggregates, axis, range and group keys.
+	MakeSeries *MakeSeriesSpec
+	// Apply is an mv-apply's arrays to expand (as mv-expand's Columns) and its subquery.
+	Apply *ApplySpec
+}
+
+// ApplySpec is KQL's mv-apply: each row's arrays (Expand, written as mv-expand's items) expanded
+// into a subtable of their own, which the subquery (On) runs over.
+type ApplySpec struct {
+	Expand []*Assignment
+	On     []*Stage
+}
+
+// SortKey is one key of a sort or top: an expression, its direction and where its nulls go
+// (KQL's defaults: desc; nulls first when asc, last when desc).
+type SortKey struct {
+	Expr       *Expr
+	Desc       bool
+	NullsFirst bool
+	Pos        Position
+}
+
+// MakeSeriesSpec is KQL's make-series: each aggregate (with the value of a bin no row falls in,
+// Defaults[i], nil for 0) over the bins of On from From to To (each nil when not given) in steps
+// of Step, for each group of By.
+type MakeSeriesSpec struct {
+	Aggregates []*Assignment
+	Defaults   []*Expr
+	On         *Expr
+	From, To   *Expr
+	Step       *Expr
+	// In is KQL's alternative `in range(start, stop, step)`, instead of from, to and step.
+	In *Expr
+	By []*Assignment
 }
 
 // Label names the stage for messages: its name, or its kind and place.

@@ -62,9 +62,14 @@ func (s *Stream) Start(write func(output.Alert) error) error {
 	s.write = write
 	s.Streams = make([]*pipeline.Stream, len(s.Plans))
 	for i, plan := range s.Plans {
+		if m := plan.Rule.Meta; m.TriggerOperator != "" && !(m.TriggerOperator == "gt" && m.TriggerThreshold == 0) {
+			// A trigger counts the rows of one scheduled run; a stream has no runs to count.
+			return fmt.Errorf("%s: a rule whose trigger is %s %d counts a whole run's rows; it cannot stream", plan.Rule.File, m.TriggerOperator, m.TriggerThreshold)
+		}
 		ref, columns := AlertShape(plan)
+		entities := EntityShape(plan)
 		emit := func(row record.Row) error {
-			a := output.Alert{Rule: ref, Columns: columns, Row: row}
+			a := output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities}
 			a.ID = a.Identity()
 			if s.written[a.ID] {
 				delete(s.written, a.ID)
