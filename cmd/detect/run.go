@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/input"
@@ -71,6 +72,13 @@ type runConfig struct {
 	limits          input.Limits
 	maxDecompressed sizeFlag
 	maxMemory       sizeFlag
+	// budget bounds the join pairs and groups of each rule's stages.
+	budget pipeline.Budget
+	// lateness is how far out of order a stream's rows may come; state the stream's checkpoint
+	// file, written every stateEvery.
+	lateness   time.Duration
+	state      string
+	stateEvery time.Duration
 }
 
 // addRuleFlags adds the flags that choose and tune the rules, anchor the run and read its input:
@@ -80,7 +88,7 @@ func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.tables, "tables", "a folder of table schema files (*.yaml: name and columns) that define tables the rules\nread from Log Analytics exports, beside the shipped ones and those in tables/ next to the rules\n(repeatable)")
 	fs.StringVar(&cfg.now, "now", "", "the time ago() and now() count from: RFC 3339 (2026-11-20T12:00:00Z), or 'latest' for\nthe newest TimeGenerated in the input (default: the current time, as in Sentinel)")
 	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
-	fs.Var(&cfg.lookups, "lookup", "NAME=CSV replaces the CSV file of the lookup NAME (repeatable)")
+	fs.Var(&cfg.lookups, "lookup", "NAME=FILE replaces the file of the lookup NAME, a list or a table (repeatable)")
 	fs.StringVar(&cfg.formatFlag, "input-format", string(input.FormatAuto), "the shape of every input file: auto (found per file from its content), loganalytics,\ndiagnostic, graph (JSON records of that shape), or csv (the portal's CSV export)")
 	fs.StringVar(&cfg.glob, "glob", "", "in folders, read only the files whose name matches this pattern, such as '*.json' or\n'PT1H.json' (a pattern with / matches the path below the folder; default: every file)")
 	fs.Var(&cfg.allowOutside, "allow-outside", "a folder outside a rule's own folder tree that its lookups and extends may read (repeatable)")
@@ -89,6 +97,9 @@ func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.maxDecompressed, "max-decompressed", "the most a compressed file may expand to, such as 16GB or 500MB (0: no limit)")
 	fs.Float64Var(&cfg.limits.MaxRatio, "max-ratio", cfg.limits.MaxRatio, "the most a compressed file may expand, in times its size, past its first 16 MB (0: no limit)")
 	fs.DurationVar(&cfg.limits.FutureSkew, "future-skew", cfg.limits.FutureSkew, "how far past the current time a record's TimeGenerated may be before it is rejected as\ndated in the future")
+	cfg.budget = pipeline.DefaultBudget
+	fs.IntVar(&cfg.budget.JoinPairs, "max-join-pairs", cfg.budget.JoinPairs, "the most pairs one join of a rule may make; over it, that rule fails (naming the stage and\nits hottest key) and the others run on (0: no limit)")
+	fs.IntVar(&cfg.budget.Groups, "max-groups", cfg.budget.Groups, "the most groups one summarize or distinct of a rule may make; over it, that rule fails and\nthe others run on (0: no limit)")
 	cfg.maxMemory = sizeFlag(defaultMemoryCeiling())
 	fs.Var(&cfg.maxMemory, "max-memory", "the memory past which the run stops with exit status 3, such as 8GB (default: three\nquarters of the machine's or the container's memory)")
 }
@@ -150,7 +161,7 @@ func aliasNote(aliases []string) string {
 
 // load loads the tables and the rules cfg names, and tunes the rules.
 func load(cfg *runConfig, stderr io.Writer) (*session.Rules, error) {
-	rules, err := session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups, AllowOutside: cfg.allowOutside})
+	rules, err := session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups, AllowOutside: cfg.allowOutside, Budget: cfg.budget})
 	if err != nil {
 		return nil, err
 	}
@@ -187,8 +198,11 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	addRuleFlags(fs, cfg)
 	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected, and with status 1\nwhen a Sentinel rule file cannot be translated (without it, such a rule is skipped)")
 	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (aligned columns for a terminal, long values cut)\nor csv")
-	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
-	fs.BoolVar(&cfg.stream, "stream", false, "time-ordered input of any length (such as standard input): now is the newest\nTimeGenerated read so far, rows older than the rule's queryPeriod are forgotten, and each\nalert is written as soon as it is made (--now does not apply)")
+	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written (--stream: appended to as alerts are made)")
+	fs.BoolVar(&cfg.stream, "stream", false, "input of any length (such as standard input, read as lines arrive): now is the newest\nTimeGenerated passed on so far, rows older than the rule's queryPeriod are forgotten, and each\nalert is written and flushed as soon as it is made (--now does not apply); SIGINT or SIGTERM\nend it as the end of its input would")
+	fs.DurationVar(&cfg.lateness, "max-lateness", 10*time.Minute, "--stream: how far behind the newest row read a row may come and still be put in order\n(a reorder buffer); a row later than that is rejected as late (0: no reordering)")
+	fs.StringVar(&cfg.state, "state", "", "--stream: checkpoint what the stream holds to FILE, at intervals (--state-every) and at the\nend, and resume from it when it exists: a restarted stream loses nothing and writes no alert twice")
+	fs.DurationVar(&cfg.stateEvery, "state-every", 10*time.Second, "--stream: how often --state is checkpointed")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()

@@ -108,6 +108,20 @@ func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 	return os.Open(name)
 }
 
+// Live tells whether the input name (opened by Open, as f) arrives over time: standard input or
+// a pipe, rather than a regular file whose end is there to read.
+func Live(name string, f, stdin io.Reader) bool {
+	if name == Stdin {
+		f = stdin
+	}
+	file, ok := f.(*os.File)
+	if !ok {
+		return true
+	}
+	info, err := file.Stat()
+	return err != nil || !info.Mode().IsRegular()
+}
+
 // notRegular is the rejection of a path that is not a file to read.
 func notRegular(name string, mode fs.FileMode) Rejection {
 	kind := "not a regular file"

@@ -6,6 +6,8 @@ package output
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +27,8 @@ const (
 	// EntitiesKey holds the entities a rule's entityMappings name (Sentinel's alert entities):
 	// written only for rules that have entity mappings.
 	EntitiesKey = "_entities"
+	// IDKey is the alert's id, written in a stream (see Alert.ID).
+	IDKey = "_id"
 )
 
 // RuleRef identifies the rule that raised an alert.
@@ -41,6 +45,23 @@ type Alert struct {
 	Row     record.Row
 	// Entities are the rule's entity mappings, filled from the row when written.
 	Entities []EntityMapping
+	// ID, when set, is written as the alert's last key (see Identity).
+	ID string
+}
+
+// Identity is what tells an alert from every other, the same in every run over the same input: a
+// hash of its rule's id, its columns' values and the records it was made from. A resumed stream
+// uses it not to write an alert again.
+func (a Alert) Identity() string {
+	var buf bytes.Buffer
+	writeJSON(&buf, a.Rule.ID)
+	for _, col := range a.Columns {
+		writeJSON(&buf, col)
+		writeJSON(&buf, Value(a.Row.Values[col]))
+	}
+	writeJSON(&buf, a.sources())
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:16])
 }
 
 // EntityMapping is one entity of an alert: its type and, for each identifier, the column that
@@ -143,6 +164,12 @@ func (w *NDJSON) Write(a Alert) error {
 	writeJSON(&buf, SourcesKey)
 	buf.WriteByte(':')
 	writeJSON(&buf, a.sources())
+	if a.ID != "" {
+		buf.WriteByte(',')
+		writeJSON(&buf, IDKey)
+		buf.WriteByte(':')
+		writeJSON(&buf, a.ID)
+	}
 	buf.WriteString("}\n")
 	_, err := w.w.Write(buf.Bytes())
 	return err

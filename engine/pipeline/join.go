@@ -30,6 +30,11 @@ type join struct {
 
 // planJoin plans a join stage of a pipeline that started with start.
 func planJoin(c *compiler, s *rule.Stage, left, start flow) (operator, flow) {
+	return c.join(s, left, start, false)
+}
+
+// join plans a join, or (lookup) a lookup, whose output leaves out the right side's key columns.
+func (c *compiler) join(s *rule.Stage, left, start flow, lookup bool) (operator, flow) {
 	spec := s.Join
 	kind, ok := rule.LookupJoinKind(spec.Kind)
 	if !ok {
@@ -82,7 +87,16 @@ func planJoin(c *compiler, s *rule.Stage, left, start flow) (operator, flow) {
 	for _, col := range left.cols {
 		taken[col.Name] = true
 	}
+	rightKey := map[string]bool{}
+	if lookup {
+		for _, k := range j.rightKeys {
+			rightKey[k] = true
+		}
+	}
 	for _, col := range right.cols {
+		if rightKey[col.Name] {
+			continue
+		}
 		name := col.Name
 		for n := 1; taken[name]; n++ {
 			name = fmt.Sprintf("%s%d", col.Name, n)
@@ -143,6 +157,10 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 			index[k.key] = append(index[k.key], i)
 		}
 	}
+	leftKeys := r.joinKeys(left, j.leftKeys)
+	if err := j.checkPairs(r.plan.budget.JoinPairs, s, left, leftKeys, index); err != nil {
+		return nil, err
+	}
 	var out []record.Row
 	matched := map[string]bool{}
 	firstOfKey := map[string]bool{}
@@ -152,7 +170,6 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 	if keepsRight {
 		rightMatched = make([]bool, len(right))
 	}
-	leftKeys := r.joinKeys(left, j.leftKeys)
 	for li := range left {
 		l := &left[li]
 		key, ok := leftKeys[li].key, leftKeys[li].ok
@@ -211,6 +228,41 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 	}
 	st.Keys = len(matched)
 	return out, nil
+}
+
+// checkPairs counts the pairs the join would make, before it makes any, and fails when they are
+// more than limit (0: no limit), naming the key that makes the most.
+func (j *join) checkPairs(limit int, s *Stage, left []record.Row, leftKeys []rowKey, index map[string][]int) error {
+	if limit <= 0 || !j.kind.Pairs {
+		return nil
+	}
+	total := 0
+	perKey := map[string]int{}
+	firstRow := map[string]int{}
+	for li, k := range leftKeys {
+		partners := len(index[k.key])
+		if !k.ok || partners == 0 || (j.kind.DedupLeft && perKey[k.key] > 0) {
+			continue
+		}
+		if _, seen := firstRow[k.key]; !seen {
+			firstRow[k.key] = li
+		}
+		perKey[k.key] += partners
+		total += partners
+	}
+	if total <= limit {
+		return nil
+	}
+	hottest := ""
+	for key, n := range perKey {
+		if hottest == "" || n > perKey[hottest] || (n == perKey[hottest] && key < hottest) {
+			hottest = key
+		}
+	}
+	n, partners := perKey[hottest], len(index[hottest])
+	return &BudgetError{Stage: s, What: "join pairs", Flag: "--max-join-pairs", Limit: limit, Made: total,
+		Hottest: describeKey(j.leftKeys, left[firstRow[hottest]].Values),
+		Count:   fmt.Sprintf("%d pairs: %d left rows with %d right rows", n, n/partners, partners)}
 }
 
 func (j *join) live(s *Stage, after columnSet) columnSet {

@@ -29,6 +29,8 @@ type Options struct {
 	// the rule as written gives it (explain); otherwise a where after a join that reads one side
 	// also filters that side's rows before they pair (see pushDown).
 	AsWritten bool
+	// Budget bounds what each stage may make (see Budget); the zero value bounds nothing.
+	Budget Budget
 }
 
 // Column is a column of the rows a stage produces.
@@ -59,6 +61,7 @@ type Plan struct {
 	snapshots map[string]bool
 	// programs are the rule's compiled expressions, for counting their runtime nulls.
 	programs []*kqlexpr.Program
+	budget   Budget
 }
 
 // Stage is a planned stage.
@@ -103,6 +106,10 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		if override, ok := opts.LookupFiles[lk.Name]; ok {
 			file = override
 		}
+		if lk.Table != nil {
+			c.tableLookup(lk, file)
+			continue
+		}
 		values, err := rule.ReadLookup(file, lk.Column)
 		if err != nil && lk.URL != "" && errors.Is(err, fs.ErrNotExist) {
 			errs.Add(lk.Pos, "lookup %s: %v (download it from %s with detect import --fetch, or give --lookup %s=FILE)", lk.Name, err, lk.URL, lk.Name)
@@ -130,7 +137,7 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 	default:
 		src, start = c.tablesSource(tables)
 	}
-	plan := &Plan{Rule: r, source: src, lets: c.lets, snapshots: map[string]bool{}}
+	plan := &Plan{Rule: r, source: src, lets: c.lets, snapshots: map[string]bool{}, budget: opts.Budget}
 	var out flow
 	plan.Stages, out = c.stages(r.Stages, start)
 	plan.Output = out.cols
@@ -225,12 +232,14 @@ func indexOf(cols []Column, name string) int {
 	return -1
 }
 
-func columnNames(cols []Column) string {
+func columnNames(cols []Column) string { return strings.Join(columnNamesOf(cols), ", ") }
+
+func columnNamesOf(cols []Column) []string {
 	names := make([]string, len(cols))
 	for i, col := range cols {
 		names[i] = col.Name
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // hint helps with a column name that is not there: the column it differs from only in case (KQL

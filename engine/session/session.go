@@ -21,11 +21,14 @@ import (
 )
 
 // Tuning changes rules for one run: param overrides (NAME=VALUE, each read as its param's type)
-// and lookup files (NAME=CSV); AllowOutside names the folders outside a rule's own folder tree
+// and lookup files (NAME=FILE); AllowOutside names the folders outside a rule's own folder tree
 // that its lookups and extends may read (see rule.LoadPaths).
 type Tuning struct {
 	Sets, Lookups []string
 	AllowOutside  []string
+	// Budget bounds what each stage of a rule may make; over it, that rule fails and the others
+	// run on.
+	Budget pipeline.Budget
 }
 
 // Rules are loaded and tuned rules, and the lookup files that replace the rules' own. Skipped
@@ -34,6 +37,7 @@ type Tuning struct {
 type Rules struct {
 	Rules       []*rule.Rule
 	LookupFiles map[string]string
+	Budget      pipeline.Budget
 	Skipped     rule.Errors
 }
 
@@ -60,7 +64,7 @@ func Load(paths, tableDirs []string, t Tuning) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{Rules: rules, LookupFiles: lookups, Skipped: skipped}, nil
+	return &Rules{Rules: rules, LookupFiles: lookups, Budget: t.Budget, Skipped: skipped}, nil
 }
 
 func applySets(rules []*rule.Rule, sets []string) error {
@@ -91,7 +95,7 @@ func lookupOverrides(rules []*rule.Rule, flags []string) (map[string]string, err
 	for _, f := range flags {
 		name, file, ok := strings.Cut(f, "=")
 		if !ok || file == "" {
-			return nil, fmt.Errorf("--lookup %s: write NAME=CSV", f)
+			return nil, fmt.Errorf("--lookup %s: write NAME=FILE", f)
 		}
 		known := false
 		for _, r := range rules {
@@ -132,6 +136,7 @@ func ParseNow(text string) (Now, error) {
 // Compile plans every rule, reporting the problems of all of them at once.
 func (rs *Rules) Compile(opts pipeline.Options) ([]*pipeline.Plan, error) {
 	opts.LookupFiles = rs.LookupFiles
+	opts.Budget = rs.Budget
 	var plans []*pipeline.Plan
 	var errs rule.Errors
 	for _, r := range rs.Rules {
@@ -186,8 +191,8 @@ func Prepare(rs *Rules, cfg Config, hooks Hooks) (*Batch, error) {
 	if !cfg.AsWritten {
 		filters = readFilters(plans)
 	}
-	read, err := readInput(plans, filters, cfg.AllColumns, cfg.Input, hooks, nil)
-	if err != nil {
+	read := newRead(hooks, nil)
+	if err := readInput(plans, filters, cfg.AllColumns, cfg.Input, read, false); err != nil {
 		return nil, err
 	}
 	if cfg.Now.Latest {
