@@ -642,3 +642,44 @@ func TestImportFetchDownloadsTheLookup(t *testing.T) {
 	rows := alertRows(t, "--rule", filepath.Join(out, "v2-sentinel.yaml"), "--now", "latest", fixture)
 	sameRows(t, "fetched lookup", rows, alertRows(t, "--rule", "../../rules/foci/v2.yaml", "--now", "latest", fixture))
 }
+
+// externaldata as a table (Learn: externaldata operator) becomes a table lookup read from its file
+// next to the rule, a let over it reads it as rows, and evaluate ipv4_lookup (Learn: ipv4_lookup
+// plugin) becomes the ipv4-lookup stage: the imported rule gives the hand-written rule's alerts.
+func TestImportedExternaldataTableAndIPv4Lookup(t *testing.T) {
+	dir := t.TempDir()
+	ranges := "network,provider\n198.51.100.0/25,Example VPS\n192.0.2.64/26,Other VPS\n"
+	if err := os.WriteFile(filepath.Join(dir, "Ranges_file.csv"), []byte(ranges), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	imported := importRule(t, dir, "imported.yaml", `id: 8d7b3c5e-4f1a-4b2c-9d3e-1f2a3b4c5d6e
+name: construct
+query: |
+  let Ranges = externaldata(network:string, provider:string)
+    [@"https://example.test/ranges.csv"] with (format="csv", ignoreFirstRecord=true)
+    | where provider != "none";
+  AADNonInteractiveUserSignInLogs
+  | evaluate ipv4_lookup(Ranges, IPAddress, network, return_unmatched = false)
+  | project TimeGenerated, UserPrincipalName, IPAddress, network, provider
+`)
+	hand := filepath.Join(dir, "hand.yaml")
+	if err := os.WriteFile(hand, []byte(`id: 8d7b3c5e-4f1a-4b2c-9d3e-1f2a3b4c5d6e
+name: construct by hand
+severity: Informational
+lookups:
+  Ranges_file: {file: Ranges_file.csv, format: csv, ignoreFirstRecord: true, columns: {network: string, provider: string}}
+let:
+  Ranges: {from: Ranges_file, stages: [where: provider != "none"]}
+table: AADNonInteractiveUserSignInLogs
+stages:
+  - ipv4-lookup: {from: Ranges, ip: IPAddress, range: network, return_unmatched: false}
+  - project: [TimeGenerated, UserPrincipalName, IPAddress, network, provider]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := alertRows(t, "--rule", hand, "--now", "2026-11-20T12:00:00Z", fixture)
+	got := alertRows(t, "--rule", imported, "--now", "2026-11-20T12:00:00Z", fixture)
+	if !t.Failed() {
+		sameRows(t, "externaldata and ipv4_lookup", got, want)
+	}
+}

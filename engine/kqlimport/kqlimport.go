@@ -255,11 +255,23 @@ func (t *translator) startFromTables(main *source) (*source, error) {
 		return main, nil
 	}
 	l := t.scope[main.from].let
+	if l.src == nil {
+		return main, nil // a table lookup
+	}
 	base, err := t.startFromTables(l.src)
 	if err != nil {
 		return nil, err
 	}
 	stages := t.copyNodes(base.stages)
+	if len(l.usedBy) > 0 {
+		// The let is written too, its stages with their names: the copies go unnamed, as a rule's
+		// stage names are its own.
+		for _, s := range stages {
+			if len(s.Content) >= 2 && s.Content[0].Value == "name" {
+				s.Content = s.Content[2:]
+			}
+		}
+	}
 	if len(stages) > 0 {
 		stages[0].HeadComment = commentText(letText(t.src, l.decl)) + "\n" + stages[0].HeadComment
 	}
@@ -320,6 +332,8 @@ func (t *translator) let(l *kqlparse.Let) error {
 		if v.Fn.Name == "toscalar" && len(v.Args) == 1 {
 			return t.toscalarLet(l, v.Args[0], comment)
 		}
+	case *kqlparse.ExternalData:
+		return t.externalTable(name, v, comment)
 	}
 	if !isRows(value, t.scope) {
 		text, prec, err := t.scalar(value)
@@ -653,7 +667,7 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 		}
 		return src, nil
 	case *kqlparse.ExternalData:
-		return nil, t.refuse(x, "externaldata as a table")
+		return t.externalRows(x)
 	case *kqlparse.Datatable:
 		return nil, t.refuse(x, "datatable")
 	case *kqlparse.Range:

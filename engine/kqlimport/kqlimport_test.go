@@ -85,7 +85,7 @@ func TestRefusalsNameTheConstructAndItsPlace(t *testing.T) {
 		{"let starttime = totimespan('{{StartTimeISO}}');\nSigninLogs | where TimeGenerated > ago(starttime)", `q.kql:1:28: the hunting-query placeholder StartTimeISO is not supported yet`},
 		{"SigninLogs | where TimeGenerated > datetime('{{StartTimeISO}}')", `q.kql:1:36: the hunting-query placeholder StartTimeISO is not supported yet`},
 		{"SigninLogs | mv-expand bagexpansion=array A", `q.kql:1:24: mv-expand bagexpansion is not supported yet`},
-		{"externaldata(a: string) [\"https://x.test/a.csv\"] | where a == 1", `q.kql:1:1: externaldata as a table is not supported yet`},
+		{"externaldata(a: string) [\"https://x.test/a.csv\"] | where a == 1", `q.kql:1:1: externaldata outside a let is not supported yet`},
 	} {
 		q, err := kqlparse.Parse(c.kql)
 		if err != nil {

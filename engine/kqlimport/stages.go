@@ -88,6 +88,11 @@ func (t *translator) operator(op kqlparse.Operator) (*yaml.Node, error) {
 		return mapping(scalar("distinct"), list), nil
 	case *kqlparse.Render:
 		return nil, nil // a chart's settings: the rows are the same
+	case *kqlparse.Evaluate:
+		if op.Plugin.Fn.Name == "ipv4_lookup" && knownStage("ipv4-lookup") {
+			return t.ipv4Lookup(op)
+		}
+		return nil, t.refuse(op, "evaluate "+op.Plugin.Fn.Name+"()")
 	}
 	if !knownStage(op.Name()) {
 		return nil, t.refuse(op, "the "+op.Name()+" operator")
