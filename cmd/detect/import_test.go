@@ -347,6 +347,22 @@ union:
   - extend: {Kind: tostring(Agent.AgentType), First: 'extractjson("$[0].key", AuthenticationProcessingDetails, typeof(string))'}
   - mv-expand: {AuthenticationProcessingDetails: todynamic(AuthenticationProcessingDetails)}
   - project: [AuthenticationProcessingDetails: tostring(AuthenticationProcessingDetails), Kind, First, UserPrincipalName]`, nil},
+		// in (subquery) (Learn: in operator, the subquery's first column) as a let of its own;
+		// parse (Learn: parse operator) as written; T | union (Learn: union operator) as a stage.
+		{"in a subquery, parse and the union operator", `
+  AADNonInteractiveUserSignInLogs
+  | where AppDisplayName in ((AADNonInteractiveUserSignInLogs | where ResultType == "0" | project AppDisplayName))
+  | parse UserPrincipalName with User "@" Domain
+  | union (AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams")
+  | project TimeGenerated, User, Domain, AppDisplayName`, `
+  - where: AppDisplayName in Apps
+  - parse: 'UserPrincipalName with User "@" Domain'
+  - union: [{table: AADNonInteractiveUserSignInLogs, stages: [where: AppDisplayName == "Microsoft Teams"]}]
+  - project: [TimeGenerated, User, Domain, AppDisplayName]
+let:
+  Apps:
+    table: AADNonInteractiveUserSignInLogs
+    stages: [where: ResultType == "0", project: [AppDisplayName]]`, []string{"parse", "union"}},
 		{"in and !in a let of rows", `
   let Teams = AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams" | distinct SessionId;
   let Guests = AADNonInteractiveUserSignInLogs | where UserPrincipalName endswith "fabrikam.example" | project UserPrincipalName;

@@ -288,6 +288,9 @@ func (t *translator) list(values []kqlparse.Expr) (string, error) {
 				continue
 			}
 		}
+		if isTabular(v) && len(values) == 1 {
+			return t.hoistSubquery(v)
+		}
 		if isTabular(v) {
 			return "", t.refuse(v, "a subquery in a list")
 		}
@@ -424,6 +427,36 @@ func (t *translator) hoistToscalar(c *kqlparse.Call) (string, int, error) {
 
 // placeholder is a Sentinel hunting-query parameter written as a string: '{{StartTimeISO}}'.
 var placeholder = regexp.MustCompile(`^\{\{(\w+)\}\}$`)
+
+// hoistSubquery writes x in (T | ...) as a let of its own, read by name: the values of its
+// first column (https://learn.microsoft.com/kusto/query/in-operator), computed once.
+func (t *translator) hoistSubquery(x kqlparse.Expr) (string, error) {
+	base := "subquery"
+	if t.naming != "" {
+		base = t.naming + "_subquery"
+	}
+	name := base
+	for n := 2; t.scope[name] != nil; n++ {
+		name = base + strconv.Itoa(n)
+	}
+	saved := t.letting
+	t.letting = name
+	src, err := t.rows(x)
+	t.letting = saved
+	if err != nil {
+		return "", err
+	}
+	lr := &letRows{name: name, src: src, usedBy: map[string]bool{}}
+	if saved != "" {
+		lr.usedBy[saved] = true
+	}
+	lr.key = key(name, commentText(fmt.Sprintf("the subquery of in (...) at %s, as a let of its own", x.Position())))
+	t.places[lr.key] = x.Position()
+	lr.node = letNode(src, false)
+	t.letOrder = append(t.letOrder, lr)
+	t.scope[name] = &binding{kind: bindRows, name: name, let: lr}
+	return name, nil
+}
 
 func containsInt(list []int, i int) bool {
 	for _, x := range list {

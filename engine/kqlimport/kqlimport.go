@@ -197,6 +197,9 @@ type translator struct {
 	// let whatever its kind, which names the lets written for toscalar() inside expressions.
 	letting, naming string
 
+	// opText is the KQL of the operator being translated, as written.
+	opText string
+
 	params, lookups, lets []*yaml.Node
 	letOrder              []*letRows
 	lookupFiles           []Lookup
@@ -654,6 +657,7 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 			return nil, err
 		}
 		for i, op := range x.Ops {
+			t.opText = x.OperatorText(t.src, i)
 			stage, err := t.operator(op)
 			if err != nil {
 				return nil, err

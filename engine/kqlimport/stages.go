@@ -88,6 +88,19 @@ func (t *translator) operator(op kqlparse.Operator) (*yaml.Node, error) {
 		return mapping(scalar("distinct"), list), nil
 	case *kqlparse.Render:
 		return nil, nil // a chart's settings: the rows are the same
+	case *kqlparse.Union:
+		// T | union ...: the rows so far, then each operand's.
+		// https://learn.microsoft.com/kusto/query/union-operator
+		if !knownStage("union") {
+			break
+		}
+		src, err := t.union(op)
+		if err != nil {
+			return nil, err
+		}
+		return mapping(scalar("union"), src.union), nil
+	case *kqlparse.ParseOp:
+		return t.parseOp(op)
 	case *kqlparse.Evaluate:
 		if op.Plugin.Fn.Name == "ipv4_lookup" && knownStage("ipv4-lookup") {
 			return t.ipv4Lookup(op)
@@ -225,6 +238,23 @@ func (t *translator) namedColumns(cols []*kqlparse.Assignment, what string) ([]*
 		pairs = append(pairs, scalar(name), scalar(x))
 	}
 	return pairs, nil
+}
+
+// parseOp writes parse and parse-where as the stage reads them: the KQL after the operator's
+// name, as written, over a column (the stage reads EXPR in the rule language, which writes a
+// column as KQL does). https://learn.microsoft.com/kusto/query/parse-operator
+func (t *translator) parseOp(op *kqlparse.ParseOp) (*yaml.Node, error) {
+	if !knownStage(op.Word) {
+		return nil, t.refuse(op, "the "+op.Word+" operator")
+	}
+	if _, ok := unparen(op.Source).(*kqlparse.Ident); !ok {
+		return nil, t.refuse(op.Source, op.Word+" of an expression other than a column")
+	}
+	text := strings.TrimSpace(strings.TrimPrefix(t.opText, op.Word))
+	if strings.Contains(text, "//") || !strings.HasPrefix(t.opText, op.Word) {
+		return nil, t.refuse(op, op.Word+" with a comment inside")
+	}
+	return mapping(scalar(op.Word), str(strings.Join(strings.Fields(text), " "))), nil
 }
 
 // givesColumns tells a call of a function that gives several columns (series_decompose).
