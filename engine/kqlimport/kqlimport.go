@@ -624,6 +624,9 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 		if b := t.scope[x.Fn.Name]; b != nil && b.kind == bindTabularFunc {
 			return t.functionCall(x, b)
 		}
+		if x.Fn.Name == "_GetWatchlist" || strings.HasPrefix(x.Fn.Name, "_Im_") || strings.HasPrefix(x.Fn.Name, "_ASim_") {
+			return nil, t.refuse(x, x.Fn.Name+"() (watchlists and ASIM parsers are functions of a Sentinel workspace, which detect does not have)")
+		}
 		return nil, t.refuse(x, "the tabular function "+x.Fn.Name+"()")
 	case *kqlparse.Ident, *kqlparse.Union:
 		if tables, ok := t.plainTables(x); ok {

@@ -77,6 +77,7 @@ func TestRefusalsNameTheConstructAndItsPlace(t *testing.T) {
 		{"SigninLogs | extend tostring(a)", `q.kql:1:21: an extend column without a name is not supported yet`},
 		{"SigninLogs | summarize by strlen(a)", `q.kql:1:27: a summarize key without a name is not supported yet`},
 		{"SigninLogs | where x in (\"a\", (SigninLogs | project y))", `q.kql:1:31: a subquery in a list is not supported yet`},
+		{"_GetWatchlist(\"BreakGlass\") | project a", `q.kql:1:1: _GetWatchlist() (watchlists and ASIM parsers are functions of a Sentinel workspace, which detect does not have) is not supported yet`},
 		{"SigninLogs | parse tolower(a) with * \"x\" b", `q.kql:1:20: parse of an expression other than a column is not supported yet`},
 		{"SigninLogs | where x == toscalar(5)", `q.kql:1:25: toscalar() of a scalar is not supported yet`},
 		{"let f = (a:string = \"x\") { SigninLogs | where b == a };\nf(\"x\")", `q.kql:1:10: a default value of a user function's parameter is not supported yet`},
