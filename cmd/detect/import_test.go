@@ -363,6 +363,20 @@ let:
   Apps:
     table: AADNonInteractiveUserSignInLogs
     stages: [where: ResultType == "0", project: [AppDisplayName]]`, []string{"parse", "union"}},
+		// A join's right side that is a union (Learn: join operator, union operator) is a let of
+		// its own, read by the join.
+		{"a join whose right side is a union", `
+  AADNonInteractiveUserSignInLogs
+  | where AppDisplayName == "Microsoft Teams"
+  | join kind=inner (union (AADNonInteractiveUserSignInLogs | where ResultType == "0"), SigninLogs | summarize Logins = count() by UserPrincipalName) on UserPrincipalName
+  | project TimeGenerated, UserPrincipalName, Logins`, `
+  - where: AppDisplayName == "Microsoft Teams"
+  - join: {kind: inner, on: [UserPrincipalName], right: {from: Right}}
+  - project: [TimeGenerated, UserPrincipalName, Logins]
+let:
+  Right:
+    union: {of: [{table: AADNonInteractiveUserSignInLogs, stages: [where: ResultType == "0"]}, SigninLogs]}
+    stages: [summarize: {aggregates: [Logins: count()], by: [UserPrincipalName]}]`, nil},
 		{"in and !in a let of rows", `
   let Teams = AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams" | distinct SessionId;
   let Guests = AADNonInteractiveUserSignInLogs | where UserPrincipalName endswith "fabrikam.example" | project UserPrincipalName;

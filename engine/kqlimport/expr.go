@@ -446,16 +446,35 @@ func (t *translator) hoistSubquery(x kqlparse.Expr) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	lr := &letRows{name: name, src: src, usedBy: map[string]bool{}}
-	if saved != "" {
-		lr.usedBy[saved] = true
+	t.addHoisted(name, src, x.Position(), fmt.Sprintf("the subquery of in (...) at %s, as a let of its own", x.Position()))
+	return name, nil
+}
+
+// hoistRows writes rows already translated (a join's right side that is a union) as a let of
+// their own, named after the let they are in, and returns its name.
+func (t *translator) hoistRows(src *source, pos kqlparse.Pos, what string) string {
+	base := what
+	if t.naming != "" {
+		base = t.naming + "_" + what
 	}
-	lr.key = key(name, commentText(fmt.Sprintf("the subquery of in (...) at %s, as a let of its own", x.Position())))
-	t.places[lr.key] = x.Position()
+	name := base
+	for n := 2; t.scope[name] != nil; n++ {
+		name = base + strconv.Itoa(n)
+	}
+	t.addHoisted(name, src, pos, fmt.Sprintf("the rows at %s, as a let of their own", pos))
+	return name
+}
+
+func (t *translator) addHoisted(name string, src *source, pos kqlparse.Pos, comment string) {
+	lr := &letRows{name: name, src: src, usedBy: map[string]bool{}}
+	if t.letting != "" {
+		lr.usedBy[t.letting] = true
+	}
+	lr.key = key(name, commentText(comment))
+	t.places[lr.key] = pos
 	lr.node = letNode(src, false)
 	t.letOrder = append(t.letOrder, lr)
 	t.scope[name] = &binding{kind: bindRows, name: name, let: lr}
-	return name, nil
 }
 
 func containsInt(list []int, i int) bool {

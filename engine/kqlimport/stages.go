@@ -345,7 +345,9 @@ func (t *translator) join(op *kqlparse.Join) (*yaml.Node, error) {
 		return nil, err
 	}
 	if right.union != nil {
-		return nil, t.refuse(op.Right, "a join whose right side is a union")
+		// A join's right side reads a table or a let: a union there is a let of its own.
+		name := t.hoistRows(right, op.Right.Position(), "join_right")
+		right = &source{from: name, pos: right.pos}
 	}
 	rightNode := mapping(right.start()...)
 	if len(right.stages) > 0 {
