@@ -149,7 +149,7 @@ var (
 		"PrivilegeEscalation", "DefenseEvasion", "CredentialAccess", "Discovery", "LateralMovement", "Collection",
 		"CommandAndControl", "Exfiltration", "Impact", "ImpairProcessControl", "InhibitResponseFunction", "PreAttack"}
 	ruleKeys = []string{"id", "name", "description", "severity", "tactics", "relevantTechniques", "queryPeriod",
-		"table", "references", "author", "version", "extends", "params", "lookups", "let", "stages", "tests"}
+		"queryFrequency", "table", "references", "author", "version", "extends", "params", "lookups", "let", "stages", "tests"}
 )
 
 // decodeDocument reads one rule file's YAML.
@@ -211,6 +211,14 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 					d.errorf(v, "queryPeriod: %v", err)
 				}
 				doc.meta.QueryPeriod = p
+			}
+		case "queryFrequency":
+			if s, ok := d.str(v, "queryFrequency"); ok {
+				f, err := kql.ParseTimespan(s)
+				if err != nil || f <= 0 {
+					d.errorf(v, "queryFrequency: want a positive timespan such as 1h, got %q", s)
+				}
+				doc.meta.QueryFrequency = f
 			}
 		case "table":
 			// One table, or a list of them read as their union; none may be empty.

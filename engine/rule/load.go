@@ -207,7 +207,8 @@ func inheritMeta(base Metadata, doc *document) Metadata {
 		"id": func() { m.ID = own.ID }, "name": func() { m.Name = own.Name },
 		"description": func() { m.Description = own.Description }, "severity": func() { m.Severity = own.Severity },
 		"tactics": func() { m.Tactics = own.Tactics }, "relevantTechniques": func() { m.RelevantTechniques = own.RelevantTechniques },
-		"queryPeriod": func() { m.QueryPeriod = own.QueryPeriod }, "table": func() { m.Table, m.Tables = own.Table, own.Tables },
+		"queryPeriod":    func() { m.QueryPeriod = own.QueryPeriod },
+		"queryFrequency": func() { m.QueryFrequency = own.QueryFrequency }, "table": func() { m.Table, m.Tables = own.Table, own.Tables },
 		"references": func() { m.References = own.References }, "author": func() { m.Author = own.Author },
 		"version": func() { m.Version = own.Version },
 	} {

@@ -31,6 +31,8 @@ type Metadata struct {
 	Tactics            []string
 	RelevantTechniques []string
 	QueryPeriod        time.Duration
+	// QueryFrequency is how often Sentinel runs the rule (detect hunt evaluates it as often).
+	QueryFrequency time.Duration
 	// Table is the table the rule reads; when it reads the union of several, Tables lists them all
 	// and Table is the first.
 	Table      string

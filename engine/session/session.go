@@ -219,8 +219,9 @@ func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 }
 
 // AlertShape is what every alert of a plan carries: the rule it comes from and its columns.
-func AlertShape(plan *pipeline.Plan) (output.RuleRef, []string) {
-	ref := output.RuleRef{ID: plan.Rule.Meta.ID, Name: plan.Rule.Meta.Name, File: plan.Rule.File}
+func AlertShape(plan *pipeline.Plan) (*output.RuleRef, []string) {
+	m := plan.Rule.Meta
+	ref := &output.RuleRef{ID: m.ID, Name: m.Name, Severity: m.Severity, Tactics: m.Tactics, Techniques: m.RelevantTechniques, File: plan.Rule.File}
 	columns := make([]string, len(plan.Output))
 	for j, col := range plan.Output {
 		columns[j] = col.Name
