@@ -22,12 +22,17 @@ Usage:
   detect run --rule PATH [--rule PATH ...] [--tables DIR] [--now T] [--set NAME=VALUE]
              [--lookup NAME=CSV] [--input-format F] [--glob PATTERN] [--strict] [--format F]
              [--output FILE] [--stream] FILE|FOLDER...
+  detect hunt --rule PATH [--rule PATH ...] [--from T] [--to T] [--every DURATION] [run's flags]
+             FILE|FOLDER...
   detect check [--format text|json] [--tables DIR] [PATH ...]
   detect test [-v] [PATH ...]
   detect explain --rule FILE [--now T] [--where EXPR] FILE...
 
+  detect --version
+
 Commands:
   run      run rules over log files and print one JSON alert per line
+  hunt     run rules over a whole export as if Sentinel had been running them all along
   check    report every problem in rule files, each at file:line:col (exit 1 if any)
   test     run the test cases beside each rule; the last line is 'N passed, N failed'
   explain  print a rule's funnel (rows into and out of each stage) and follow rows through it
@@ -65,12 +70,17 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], stdin, stdout, stderr)
+	case "hunt":
+		return huntCommand(args[1:], stdin, stdout, stderr)
 	case "check":
 		return checkCommand(args[1:], stdout, stderr)
 	case "test":
 		return testCommand(args[1:], stdout, stderr)
 	case "explain":
 		return explainCommand(args[1:], stdin, stdout, stderr)
+	case "--version", "-version", "version":
+		fmt.Fprintln(stdout, version())
+		return 0
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		printFunctions(stdout)
@@ -78,4 +88,31 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "detect: unknown command %q\n\n%s", args[0], usage)
 	return 1
+}
+
+// version is the module's version and the VCS revision the binary was built from, as the Go
+// toolchain recorded them.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "detect (no build information)"
+	}
+	line := "detect " + info.Main.Version
+	revision, modified := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if revision != "" {
+		line += " (revision " + revision
+		if modified {
+			line += ", modified"
+		}
+		line += ")"
+	}
+	return line
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"strings"
 
 	"github.com/signin-detect/detect/engine/output"
 	"github.com/signin-detect/detect/engine/pipeline"
@@ -31,7 +32,11 @@ func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*aler
 		out.file, w = f, f
 	}
 	var err error
-	if out.writer, err = output.New(cfg.format, w, columns); err != nil {
+	opts := output.Options{Rules: columns, Width: termWidth(w)}
+	if cfg.columns != "" {
+		opts.Columns = strings.Split(cfg.columns, ",")
+	}
+	if out.writer, err = output.New(cfg.format, w, opts); err != nil {
 		out.abort()
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/signin-detect/detect/engine/aggregate"
@@ -56,6 +57,11 @@ type runConfig struct {
 	output      string
 	stream      bool
 	files       []string
+	// columns picks the columns a table or list shows; minSeverity and tags select the rules.
+	columns     string
+	minSeverity string
+	tags        multiFlag
+	quiet       bool
 	// allColumns reads every column of the input tables, not only those the rules read.
 	allColumns bool
 	// asWritten runs each where only where the rule writes it, and reads every record whole, so
@@ -130,9 +136,14 @@ func aliasNote(aliases []string) string {
 	return " (also " + strings.Join(aliases, ", ") + ")"
 }
 
-// load loads the tables and the rules cfg names, and tunes the rules.
+// load loads the tables and the rules cfg names, tunes them, and keeps those --min-severity and
+// --tag select.
 func load(cfg *runConfig) (*session.Rules, error) {
-	return session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups})
+	rules, err := session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups})
+	if err != nil {
+		return nil, err
+	}
+	return rules, rules.Select(cfg.minSeverity, cfg.tags)
 }
 
 // input is what cfg reads.
@@ -151,7 +162,31 @@ func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*session.Batch,
 		return nil, err
 	}
 	return session.Prepare(rules, session.Config{Now: now, Input: cfg.input(stdin), AsWritten: cfg.asWritten, AllColumns: cfg.allColumns},
-		readingHooks(stderr))
+		readingHooks(stderr, cfg.quiet))
+}
+
+// addAlertFlags adds the flags that select rules by what they detect and shape the alerts and
+// the report: --min-severity, --tag, --strict, --format, --columns, --output, -q (run and hunt
+// share them).
+func addAlertFlags(fs *flag.FlagSet, cfg *runConfig) {
+	fs.StringVar(&cfg.minSeverity, "min-severity", "", "run only the rules of this severity or higher: "+strings.Join(session.Severities, ", "))
+	fs.Var(&cfg.tags, "tag", "run only the rules with this MITRE tactic (CredentialAccess) or technique (T1528, which\nalso selects T1528.001) (repeatable: any of them)")
+	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected")
+	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (a terminal-wide table per rule: time, severity,\nrule and the rule's columns, long values cut), list (one block per alert, a key: value line\nper column) or csv")
+	fs.StringVar(&cfg.columns, "columns", "", "A,B,...: the columns of the rules' alerts that table and list show")
+	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
+	fs.BoolVar(&cfg.quiet, "q", false, "print only the summary on standard error (no rejected records, no warnings)")
+}
+
+// checkAlertFlags checks what addAlertFlags' flags were given.
+func checkAlertFlags(cfg *runConfig) error {
+	if _, err := output.New(cfg.format, io.Discard, output.Options{}); err != nil {
+		return fmt.Errorf("--format: %w", err)
+	}
+	if cfg.minSeverity != "" && !slices.Contains(session.Severities, cfg.minSeverity) {
+		return fmt.Errorf("--min-severity %s: want one of %s", cfg.minSeverity, strings.Join(session.Severities, ", "))
+	}
+	return nil
 }
 
 func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -159,20 +194,19 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addRuleFlags(fs, cfg)
-	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected")
-	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (aligned columns for a terminal, long values cut)\nor csv")
-	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
+	addAlertFlags(fs, cfg)
 	fs.BoolVar(&cfg.stream, "stream", false, "time-ordered input of any length (such as standard input): now is the newest\nTimeGenerated read so far, rows older than the rule's queryPeriod are forgotten, and each\nalert is written as soon as it is made (--now does not apply)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
-		fs.PrintDefaults()
-		printFunctions(stderr)
+		fmt.Fprint(stdout, runUsage)
+		printDefaults(stdout, fs)
+		printFunctions(stdout)
 	}
 	err := parseRuleFlags(fs, cfg, args)
 	if err == nil {
-		if _, ferr := output.New(cfg.format, io.Discard, nil); ferr != nil {
-			err = fmt.Errorf("--format: %w", ferr)
-		}
+		err = checkAlertFlags(cfg)
+	}
+	if err == nil {
+		err = checkInputs(cfg)
 	}
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -187,6 +221,10 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	p, err := prepare(cfg, stdin, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if err := readSomething(p.Read); err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
 		return 1
 	}
 
@@ -210,8 +248,10 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			continue
 		}
 		alertCounts[i] = res.Alerts
-		for _, w := range res.Warnings {
-			fmt.Fprintln(stderr, w)
+		if !cfg.quiet {
+			for _, w := range res.Warnings {
+				fmt.Fprintln(stderr, w)
+			}
 		}
 	}
 	if err := out.finish(status == 0); err != nil {
@@ -228,13 +268,24 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func printSummary(stderr io.Writer, read *session.Read, plans []*pipeline.Plan, alerts []int) {
 	line := "summary: " + read.Summary()
 	total := 0
-	for _, n := range alerts {
+	bySeverity := map[string]int{}
+	for i, n := range alerts {
 		total += n
+		bySeverity[plans[i].Rule.Meta.Severity] += n
 	}
 	line += fmt.Sprintf(", %d alerts", total)
+	if total > 0 {
+		var parts []string
+		for _, sev := range slices.Backward(session.Severities) {
+			if n := bySeverity[sev]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", sev, n))
+			}
+		}
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
 	fmt.Fprintln(stderr, line)
 	for i, p := range plans {
-		fmt.Fprintf(stderr, "  %s: %d alerts\n", p.Rule.File, alerts[i])
+		fmt.Fprintf(stderr, "  %s: %s: %d alerts\n", p.Rule.File, p.Rule.Meta.Severity, alerts[i])
 		// KQL gives null where a row's values do not suit an operator or function, and goes on;
 		// say how often, so that a rule that silently lost its values on some rows shows it.
 		for _, n := range p.RuntimeNulls() {

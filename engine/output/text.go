@@ -51,12 +51,20 @@ func (t *table) Write(a Alert) error {
 		b = &block{rule: a.Rule, columns: append(slices.Clone(tableColumns), t.opts.pick(a.Columns)...)}
 		t.blocks = append(t.blocks, b)
 	}
-	row := []string{timeText(a.Time()), a.Rule.Severity, a.Rule.Name}
+	row := []string{shortTime(a.Time()), a.Rule.Severity, a.Rule.Name}
 	for _, col := range b.columns[len(tableColumns):] {
 		row = append(row, oneLine(text(Value(a.Row.Values[col]))))
 	}
 	b.rows = append(b.rows, row)
 	return nil
+}
+
+// shortTime is a table's time: to the second, which is what a responder reads a timeline by.
+func shortTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05Z")
 }
 
 func timeText(t time.Time) string {
@@ -119,8 +127,9 @@ func (t *table) Flush() error {
 	return nil
 }
 
-// fitWidths gives each column its widest cell, then narrows the widest until the line fits
-// width; when every column is down to minCell, the last columns are left out.
+// fitWidths gives each column its widest cell, then narrows the widest of the rule's columns
+// (the rule's name too, down to minCell) until the line fits width; when each is down to minCell,
+// the last columns are left out. The time and the severity are never cut.
 func fitWidths(columns []string, rows [][]string, width int) []int {
 	widths := make([]int, len(columns))
 	for j, col := range columns {
@@ -136,18 +145,22 @@ func fitWidths(columns []string, rows [][]string, width int) []int {
 		}
 		return n
 	}
-	for len(widths) > 1 && total() > width {
-		widest := 0
-		for j, w := range widths {
-			if w > widths[widest] {
+	const uncut = 2 // time and severity
+	for total() > width {
+		widest := -1
+		for j := uncut; j < len(widths); j++ {
+			if widths[j] > minCell && (widest < 0 || widths[j] > widths[widest]) {
 				widest = j
 			}
 		}
-		if widths[widest] <= minCell {
+		switch {
+		case widest >= 0:
+			widths[widest]--
+		case len(widths) > len(tableColumns):
 			widths = widths[:len(widths)-1]
-			continue
+		default:
+			return widths
 		}
-		widths[widest]--
 	}
 	return widths
 }
@@ -165,7 +178,9 @@ func (l *list) Write(a Alert) error {
 		l.w.WriteString("\n")
 	}
 	l.n++
-	l.line(TimeKey, timeText(a.Time()))
+	if t := a.Time(); !t.IsZero() {
+		l.line(TimeKey, timeText(t))
+	}
 	if !a.Window.IsZero() {
 		l.line(WindowKey, kql.FormatDatetime(a.Window))
 	}
