@@ -61,7 +61,7 @@ func huntCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	hunt.Input = cfg.input(stdin)
-	h, err := session.PrepareHunt(rules, hunt, readingHooks(stderr, cfg.quiet))
+	h, err := session.PrepareHunt(rules, hunt, readingHooks(stderr, cfg.quiet, hunt.Input))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

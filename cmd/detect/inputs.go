@@ -19,12 +19,17 @@ const rejectionsShown = 5
 
 // readingHooks show how reading goes on stderr: each rejection as file:line: reason: detail, as it
 // comes (the first rejectionsShown of each file and reason, then how many more), and the progress
-// line when stderr is a terminal. quiet shows neither.
-func readingHooks(stderr io.Writer, quiet bool) session.Hooks {
+// line when stderr is a terminal (with the share of in read, when its size is known). quiet shows
+// neither.
+func readingHooks(stderr io.Writer, quiet bool, in session.Input) session.Hooks {
 	if quiet {
 		return session.Hooks{}
 	}
-	p := newProgress(stderr)
+	var size int64
+	if isTerminal(stderr) {
+		size = inputSize(in)
+	}
+	p := newProgress(stderr, size)
 	type group struct{ file, reason string }
 	counts := map[group]int{}
 	var order []group

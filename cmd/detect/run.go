@@ -52,6 +52,7 @@ type runConfig struct {
 	lookups     multiFlag
 	inputFormat input.Format
 	glob        string
+	table       string
 	strict      bool
 	format      string
 	output      string
@@ -80,6 +81,7 @@ func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
 	fs.Var(&cfg.lookups, "lookup", "NAME=CSV replaces the CSV file of the lookup NAME (repeatable)")
 	fs.StringVar(&cfg.formatFlag, "input-format", string(input.FormatAuto), "the shape of every input file: auto (found per file from its content), loganalytics,\ndiagnostic, graph (JSON records of that shape), or csv (the portal's CSV export)")
+	fs.StringVar(&cfg.table, "table", "", "the table of the records that do not say theirs (a Log Analytics export without Type),\nsuch as SigninLogs (default: the rules' table, when they read one)")
 	fs.StringVar(&cfg.glob, "glob", "", "in folders, read only the files whose name matches this pattern, such as '*.json' or\n'PT1H.json' (a pattern with / matches the path below the folder; default: every file)")
 }
 
@@ -148,7 +150,7 @@ func load(cfg *runConfig) (*session.Rules, error) {
 
 // input is what cfg reads.
 func (cfg *runConfig) input(stdin io.Reader) session.Input {
-	return session.Input{Files: cfg.files, Glob: cfg.glob, Format: cfg.inputFormat, Stdin: stdin}
+	return session.Input{Files: cfg.files, Glob: cfg.glob, Format: cfg.inputFormat, Stdin: stdin, Table: cfg.table}
 }
 
 // prepare loads and tunes the rules, plans them and reads the input. Its errors are ready to print.
@@ -162,7 +164,7 @@ func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*session.Batch,
 		return nil, err
 	}
 	return session.Prepare(rules, session.Config{Now: now, Input: cfg.input(stdin), AsWritten: cfg.asWritten, AllColumns: cfg.allColumns},
-		readingHooks(stderr, cfg.quiet))
+		readingHooks(stderr, cfg.quiet, cfg.input(stdin)))
 }
 
 // addAlertFlags adds the flags that select rules by what they detect and shape the alerts and

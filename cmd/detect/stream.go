@@ -31,7 +31,7 @@ func runStream(cfg *runConfig, stdin io.Reader, stdout, stderr io.Writer) int {
 		out.abort()
 		return 1
 	}
-	read, err := s.Read(cfg.input(stdin), readingHooks(stderr, cfg.quiet))
+	read, err := s.Read(cfg.input(stdin), readingHooks(stderr, cfg.quiet, cfg.input(stdin)))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		out.abort()

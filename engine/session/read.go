@@ -89,6 +89,9 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 	if err != nil {
 		return nil, err
 	}
+	if in.Table != "" {
+		reader.TableOfUntold(in.Table)
+	}
 	files, unreadable := input.Files(in.Files, in.Glob)
 	for _, r := range unreadable {
 		read.Reject(r)

@@ -213,7 +213,7 @@ func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 			}
 		}
 		res.Alerts = len(rows)
-		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, newest: b.Read.Newest, records: b.Read.ByTable})
+		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, oldest: b.Read.Oldest, newest: b.Read.Newest, records: b.Read.ByTable})
 	}
 	return results, nil
 }
@@ -236,8 +236,11 @@ type Input struct {
 	Files  []string
 	Glob   string
 	Format input.Format
-	Stdin  io.Reader
-	Extra  []Named
+	// Table, when set, is the table of the records that do not tell theirs (see
+	// input.Reader.TableOfUntold).
+	Table string
+	Stdin io.Reader
+	Extra []Named
 }
 
 // Named is input that is no file, under the name its rows' sources give.
