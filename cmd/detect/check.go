@@ -29,7 +29,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "text (file:line:col: message per line) or json (an array of {file, line, column, message})")
 	var tables multiFlag
 	fs.Var(&tables, "tables", "a folder of table schema files to check and to read the rules against (repeatable)")
-	fs.Usage = func() { fmt.Fprint(stderr, checkUsage); fs.PrintDefaults() }
+	fs.Usage = func() { w := usageWriter(args, stdout, stderr); fmt.Fprint(w, checkUsage); printDefaults(w, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

@@ -44,8 +44,9 @@ func huntCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&hf.to, "to", "", "the last instant to evaluate the rules at (RFC 3339; default: the first instant at or\nafter the newest record)")
 	fs.StringVar(&hf.every, "every", "", "evaluate every rule this often (a KQL timespan: 5m, 1h, 1d), instead of its\nqueryFrequency")
 	fs.Usage = func() {
-		fmt.Fprint(stdout, huntUsage)
-		printDefaults(stdout, fs)
+		w := usageWriter(args, stdout, stderr)
+		fmt.Fprint(w, huntUsage)
+		printDefaults(w, fs)
 	}
 	hunt, err := parseHunt(fs, cfg, hf, args)
 	if err != nil {

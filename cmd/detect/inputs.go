@@ -117,3 +117,17 @@ func printDefaults(w io.Writer, fs *flag.FlagSet) {
 		fmt.Fprintln(w)
 	}
 }
+
+// usageWriter is where a command's usage goes: standard output when it was asked for (--help,
+// -h), standard error when it follows a mistake in the flags.
+func usageWriter(args []string, stdout, stderr io.Writer) io.Writer {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return stderr
+		case "-h", "-help", "--help":
+			return stdout
+		}
+	}
+	return stderr
+}

@@ -199,9 +199,10 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	addAlertFlags(fs, cfg)
 	fs.BoolVar(&cfg.stream, "stream", false, "time-ordered input of any length (such as standard input): now is the newest\nTimeGenerated read so far, rows older than the rule's queryPeriod are forgotten, and each\nalert is written as soon as it is made (--now does not apply)")
 	fs.Usage = func() {
-		fmt.Fprint(stdout, runUsage)
-		printDefaults(stdout, fs)
-		printFunctions(stdout)
+		w := usageWriter(args, stdout, stderr)
+		fmt.Fprint(w, runUsage)
+		printDefaults(w, fs)
+		printFunctions(w)
 	}
 	err := parseRuleFlags(fs, cfg, args)
 	if err == nil {

@@ -25,7 +25,7 @@ func alert(rule *RuleRef, columns []string, values map[string]any, sources ...re
 
 func TestTableFitsTheWidthAndCutsLongValues(t *testing.T) {
 	var b bytes.Buffer
-	w, err := New("table", &b, Options{Width: 64})
+	w, err := New("table", &b, Options{Width: 70})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,21 +46,33 @@ func TestTableFitsTheWidthAndCutsLongValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `rules/a.yaml: Rule A: 2 alerts
-_time                 severity  rule    User         IPAddress
-2026-11-20T09:00:01Z  High      Rule A  ana          203.0.113.7
-2026-11-20T10:00:01Z  High      Rule A  bruno.cost…
+_time                 severity  rule    User               IPAddress
+2026-11-20T09:00:01Z  High      Rule A  ana                203.0.113.7
+2026-11-20T10:00:01Z  High      Rule A  bruno.costa line…
 `
 	got := b.String()
 	if !strings.HasPrefix(got, want) {
 		t.Errorf("table:\n%s\nwant it to start:\n%s", got, want)
 	}
 	for _, line := range strings.Split(got, "\n") {
-		if n := len([]rune(line)); n > 64 {
-			t.Errorf("line of %d characters, wider than 64: %q", n, line)
+		if n := len([]rune(line)); n > 70 {
+			t.Errorf("line of %d characters, wider than 70: %q", n, line)
 		}
 	}
 	if !strings.Contains(got, "rules/b.yaml: Rule B: 1 alerts\n") || !strings.Contains(got, `{"long":"xxx`) || !strings.Contains(got, "…") {
 		t.Errorf("rule B's block is missing or its long value is not cut:\n%s", got)
+	}
+}
+
+// When even cut columns do not fit, the last are left out; the time and severity are never cut.
+func TestTableLeavesOutColumnsThatDoNotFit(t *testing.T) {
+	var b bytes.Buffer
+	w, _ := New("table", &b, Options{Width: 64})
+	w.Write(alert(ruleA, []string{"User", "IPAddress"}, map[string]any{"User": strings.Repeat("u", 30), "IPAddress": "203.0.113.7"}, record.Source{File: "in.json", Line: 2, Time: when}))
+	w.Flush()
+	want := "rules/a.yaml: Rule A: 1 alerts\n_time                 severity  rule    User\n2026-11-20T09:00:01Z  High      Rule A  " + strings.Repeat("u", 23) + "…\n"
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
 

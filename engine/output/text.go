@@ -35,8 +35,12 @@ type block struct {
 // tableColumns are the cells every line of a table starts with.
 var tableColumns = []string{TimeKey, "severity", "rule"}
 
-// minCell is the narrowest a cut column gets before columns are left out.
-const minCell = 8
+// minCell is the narrowest a cut column gets before columns are left out; the rule's name keeps
+// minRule.
+const (
+	minCell = 14
+	minRule = 24
+)
 
 func newTable(w io.Writer, opts Options) *table { return &table{w: w, opts: opts} }
 
@@ -128,41 +132,44 @@ func (t *table) Flush() error {
 }
 
 // fitWidths gives each column its widest cell, then narrows the widest of the rule's columns
-// (the rule's name too, down to minCell) until the line fits width; when each is down to minCell,
-// the last columns are left out. The time and the severity are never cut.
+// (down to minCell) and the rule's name (down to minRule) until the line fits width; when each
+// is down to its floor, the last columns are left out. The time and the severity are never cut.
 func fitWidths(columns []string, rows [][]string, width int) []int {
-	widths := make([]int, len(columns))
+	natural := make([]int, len(columns))
 	for j, col := range columns {
-		widths[j] = utf8.RuneCountInString(col)
+		natural[j] = utf8.RuneCountInString(col)
 		for _, row := range rows {
-			widths[j] = max(widths[j], utf8.RuneCountInString(row[j]))
+			natural[j] = max(natural[j], utf8.RuneCountInString(row[j]))
 		}
-	}
-	total := func() int {
-		n := 2 * (len(widths) - 1)
-		for _, w := range widths {
-			n += w
-		}
-		return n
 	}
 	const uncut = 2 // time and severity
-	for total() > width {
-		widest := -1
-		for j := uncut; j < len(widths); j++ {
-			if widths[j] > minCell && (widest < 0 || widths[j] > widths[widest]) {
-				widest = j
-			}
+	for n := len(natural); ; n-- {
+		widths := slices.Clone(natural[:n])
+		total := 2 * (n - 1)
+		for _, w := range widths {
+			total += w
 		}
-		switch {
-		case widest >= 0:
+		for total > width {
+			widest := -1
+			for j := uncut; j < n; j++ {
+				floor := minCell
+				if j == uncut {
+					floor = minRule
+				}
+				if widths[j] > floor && (widest < 0 || widths[j] > widths[widest]) {
+					widest = j
+				}
+			}
+			if widest < 0 {
+				break
+			}
 			widths[widest]--
-		case len(widths) > len(tableColumns):
-			widths = widths[:len(widths)-1]
-		default:
+			total--
+		}
+		if total <= width || n == len(tableColumns) {
 			return widths
 		}
 	}
-	return widths
 }
 
 // list writes one block per alert, one "key: value" line per column, a value longer than the

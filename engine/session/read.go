@@ -125,17 +125,17 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 func (r *Read) Row(table string, row record.Row) {
 	r.Records++
 	r.ByTable[table]++
-	switch {
-	case r.onRow == nil:
-		r.Rows[table] = append(r.Rows[table], row)
-	case r.rowErr == nil:
-		r.rowErr = r.onRow(table, row)
-	}
 	if t, ok := row.Values[pipeline.TimeColumn].(time.Time); ok {
 		r.seen(t)
 		for i := range row.Sources {
 			row.Sources[i].Time = t
 		}
+	}
+	switch {
+	case r.onRow == nil:
+		r.Rows[table] = append(r.Rows[table], row)
+	case r.rowErr == nil:
+		r.rowErr = r.onRow(table, row)
 	}
 }
 
