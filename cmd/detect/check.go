@@ -14,7 +14,7 @@ import (
 	"github.com/signin-detect/detect/engine/session"
 )
 
-const checkUsage = `Usage: detect check [--format text|json] [--tables DIR] [PATH ...]
+const checkUsage = `Usage: detect check [--format text|json] [--tables DIR] [--allow-outside PATH] [PATH ...]
 
 Loads every rule in PATH... (rule files or folders; default rules/) with their test cases, and the
 table schema files of each --tables folder and of tables/ next to the rules, and reports every
@@ -29,6 +29,8 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "text (file:line:col: message per line) or json (an array of {file, line, column, message})")
 	var tables multiFlag
 	fs.Var(&tables, "tables", "a folder of table schema files to check and to read the rules against (repeatable)")
+	var allowOutside multiFlag
+	fs.Var(&allowOutside, "allow-outside", "a folder outside a rule's own folder tree that its lookups and extends may read (repeatable)")
 	fs.Usage = func() { w := usageWriter(args, stdout, stderr); fmt.Fprint(w, checkUsage); printDefaults(w, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -44,7 +46,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		paths = []string{"rules"}
 	}
-	problems, checked := checkRules(tables, paths)
+	problems, checked := checkRules(tables, paths, allowOutside)
 	if *format == "json" {
 		type problem struct {
 			File    string `json:"file"`
@@ -73,9 +75,9 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 
 // checkRules loads the user's tables, loads and plans every rule and its cases, and returns every
 // problem found.
-func checkRules(tableDirs, paths []string) (rule.Errors, int) {
+func checkRules(tableDirs, paths, allowOutside []string) (rule.Errors, int) {
 	problems := session.AddTables(tableDirs, paths)
-	rules, err := rule.LoadAll(paths)
+	rules, err := rule.LoadAll(paths, allowOutside...)
 	problems = appendErrors(problems, err)
 	for _, r := range rules {
 		_, err := pipeline.Compile(r, pipeline.Options{Now: time.Now().UTC()})

@@ -77,7 +77,7 @@ stages:
 		`mistakes.yaml:4:1: rule: unknown key "colour"`,
 		`mistakes.yaml:6:9: param apps must be a single value or a list, not a mapping`,
 		`mistakes.yaml:8:3: lookup Gone: missing.csv: no such file or directory`,
-		`mistakes.yaml:11:3: lookup NoColumn: lookup.csv has no column "clientid" (its header: client_id,application_name)`,
+		`mistakes.yaml:11:3: lookup NoColumn: lookup.csv has no column "clientid" in its header row (of 2 columns)`,
 		`mistakes.yaml:15:5: unknown stage kind "filter"`,
 		`mistakes.yaml:16:21: unknown name NoSuchColumn`,
 		`mistakes.yaml:19:17: ago: not a timespan: "6 hours"`,

@@ -45,7 +45,7 @@ func explainCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 	}
 	cfg.allColumns = *where != ""
 	cfg.asWritten = true
-	p, err := prepare(cfg, stdin, stderr)
+	p, err := prepare(cfg, stdin, stderr, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

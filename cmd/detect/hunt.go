@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/session"
 )
 
@@ -62,18 +63,26 @@ func huntCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	hunt.Input = cfg.input(stdin)
-	h, err := session.PrepareHunt(rules, hunt, readingHooks(stderr, cfg.quiet, hunt.Input))
+	var out *alertOutput
+	hooks := readingHooks(stderr, cfg.quiet, hunt.Input)
+	hooks.BeforeRead = func(plans []*pipeline.Plan) error {
+		var err error
+		if out, err = openOutput(cfg, stdout, plans); err != nil {
+			return fmt.Errorf("detect hunt: %w", err)
+		}
+		return nil
+	}
+	h, err := session.PrepareHunt(rules, hunt, hooks)
 	if err != nil {
+		if out != nil {
+			out.abort()
+		}
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	if err := readSomething(h.Read); err != nil {
 		fmt.Fprintf(stderr, "detect hunt: %v\n", err)
-		return 1
-	}
-	out, err := openOutput(cfg, stdout, h.Plans)
-	if err != nil {
-		fmt.Fprintf(stderr, "detect hunt: %v\n", err)
+		out.abort()
 		return 1
 	}
 	results, err := h.Run(out.writer.Write)

@@ -21,10 +21,11 @@ over exported Microsoft Entra ID sign-in and audit logs.
 Usage:
   detect run --rule PATH [--rule PATH ...] [--tables DIR] [--now T] [--set NAME=VALUE]
              [--lookup NAME=CSV] [--input-format F] [--glob PATTERN] [--strict] [--format F]
-             [--output FILE] [--stream] FILE|FOLDER...
+             [--output FILE] [--stream] [--allow-outside PATH] [--max-decompressed SIZE]
+             [--max-ratio N] [--future-skew D] [--max-memory SIZE] FILE|FOLDER...
   detect hunt --rule PATH [--rule PATH ...] [--from T] [--to T] [--every DURATION] [run's flags]
              FILE|FOLDER...
-  detect check [--format text|json] [--tables DIR] [PATH ...]
+  detect check [--format text|json] [--tables DIR] [--allow-outside PATH] [PATH ...]
   detect test [-v] [PATH ...]
   detect explain --rule FILE [--now T] [--where EXPR] FILE...
 
@@ -41,11 +42,12 @@ Run 'detect COMMAND --help' for a command's flags.
 
 Exit status: 0 when the command completed (run: with or without alerts), 1 when it could not
 or found problems (a rule with errors, a failing case, a bad flag, no input), 2 when run is given
---strict and input was rejected.
+--strict and input was rejected, 3 when run stopped as it ran out of memory (--max-memory).
 `
 
 func main() {
 	paceGarbageCollection()
+	watchMemory()
 	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
+	"sync"
+	"syscall"
 
 	"github.com/signin-detect/detect/engine/output"
 	"github.com/signin-detect/detect/engine/pipeline"
@@ -13,6 +18,9 @@ import (
 type alertOutput struct {
 	writer output.Writer
 	file   *output.AtomicFile
+	// mu orders the file's commit or abort with an interruption's; done ends the watch for one.
+	mu   sync.Mutex
+	done chan struct{}
 }
 
 func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*alertOutput, error) {
@@ -30,6 +38,7 @@ func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*aler
 			return nil, err
 		}
 		out.file, w = f, f
+		out.removeOnSignal()
 	}
 	var err error
 	opts := output.Options{Rules: columns, Width: termWidth(w)}
@@ -41,6 +50,26 @@ func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*aler
 		return nil, err
 	}
 	return out, nil
+}
+
+// removeOnSignal removes the --output file's temporary file when SIGINT or SIGTERM stops the
+// run, which then exits with 128 plus the signal's number, as a shell reports it.
+func (o *alertOutput) removeOnSignal() {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	o.done = done
+	go func() {
+		defer signal.Stop(signals)
+		select {
+		case sig := <-signals:
+			o.mu.Lock() // held until the exit: the file is never committed after this
+			o.file.Abort()
+			fmt.Fprintf(os.Stderr, "\ndetect run: %v: stopped; %s is left as it was\n", sig, o.file.Target())
+			os.Exit(128 + int(sig.(syscall.Signal)))
+		case <-done:
+		}
+	}()
 }
 
 // finish flushes the alerts; the --output file replaces its target only when the run completed.
@@ -56,11 +85,24 @@ func (o *alertOutput) finish(completed bool) error {
 		o.abort()
 		return nil
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.stopWatching()
 	return o.file.Commit()
 }
 
 func (o *alertOutput) abort() {
 	if o.file != nil {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.stopWatching()
 		o.file.Abort()
+	}
+}
+
+func (o *alertOutput) stopWatching() {
+	if o.done != nil {
+		close(o.done)
+		o.done = nil
 	}
 }

@@ -33,7 +33,7 @@ rows in the input is read as an empty table, and the run says so.
 
 Exit status: 0 when the run completed, with or without alerts or rejected records; 1 when it
 could not (a rule with errors, a bad flag, no input, a failing rule); 2 when --strict is given
-and a record or file was rejected.
+and a record or file was rejected; 3 when it ran out of memory (--max-memory).
 
 Flags (they may also follow the files; after -- every argument is a file):
 `
@@ -70,6 +70,12 @@ type runConfig struct {
 	asWritten bool
 	// formatFlag holds --input-format until parseRuleFlags checks it.
 	formatFlag string
+	// allowOutside are the folders outside their own that rules may read files from.
+	allowOutside multiFlag
+	// limits bound what reading one file may cost.
+	limits          input.Limits
+	maxDecompressed sizeFlag
+	maxMemory       sizeFlag
 }
 
 // addRuleFlags adds the flags that choose and tune the rules, anchor the run and read its input:
@@ -83,6 +89,14 @@ func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.StringVar(&cfg.formatFlag, "input-format", string(input.FormatAuto), "the shape of every input file: auto (found per file from its content), loganalytics,\ndiagnostic, graph (JSON records of that shape), or csv (the portal's CSV export)")
 	fs.StringVar(&cfg.table, "table", "", "the table of the records that do not say theirs (a Log Analytics export without Type),\nsuch as SigninLogs (default: the rules' table, when they read one)")
 	fs.StringVar(&cfg.glob, "glob", "", "in folders, read only the files whose name matches this pattern, such as '*.json' or\n'PT1H.json' (a pattern with / matches the path below the folder; default: every file)")
+	fs.Var(&cfg.allowOutside, "allow-outside", "a folder outside a rule's own folder tree that its lookups and extends may read (repeatable)")
+	cfg.limits = input.DefaultLimits
+	cfg.maxDecompressed = sizeFlag(cfg.limits.MaxDecompressed)
+	fs.Var(&cfg.maxDecompressed, "max-decompressed", "the most a compressed file may expand to, such as 16GB or 500MB (0: no limit)")
+	fs.Float64Var(&cfg.limits.MaxRatio, "max-ratio", cfg.limits.MaxRatio, "the most a compressed file may expand, in times its size, past its first 16 MB (0: no limit)")
+	fs.DurationVar(&cfg.limits.FutureSkew, "future-skew", cfg.limits.FutureSkew, "how far past the current time a record's TimeGenerated may be before it is rejected as\ndated in the future")
+	cfg.maxMemory = sizeFlag(defaultMemoryCeiling())
+	fs.Var(&cfg.maxMemory, "max-memory", "the memory past which the run stops with exit status 3, such as 8GB (default: three\nquarters of the machine's or the container's memory)")
 }
 
 // parseRuleFlags parses args with fs (whose flags include addRuleFlags') and checks that rules
@@ -104,6 +118,8 @@ func parseRuleFlags(fs *flag.FlagSet, cfg *runConfig, args []string) error {
 		cfg.files = append(cfg.files, positional[0])
 		rest = positional[1:]
 	}
+	cfg.limits.MaxDecompressed = int64(cfg.maxDecompressed)
+	memoryCeiling.Store(int64(cfg.maxMemory))
 	var err error
 	if cfg.inputFormat, err = input.ParseFormat(cfg.formatFlag); err != nil {
 		return fmt.Errorf("--input-format: %w", err)
@@ -141,7 +157,7 @@ func aliasNote(aliases []string) string {
 // load loads the tables and the rules cfg names, tunes them, and keeps those --min-severity and
 // --tag select.
 func load(cfg *runConfig) (*session.Rules, error) {
-	rules, err := session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups})
+	rules, err := session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups, AllowOutside: cfg.allowOutside})
 	if err != nil {
 		return nil, err
 	}
@@ -150,11 +166,13 @@ func load(cfg *runConfig) (*session.Rules, error) {
 
 // input is what cfg reads.
 func (cfg *runConfig) input(stdin io.Reader) session.Input {
-	return session.Input{Files: cfg.files, Glob: cfg.glob, Format: cfg.inputFormat, Stdin: stdin, Table: cfg.table}
+	return session.Input{Files: cfg.files, Glob: cfg.glob, Format: cfg.inputFormat, Stdin: stdin, Table: cfg.table, Limits: &cfg.limits}
 }
 
 // prepare loads and tunes the rules, plans them and reads the input. Its errors are ready to print.
-func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*session.Batch, error) {
+// beforeRead, when not nil, is given the plans before any input is read (run opens --output
+// there, so that an output that cannot be written fails before a long read).
+func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer, beforeRead func([]*pipeline.Plan) error) (*session.Batch, error) {
 	rules, err := load(cfg)
 	if err != nil {
 		return nil, err
@@ -163,8 +181,9 @@ func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer) (*session.Batch,
 	if err != nil {
 		return nil, err
 	}
-	return session.Prepare(rules, session.Config{Now: now, Input: cfg.input(stdin), AsWritten: cfg.asWritten, AllColumns: cfg.allColumns},
-		readingHooks(stderr, cfg.quiet, cfg.input(stdin)))
+	hooks := readingHooks(stderr, cfg.quiet, cfg.input(stdin))
+	hooks.BeforeRead = beforeRead
+	return session.Prepare(rules, session.Config{Now: now, Input: cfg.input(stdin), AsWritten: cfg.asWritten, AllColumns: cfg.allColumns}, hooks)
 }
 
 // addAlertFlags adds the flags that select rules by what they detect and shape the alerts and
@@ -221,19 +240,24 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if cfg.stream {
 		return runStream(cfg, stdin, stdout, stderr)
 	}
-	p, err := prepare(cfg, stdin, stderr)
+	var out *alertOutput
+	p, err := prepare(cfg, stdin, stderr, func(plans []*pipeline.Plan) error {
+		var err error
+		if out, err = openOutput(cfg, stdout, plans); err != nil {
+			return fmt.Errorf("detect run: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
+		if out != nil {
+			out.abort()
+		}
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	if err := readSomething(p.Read); err != nil {
 		fmt.Fprintf(stderr, "detect run: %v\n", err)
-		return 1
-	}
-
-	out, err := openOutput(cfg, stdout, p.Plans)
-	if err != nil {
-		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		out.abort()
 		return 1
 	}
 	results, err := p.Run(out.writer.Write)

@@ -34,6 +34,13 @@ func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, er
 		if v.Type != gjson.String {
 			return nil, fmt.Errorf("want an ISO 8601 datetime string, got %s", shortJSON(v.Raw))
 		}
+		switch why := datetimeGrammar(v.Str); why {
+		case "":
+		case notDatetime:
+			return nil, fmt.Errorf("not an ISO 8601 datetime: %s", shortJSON(v.Raw))
+		default:
+			return nil, fmt.Errorf("not an ISO 8601 datetime (%s): %s", why, shortJSON(v.Raw))
+		}
 		return kql.ParseDatetime(v.Str)
 	case kql.Long, kql.Int:
 		if v.Type == gjson.String && strings.TrimSpace(v.Str) == "" {
@@ -136,4 +143,62 @@ func snippet(text []byte) string {
 		return strconv.Quote(string(text[:max])) + "..."
 	}
 	return strconv.Quote(string(text))
+}
+
+// notDatetime is what datetimeGrammar says of text that does not start like a datetime at all.
+const notDatetime = "want YYYY-MM-DDThh:mm:ss"
+
+// datetimeGrammar tells what keeps s from being a datetime as exports write them, or "" when it is
+// one: YYYY-MM-DDThh:mm:ss, 0 to 7 fractional digits (a tick is 100 ns: an eighth digit would be
+// dropped silently), then Z or an offset ±hh:mm, with a year from 0001. Log Analytics, diagnostic
+// settings and Graph all write this; kql.ParseDatetime, which todatetime() uses, reads more.
+func datetimeGrammar(s string) string {
+	digits := func(from, to int) bool {
+		for i := from; i < to; i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	if len(s) < 19 || !digits(0, 4) || s[4] != '-' || !digits(5, 7) || s[7] != '-' || !digits(8, 10) ||
+		!digits(11, 13) || s[13] != ':' || !digits(14, 16) || s[16] != ':' || !digits(17, 19) {
+		if len(s) > 10 && s[10] == ' ' && digits(0, 4) && s[4] == '-' && digits(5, 7) && s[7] == '-' && digits(8, 10) {
+			return "a space where the T goes"
+		}
+		return notDatetime
+	}
+	switch s[10] {
+	case 'T':
+	case ' ':
+		return "a space where the T goes"
+	default:
+		return "a " + strconv.QuoteRune(rune(s[10])) + " where the T goes"
+	}
+	if s[:4] == "0000" {
+		return "year 0000"
+	}
+	i := 19
+	if i < len(s) && s[i] == '.' {
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		switch n := j - i - 1; {
+		case n == 0:
+			return "a point without digits"
+		case n > 7:
+			return fmt.Sprintf("%d fractional digits, more than the 7 of a tick", n)
+		}
+		i = j
+	}
+	switch zone := s[i:]; {
+	case zone == "Z":
+	case zone == "":
+		return "no time zone: want Z or an offset such as +02:00"
+	case len(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':' && digits(i+1, i+3) && digits(i+4, i+6):
+	default:
+		return "want Z or an offset such as +02:00 after the time"
+	}
+	return ""
 }

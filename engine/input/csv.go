@@ -1,7 +1,8 @@
 package input
 
 import (
-	"encoding/csv"
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,14 +24,28 @@ const (
 
 // readCSV reads the portal's CSV export: a header row of column names, then one row per record,
 // every value as text (JSON-holding columns as their JSON text). An empty cell is a null.
+//
+// Cells follow RFC 4180: a quoted cell may hold commas, doubled quotes and line ends. A row that
+// cannot be read is reported and the next line is read; when the row ran over several lines (a
+// quote that opens a cell and is never closed, or is closed where a cell cannot end), only its
+// first line is taken as lost, and reading starts again at the line after it: a broken quote costs
+// its row, not the rest of the file. Lines lost one after another that way are reported once, with
+// their range.
 func (f *fileReader) readCSV(in io.Reader) {
-	cr := csv.NewReader(in)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err != nil {
+	rows := &csvRows{r: bufio.NewReaderSize(in, 64<<10), next: 1}
+	rows.skipBlank()
+	header, n, err := rows.row()
+	if err != nil || n == 0 {
 		if !f.broken() {
-			f.reject(record.Source{File: f.name, Line: 1}, "malformed CSV", err.Error())
+			reason, detail := "malformed CSV", "the header row: "
+			if err == nil {
+				detail += "no header row"
+			} else if errors.Is(err, errTooLarge) {
+				reason, detail = "record too large", detail+err.Error()
+			} else {
+				detail += err.Error()
+			}
+			f.reject(record.Source{File: f.name, Line: 1}, reason, detail+"; the rest of the file is not read")
 		}
 		return
 	}
@@ -49,26 +64,206 @@ func (f *fileReader) readCSV(in io.Reader) {
 			"neither JSON nor CSV with a header row of Log Analytics columns: "+snippet([]byte(strings.Join(header, ","))))
 		return
 	}
+	rows.drop(n)
+	var lost *Rejection // lines lost since a row that ran over lines failed, while no row is read
+	report := func() {
+		if lost != nil {
+			f.sink.Reject(*lost)
+			lost = nil
+		}
+	}
+	for !f.broken() {
+		rows.skipBlank()
+		if !rows.fill(0) {
+			break
+		}
+		line := rows.pending[0].number
+		cells, n, err := rows.row()
+		if err == nil && len(cells) != len(keys) {
+			err = fmt.Errorf("%d fields for the header's %d columns", len(cells), len(keys))
+		}
+		if err == nil {
+			report()
+			rows.drop(n)
+			f.record(csvObject(keys, datetimes, cells), record.Source{File: f.name, Line: line}, LogAnalytics)
+			continue
+		}
+		if f.broken() {
+			break
+		}
+		resync := n > 1
+		rows.drop(1)
+		if lost != nil && lost.LastLine+1 >= line {
+			lost.LastLine = line
+			continue
+		}
+		report()
+		reason := "malformed CSV"
+		if errors.Is(err, errTooLarge) {
+			reason = "record too large"
+		}
+		rej := Rejection{Source: record.Source{File: f.name, Line: line}, Reason: reason, Detail: err.Error(), LastLine: line}
+		if !resync {
+			f.sink.Reject(rej)
+			continue
+		}
+		rej.Detail += fmt.Sprintf("; the row ran on to line %d, so it is read again from line %d", line+n-1, line+1)
+		lost = &rej
+	}
+	report()
+}
+
+// csvRows cuts CSV text into rows of cells, through a queue of the lines read ahead, so that a row
+// that fails after running over several lines can be read again from its second line.
+type csvRows struct {
+	r       *bufio.Reader
+	next    int // the number of the next line to read from r
+	pending []csvLine
+	eof     bool
+	// text and ends hold a row's cells, one after another, while it is cut; cells, the row.
+	text  []byte
+	ends  []int
+	cells []string
+}
+
+// csvLine is a line of CSV text without its line end. A line longer than maxValueSize keeps no
+// text.
+type csvLine struct {
+	text    []byte
+	number  int
+	tooLong bool
+}
+
+// fill makes sure pending holds line k (counting from the first pending), reading it if need be;
+// false at the end of the text.
+func (c *csvRows) fill(k int) bool {
+	for len(c.pending) <= k {
+		if c.eof {
+			return false
+		}
+		line := csvLine{number: c.next}
+		c.next++
+		for {
+			part, err := c.r.ReadSlice('\n')
+			if !line.tooLong {
+				if len(line.text)+len(part) > maxValueSize+1 {
+					line.tooLong, line.text = true, nil
+				} else {
+					line.text = appendCapped(line.text, part)
+				}
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if err != nil {
+				c.eof = true
+				if len(part) == 0 && !line.tooLong && len(line.text) == 0 {
+					c.next--
+					return len(c.pending) > k
+				}
+			}
+			break
+		}
+		line.text = bytes.TrimSuffix(bytes.TrimSuffix(line.text, []byte{'\n'}), []byte{'\r'})
+		c.pending = append(c.pending, line)
+	}
+	return true
+}
+
+// drop takes the first n pending lines as read.
+func (c *csvRows) drop(n int) { c.pending = c.pending[n:] }
+
+// skipBlank drops the blank lines ahead, which hold no row.
+func (c *csvRows) skipBlank() {
+	for c.fill(0) && !c.pending[0].tooLong && len(c.pending[0].text) == 0 {
+		c.drop(1)
+	}
+}
+
+// row reads the row that starts at the first pending line, and tells how many lines it takes (or,
+// when it cannot be read, how many were read to find that out; 0 at the end of the text). The
+// cells are valid until the next call.
+func (c *csvRows) row() (cells []string, lines int, err error) {
+	if !c.fill(0) {
+		return nil, 0, nil
+	}
+	if c.pending[0].tooLong {
+		return nil, 1, errTooLarge
+	}
+	c.text, c.ends = c.text[:0], c.ends[:0]
+	n, err := c.cut()
+	if err != nil {
+		return nil, n, err
+	}
+	all := string(c.text) // one string for the row, its cells slices of it
+	c.cells = c.cells[:0]
+	start := 0
+	for _, end := range c.ends {
+		c.cells = append(c.cells, all[start:end])
+		start = end
+	}
+	return c.cells, n, nil
+}
+
+// cut cuts the row that starts at the first pending line into c.text and c.ends.
+func (c *csvRows) cut() (lines int, err error) {
+	k, pos, size := 0, 0, 0
+	line := c.pending[0].text
+	cell := c.text
 	for {
-		cells, err := cr.Read()
-		if err == io.EOF || f.broken() {
-			return
-		}
-		var parseErr *csv.ParseError
-		if errors.As(err, &parseErr) {
-			f.reject(record.Source{File: f.name, Line: parseErr.StartLine}, "malformed CSV", parseErr.Err.Error())
+		if pos < len(line) && line[pos] == '"' {
+			pos++
+			for {
+				q := bytes.IndexByte(line[pos:], '"')
+				if q < 0 {
+					cell = append(appendCapped(cell, line[pos:]), '\n')
+					size += len(line) + 1
+					k++
+					switch {
+					case size > maxValueSize:
+						return k, errTooLarge
+					case !c.fill(k):
+						return k, errors.New("a quoted cell is never closed")
+					case c.pending[k].tooLong:
+						return k + 1, errTooLarge
+					}
+					line, pos = c.pending[k].text, 0
+					continue
+				}
+				cell = append(cell, line[pos:pos+q]...)
+				pos += q + 1
+				if pos < len(line) && line[pos] == '"' {
+					cell = append(cell, '"')
+					pos++
+					continue
+				}
+				break
+			}
+			c.text, c.ends = cell, append(c.ends, len(cell))
+			if pos == len(line) {
+				return k + 1, nil
+			}
+			if line[pos] != ',' {
+				return k + 1, fmt.Errorf("%s after the quote that closes cell %d", snippet(line[pos:]), len(c.ends))
+			}
+			pos++
 			continue
 		}
-		if err != nil {
-			return
+		end := bytes.IndexByte(line[pos:], ',')
+		if end < 0 {
+			end = len(line) - pos
 		}
-		line, _ := cr.FieldPos(0)
-		src := record.Source{File: f.name, Line: line}
-		if len(cells) != len(keys) {
-			f.reject(src, "malformed CSV", fmt.Sprintf("%d fields for the header's %d columns", len(cells), len(keys)))
-			continue
+		field := line[pos : pos+end]
+		if bytes.IndexByte(field, '"') >= 0 {
+			return k + 1, fmt.Errorf("a quote inside cell %d, which is not quoted: %s", len(c.ends)+1, snippet(field))
 		}
-		f.record(csvObject(keys, datetimes, cells), src, LogAnalytics)
+		cell = append(cell, field...)
+		c.text, c.ends = cell, append(c.ends, len(cell))
+		pos += end
+		if pos == len(line) {
+			return k + 1, nil
+		}
+		pos++ // the comma
 	}
 }
 

@@ -42,6 +42,12 @@ func Files(paths []string, glob string) ([]string, []Rejection) {
 			continue
 		}
 		if !info.IsDir() {
+			// A pipe named on the command line is read (a shell's <(zcat ...) is one); a device
+			// such as /dev/zero never ends, and is not.
+			if info.Mode()&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0 {
+				rejected = append(rejected, notRegular(p, info.Mode()))
+				continue
+			}
 			files = append(files, p)
 			continue
 		}
@@ -56,9 +62,25 @@ func Files(paths []string, glob string) ([]string, []Rejection) {
 				}
 				return nil
 			}
-			if !entry.IsDir() && matches(glob, p, path) {
-				files = append(files, path)
+			if entry.IsDir() || !matches(glob, p, path) {
+				return nil
 			}
+			// In a folder only regular files are read (a symlink, as what it points at): a FIFO
+			// would wait for a writer forever, a device or socket is no export.
+			mode := entry.Type()
+			if mode&fs.ModeSymlink != 0 {
+				info, err := os.Stat(path)
+				if err != nil {
+					rejected = append(rejected, Unreadable(path, err))
+					return nil
+				}
+				mode = info.Mode()
+			}
+			if !mode.IsRegular() {
+				rejected = append(rejected, notRegular(path, mode))
+				return nil
+			}
+			files = append(files, path)
 			return nil
 		})
 	}
@@ -108,6 +130,22 @@ func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 		return io.NopCloser(stdin), nil
 	}
 	return os.Open(name)
+}
+
+// notRegular is the rejection of a path that is not a file to read.
+func notRegular(name string, mode fs.FileMode) Rejection {
+	kind := "not a regular file"
+	switch {
+	case mode&fs.ModeNamedPipe != 0:
+		kind = "a named pipe (FIFO)"
+	case mode&fs.ModeSocket != 0:
+		kind = "a socket"
+	case mode&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		kind = "a device"
+	case mode.IsDir():
+		kind = "a folder"
+	}
+	return Rejection{Source: record.Source{File: name}, Reason: "not a regular file", Detail: kind + ", skipped"}
 }
 
 // Unreadable is the rejection of a file that cannot be opened or listed.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/tidwall/gjson"
 )
 
 // Magic bytes of the compressed formats: the ones read, and the ones only recognised, to say what
@@ -67,11 +68,16 @@ func decompress(in *bufio.Reader) (out io.Reader, compression string, close func
 type framing int
 
 const (
-	framingEmpty    framing = iota // nothing but white space
-	framingLines                   // one JSON value per line
-	framingDocument                // JSON documents, pretty-printed, one after another
-	framingCSV                     // the Log Analytics portal's CSV export
+	framingEmpty       framing = iota // nothing but white space
+	framingLines                      // one JSON value per line
+	framingDocument                   // JSON documents, pretty-printed, one after another
+	framingCSV                        // the Log Analytics portal's CSV export
+	framingSpreadLines                // JSON lines after a first record spread over lines
+	framingUnknown                    // binary data, or no line end where a CSV header or JSON would have one
 )
+
+// sniffSize is how much of a file sniffFraming looks at: far more than a CSV header row.
+const sniffSize = 64 << 10
 
 // sniffFraming tells a file's framing from its first lines. JSON whose first line holds a whole
 // value, or the start of a record cut short, is read line by line (a bad line then costs that
@@ -79,20 +85,20 @@ const (
 // {"@odata.context": ...,) and goes on below is a document. A first line that names Log Analytics
 // columns is a CSV header. A first line of anything else, followed by lines that start like JSON,
 // is a bad line of JSON; with no such line the file is taken as CSV, which its header then rejects.
-func sniffFraming(text *bufio.Reader, format Format) framing {
-	ahead, _ := text.Peek(64 << 10)
+// A first line that does not start like JSON and does not end within sniffSize, or holds a NUL
+// byte with no line below that starts like JSON, is binary data (a file of zeros, a disk image): no shape, and nothing more is read of
+// it; detail says why.
+func sniffFraming(text *bufio.Reader, format Format) (framing, string) {
+	ahead, _ := text.Peek(sniffSize)
 	start := 0
 	for start < len(ahead) && isSpace(ahead[start]) {
 		start++
 	}
 	if start == len(ahead) {
-		if len(ahead) < 64<<10 {
-			return framingEmpty
+		if len(ahead) < sniffSize {
+			return framingEmpty, ""
 		}
-		return framingLines // a lot of white space: the scanner skips it
-	}
-	if format == FormatCSV {
-		return framingCSV
+		return framingLines, "" // a lot of white space: the scanner skips it
 	}
 	first := ahead[start:]
 	end := bytes.IndexByte(first, '\n')
@@ -102,25 +108,55 @@ func sniffFraming(text *bufio.Reader, format Format) framing {
 	line := bytes.TrimSpace(first[:end])
 	if first[0] != '{' && first[0] != '[' {
 		switch {
+		case bytes.IndexByte(line, 0) >= 0 && !startsLikeJSON(first[end:]):
+			return framingUnknown, "binary data (a NUL byte in the first line), neither JSON nor CSV"
+		case end == len(first) && len(ahead) == sniffSize:
+			return framingUnknown, fmt.Sprintf("no line end in the first %d KB and not JSON: neither JSON nor CSV", sniffSize>>10)
+		case format == FormatCSV:
+			return framingCSV, ""
 		case format != FormatAuto:
-			return framingLines // JSON imposed: every line will say what is wrong with it
+			return framingLines, "" // JSON imposed: every line will say what is wrong with it
 		case isCSVHeader(line) || !startsLikeJSON(first[end:]):
-			return framingCSV
+			return framingCSV, ""
 		}
-		return framingLines
+		return framingLines, ""
+	}
+	if format == FormatCSV {
+		return framingCSV, ""
 	}
 	switch {
 	case end == len(first):
-		return framingLines // one long line, or one line only
+		return framingLines, "" // one long line, or one line only
+	case len(line) == 1 && first[0] == '{' && !wrapperFields[firstKeyIn(first)] && wholeRecordLines(first[end:]):
+		// A record spread over lines, then records one per line: NDJSON whose first record alone
+		// was pretty-printed. Read as lines, a broken line below costs that line only.
+		return framingSpreadLines, ""
 	case len(line) == 1:
-		return framingDocument // a lone "[" or "{": pretty-printed
+		return framingDocument, "" // a lone "[" or "{": pretty-printed
 	}
 	// Only a value that goes on past its first line makes a document.
 	probe := newScanner(bufio.NewReader(bytes.NewReader(line)), true)
-	if _, err := probe.value(); !errors.Is(err, errEnd) || first[0] == '{' && !wrapperFields[firstKeyIn(line)] {
-		return framingLines
+	if _, err := probe.value(); !errors.Is(err, errEnd) {
+		return framingLines, ""
 	}
-	return framingDocument
+	return framingDocument, ""
+}
+
+// wholeRecordLines tells whether text (the lines after a record's first one, as far as they were
+// peeked) has, after the record's end, lines that are each a whole JSON object: NDJSON.
+func wholeRecordLines(text []byte) bool {
+	lines := bytes.Split(text, []byte{'\n'})
+	if len(lines) > 0 {
+		lines = lines[:len(lines)-1] // the last may be cut short by the peek
+	}
+	whole := 0
+	for _, line := range lines {
+		line = bytes.TrimSpace(line)
+		if len(line) > 1 && line[0] == '{' && line[len(line)-1] == '}' && gjson.ValidBytes(line) {
+			whole++
+		}
+	}
+	return whole >= 2
 }
 
 // isCSVHeader tells whether line is a CSV header naming a Log Analytics column.

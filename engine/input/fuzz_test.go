@@ -3,9 +3,11 @@ package input
 import (
 	"bufio"
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -25,7 +27,7 @@ var reasons = map[string]bool{
 	"malformed JSON": true, "not a JSON object": true, "wrong type": true, "unknown table": true,
 	"record too large": true, "malformed query result": true, "malformed CSV": true,
 	"unknown file shape": true, "empty file": true, "corrupt compressed data": true, "unsupported compression": true,
-	"read error": true,
+	"read error": true, "decompression limit": true, "dated in the future": true, "not a regular file": true,
 }
 
 // seeds are small inputs of every shape, for the targets without a corpus of their own.
@@ -47,7 +49,7 @@ func check(t *testing.T, c *collected, lines int) {
 		return src.File == "fuzz" && src.Line >= 0 && (lines == 0 || src.Line <= lines) && src.Index >= 0
 	}
 	for _, r := range c.rejected {
-		if !reasons[r.Reason] || !within(r.Source) {
+		if !reasons[r.Reason] || !within(r.Source) || r.LastLine != 0 && (r.LastLine < r.Source.Line || lines != 0 && r.LastLine > lines) {
 			t.Fatalf("rejection %q: unknown reason or a place outside the input (%d lines)", r, lines)
 		}
 	}
@@ -61,6 +63,41 @@ func check(t *testing.T, c *collected, lines int) {
 				t.Fatalf("row of %s: %d columns, sources %v", table, len(row.Values), row.Sources)
 			}
 		}
+	}
+}
+
+// outcomes counts what a read gave: rows, records of other tables, filtered records, and the
+// lines rejections cover (a rejection covers one, or its range).
+func (c *collected) outcomes() int {
+	n := len(c.filtered)
+	for _, rows := range c.rows {
+		n += len(rows)
+	}
+	for _, k := range c.other {
+		n += k
+	}
+	for _, r := range c.rejected {
+		n += max(1, r.LastLine-r.Source.Line+1)
+	}
+	return n
+}
+
+// emptyArray is an empty JSON array, which holds no record.
+var emptyArray = regexp.MustCompile(`\[[ \t\r]*\]`)
+
+// conserved checks, for a file of JSON lines, that every record is read or reported: each line
+// that is not JSON white space gives at least one outcome (a row, a record of another table, a
+// rejection), unless it holds an empty array (a wrapper of no records).
+func conserved(t *testing.T, data []byte, c *collected) {
+	t.Helper()
+	want := 0
+	for _, line := range bytes.Split(data, []byte{'\n'}) {
+		if len(bytes.Trim(line, " \t\r")) > 0 && !emptyArray.Match(line) {
+			want++
+		}
+	}
+	if got := c.outcomes(); got < want {
+		t.Fatalf("%q: %d lines hold records, %d read or reported:\n%s", data, want, got, c.rejections())
 	}
 }
 
@@ -108,6 +145,9 @@ func FuzzRead(f *testing.F) {
 				lines = 0
 			}
 			check(t, c, lines)
+			if framing, _ := sniffFraming(bufio.NewReaderSize(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))), sniffSize), FormatAuto); framing == framingLines && lines != 0 {
+				conserved(t, data, c)
+			}
 		}
 	})
 }
@@ -118,6 +158,7 @@ func FuzzReadJSONLines(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := readPart(t, data, func(fr *fileReader, r *bufio.Reader) { fr.readJSON(r, true) })
 		check(t, c, lineCount(data))
+		conserved(t, data, c)
 	})
 }
 
@@ -131,13 +172,59 @@ func FuzzReadJSONDocument(f *testing.F) {
 	})
 }
 
-// FuzzReadCSV is the portal CSV reader.
+// FuzzReadCSV is the portal CSV reader over arbitrary text, and over rows of arbitrary cells that
+// encoding/csv writes (quoting commas, quotes and line ends), where every row must be read or
+// reported: rows, other tables' records and rejections add up to the rows written. A broken quote
+// put into one of them may cost that row, and at most the one after it whose quote closed it, never
+// the rest.
 func FuzzReadCSV(f *testing.F) {
 	addSeeds(f)
+	f.Add([]byte("a,b\x00\"c\nd\x00e,f"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c := readPart(t, data, func(fr *fileReader, r *bufio.Reader) { fr.readCSV(r) })
 		check(t, c, lineCount(data))
+
+		var text bytes.Buffer
+		w := csv.NewWriter(&text)
+		w.Write([]string{"TimeGenerated [UTC]", "AppId", "UserAgent", "Type"})
+		rows := 0
+		for _, cells := range bytes.Split(data, []byte{0}) {
+			parts := strings.SplitN(string(cells), ",", 3)
+			for len(parts) < 3 {
+				parts = append(parts, "")
+			}
+			w.Write([]string{"11/20/2026, 9:00:01.123 AM", parts[0], parts[1], []string{nonInteractive, interactive, "Other", ""}[len(parts[2])%4]})
+			rows++
+		}
+		w.Flush()
+		written := readPart(t, text.Bytes(), func(fr *fileReader, r *bufio.Reader) { fr.readCSV(r) })
+		if got := written.outcomes(); got != rows {
+			t.Fatalf("%q: %d rows written, %d read or reported:\n%s", text.Bytes(), rows, got, written.rejections())
+		}
+		// A quote that opens a cell and is never closed, on the last line of the first row.
+		lines := bytes.SplitAfterN(text.Bytes(), []byte{'\n'}, 2)
+		header, body := lines[0], lines[1]
+		first := csvRowEnd(body)
+		broken := append(append(append(append([]byte(nil), header...), body[:first-1]...), `,"`...), body[first-1:]...)
+		after := readPart(t, broken, func(fr *fileReader, r *bufio.Reader) { fr.readCSV(r) })
+		if got := after.outcomes(); got+2 < rows {
+			t.Fatalf("%q: %d rows written, one broken, %d read or reported:\n%s", broken, rows, got, after.rejections())
+		}
 	})
+}
+
+// csvRowEnd is the offset just past the first row of CSV text that encoding/csv wrote.
+func csvRowEnd(text []byte) int {
+	quoted := false
+	for i, c := range text {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case c == '\n' && !quoted:
+			return i + 1
+		}
+	}
+	return len(text)
 }
 
 // FuzzReadCompressed compresses text with gzip or zstd, cuts the result at cut, and reads it:
@@ -256,7 +343,7 @@ func FuzzLinesInBatches(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		batches := readPart(t, data, func(fr *fileReader, r *bufio.Reader) { fr.readLines(r) })
+		batches := readPart(t, data, func(fr *fileReader, r *bufio.Reader) { fr.readLines(r, 1) })
 		alone := readPart(t, data, func(fr *fileReader, _ *bufio.Reader) {
 			for i, line := range bytes.Split(data, []byte{'\n'}) {
 				s := newScanner(bufio.NewReader(bytes.NewReader(append(line, '\n'))), true)
@@ -270,5 +357,6 @@ func FuzzLinesInBatches(f *testing.F) {
 		if got, want := batches.rejections(), alone.rejections(); got != want {
 			t.Fatalf("%q: rejections in batches:\n%s\nline by line:\n%s", data, got, want)
 		}
+		conserved(t, data, batches)
 	})
 }

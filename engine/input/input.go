@@ -29,13 +29,20 @@ type Rejection struct {
 	Reason string
 	// Detail says what exactly was wrong.
 	Detail string
+	// LastLine, when after Source.Line, is the last line the rejected text covers: every line
+	// from Source.Line to it was not read.
+	LastLine int
 }
 
 func (r Rejection) String() string {
-	if r.Detail == "" {
-		return fmt.Sprintf("%s: %s", r.Source, r.Reason)
+	out := fmt.Sprintf("%s: %s", r.Source, r.Reason)
+	if r.Detail != "" {
+		out += ": " + r.Detail
 	}
-	return fmt.Sprintf("%s: %s: %s", r.Source, r.Reason, r.Detail)
+	if r.LastLine > r.Source.Line {
+		out += fmt.Sprintf(" (lines %d to %d not read)", r.Source.Line, r.LastLine)
+	}
+	return out
 }
 
 // Sink receives what a Reader reads.
@@ -115,6 +122,7 @@ type Reader struct {
 	// defaultTable takes the records whose table cannot be told, when only one table is read.
 	defaultTable string
 	wanted       []string
+	limits       Limits
 }
 
 // NewReader reads the wanted tables' columns from files of the given format.
@@ -123,7 +131,7 @@ func NewReader(want []Want, format Format) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{format: format, routers: map[Shape]*router{}, converters: map[Shape]map[string]*converter{}}
+	r := &Reader{format: format, limits: DefaultLimits, routers: map[Shape]*router{}, converters: map[Shape]map[string]*converter{}}
 	byShape := map[Shape][]*mapping{}
 	mapped := map[string]bool{}
 	for _, m := range mappings {
@@ -177,7 +185,8 @@ type fileReader struct {
 // before it.
 func (r *Reader) Read(name string, in io.Reader, sink Sink) {
 	f := &fileReader{Reader: r, name: name, sink: sink}
-	packed := bufio.NewReaderSize(in, 64<<10)
+	counted := &countingReader{r: in}
+	packed := bufio.NewReaderSize(counted, 64<<10)
 	plain, compression, closer, err := decompress(packed)
 	if err != nil {
 		reason := "corrupt compressed data"
@@ -191,12 +200,17 @@ func (r *Reader) Read(name string, in io.Reader, sink Sink) {
 	if closer != nil {
 		defer closer()
 	}
+	if compression != "" {
+		plain = &expansionLimit{r: plain, packed: counted, compression: compression, limits: r.limits}
+	}
 	f.lines = &lineCounter{r: plain}
 	text := bufio.NewReaderSize(f.lines, 256<<10)
 	if bom, _ := text.Peek(3); string(bom) == "\ufeff" {
 		_, _ = text.Discard(3)
 	}
-	switch sniffFraming(text, r.format) {
+	switch framing, detail := sniffFraming(text, r.format); framing {
+	case framingUnknown:
+		f.reject(record.Source{File: name}, "unknown file shape", detail)
 	case framingEmpty:
 		if !f.broken() {
 			f.reject(record.Source{File: name}, "empty file", "")
@@ -204,16 +218,22 @@ func (r *Reader) Read(name string, in io.Reader, sink Sink) {
 	case framingCSV:
 		f.readCSV(text)
 	case framingLines:
-		f.readLines(text)
+		f.readLines(text, 1)
+	case framingSpreadLines:
+		f.readLines(text, f.readSpreadRecord(text))
 	case framingDocument:
 		f.readJSON(text, false)
 	}
 	if f.broken() {
-		reason, detail := "read error", f.lines.err.Error()
-		if compression != "" {
+		reason, detail := "read error", f.lines.err.Error()+"; the file breaks off here, the records before were read"
+		var limit *decompressionLimitError
+		switch {
+		case errors.As(f.lines.err, &limit):
+			reason, detail = "decompression limit", limit.msg+"; the records before were read, the rest of the file is not"
+		case compression != "":
 			reason, detail = "corrupt compressed data", compression+": "+detail
 		}
-		f.reject(record.Source{File: name, Line: f.lines.lines + 1}, reason, detail+"; the file breaks off here, the records before were read")
+		f.reject(record.Source{File: name, Line: f.lines.lines + 1}, reason, detail)
 	}
 }
 
@@ -252,7 +272,7 @@ func (f *fileReader) record(raw []byte, src record.Source, hint Shape) bool {
 	}
 	values, err := conv.row(obj)
 	if err != nil {
-		f.reject(src, "wrong type", err.Error())
+		f.reject(src, rowError(err), err.Error())
 		return false
 	}
 	f.sink.Row(table, record.Row{Values: values, Sources: []record.Source{src}})

@@ -251,7 +251,7 @@ func TestDocumentsAreReadElementByElementWithTheirLines(t *testing.T) {
 	}
 	// A document that cannot be cut into values stops there, said so.
 	broken := read(t, "broken.json", []byte("[\n{\"AppId\": \"a\"}\n{\"AppId\": \"b\"}\n]"), FormatAuto, nonInteractive)
-	if len(broken.rows[nonInteractive]) != 1 || broken.rejections() != `broken.json:3: malformed JSON: expected ',' or ']' after element 1 of an array, found '{' (in the JSON text starting at line 1); the rest of the file cannot be read` {
+	if len(broken.rows[nonInteractive]) != 1 || broken.rejections() != `broken.json:3: malformed JSON: expected ',' or ']' after element 1 of an array, found '{' (in the JSON text starting at line 1); the rest of the file cannot be read (lines 3 to 4 not read)` {
 		t.Errorf("rows %d, rejections %s", len(broken.rows[nonInteractive]), broken.rejections())
 	}
 }

@@ -63,8 +63,10 @@ func (j *jsonReader) readAll(oneLine bool) {
 			j.s.skipLine()
 			continue
 		}
-		f.reject(record.Source{File: f.name, Line: j.s.line}, "malformed JSON",
-			fmt.Sprintf("%v (in the JSON text starting at line %d); the rest of the file cannot be read", err, line))
+		at := j.s.line
+		f.sink.Reject(Rejection{Source: record.Source{File: f.name, Line: at}, Reason: "malformed JSON",
+			Detail:   fmt.Sprintf("%v (in the JSON text starting at line %d); the rest of the file cannot be read", err, line),
+			LastLine: max(at, j.s.drain())})
 		return
 	}
 }
@@ -141,7 +143,7 @@ func (j *jsonReader) array(take func([]byte, record.Source)) error {
 func (j *jsonReader) wrapper(line int) error {
 	j.s.next()        // {
 	var fields []byte // the fields read, should this be a record
-	wrapped := false
+	wrapped, tooLarge := false, false
 	for n := 0; ; n++ {
 		c, err := j.s.peek(true)
 		if err != nil {
@@ -186,13 +188,24 @@ func (j *jsonReader) wrapper(line int) error {
 		default:
 			var raw []byte
 			raw, err = j.s.value()
-			if err == nil && !wrapped {
-				fields = append(append(append(append(fields, ','), keyText...), ':'), raw...)
+			if errors.Is(err, errTooLarge) {
+				err, tooLarge = nil, true
+			}
+			if err == nil && !wrapped && !tooLarge {
+				if len(fields)+len(keyText)+len(raw)+2 > maxValueSize {
+					tooLarge, fields = true, nil
+				} else {
+					fields = appendCapped(append(append(append(fields, ','), keyText...), ':'), raw)
+				}
 			}
 		}
 		if err != nil {
 			return err
 		}
+	}
+	if !wrapped && tooLarge {
+		j.f.reject(record.Source{File: j.f.name, Line: line}, "record too large", errTooLarge.Error())
+		return nil
 	}
 	if !wrapped {
 		if len(fields) > 0 {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/tidwall/gjson"
@@ -55,7 +56,7 @@ func batchBuffer(size int) []byte {
 // recycle gives a delivered batch's buffer back, once nothing reads it: rows hold copies of their
 // values, and the lines the scanner reads are copied before it does.
 func recycle(buf []byte) {
-	if cap(buf) >= batchSize {
+	if cap(buf) == batchSize { // a long line's buffer is not kept
 		batchBuffers.Put(buf[:0]) //nolint:staticcheck // a slice header is small beside the buffer it saves
 	}
 }
@@ -63,7 +64,8 @@ func recycle(buf []byte) {
 // readLines reads a file of JSON lines (NDJSON, and diagnostic settings blobs): one goroutine cuts
 // the file into batches of whole lines, as many as there are cores parse their records, and the
 // rows and rejections go to the sink in the file's order.
-func (f *fileReader) readLines(r *bufio.Reader) {
+// The lines start at line first.
+func (f *fileReader) readLines(r *bufio.Reader, first int) {
 	shape := f.sniffFirstRecord(r)
 	batches := make(chan *batch, runtime.GOMAXPROCS(0))
 	ordered := make(chan *batch, 2*runtime.GOMAXPROCS(0))
@@ -80,7 +82,7 @@ func (f *fileReader) readLines(r *bufio.Reader) {
 		}()
 	}
 	go func() {
-		f.cutBatches(r, func(b *batch) {
+		f.cutBatches(r, first, func(b *batch) {
 			b.done = make(chan struct{})
 			ordered <- b
 			batches <- b
@@ -95,6 +97,25 @@ func (f *fileReader) readLines(r *bufio.Reader) {
 		recycle(b.data)
 	}
 	workers.Wait()
+}
+
+// readSpreadRecord reads the first record of a file of JSON lines that is spread over lines (see
+// sniffFraming) as a document would be read, and returns the number of the line after it, where
+// the lines start.
+func (f *fileReader) readSpreadRecord(r *bufio.Reader) int {
+	j := &jsonReader{f: f, s: newScanner(r, false)}
+	c, err := j.s.peek(false)
+	if err == nil {
+		err = j.top(c, j.s.line)
+	}
+	if err != nil && !f.broken() {
+		if errors.Is(err, errEnd) {
+			err = syntaxErrorf("the file ends inside a JSON value")
+		}
+		f.sink.Reject(Rejection{Source: record.Source{File: f.name, Line: 1}, Reason: "malformed JSON", Detail: err.Error(), LastLine: j.s.line})
+	}
+	j.s.skipLine()
+	return j.s.line
 }
 
 // sniffFirstRecord finds the records' shape (the one --input-format imposes, or the first line's),
@@ -114,12 +135,11 @@ func (f *fileReader) sniffFirstRecord(r *bufio.Reader) Shape {
 }
 
 // cutBatches reads r into batches of whole lines. A line longer than a batch gets a batch of its
-// own; one longer than maxValueSize is rejected and skipped.
-func (f *fileReader) cutBatches(r io.Reader, emit func(*batch)) {
-	line := 1
+// own (see longLine); one longer than maxValueSize is rejected and skipped.
+func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 	var carry []byte
 	for {
-		buf := batchBuffer(max(batchSize, 2*len(carry)))[:len(carry)]
+		buf := batchBuffer(batchSize)[:len(carry)]
 		copy(buf, carry)
 		n, err := io.ReadFull(r, buf[len(carry):cap(buf)])
 		buf = buf[:len(carry)+n]
@@ -131,13 +151,12 @@ func (f *fileReader) cutBatches(r io.Reader, emit func(*batch)) {
 			return
 		}
 		if last < 0 {
-			if len(buf) > maxValueSize {
-				f.tooLong(r, line, emit)
-				line++
-				carry = nil
-				continue
+			var more bool
+			carry, more = f.longLine(r, buf, line, emit)
+			line++
+			if !more {
+				return
 			}
-			carry = buf // a line longer than the batch: read on
 			continue
 		}
 		emit(&batch{data: buf[:last+1], first: line})
@@ -146,10 +165,56 @@ func (f *fileReader) cutBatches(r io.Reader, emit func(*batch)) {
 	}
 }
 
-// tooLong rejects a line over maxValueSize and skips the rest of it.
-func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch)) {
+// longLine reads the rest of the line that head (a whole batch without a line end) starts, in
+// chunks, and emits it as a batch of its own, in one buffer of its size: a line of L bytes costs
+// 2L at most (doubling a buffer as the line went on cost 3L and garbage besides). A line over
+// maxValueSize is rejected, and the rest of it skipped. It returns the text after the line, and
+// false when the file ended with it.
+func (f *fileReader) longLine(r io.Reader, head []byte, line int, emit func(*batch)) (rest []byte, more bool) {
+	chunks, size := [][]byte{head}, len(head)
+	whole := func(tail []byte) []byte {
+		out := make([]byte, 0, size+len(tail))
+		for _, c := range chunks {
+			out = append(out, c...)
+		}
+		recycle(head)
+		return append(out, tail...)
+	}
+	for {
+		chunk := make([]byte, batchSize)
+		n, err := io.ReadFull(r, chunk)
+		chunk = chunk[:n]
+		end := bytes.IndexByte(chunk, '\n')
+		if lineSize := size + n; end >= 0 {
+			lineSize = size + end
+		} else if lineSize <= maxValueSize {
+			chunks, size = append(chunks, chunk), lineSize
+			if err != nil { // the file's last line
+				emit(&batch{data: whole(nil), first: line})
+				return nil, false
+			}
+			continue
+		} else {
+			f.tooLong(r, line, emit, err == nil)
+			return nil, err == nil
+		}
+		if size+end > maxValueSize {
+			f.tooLong(r, line, emit, false)
+		} else {
+			emit(&batch{data: whole(chunk[:end+1]), first: line})
+		}
+		return chunk[end+1:], true
+	}
+}
+
+// tooLong rejects a line over maxValueSize, and skips the rest of it when skip is set.
+func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch), skip bool) {
 	rej := Rejection{Source: record.Source{File: f.name, Line: line}, Reason: "record too large", Detail: errTooLarge.Error()}
 	emit(&batch{results: []lineResult{{rejected: &rej}}})
+	if !skip {
+		return
+	}
+	// r is the file's *bufio.Reader, which NewReader returns as it is: nothing after the line is lost.
 	br := bufio.NewReader(r)
 	for {
 		if _, err := br.ReadSlice('\n'); !errors.Is(err, bufio.ErrBufferFull) {
@@ -256,7 +321,7 @@ func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shap
 	values, dropped, err := conv.fieldsRow(line, fs, w)
 	switch {
 	case err != nil:
-		return lineResult{rejected: &Rejection{Source: src, Reason: "wrong type", Detail: err.Error()}}
+		return lineResult{rejected: &Rejection{Source: src, Reason: rowError(err), Detail: err.Error()}}
 	case dropped != nil:
 		return lineResult{table: table, filtered: dropped, conv: conv}
 	}
@@ -277,9 +342,9 @@ func (f *fileReader) deliver(b *batch, filtered map[string]any) {
 			res.conv.filteredMap(res.filtered, filtered)
 			f.sink.Filtered(res.table, filtered)
 		case res.line != nil:
-			// With its line end, so that a value cut short ends inside the line, not the file.
-			line := append(append(make([]byte, 0, len(res.line)+1), res.line...), '\n')
-			s := newScanner(bufio.NewReader(bytes.NewReader(line)), true)
+			// With its line end, so that a value cut short ends inside the line, not the file (and
+			// without copying the line, which may be hundreds of MB).
+			s := newScanner(bufio.NewReader(io.MultiReader(bytes.NewReader(res.line), strings.NewReader("\n"))), true)
 			s.line = res.number
 			j := &jsonReader{f: f, s: s}
 			j.readAll(true)

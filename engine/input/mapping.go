@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tidwall/gjson"
 	"gopkg.in/yaml.v3"
@@ -217,6 +218,8 @@ type converter struct {
 	// dropped record reports.
 	filter                      *Filter
 	filtered, checked, reported []int
+	// notAfter, when set, is the latest TimeGenerated a record may have (see Limits.Now).
+	notAfter time.Time
 }
 
 // pathNode is a step of the field paths a converter reads: the columns whose path ends here (with
@@ -330,6 +333,9 @@ func (c *converter) value(i int, hits []found, strs *interner, values map[string
 			return fmt.Errorf("%s (from %s): %w", col.Name, path, err)
 		}
 		return fmt.Errorf("%s: %w", col.Name, err)
+	}
+	if t, ok := v.(time.Time); ok && col.Name == timeColumn && !c.notAfter.IsZero() && t.After(c.notAfter) {
+		return &futureError{t}
 	}
 	values[col.Name] = v
 	return nil

@@ -9,14 +9,26 @@ import (
 )
 
 // Limits that keep hostile input from exhausting memory or the stack. Real sign-in records are a
-// few kilobytes and nest a few levels deep.
-const (
-	maxValueSize = 256 << 20
-	maxDepth     = 512
-)
+// few kilobytes and nest a few levels deep. maxValueSize bounds a line, a record, a CSV row and a
+// JSON value on every path; it is a variable only so that tests can lower it.
+var maxValueSize = 256 << 20
+
+const maxDepth = 512
+
+// appendCapped is append, but a buffer it grows doubles only up to one byte past maxValueSize, so
+// that text over the limit costs about twice the limit at most (append grows a large slice by a
+// quarter, past the limit).
+func appendCapped(buf, part []byte) []byte {
+	if need := len(buf) + len(part); need > cap(buf) {
+		grown := make([]byte, len(buf), max(need, min(2*cap(buf), maxValueSize+1)))
+		copy(grown, buf)
+		buf = grown
+	}
+	return append(buf, part...)
+}
 
 // errTooLarge is a value larger than maxValueSize; the scanner has skipped over it.
-var errTooLarge = fmt.Errorf("a JSON value larger than %d MB", maxValueSize>>20)
+var errTooLarge = errors.New("over the 256 MB limit of a record")
 
 // scanner cuts JSON text into values without parsing them (gjson validates each record), counting
 // lines as it goes. In one-line mode (NDJSON) a value must end on the line it starts on.
@@ -101,6 +113,23 @@ func (s *scanner) expect(c byte, what string) error {
 	}
 	s.next()
 	return nil
+}
+
+// drain consumes the rest of the text and returns the number of its last line that holds text.
+func (s *scanner) drain() int {
+	for {
+		chunk, err := s.buffered()
+		if err != nil {
+			break
+		}
+		s.line += bytes.Count(chunk, []byte{'\n'})
+		s.afterNewline = chunk[len(chunk)-1] == '\n'
+		_, _ = s.r.Discard(len(chunk))
+	}
+	if s.afterNewline {
+		return s.line - 1
+	}
+	return s.line
 }
 
 // skipLine consumes the rest of the current line, to go on after a bad one.
@@ -251,7 +280,7 @@ func (s *scanner) buffered() ([]byte, error) {
 func (s *scanner) consume(part []byte) {
 	// Past maxValueSize, one byte more is kept: enough for value to tell it is too large.
 	if room := maxValueSize + 1 - len(s.buf); room > 0 {
-		s.buf = append(s.buf, part[:min(room, len(part))]...)
+		s.buf = appendCapped(s.buf, part[:min(room, len(part))])
 	}
 	s.line += bytes.Count(part, []byte{'\n'})
 	s.afterNewline = part[len(part)-1] == '\n'

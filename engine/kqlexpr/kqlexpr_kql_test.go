@@ -130,3 +130,30 @@ func hasSet(p *Program) bool {
 	ast.Walk(&node, f)
 	return f.found
 }
+
+// and and or read a null operand as false (bool(null) and true is false, bool(null) or true is
+// true), and not() of a null is null, which a where drops; a dynamic operand that is a bool reads
+// as that bool. https://learn.microsoft.com/kusto/query/logical-operators
+// https://learn.microsoft.com/kusto/query/not-function
+func TestLogicalOperatorsOverNull(t *testing.T) {
+	row := map[string]any{"DeviceDetail": `{"isCompliant":true,"isManaged":false}`}
+	cases := map[string]any{
+		`todynamic(DeviceDetail).missing or true`:          true,
+		`todynamic(DeviceDetail).missing or false`:         false,
+		`todynamic(DeviceDetail).missing and true`:         false,
+		`true and todynamic(DeviceDetail).missing`:         false,
+		`todynamic(DeviceDetail).isCompliant and true`:     true,
+		`todynamic(DeviceDetail).isManaged or false`:       false,
+		`todynamic(DeviceDetail).isManaged || true`:        true,
+		`not todynamic(DeviceDetail).missing`:              nil,
+		`!todynamic(DeviceDetail).isCompliant`:             false,
+		`not todynamic(DeviceDetail).isManaged`:            true,
+		`not (todynamic(DeviceDetail).missing and true)`:   true,
+		`todynamic(DeviceDetail).isCompliant && not false`: true,
+	}
+	for source, want := range cases {
+		if got := eval(t, source, row); got != want {
+			t.Errorf("%s = %#v, want %#v", source, got, want)
+		}
+	}
+}

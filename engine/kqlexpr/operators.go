@@ -48,6 +48,13 @@ func operatorOptions(nulls *nullCounter) []expr.Option {
 			}
 			return ok, nil
 		}, new(func(any, any) bool)),
+		expr.Function("kql_truth", func(args ...any) (any, error) { return args[0] == true, nil }, new(func(any) bool)),
+		expr.Function("kql_not", func(args ...any) (any, error) {
+			if b, ok := args[0].(bool); ok {
+				return !b, nil
+			}
+			return nil, nil
+		}, new(func(any) any)),
 		expr.Function("kql_property", func(args ...any) (any, error) {
 			return kql.Property(args[0], kql.ToString(args[1])), nil
 		}, new(func(any, any) any)),

@@ -110,12 +110,21 @@ func (p *patcher) Visit(node *ast.Node) {
 		}
 		if _, ok := p.env.Columns[n.Value]; ok {
 			p.columns[n.Value] = true
+		} else if n.Value == "null" {
+			// KQL writes null in dynamic literals: dynamic(null), dynamic(["a", null]).
+			ast.Patch(node, &ast.NilNode{})
 		} else {
 			p.unknown = append(p.unknown, n)
 		}
 	case *ast.BinaryNode:
 		p.binary(node, n)
 	case *ast.UnaryNode:
+		if (n.Operator == "not" || n.Operator == "!") && p.kqlType(n.Node) != kql.Bool {
+			// not of a null is null, which a where drops, as KQL's not() gives
+			// (https://learn.microsoft.com/kusto/query/not-function).
+			p.replace(node, "kql_not", Any, n.Node)
+			return
+		}
 		if n.Operator == "-" {
 			t, err := arithmeticType("*", p.kqlType(n.Node), kql.Long)
 			if err != nil {
@@ -146,7 +155,7 @@ func (p *patcher) Visit(node *ast.Node) {
 	case *ast.SliceNode:
 		p.fail(n, "x[from:to] is not KQL; write substring(text, from, length)")
 	case *ast.MapNode:
-		p.fail(n, "{...} object literals are not supported in expressions")
+		p.objectLiteral(node, n)
 	case *ast.BytesNode, *ast.PointerNode, *ast.VariableDeclaratorNode, *ast.SequenceNode, *ast.PredicateNode:
 		p.fail(n, "%s is not KQL", n.String())
 	}
@@ -172,6 +181,17 @@ func (p *patcher) binary(node *ast.Node, n *ast.BinaryNode) {
 	}
 	switch n.Operator {
 	case "and", "&&", "or", "||":
+		// KQL's and and or read a null operand as false (https://learn.microsoft.com/kusto/query/logical-operators:
+		// bool(null) and true is false, bool(null) or true is true); expr fails on a non-bool. An
+		// operand not known to be a bool reads true only when it is true, keeping the short circuit.
+		for _, side := range []*ast.Node{&n.Left, &n.Right} {
+			if p.kqlType(*side) != kql.Bool {
+				truth := &ast.CallNode{Callee: &ast.IdentifierNode{Value: "kql_truth"}, Arguments: []ast.Node{*side}}
+				p.types[truth] = kql.Bool
+				*side = truth
+			}
+		}
+		p.types[n] = kql.Bool
 	case "??":
 		p.fail(n, "?? is not KQL; write coalesce(a, b)")
 	case "**", "^":
@@ -246,6 +266,10 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 	if f.Prepare != nil {
 		f.Prepare(n.Arguments)
 	}
+	if f.Resolve != nil {
+		p.resolve(node, n, f)
+		return
+	}
 	if f.Fold != nil && p.env.Clock == nil {
 		if v, ok := f.Fold(p.env.Now, lit); ok {
 			c := &ast.ConstantNode{Value: v}
@@ -271,6 +295,44 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 			}
 		}
 	}
+}
+
+// resolve puts in place of the call the node its function's Resolve makes of it.
+func (p *patcher) resolve(node *ast.Node, n *ast.CallNode, f *Function) {
+	for _, a := range n.Arguments {
+		if id, ok := a.(*ast.IdentifierNode); ok {
+			p.callees[id] = true
+		}
+	}
+	out, err := f.Resolve(p.env.Columns, n.Arguments)
+	if err != nil {
+		p.fail(n, "%v", err)
+		return
+	}
+	if id, ok := out.(*ast.IdentifierNode); ok {
+		p.columns[id.Value] = true
+		if t, ok := p.env.Columns[id.Value]; ok {
+			p.types[out] = t
+		}
+	}
+	ast.Patch(node, out)
+}
+
+// objectLiteral makes {"k": v, ...} the property bag bag_pack("k", v, ...) makes, its keys in the
+// order written (expr's own maps would lose it), as KQL's dynamic({...}) literals keep it.
+// https://learn.microsoft.com/kusto/query/scalar-data-types/dynamic
+func (p *patcher) objectLiteral(node *ast.Node, n *ast.MapNode) {
+	args := make([]ast.Node, 0, 2*len(n.Pairs))
+	for _, pair := range n.Pairs {
+		kv := pair.(*ast.PairNode)
+		if _, ok := kv.Key.(*ast.StringNode); !ok {
+			p.fail(kv.Key, "a key of a dynamic object literal is a string, such as \"AgentType\"")
+			return
+		}
+		args = append(args, kv.Key, kv.Value)
+	}
+	p.calls["bag_pack"] = true
+	p.replace(node, "bag_pack", kql.Dynamic, args...)
 }
 
 func arityText(least, most int) string {
@@ -303,6 +365,14 @@ func setOf(n ast.Node, newSet func([]any) *kql.Set) ast.Node {
 		default:
 			return n
 		}
+	case *ast.CallNode:
+		// x in dynamic(["a", "b"]) is the same constant list.
+		if id, ok := r.Callee.(*ast.IdentifierNode); ok && id.Value == "dynamic" && len(r.Arguments) == 1 {
+			if set := setOf(r.Arguments[0], newSet); set != r.Arguments[0] {
+				return set
+			}
+		}
+		return n
 	case *ast.ArrayNode:
 		for _, e := range r.Nodes {
 			switch lit := e.(type) {

@@ -56,6 +56,11 @@ type Function struct {
 	// Prepare, when set, rewrites the call's arguments once at compile time (in_ci makes a constant
 	// list a hashed set).
 	Prepare func(args []ast.Node)
+	// Resolve, when set, replaces the call at compile time by the node it returns, made from the
+	// columns the expression can read: column_ifexists("C", d) becomes the column C when the rows
+	// have it and d otherwise; typeof(string) becomes the literal "string". Identifiers among the
+	// call's arguments are then not unknown names.
+	Resolve func(columns map[string]kql.Type, args []ast.Node) (ast.Node, error)
 	// Fold, when set, gives the value of a call whose arguments are literals when now is fixed, so
 	// that it is computed once rather than for every row (ago("6h")). ok is false when it cannot.
 	Fold func(now time.Time, lit Literals) (v any, ok bool)

@@ -49,6 +49,9 @@ func (a *AtomicFile) Commit() error {
 	return err
 }
 
+// Target is the path the file replaces on Commit.
+func (a *AtomicFile) Target() string { return a.target }
+
 // Abort drops what was written; the target is left as it was.
 func (a *AtomicFile) Abort() {
 	_ = a.Close()

@@ -17,8 +17,13 @@ import (
 // LoadPaths loads the rules in paths: rule files, and folders searched recursively for *.yaml and
 // *.yml files (files named *.test.yaml hold rule tests, not rules). Every problem in every file
 // is reported, as Errors; only the rules without problems are returned.
-func LoadPaths(paths []string) ([]*Rule, error) {
-	rules, faulty, err := loadPaths(paths)
+//
+// A rule pack is confined to its folder: the files a rule reads (its base, through extends, and
+// its lookups) must lie inside the folder named in paths, or the folder of the rule file named
+// there, symlinks resolved, unless they lie inside one of allowOutside. They must be regular
+// files (not a device, FIFO or socket) within the size limits of a rule or a lookup.
+func LoadPaths(paths []string, allowOutside ...string) ([]*Rule, error) {
+	rules, faulty, err := loadPaths(paths, allowOutside)
 	var sound []*Rule
 	for _, r := range rules {
 		if !faulty[r] {
@@ -30,14 +35,15 @@ func LoadPaths(paths []string) ([]*Rule, error) {
 
 // LoadAll is LoadPaths for checking: it also returns the rules that have problems, as far as
 // they could be read, so that the problems of later steps (planning them) can be found too.
-func LoadAll(paths []string) ([]*Rule, error) {
-	rules, _, err := loadPaths(paths)
+func LoadAll(paths []string, allowOutside ...string) ([]*Rule, error) {
+	rules, _, err := loadPaths(paths, allowOutside)
 	return rules, err
 }
 
-func loadPaths(paths []string) ([]*Rule, map[*Rule]bool, error) {
+func loadPaths(paths, allowOutside []string) ([]*Rule, map[*Rule]bool, error) {
 	var files []string
 	var errs Errors
+	roots := map[string]string{} // the folder each file is confined to
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
@@ -46,6 +52,7 @@ func loadPaths(paths []string) ([]*Rule, map[*Rule]bool, error) {
 		}
 		if !info.IsDir() {
 			files = append(files, p)
+			roots[filepath.Clean(p)] = filepath.Dir(p)
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, entry fs.DirEntry, err error) error {
@@ -59,6 +66,7 @@ func loadPaths(paths []string) ([]*Rule, map[*Rule]bool, error) {
 			}
 			if isRuleFile(path, entry) {
 				files = append(files, path)
+				roots[filepath.Clean(path)] = p
 			}
 			return nil
 		})
@@ -69,8 +77,9 @@ func loadPaths(paths []string) ([]*Rule, map[*Rule]bool, error) {
 	sort.Strings(files)
 	var rules []*Rule
 	l := newLoader(&errs)
+	l.allowOutside = allowOutside
 	for _, f := range files {
-		if r := l.load(f); r != nil {
+		if r := l.load(f, roots[filepath.Clean(f)]); r != nil {
 			rules = append(rules, r)
 		}
 	}
@@ -100,10 +109,10 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// Load loads one rule file.
+// Load loads one rule file, confined to its folder.
 func Load(path string) (*Rule, error) {
 	var errs Errors
-	r := newLoader(&errs).load(path)
+	r := newLoader(&errs).load(path, filepath.Dir(path))
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -118,20 +127,23 @@ type loader struct {
 	faulty map[string]bool
 	// loading holds the files whose bases are being resolved, to catch a variant chain that loops.
 	loading map[string]bool
+	// allowOutside are the folders (or files) outside a rule's own folder that it may read.
+	allowOutside []string
 }
 
 func newLoader(errs *Errors) *loader {
 	return &loader{errs: errs, loaded: map[string]*Rule{}, loading: map[string]bool{}, faulty: map[string]bool{}}
 }
 
-func (l *loader) load(path string) *Rule {
+// load loads the rule file at path, whose files must lie inside root.
+func (l *loader) load(path, root string) *Rule {
 	path = filepath.Clean(path)
 	if r, ok := l.loaded[path]; ok {
 		return r
 	}
-	data, err := os.ReadFile(path)
+	data, err := readConfined(path, root, l.allowOutside, maxRuleSize)
 	if err != nil {
-		l.errs.Add(Position{File: path}, "cannot read rule: %v", unwrapPathError(err))
+		l.errs.Add(Position{File: path}, "cannot read rule: %v", err)
 		return nil
 	}
 	before := len(*l.errs)
@@ -144,9 +156,9 @@ func (l *loader) load(path string) *Rule {
 	var r *Rule
 	if doc.extends == "" {
 		r = &Rule{File: path, Meta: doc.meta, Params: doc.params, Lookups: doc.lookups, Lets: doc.lets, Stages: doc.stages}
-		resolveLookupFiles(r.Lookups, path)
+		l.resolveLookupFiles(r.Lookups, path, root)
 	} else {
-		r = l.variant(doc)
+		r = l.variant(doc, root)
 	}
 	if r == nil {
 		return nil
@@ -157,16 +169,24 @@ func (l *loader) load(path string) *Rule {
 	return r
 }
 
-func resolveLookupFiles(lookups []*Lookup, ruleFile string) {
+// resolveLookupFiles makes each lookup's file relative to the rule file that declares it, and
+// checks that it is a file the rule may read: inside root, regular, within maxLookupSize.
+func (l *loader) resolveLookupFiles(lookups []*Lookup, ruleFile, root string) {
 	for _, lk := range lookups {
 		if !filepath.IsAbs(lk.File) {
 			lk.File = filepath.Join(filepath.Dir(ruleFile), lk.File)
+		}
+		if _, err := os.Lstat(lk.File); errors.Is(err, fs.ErrNotExist) {
+			continue // reported where the lookup is read, with its column
+		}
+		if err := confined(lk.File, root, l.allowOutside, maxLookupSize); err != nil {
+			l.errs.Add(lk.Pos, "lookup %s: %s: %v", lk.Name, lk.File, err)
 		}
 	}
 }
 
 // variant builds a rule from its base and the differences doc states.
-func (l *loader) variant(doc *document) *Rule {
+func (l *loader) variant(doc *document, root string) *Rule {
 	basePath := doc.extends
 	if !filepath.IsAbs(basePath) {
 		basePath = filepath.Join(filepath.Dir(doc.file), basePath)
@@ -176,12 +196,12 @@ func (l *loader) variant(doc *document) *Rule {
 		l.errs.Add(doc.extendsPos, "extends %s makes a loop of variants", doc.extends)
 		return nil
 	}
-	if _, err := os.Stat(basePath); err != nil {
-		l.errs.Add(doc.extendsPos, "base rule %s: %v", basePath, unwrapPathError(err))
+	if err := confined(basePath, root, l.allowOutside, maxRuleSize); err != nil {
+		l.errs.Add(doc.extendsPos, "base rule %s: %v", basePath, err)
 		return nil
 	}
 	l.loading[doc.file] = true
-	base := l.load(basePath)
+	base := l.load(basePath, root)
 	delete(l.loading, doc.file)
 	if base == nil {
 		if !l.faulty[basePath] {
@@ -191,7 +211,7 @@ func (l *loader) variant(doc *document) *Rule {
 	}
 	r := &Rule{File: doc.file, Base: basePath, Meta: inheritMeta(base.Meta, doc), Stages: cloneStages(base.Stages)}
 	r.Params = mergeParams(base.Params, doc.params, l.errs)
-	resolveLookupFiles(doc.lookups, doc.file)
+	l.resolveLookupFiles(doc.lookups, doc.file, root)
 	r.Lookups = mergeLookups(base.Lookups, doc.lookups)
 	r.Lets = mergeLets(base.Lets, doc.lets)
 	for _, ed := range doc.edits {
@@ -511,14 +531,18 @@ func (r *Rule) Clone() *Rule {
 func (r *Rule) HasParam(name string) bool { return r.param(name) != nil }
 
 // ReadLookup reads the list in column of the CSV file at path: every row after the header, blank
-// lines and lines starting with # skipped.
+// lines and lines starting with # skipped. The file must be a regular file of at most
+// maxLookupSize. No message quotes the file's text: a lookup may name any file.
 func ReadLookup(path, column string) ([]any, error) {
+	if err := regularWithin(path, maxLookupSize); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
 	}
 	defer f.Close()
-	buffered := bufio.NewReader(f)
+	buffered := bufio.NewReader(io.LimitReader(f, maxLookupSize))
 	if bom, _ := buffered.Peek(3); string(bom) == "\ufeff" {
 		buffered.Discard(3)
 	}
@@ -539,7 +563,7 @@ func ReadLookup(path, column string) ([]any, error) {
 		}
 	}
 	if col < 0 {
-		return nil, fmt.Errorf("%s has no column %q (its header: %s)", path, column, strings.Join(header, ","))
+		return nil, fmt.Errorf("%s has no column %q in its header row (of %d columns)", path, column, len(header))
 	}
 	var values []any
 	for {

@@ -256,7 +256,7 @@ func TestLookupsReadOneColumnOfACSV(t *testing.T) {
 	if got, err := ReadLookup(commented, "name"); err != nil || len(got) != 1 || got[0] != "Name, with comma" {
 		t.Errorf("commented CSV: %v %v", got, err)
 	}
-	if _, err := ReadLookup(upstream, "clientid"); err == nil || !strings.Contains(err.Error(), `has no column "clientid" (its header: client_id,application_name)`) {
+	if _, err := ReadLookup(upstream, "clientid"); err == nil || !strings.Contains(err.Error(), `has no column "clientid" in its header row (of 2 columns)`) {
 		t.Errorf("missing column: %v", err)
 	}
 	if _, err := ReadLookup(filepath.Join(dir, "none.csv"), "x"); err == nil {

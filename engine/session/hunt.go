@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,8 +20,8 @@ import (
 // rows of its tables. An alert found at several instants is written once, with the first of them
 // (its window); two alerts are the same when their rule and projected values are equal.
 //
-// The input is read once and each table's rows sorted by TimeGenerated, so that an evaluation
-// takes its window's rows as one slice of them; a record without a TimeGenerated is in no window.
+// The input is read once and each table's rows indexed by TimeGenerated, so that an evaluation
+// reads only its window's rows; a record without a TimeGenerated is in no window.
 
 // HuntConfig is what a hunt reads and when it evaluates the rules.
 type HuntConfig struct {
@@ -44,20 +45,34 @@ type Hunt struct {
 	byTime  map[string]timeIndex
 }
 
-// timeIndex is a table's rows sorted by TimeGenerated, and their times.
+// timeIndex is a table's rows in the order they were read, and their positions sorted by
+// TimeGenerated with those times, so that a window's rows are found by two binary searches and
+// handed on in the order they were read (as a batch run over the same input has them: make_list
+// and the like keep that order).
 type timeIndex struct {
-	rows  []record.Row
-	times []time.Time
+	rows   []record.Row
+	byTime []int
+	times  []time.Time
 }
 
-// window is the rows with a time in (from, to]; all up to to when from is zero.
+// window is the rows with a time in (from, to], in the order they were read; all up to to when
+// from is zero.
 func (ix timeIndex) window(from, to time.Time) []record.Row {
 	lo := 0
 	if !from.IsZero() {
 		lo = sort.Search(len(ix.times), func(i int) bool { return ix.times[i].After(from) })
 	}
 	hi := sort.Search(len(ix.times), func(i int) bool { return ix.times[i].After(to) })
-	return ix.rows[lo:max(lo, hi)]
+	if hi <= lo {
+		return nil
+	}
+	positions := slices.Clone(ix.byTime[lo:hi])
+	slices.Sort(positions)
+	rows := make([]record.Row, len(positions))
+	for i, p := range positions {
+		rows[i] = ix.rows[p]
+	}
+	return rows
 }
 
 // PrepareHunt compiles the rules against a clock and reads the input once.
@@ -73,6 +88,11 @@ func PrepareHunt(rs *Rules, cfg HuntConfig, hooks Hooks) (*Hunt, error) {
 			return nil, err
 		}
 	}
+	if hooks.BeforeRead != nil {
+		if err := hooks.BeforeRead(plans); err != nil {
+			return nil, err
+		}
+	}
 	if h.Read, err = readInput(plans, readFilters(plans), false, cfg.Input, hooks, nil); err != nil {
 		return nil, err
 	}
@@ -80,17 +100,17 @@ func PrepareHunt(rs *Rules, cfg HuntConfig, hooks Hooks) (*Hunt, error) {
 		ix := timeIndex{}
 		for _, row := range rows {
 			if _, ok := row.Values[pipeline.TimeColumn].(time.Time); ok {
+				ix.byTime = append(ix.byTime, len(ix.rows))
 				ix.rows = append(ix.rows, row)
 			} else {
 				h.Untimed[table]++
 			}
 		}
-		sort.SliceStable(ix.rows, func(i, j int) bool {
-			return ix.rows[i].Values[pipeline.TimeColumn].(time.Time).Before(ix.rows[j].Values[pipeline.TimeColumn].(time.Time))
-		})
-		ix.times = make([]time.Time, len(ix.rows))
-		for i, row := range ix.rows {
-			ix.times[i] = row.Values[pipeline.TimeColumn].(time.Time)
+		timeOf := func(p int) time.Time { return ix.rows[p].Values[pipeline.TimeColumn].(time.Time) }
+		sort.SliceStable(ix.byTime, func(i, j int) bool { return timeOf(ix.byTime[i]).Before(timeOf(ix.byTime[j])) })
+		ix.times = make([]time.Time, len(ix.byTime))
+		for i, p := range ix.byTime {
+			ix.times[i] = timeOf(p)
 		}
 		h.byTime[table] = ix
 	}

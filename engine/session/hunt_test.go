@@ -1,4 +1,4 @@
-package session
+package session_test
 
 import (
 	"bytes"
@@ -16,8 +16,11 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/output"
 	"github.com/signin-detect/detect/engine/rule"
+	"github.com/signin-detect/detect/engine/ruletest"
+	. "github.com/signin-detect/detect/engine/session"
 )
 
 // The fixtures of the shipped rules' cases: every table those rules read, with the scenarios that
@@ -50,19 +53,65 @@ func shifted(t *testing.T, text string, d time.Duration) string {
 	})
 }
 
-// multiDayExport is every shipped fixture three times over, 0, 26h17m and 53h41m later: an
-// export of several days whose scenarios fall at every time of day and across the rules'
+// caseRows are the inline rows of the cases of the shipped rules that have no fixture file, as
+// lines of a Log Analytics export of the rule's table.
+func caseRows(t *testing.T) []string {
+	paths, err := filepath.Glob("../../rules/*/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, p := range paths {
+		if strings.HasSuffix(p, ".test.yaml") {
+			continue
+		}
+		suite, err := ruletest.Load(p)
+		if err != nil || suite == nil || slices.ContainsFunc(suite.Cases, func(c *ruletest.Case) bool { return c.Inputs != nil }) {
+			continue
+		}
+		rules, err := rule.LoadPaths([]string{p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range suite.Cases {
+			for _, row := range c.Rows {
+				values := map[string]any{"Type": rules[0].Meta.Table}
+				for k, v := range row {
+					if at, ok := v.(time.Time); ok {
+						v = kql.FormatDatetime(at)
+					}
+					values[k] = v
+				}
+				line, err := json.Marshal(values)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines = append(lines, string(line))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		t.Fatal("no case rows: the rules without fixture files go untested")
+	}
+	return lines
+}
+
+// multiDayExport is every shipped fixture and case row twice, the second time 26h17m later: an
+// export of several days whose scenarios fall at other times of day and across the rules'
 // windows.
 func multiDayExport(t *testing.T) (path string, lines []string) {
-	for _, shift := range []time.Duration{0, 26*time.Hour + 17*time.Minute, 53*time.Hour + 41*time.Minute} {
-		for _, f := range shippedFixtures {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-				lines = append(lines, shifted(t, line, shift))
-			}
+	var base []string
+	for _, f := range shippedFixtures {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base = append(base, strings.Split(strings.TrimSpace(string(data)), "\n")...)
+	}
+	base = append(base, caseRows(t)...)
+	for _, shift := range []time.Duration{0, 26*time.Hour + 17*time.Minute} {
+		for _, line := range base {
+			lines = append(lines, shifted(t, line, shift))
 		}
 	}
 	path = filepath.Join(t.TempDir(), "export.ndjson")

@@ -22,6 +22,10 @@ type Hooks struct {
 	Reading func(r io.Reader, read *Read) io.Reader
 	// Done is called when every file was read.
 	Done func()
+	// BeforeRead, when set, is given the plans of a batch before any input is read; an error
+	// stops the run there (detect run opens --output in it, so that an output that cannot be
+	// written fails before a long read).
+	BeforeRead func([]*pipeline.Plan) error
 }
 
 // Read is what reading gave: the rows of each table the plans read (none when a stream took
@@ -92,6 +96,12 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 	if in.Table != "" {
 		reader.TableOfUntold(in.Table)
 	}
+	limits := input.DefaultLimits
+	if in.Limits != nil {
+		limits = *in.Limits
+	}
+	limits.Now = time.Now().UTC()
+	reader.SetLimits(limits)
 	files, unreadable := input.Files(in.Files, in.Glob)
 	for _, r := range unreadable {
 		read.Reject(r)

@@ -21,9 +21,11 @@ import (
 )
 
 // Tuning changes rules for one run: param overrides (NAME=VALUE, each read as its param's type)
-// and lookup files (NAME=CSV).
+// and lookup files (NAME=CSV); AllowOutside names the folders outside a rule's own folder tree
+// that its lookups and extends may read (see rule.LoadPaths).
 type Tuning struct {
 	Sets, Lookups []string
+	AllowOutside  []string
 }
 
 // Rules are loaded and tuned rules, and the lookup files that replace the rules' own.
@@ -38,7 +40,7 @@ func Load(paths, tableDirs []string, t Tuning) (*Rules, error) {
 	if errs := AddTables(tableDirs, paths); len(errs) > 0 {
 		return nil, errs
 	}
-	rules, err := rule.LoadPaths(paths)
+	rules, err := rule.LoadPaths(paths, t.AllowOutside...)
 	if err != nil {
 		return nil, err
 	}
@@ -166,6 +168,11 @@ func Prepare(rs *Rules, cfg Config, hooks Hooks) (*Batch, error) {
 	if err != nil {
 		return nil, err
 	}
+	if hooks.BeforeRead != nil {
+		if err := hooks.BeforeRead(plans); err != nil {
+			return nil, err
+		}
+	}
 	var filters map[string]*pipeline.ReadFilter
 	if !cfg.AsWritten {
 		filters = readFilters(plans)
@@ -241,6 +248,10 @@ type Input struct {
 	Table string
 	Stdin io.Reader
 	Extra []Named
+	// Limits bound what reading one file may cost; the zero value is input.DefaultLimits. Their
+	// Now, which a record's TimeGenerated may not pass by more than FutureSkew, is set when
+	// reading starts.
+	Limits *input.Limits
 }
 
 // Named is input that is no file, under the name its rows' sources give.
