@@ -66,8 +66,10 @@ func (ix timeIndex) window(from, to time.Time) []record.Row {
 	if hi <= lo {
 		return nil
 	}
-	positions := slices.Clone(ix.byTime[lo:hi])
-	slices.Sort(positions)
+	positions := ix.byTime[lo:hi]
+	if !slices.IsSorted(positions) { // input read in time order needs no sorting
+		positions = slices.Sorted(slices.Values(positions))
+	}
 	rows := make([]record.Row, len(positions))
 	for i, p := range positions {
 		rows[i] = ix.rows[p]
