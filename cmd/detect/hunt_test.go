@@ -161,7 +161,9 @@ func brokenExport(t *testing.T) string {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "broken.ndjson")
-	if err := os.WriteFile(path, append([]byte(strings.Repeat("{\"TimeGenerated\": \n", 8)), data...), 0o644); err != nil {
+	first, rest, _ := strings.Cut(string(data), "\n")
+	broken := first + "\n" + strings.Repeat("{\"TimeGenerated\": \n", 8) + rest
+	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

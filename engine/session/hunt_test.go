@@ -147,13 +147,18 @@ func found(t *testing.T, a output.Alert, window time.Time) string {
 // of the queryPeriod up to T, each alert once, stamped with the first T that found it.
 func TestHuntIsTheUnionOfRunsAtItsInstants(t *testing.T) {
 	path, lines := multiDayExport(t)
-	for _, every := range []time.Duration{0, time.Hour} {
-		t.Run(fmt.Sprintf("every %v", every), func(t *testing.T) { huntIsTheUnionOfRuns(t, path, lines, every) })
-	}
+	// Every shipped rule at its own frequency; then, every hour, three whose windows then overlap
+	// (so that alerts are found again): a join, a summarize over lets, and a week-long join of a
+	// summarize with a let.
+	t.Run("every rule at its frequency", func(t *testing.T) { huntIsTheUnionOfRuns(t, path, lines, 0, []string{"../../rules"}) })
+	t.Run("every hour", func(t *testing.T) {
+		huntIsTheUnionOfRuns(t, path, lines, time.Hour, []string{"../../rules/foci/v2.yaml", "../../rules/entra/whfb-prt-overlap.yaml",
+			"../../rules/sentinel/correct-password-new-country.yaml"})
+	})
 }
 
-func huntIsTheUnionOfRuns(t *testing.T, path string, lines []string, everyFlag time.Duration) {
-	rules, err := Load([]string{"../../rules"}, nil, Tuning{})
+func huntIsTheUnionOfRuns(t *testing.T, path string, lines []string, everyFlag time.Duration, rulePaths []string) {
+	rules, err := Load(rulePaths, nil, Tuning{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,5 +254,52 @@ func huntIsTheUnionOfRuns(t *testing.T, path string, lines []string, everyFlag t
 	}
 	if everyFlag > 0 && again == 0 {
 		t.Error("no alert was found by two evaluations: deduplication went untested")
+	}
+}
+
+// A window is (now - queryPeriod, now] even for a rule with no lookback of its own: each hourly
+// evaluation counts the sign-ins of its hour, neither the older ones nor those still to come.
+func TestHuntWindowIsTheQueryPeriodUpToEachInstant(t *testing.T) {
+	dir := t.TempDir()
+	rulePath, logPath := filepath.Join(dir, "rule.yaml"), filepath.Join(dir, "signins.ndjson")
+	ruleText := `id: 7c1e2f3a-4b5d-4e6f-8a9b-0c1d2e3f4a5b
+name: sign-ins per app each hour
+severity: Low
+queryPeriod: 1h
+queryFrequency: 1h
+table: AADNonInteractiveUserSignInLogs
+stages:
+  - summarize:
+      aggregates: [SignIns: count()]
+      by: [AppDisplayName]
+`
+	var logs strings.Builder
+	for _, at := range []string{"10:10", "10:50", "11:00", "11:20"} {
+		fmt.Fprintf(&logs, `{"Type":"AADNonInteractiveUserSignInLogs","TimeGenerated":"2026-11-20T%s:00Z","AppDisplayName":"Microsoft Teams"}`+"\n", at)
+	}
+	if err := os.WriteFile(rulePath, []byte(ruleText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logPath, []byte(logs.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rules, err := Load([]string{rulePath}, nil, Tuning{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := PrepareHunt(rules, HuntConfig{Input: Input{Files: []string{logPath}}}, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if _, err := h.Run(func(a output.Alert) error {
+		got = append(got, fmt.Sprintf("%s %v", a.Window.Format("15:04"), a.Row.Values["SignIns"]))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// 11:00 sees 10:10, 10:50 and 11:00 (the instant itself is in its window); 12:00 sees 11:20.
+	if want := []string{"11:00 3", "12:00 1"}; !slices.Equal(got, want) {
+		t.Errorf("alerts %v, want %v", got, want)
 	}
 }
