@@ -57,7 +57,7 @@ func huntCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "detect hunt: %v\n", err)
 		return 1
 	}
-	rules, err := load(cfg)
+	rules, err := load(cfg, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -109,7 +109,7 @@ func huntCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "detect hunt: writing alerts: %v\n", err)
 		return 1
 	}
-	printSummary(stderr, h.Read, h.Plans, alerts)
+	printSummary(stderr, h.Read, h.Plans, alerts, cfg.skipped)
 	for i, res := range results {
 		if instants := h.Instants(res.Plan); len(instants) > 0 {
 			fmt.Fprintf(stderr, "  %s: evaluated %d times, %s to %s, %d alerts found, %d of them again\n", res.Plan.Rule.File,

@@ -28,6 +28,7 @@ Usage:
   detect check [--format text|json] [--tables DIR] [--allow-outside PATH] [PATH ...]
   detect test [-v] [PATH ...]
   detect explain --rule FILE [--now T] [--where EXPR] FILE...
+  detect import [--output-dir DIR] [--fetch] FILE|FOLDER...
 
   detect --version
 
@@ -37,6 +38,7 @@ Commands:
   check    report every problem in rule files, each at file:line:col (exit 1 if any)
   test     run the test cases beside each rule; the last line is 'N passed, N failed'
   explain  print a rule's funnel (rows into and out of each stage) and follow rows through it
+  import   translate Sentinel rule files (YAML with a KQL query) into rule files
 
 Run 'detect COMMAND --help' for a command's flags.
 
@@ -80,6 +82,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return testCommand(args[1:], stdout, stderr)
 	case "explain":
 		return explainCommand(args[1:], stdin, stdout, stderr)
+	case "import":
+		return importCommand(args[1:], stdout, stderr)
 	case "--version", "-version", "version":
 		fmt.Fprintln(stdout, version())
 		return 0

@@ -54,10 +54,12 @@ type runConfig struct {
 	glob        string
 	table       string
 	strict      bool
-	format      string
-	output      string
-	stream      bool
-	files       []string
+	// skipped counts the Sentinel rule files that could not be translated, for the summary.
+	skipped int
+	format  string
+	output  string
+	stream  bool
+	files   []string
 	// columns picks the columns a table or list shows; minSeverity and tags select the rules.
 	columns     string
 	minSeverity string
@@ -156,9 +158,13 @@ func aliasNote(aliases []string) string {
 
 // load loads the tables and the rules cfg names, tunes them, and keeps those --min-severity and
 // --tag select.
-func load(cfg *runConfig) (*session.Rules, error) {
+func load(cfg *runConfig, stderr io.Writer) (*session.Rules, error) {
 	rules, err := session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups, AllowOutside: cfg.allowOutside})
 	if err != nil {
+		return nil, err
+	}
+	cfg.skipped = len(rules.Skipped)
+	if err := reportSkipped(stderr, rules.Skipped, len(rules.Rules), cfg.strict); err != nil {
 		return nil, err
 	}
 	return rules, rules.Select(cfg.minSeverity, cfg.tags)
@@ -173,7 +179,7 @@ func (cfg *runConfig) input(stdin io.Reader) session.Input {
 // beforeRead, when not nil, is given the plans before any input is read (run opens --output
 // there, so that an output that cannot be written fails before a long read).
 func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer, beforeRead func([]*pipeline.Plan) error) (*session.Batch, error) {
-	rules, err := load(cfg)
+	rules, err := load(cfg, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +198,7 @@ func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer, beforeRead func(
 func addAlertFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.StringVar(&cfg.minSeverity, "min-severity", "", "run only the rules of this severity or higher: "+strings.Join(session.Severities, ", "))
 	fs.Var(&cfg.tags, "tag", "run only the rules with this MITRE tactic (CredentialAccess) or technique (T1528, which\nalso selects T1528.001) (repeatable: any of them)")
-	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected")
+	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected, and with status 1\nwhen a Sentinel rule file cannot be translated (without it, such a rule is skipped)")
 	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (a terminal-wide table per rule: time, severity,\nrule and the rule's columns, long values cut), list (one block per alert, a key: value line\nper column) or csv")
 	fs.StringVar(&cfg.columns, "columns", "", "A,B,...: the columns of the rules' alerts that table and list show")
 	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
@@ -285,14 +291,14 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
 		return 1
 	}
-	printSummary(stderr, p.Read, p.Plans, alertCounts)
+	printSummary(stderr, p.Read, p.Plans, alertCounts, cfg.skipped)
 	if status == 0 && cfg.strict && p.Read.Rejected() > 0 {
 		status = 2
 	}
 	return status
 }
 
-func printSummary(stderr io.Writer, read *session.Read, plans []*pipeline.Plan, alerts []int) {
+func printSummary(stderr io.Writer, read *session.Read, plans []*pipeline.Plan, alerts []int, skipped int) {
 	line := "summary: " + read.Summary()
 	total := 0
 	bySeverity := map[string]int{}
@@ -309,6 +315,9 @@ func printSummary(stderr io.Writer, read *session.Read, plans []*pipeline.Plan, 
 			}
 		}
 		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if skipped > 0 {
+		line += fmt.Sprintf(", %d rules skipped", skipped)
 	}
 	fmt.Fprintln(stderr, line)
 	for i, p := range plans {

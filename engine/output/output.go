@@ -27,6 +27,9 @@ const (
 	TimeKey    = "_time"
 	WindowKey  = "_window"
 	SourcesKey = "_sources"
+	// EntitiesKey holds the entities a rule's entityMappings name (Sentinel's alert entities):
+	// written only for rules that have entity mappings.
+	EntitiesKey = "_entities"
 )
 
 // RuleRef identifies the rule that raised an alert.
@@ -44,6 +47,8 @@ type Alert struct {
 	Rule    *RuleRef
 	Columns []string
 	Row     record.Row
+	// Entities are the rule's entity mappings, filled from the row when written.
+	Entities []EntityMapping
 	// Window is the instant of the hunt evaluation that first found the alert; zero outside a hunt.
 	Window time.Time
 }
@@ -58,6 +63,52 @@ func (a Alert) Time() time.Time {
 		}
 	}
 	return newest
+}
+
+// EntityMapping is one entity of an alert: its type and, for each identifier, the column that
+// holds it.
+type EntityMapping struct {
+	Type   string
+	Fields []EntityField
+}
+
+// EntityField names the column that holds one identifier of an entity.
+type EntityField struct {
+	Identifier, Column string
+}
+
+// entities writes the alert's entities: each {"type": T, identifier: value, ...}, leaving out an
+// identifier whose column is null or empty, and an entity with none, as Sentinel does not make an
+// entity without identifiers.
+// https://learn.microsoft.com/azure/sentinel/map-data-fields-to-entities
+func (a Alert) entities(buf *bytes.Buffer) {
+	buf.WriteByte('[')
+	first := true
+	for _, e := range a.Entities {
+		var fields bytes.Buffer
+		for _, f := range e.Fields {
+			v := Value(a.Row.Values[f.Column])
+			if v == nil || v == "" || !projects(a.Columns, f.Column) {
+				continue
+			}
+			fields.WriteByte(',')
+			writeJSON(&fields, f.Identifier)
+			fields.WriteByte(':')
+			writeJSON(&fields, v)
+		}
+		if fields.Len() == 0 {
+			continue
+		}
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		buf.WriteString(`{"type":`)
+		writeJSON(buf, e.Type)
+		buf.Write(fields.Bytes())
+		buf.WriteByte('}')
+	}
+	buf.WriteByte(']')
 }
 
 // Writer writes alerts in one format; call Flush when done.
@@ -148,6 +199,12 @@ func (w *NDJSON) Write(a Alert) error {
 		writeJSON(&buf, WindowKey)
 		buf.WriteByte(':')
 		writeJSON(&buf, kql.FormatDatetime(a.Window))
+		buf.WriteByte(',')
+	}
+	if len(a.Entities) > 0 {
+		writeJSON(&buf, EntitiesKey)
+		buf.WriteByte(':')
+		a.entities(&buf)
 		buf.WriteByte(',')
 	}
 	writeJSON(&buf, SourcesKey)

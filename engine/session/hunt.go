@@ -181,6 +181,7 @@ func (h *Hunt) Run(write func(output.Alert) error) ([]HuntResult, error) {
 		res := &results[i]
 		res.Plan = plan
 		ref, columns := AlertShape(plan)
+		entities := EntityShape(plan)
 		seen := map[string]bool{}
 		for _, at := range h.Instants(plan) {
 			res.Instants++
@@ -188,6 +189,9 @@ func (h *Hunt) Run(write func(output.Alert) error) ([]HuntResult, error) {
 			if err != nil {
 				res.Err = fmt.Errorf("at %s: %w", kql.FormatDatetime(at), err)
 				break
+			}
+			if !plan.Rule.Meta.Passes(int64(len(rows))) {
+				rows = nil // as in a batch run: no alert from a result that does not pass the trigger
 			}
 			res.Found += len(rows)
 			for _, row := range rows {
@@ -197,7 +201,7 @@ func (h *Hunt) Run(write func(output.Alert) error) ([]HuntResult, error) {
 				}
 				seen[key] = true
 				res.Alerts++
-				if err := write(output.Alert{Rule: ref, Columns: columns, Row: row, Window: at}); err != nil {
+				if err := write(output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities, Window: at}); err != nil {
 					return results, err
 				}
 			}
