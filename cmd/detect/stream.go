@@ -63,7 +63,7 @@ func runStream(cfg *runConfig, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	done := make(chan ended, 1)
 	go func() {
-		read, err := s.Read(cfg.input(stdin), readingHooks(stderr))
+		read, err := s.Read(cfg.input(stdin), readingHooks(stderr, cfg.quiet, cfg.input(stdin)))
 		done <- ended{read, err}
 	}()
 	var read *session.Read
@@ -133,12 +133,6 @@ type streamOutput struct {
 }
 
 func openStreamOutput(cfg *runConfig, stdout io.Writer, s *session.Stream) (*streamOutput, error) {
-	columns := make([][]string, len(s.Plans))
-	for i, p := range s.Plans {
-		for _, col := range p.Output {
-			columns[i] = append(columns[i], col.Name)
-		}
-	}
 	out := &streamOutput{live: cfg.format != "table"}
 	w := stdout
 	if cfg.output != "" {
@@ -157,7 +151,7 @@ func openStreamOutput(cfg *runConfig, stdout io.Writer, s *session.Stream) (*str
 		out.file, out.size, w = f, info.Size(), &countingWriter{w: f, n: &out.size}
 	}
 	var err error
-	if out.writer, err = output.New(cfg.format, w, columns); err != nil {
+	if out.writer, err = output.New(cfg.format, w, outputOptions(cfg, s.Plans, w)); err != nil {
 		out.close()
 		return nil, err
 	}

@@ -166,6 +166,10 @@ func NewReader(want []Want, format Format) (*Reader, error) {
 	return r, nil
 }
 
+// TableOfUntold names the table of the records that do not tell theirs (a Log Analytics export
+// without Type), in place of the one table the rules read.
+func (r *Reader) TableOfUntold(table string) { r.defaultTable = table }
+
 // fileReader is the reading of one file.
 type fileReader struct {
 	*Reader

@@ -41,9 +41,10 @@ type Read struct {
 	// records and files, by reason.
 	OtherTables map[string]int
 	Rejections  map[string]int
-	// Newest is the newest TimeGenerated read, filtered-out records included.
-	Newest time.Time
-	hooks  Hooks
+	// Oldest and Newest are the oldest and newest TimeGenerated read, filtered-out records
+	// included.
+	Oldest, Newest time.Time
+	hooks          Hooks
 	// onRow, when set, takes each row instead of Rows (a stream keeps none); rowErr is the first
 	// error it returned, after which no row is handed on.
 	onRow  func(table string, row record.Row) error
@@ -94,6 +95,10 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 				}
 			}
 			want[i].Columns = union(want[i].Columns, columns)
+			if _, ok := need.Table.Column(pipeline.TimeColumn); ok {
+				// an alert's time is the newest of its records' (and a hunt indexes rows by it)
+				want[i].Columns = union(want[i].Columns, []string{pipeline.TimeColumn})
+			}
 		}
 	}
 	for i, w := range want {
@@ -108,6 +113,9 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 	reader, err := input.NewReader(want, in.Format)
 	if err != nil {
 		return err
+	}
+	if in.Table != "" {
+		reader.TableOfUntold(in.Table)
 	}
 	limits := input.DefaultLimits
 	if in.Limits != nil {
@@ -162,14 +170,27 @@ func (r *Read) Row(table string, row record.Row) {
 	}
 	r.Records++
 	r.ByTable[table]++
+	if t, ok := row.Values[pipeline.TimeColumn].(time.Time); ok {
+		r.seen(t)
+		for i := range row.Sources {
+			row.Sources[i].Time = t
+		}
+	}
 	switch {
 	case r.onRow == nil:
 		r.Rows[table] = append(r.Rows[table], row)
 	case r.rowErr == nil:
 		r.rowErr = r.onRow(table, row)
 	}
-	if t, ok := row.Values[pipeline.TimeColumn].(time.Time); ok && t.After(r.Newest) {
+}
+
+// seen moves the input's time span to take in t.
+func (r *Read) seen(t time.Time) {
+	if t.After(r.Newest) {
 		r.Newest = t
+	}
+	if r.Oldest.IsZero() || t.Before(r.Oldest) {
+		r.Oldest = t
 	}
 }
 
@@ -182,8 +203,8 @@ func (r *Read) Filtered(table string, values map[string]any) {
 	}
 	r.Records++
 	r.ByTable[table]++
-	if t, ok := values[pipeline.TimeColumn].(time.Time); ok && t.After(r.Newest) {
-		r.Newest = t
+	if t, ok := values[pipeline.TimeColumn].(time.Time); ok {
+		r.seen(t)
 	}
 }
 

@@ -239,14 +239,15 @@ func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 			}
 		}
 		res.Alerts = len(rows)
-		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, newest: b.Read.Newest, records: b.Read.ByTable, resultRows: resultRows})
+		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, oldest: b.Read.Oldest, newest: b.Read.Newest, records: b.Read.ByTable, resultRows: resultRows})
 	}
 	return results, nil
 }
 
 // AlertShape is what every alert of a plan carries: the rule it comes from and its columns.
-func AlertShape(plan *pipeline.Plan) (output.RuleRef, []string) {
-	ref := output.RuleRef{ID: plan.Rule.Meta.ID, Name: plan.Rule.Meta.Name, File: plan.Rule.File}
+func AlertShape(plan *pipeline.Plan) (*output.RuleRef, []string) {
+	m := plan.Rule.Meta
+	ref := &output.RuleRef{ID: m.ID, Name: m.Name, Severity: m.Severity, Tactics: m.Tactics, Techniques: m.RelevantTechniques, File: plan.Rule.File}
 	columns := make([]string, len(plan.Output))
 	for j, col := range plan.Output {
 		columns[j] = col.Name
@@ -274,8 +275,11 @@ type Input struct {
 	Files  []string
 	Glob   string
 	Format input.Format
-	Stdin  io.Reader
-	Extra  []Named
+	// Table, when set, is the table of the records that do not tell theirs (see
+	// input.Reader.TableOfUntold).
+	Table string
+	Stdin io.Reader
+	Extra []Named
 	// Limits bound what reading one file may cost; the zero value is input.DefaultLimits. Their
 	// Now, which a record's TimeGenerated may not pass by more than FutureSkew, is set when
 	// reading starts.
