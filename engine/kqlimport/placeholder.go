@@ -16,6 +16,7 @@ const defaultHuntPeriod = 24 * time.Hour
 // {{EndTimeISO}} with the hunt's time range as ISO 8601 text before it runs the query. The rule
 // gets a string param of that name, empty by default, that --set gives a datetime; while it is
 // empty the range is the run's: now - queryPeriod (or 1d) to now.
+// todatetime() reads the ISO text as Sentinel's would (https://learn.microsoft.com/kusto/query/todatetime-function).
 func (t *translator) huntTime(n kqlparse.Node, name string) (string, error) {
 	var unset string
 	switch name {
