@@ -713,3 +713,55 @@ stages:
 		sameRows(t, "externaldata and ipv4_lookup", got, want)
 	}
 }
+
+// A hunting query's {{StartTimeISO}} and {{EndTimeISO}}, which the Sentinel hunting page fills
+// with the hunt's time range, become params: left empty they are the run's window (now -
+// queryPeriod, or 1d, to now), and --set gives the hunt's range, as the hunting page would.
+func TestImportedHuntingPlaceholdersAreTheHuntsTimeRange(t *testing.T) {
+	const kql = `
+  let starttime = todatetime('{{StartTimeISO}}');
+  let endtime = todatetime('{{EndTimeISO}}');
+  AADNonInteractiveUserSignInLogs
+  | where TimeGenerated between (starttime .. endtime)
+  | where TimeGenerated >= datetime('{{StartTimeISO}}')
+  | project TimeGenerated, UserPrincipalName, AppDisplayName`
+	hand := func(dir, between string) string {
+		path := filepath.Join(dir, "hand.yaml")
+		text := "id: 8d7b3c5e-4f1a-4b2c-9d3e-1f2a3b4c5d6e\nname: construct by hand\nseverity: Informational\n" +
+			"table: AADNonInteractiveUserSignInLogs\nstages:\n  - where: " + between +
+			"\n  - project: [TimeGenerated, UserPrincipalName, AppDisplayName]\n"
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	// The fixture's rows run from 05:10 to 11:52 on 2026-11-20.
+	for _, c := range []struct {
+		name, queryPeriod, now, between string
+		set                             []string
+	}{
+		{"a day back by default", "", "2026-11-21T08:00:00Z", `between(TimeGenerated, ago("1d"), now())`, nil},
+		{"the queryPeriod back by default", "queryPeriod: 3h\n", "2026-11-20T10:00:00Z", `between(TimeGenerated, ago("3h"), now())`, nil},
+		{"the range --set gives", "", "2026-11-21T08:00:00Z",
+			`between(TimeGenerated, todatetime("2026-11-20T06:00:00Z"), todatetime("2026-11-20T09:00:00Z"))`,
+			[]string{"--set", "StartTimeISO=2026-11-20T06:00:00Z", "--set", "EndTimeISO=2026-11-20T09:00:00Z"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			imported := importRule(t, dir, "imported.yaml",
+				"id: 8d7b3c5e-4f1a-4b2c-9d3e-1f2a3b4c5d6e\nname: construct\n"+c.queryPeriod+"query: |"+kql+"\n")
+			want := alertRows(t, "--rule", hand(dir, c.between), "--now", c.now, fixture)
+			args := append([]string{"--rule", imported, "--now", c.now}, c.set...)
+			got := alertRows(t, append(args, fixture)...)
+			all := alertRows(t, "--rule", hand(t.TempDir(), "true"), fixture)
+			if len(want) == len(all) {
+				t.Fatalf("the range keeps all %d rows: the comparison would prove nothing", len(all))
+			}
+			sameRows(t, c.name, got, want)
+			if t.Failed() {
+				text, _ := os.ReadFile(imported)
+				t.Logf("imported rule:\n%s", text)
+			}
+		})
+	}
+}

@@ -356,6 +356,10 @@ func (t *translator) call(c *kqlparse.Call) (string, int, error) {
 		return "", 0, t.refuse(c, "toscalar() of a scalar")
 	case "materialize":
 		return "", 0, t.refuse(c, "materialize() inside an expression")
+	case "todatetime", "totimespan":
+		if s, ok, err := t.placeholderCall(c); ok {
+			return s, precAtom, err
+		}
 	}
 	if b := t.scope[name]; b != nil && b.kind != bindScalarFunc {
 		return "", 0, t.refuse(c, "a call of the user function "+name)
@@ -517,6 +521,12 @@ func (t *translator) name(id *kqlparse.Ident) (string, int, error) {
 // https://learn.microsoft.com/kusto/query/scalar-data-types/
 func (t *translator) literal(l *kqlparse.Literal, asText bool) (string, error) {
 	if l.Placeholder != "" {
+		switch l.Kind {
+		case kqlparse.LitDatetime:
+			return t.huntTime(l, l.Placeholder)
+		case kqlparse.LitTimespan:
+			return "", t.refuse(l, timespanPlaceholder(l.Placeholder))
+		}
 		return "", t.refuse(l, "the hunting-query placeholder "+l.Placeholder)
 	}
 	switch l.Kind {

@@ -93,6 +93,8 @@ func Translate(r *sentinel.Rule) (*Result, error) {
 		place:  r.QueryPosition,
 		scope:  map[string]*binding{},
 		places: map[*yaml.Node]kqlparse.Pos{},
+
+		queryPeriod: r.QueryPeriod,
 	}
 	if r.QueryPeriod > 0 && !r.Hunting() {
 		t.window = fmt.Sprintf("between(TimeGenerated, ago(%s), now())", quote(FormatTimespan(r.QueryPeriod)))
@@ -193,6 +195,8 @@ type translator struct {
 	window        string
 	windowComment string
 	windows       int
+	// queryPeriod is the rule's, the default reach of a hunt's {{StartTimeISO}}.
+	queryPeriod time.Duration
 	// letting is the tabular let being translated ("" in the query's own pipeline); naming the
 	// let whatever its kind, which names the lets written for toscalar() inside expressions.
 	letting, naming string
@@ -445,13 +449,18 @@ func (t *translator) paramLet(l *kqlparse.Let, v *kqlparse.Literal, comment stri
 		value = str(v.Value.(string))
 	case kqlparse.LitTimespan:
 		if v.Placeholder != "" {
-			return t.refuse(v, "the hunting-query placeholder "+v.Placeholder)
+			return t.refuse(v, timespanPlaceholder(v.Placeholder))
 		}
 		value = str(FormatTimespan(v.Value.(time.Duration)))
 		b.kind = bindTimespanParam
 	case kqlparse.LitDatetime:
 		if v.Placeholder != "" {
-			return t.refuse(v, "the hunting-query placeholder "+v.Placeholder)
+			text, err := t.huntTime(v, v.Placeholder)
+			if err != nil {
+				return err
+			}
+			t.scope[name] = &binding{kind: bindInline, text: text, prec: precAtom}
+			return nil
 		}
 		value = str(formatDatetime(v.Value.(time.Time)))
 		b.kind = bindDatetimeParam

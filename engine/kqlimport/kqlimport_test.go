@@ -84,8 +84,9 @@ func TestRefusalsNameTheConstructAndItsPlace(t *testing.T) {
 		{"let f = (t:string) { let s = table(t); s | join (s) on a };\nf(\"SigninLogs\")", `q.kql:1:50: a let inside a user function read more than once is not supported yet`},
 		{"let f = (t:string) { table(t) };\nf(\"SigninLogs\") | where f(\"x\")", `q.kql:2:25: a call of the user function f is not supported yet`},
 		{"SigninLogs | where a == h\"secret\"", `q.kql:1:25: an obfuscated string (h"...") is not supported yet`},
-		{"let starttime = totimespan('{{StartTimeISO}}');\nSigninLogs | where TimeGenerated > ago(starttime)", `q.kql:1:28: the hunting-query placeholder StartTimeISO is not supported yet`},
-		{"SigninLogs | where TimeGenerated > datetime('{{StartTimeISO}}')", `q.kql:1:36: the hunting-query placeholder StartTimeISO is not supported yet`},
+		{"let starttime = totimespan('{{StartTimeISO}}');\nSigninLogs | where TimeGenerated > ago(starttime)", `q.kql:1:28: the hunting-query placeholder StartTimeISO as a timespan (Sentinel fills it with a datetime, which is no timespan) is not supported yet`},
+		{"SigninLogs | where TimeGenerated > datetime('{{StartTimeISO}}') + timespan('{{EndTimeISO}}')", `q.kql:1:67: the hunting-query placeholder EndTimeISO as a timespan (Sentinel fills it with a datetime, which is no timespan) is not supported yet`},
+		{"SigninLogs | where TimeGenerated > todatetime('{{HuntStart}}')", `q.kql:1:47: the hunting-query placeholder HuntStart is not supported yet`},
 		{"SigninLogs | mv-expand bagexpansion=array A", `q.kql:1:24: mv-expand bagexpansion is not supported yet`},
 		{"externaldata(a: string) [\"https://x.test/a.csv\"] | where a == 1", `q.kql:1:1: externaldata outside a let is not supported yet`},
 	} {
