@@ -55,6 +55,7 @@ type runConfig struct {
 	format      string
 	output      string
 	stream      bool
+	report      reportConfig
 	files       []string
 	// allColumns reads every column of the input tables, not only those the rules read.
 	allColumns bool
@@ -182,6 +183,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (aligned columns for a terminal, long values cut)\nor csv")
 	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
 	fs.BoolVar(&cfg.stream, "stream", false, "time-ordered input of any length (such as standard input): now is the newest\nTimeGenerated read so far, rows older than the rule's queryPeriod are forgotten, and each\nalert is written as soon as it is made (--now does not apply)")
+	addReportFlags(fs, &cfg.report)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
@@ -197,6 +199,13 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		return 1
+	}
+	if cfg.stream && cfg.report.file != "" {
+		err = errors.New("--report needs every alert's source records, which --stream does not keep")
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "detect run: %v\n", err)
 		return 1
 	}
@@ -218,7 +227,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	results, err := p.Run(out.writer.Write)
+	results, err := p.Run(cfg.report.tee(p.Plans, out.writer.Write))
 	if err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
 		out.abort()
@@ -239,6 +248,10 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := out.finish(status == 0); err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
+		return 1
+	}
+	if err := cfg.report.write("detect run", cfg, p.Now, p.Read, results); err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
 		return 1
 	}
 	printSummary(stderr, p.Read, p.Plans, alertCounts)
