@@ -14,10 +14,10 @@ import (
 //go:embed page.html
 var pageText string
 
-// page is the report's template. html/template escapes every value by where it lands (element
+// pageTemplate is the report's template. html/template escapes every value by where it lands (element
 // text, attribute, the JSON of the source records inside a script element), so that a value of a
 // log (a UserAgent of <script>...) is shown as text and runs nothing.
-var page = template.Must(template.New("page").Funcs(template.FuncMap{
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"num":  num,
 	"join": func(s []string) string { return strings.Join(s, ", ") },
 	"datetime": func(t time.Time) string {
@@ -26,9 +26,9 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 		}
 		return kql.FormatDatetime(t)
 	},
-	"day": func(t time.Time) string { return t.Format("2006-01-02 15:04Z") },
+	"day":   func(t time.Time) string { return t.Format("2006-01-02 15:04Z") },
 	"lower": strings.ToLower,
-	"plus": func(a, b int) int { return a + b },
+	"plus":  func(a, b int) int { return a + b },
 }).Parse(pageText))
 
 // MaxEntities is how many entities the page lists, those named by most alerts first.
@@ -48,7 +48,7 @@ func Write(w io.Writer, rep *Report) error {
 		view.Alerts += r.Alerts
 		view.Shown += len(r.Shown)
 	}
-	if err := page.Execute(bw, view); err != nil {
+	if err := pageTemplate.Execute(bw, view); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -32,9 +32,9 @@ type Report struct {
 	// Timeline counts the alerts per rule over time; Entities are those the alerts name.
 	Timeline Timeline
 	Entities []*Entity
-	// Records are the input records that the shown alerts of join rules were made from, by
-	// source ("file:line"): their non-empty columns, which the page shows side by side.
-	Records map[string][]Field
+	// Records are the input records that the shown alerts of join rules were made from, which
+	// the page shows side by side.
+	Records Records
 	// MaxAlerts is how many alerts of a rule the page shows.
 	MaxAlerts int
 }
@@ -96,10 +96,49 @@ type Alert struct {
 	Time    time.Time
 }
 
+// Records are source records by source ("file:line"), each its non-empty columns as pairs of
+// indexes into Strings (name, value, name, value...): the records of one export repeat most of
+// their values (tenant, apps, user agents), which are then written once.
+type Records struct {
+	Strings []string         `json:"s"`
+	Fields  map[string][]int `json:"r"`
+	index   map[string]int
+}
+
+func (rs *Records) add(source string, row record.Row) {
+	if _, done := rs.Fields[source]; done {
+		return
+	}
+	var pairs []int
+	for _, f := range fields(row) {
+		pairs = append(pairs, rs.intern(f.Name), rs.intern(f.Value))
+	}
+	rs.Fields[source] = pairs
+}
+
+func (rs *Records) intern(s string) int {
+	i, ok := rs.index[s]
+	if !ok {
+		i = len(rs.Strings)
+		rs.index[s] = i
+		rs.Strings = append(rs.Strings, s)
+	}
+	return i
+}
+
+// Record is the columns of the record at source, nil when it is not kept.
+func (rs *Records) Record(source string) []Field {
+	var out []Field
+	pairs := rs.Fields[source]
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, Field{rs.Strings[pairs[i]], rs.Strings[pairs[i+1]]})
+	}
+	return out
+}
+
 // Field is one column of a source record.
 type Field struct {
-	Name  string `json:"n"`
-	Value string `json:"v"`
+	Name, Value string
 }
 
 // alertFacts is what every alert, shown or not, adds to the timeline and the entities.
@@ -210,7 +249,7 @@ func (c *Collector) Report(run Run, rows map[string][]record.Row) *Report {
 			}
 		}
 	}
-	rep := &Report{Run: run, Rules: c.rules, Records: map[string][]Field{}, MaxAlerts: c.max}
+	rep := &Report{Run: run, Rules: c.rules, Records: Records{Fields: map[string][]int{}, index: map[string]int{}}, MaxAlerts: c.max}
 	entities := newEntityIndex()
 	var times []ruleTime
 	for _, r := range c.rules {
@@ -226,7 +265,7 @@ func (c *Collector) Report(run Run, rows map[string][]record.Row) *Report {
 				if r.Join {
 					for _, s := range f.sources[:min(len(f.sources), maxSideBySide)] {
 						if row, ok := found[s]; ok {
-							rep.Records[s.String()] = fields(row)
+							rep.Records.add(s.String(), row)
 						}
 					}
 				}

@@ -114,7 +114,7 @@ func TestReportAlertTimeIsTheNewestOfItsSourceRecords(t *testing.T) {
 			t.Fatalf("a V2 alert has %d sources, want its two logins", len(a.Sources))
 		}
 		for _, s := range a.Sources {
-			if len(rep.Records[s]) == 0 {
+			if len(rep.Records.Record(s)) == 0 {
 				t.Fatalf("the source record %s of a join alert is not kept for the side-by-side view", s)
 			}
 		}
