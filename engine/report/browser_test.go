@@ -33,7 +33,7 @@ type browser struct {
 	allowed  string
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	t.Helper()
 	var exe string
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -95,7 +95,7 @@ func newBrowser(t *testing.T) *browser {
 }
 
 // open loads the page in file and returns how long until it had loaded and its script had run.
-func (b *browser) open(t *testing.T, file string) time.Duration {
+func (b *browser) open(t testing.TB, file string) time.Duration {
 	t.Helper()
 	abs, err := filepath.Abs(file)
 	if err != nil {
@@ -128,7 +128,7 @@ func (b *browser) open(t *testing.T, file string) time.Duration {
 	return elapsed
 }
 
-func evalAs[T any](t *testing.T, b *browser, js string) T {
+func evalAs[T any](t testing.TB, b *browser, js string) T {
 	t.Helper()
 	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js))
 	if err != nil {

@@ -20,12 +20,7 @@ var pageText string
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"num":  num,
 	"join": func(s []string) string { return strings.Join(s, ", ") },
-	"datetime": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return kql.FormatDatetime(t)
-	},
+	"datetime": formatTime,
 	"day":   func(t time.Time) string { return t.Format("2006-01-02 15:04Z") },
 	"lower": strings.ToLower,
 	"plus":  func(a, b int) int { return a + b },
@@ -43,7 +38,8 @@ func Write(w io.Writer, rep *Report) error {
 		Alerts, Shown   int
 		ListedEntities  []*Entity
 		EntitiesLeftOut int
-	}{Report: rep, ListedEntities: entities, EntitiesLeftOut: len(rep.Entities) - len(entities)}
+		Data            pageData
+	}{Report: rep, ListedEntities: entities, EntitiesLeftOut: len(rep.Entities) - len(entities), Data: newPageData(rep)}
 	for _, r := range rep.Rules {
 		view.Alerts += r.Alerts
 		view.Shown += len(r.Shown)
@@ -52,4 +48,45 @@ func Write(w io.Writer, rep *Report) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// pageData is what the page's script draws the alert tables from, so that a page of many alerts
+// opens fast (the browser builds table rows for the alerts on screen, not for all of them): every
+// string once (Strings, shared with the source records), each rule's shown alerts as rows of
+// indexes into it (the alert's time, its projected columns, then its sources), and the source
+// records (see Records). It reaches the page as JSON in a script element, where html/template
+// escapes it; the script puts its values in the page as text (textContent), never as markup.
+type pageData struct {
+	Strings []string         `json:"s"`
+	Alerts  [][][]int        `json:"a"`
+	Records map[string][]int `json:"r"`
+}
+
+func newPageData(rep *Report) pageData {
+	rs := &rep.Records
+	data := pageData{Alerts: make([][][]int, len(rep.Rules))}
+	for i, r := range rep.Rules {
+		rows := make([][]int, len(r.Shown))
+		for j, a := range r.Shown {
+			row := make([]int, 0, 1+len(a.Values)+len(a.Sources))
+			row = append(row, rs.intern(formatTime(a.Time)))
+			for _, v := range a.Values {
+				row = append(row, rs.intern(v))
+			}
+			for _, src := range a.Sources {
+				row = append(row, rs.intern(src))
+			}
+			rows[j] = row
+		}
+		data.Alerts[i] = rows
+	}
+	data.Strings, data.Records = rs.Strings, rs.Fields
+	return data
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return kql.FormatDatetime(t)
 }

@@ -83,6 +83,9 @@ type Rule struct {
 	all []alertFacts
 }
 
+// Index is the rule's place among the report's rules.
+func (r *Rule) Index() int { return r.index }
+
 // Anchor is the id of the rule's section.
 func (r *Rule) Anchor() string { return "rule-" + itoa(r.index) }
 
