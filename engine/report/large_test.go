@@ -110,26 +110,17 @@ func BenchmarkReportOf100kAlerts(b *testing.B) {
 	if mb >= 50 {
 		b.Errorf("the page of %d alerts is %.1f MB, want under 50", largeAlerts, mb)
 	}
-	br := newBrowser(b)
+	br := newBrowser(b, false) // the fixture test checks the requests; holding them here would time the checking
 	opened := br.open(b, file)
 	b.ReportMetric(opened.Seconds(), "s-to-open")
 	if opened >= 5*time.Second {
 		b.Errorf("the page of %d alerts took %s to open, want under 5 s", largeAlerts, opened)
 	}
-	rows := evalAs[int](b, br, `document.querySelectorAll("table.alerts tbody tr").length`)
-	if want := largeRules * DefaultMaxAlerts; rows != want {
-		b.Errorf("%d alert rows, want %d", rows, want)
+	// each rule's table holds its first DefaultMaxAlerts alerts, and draws the first 200
+	labels := evalAs[[]string](b, br, `Array.from(document.querySelectorAll("[data-count-of^=alerts]")).map(e => e.textContent)`)
+	drawn := evalAs[int](b, br, `document.querySelectorAll("table.alerts tbody tr").length`)
+	if len(labels) != largeRules || labels[0] != fmt.Sprint(DefaultMaxAlerts, " rows") || drawn != largeRules*200 {
+		b.Errorf("alert tables say %q and draw %d rows, want %d rows each, 200 drawn", labels, drawn, DefaultMaxAlerts)
 	}
 }
 
-func TestLargeSizeProbe(t *testing.T) {
-	rep := largeReport(t)
-	start := time.Now()
-	f, _ := os.Create("/tmp/large-probe.html")
-	if err := Write(f, rep); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	info, _ := os.Stat("/tmp/large-probe.html")
-	t.Logf("%d bytes in %s; %d records, %d strings", info.Size(), time.Since(start), len(rep.Records.Fields), len(rep.Records.Strings))
-}

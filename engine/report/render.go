@@ -18,12 +18,12 @@ var pageText string
 // text, attribute, the JSON of the source records inside a script element), so that a value of a
 // log (a UserAgent of <script>...) is shown as text and runs nothing.
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"num":  num,
-	"join": func(s []string) string { return strings.Join(s, ", ") },
+	"num":      num,
+	"join":     func(s []string) string { return strings.Join(s, ", ") },
 	"datetime": formatTime,
-	"day":   func(t time.Time) string { return t.Format("2006-01-02 15:04Z") },
-	"lower": strings.ToLower,
-	"plus":  func(a, b int) int { return a + b },
+	"day":      func(t time.Time) string { return t.Format("2006-01-02 15:04Z") },
+	"lower":    strings.ToLower,
+	"plus":     func(a, b int) int { return a + b },
 }).Parse(pageText))
 
 // MaxEntities is how many entities the page lists, those named by most alerts first.
@@ -57,9 +57,10 @@ func Write(w io.Writer, rep *Report) error {
 // records (see Records). It reaches the page as JSON in a script element, where html/template
 // escapes it; the script puts its values in the page as text (textContent), never as markup.
 type pageData struct {
-	Strings []string         `json:"s"`
-	Alerts  [][][]int        `json:"a"`
-	Records map[string][]int `json:"r"`
+	Strings []string  `json:"s"`
+	Alerts  [][][]int `json:"a"`
+	Columns []int     `json:"c"`
+	Records [][]int   `json:"r"`
 }
 
 func newPageData(rep *Report) pageData {
@@ -80,7 +81,7 @@ func newPageData(rep *Report) pageData {
 		}
 		data.Alerts[i] = rows
 	}
-	data.Strings, data.Records = rs.Strings, rs.Fields
+	data.Strings, data.Columns, data.Records = rs.Strings, rs.Columns, rs.Rows
 	return data
 }
 

@@ -99,24 +99,44 @@ type Alert struct {
 	Time    time.Time
 }
 
-// Records are source records by source ("file:line"), each its non-empty columns as pairs of
-// indexes into Strings (name, value, name, value...): the records of one export repeat most of
-// their values (tenant, apps, user agents), which are then written once.
+// Records are source records, written compactly: the records of one export repeat most of
+// their values (tenant, apps, user agents), which are written once in Strings, and share their
+// columns. Each of Rows is a record: the index of its source ("file:line") in Strings, then for
+// each of Columns (indexes of column names) the index of its value ("" where it has none).
 type Records struct {
-	Strings []string         `json:"s"`
-	Fields  map[string][]int `json:"r"`
+	Strings []string `json:"s"`
+	Columns []int    `json:"c"`
+	Rows    [][]int  `json:"r"`
 	index   map[string]int
+	column  map[string]int
+	kept    map[string]bool
+}
+
+func newRecords() Records {
+	rs := Records{index: map[string]int{}, column: map[string]int{}, kept: map[string]bool{}}
+	rs.intern("") // index 0: a column a record lacks
+	return rs
 }
 
 func (rs *Records) add(source string, row record.Row) {
-	if _, done := rs.Fields[source]; done {
+	if rs.kept[source] {
 		return
 	}
-	var pairs []int
+	rs.kept[source] = true
+	out := []int{rs.intern(source)}
 	for _, f := range fields(row) {
-		pairs = append(pairs, rs.intern(f.Name), rs.intern(f.Value))
+		c, ok := rs.column[f.Name]
+		if !ok {
+			c = len(rs.Columns)
+			rs.column[f.Name] = c
+			rs.Columns = append(rs.Columns, rs.intern(f.Name))
+		}
+		for len(out) <= 1+c {
+			out = append(out, 0)
+		}
+		out[1+c] = rs.intern(f.Value)
 	}
-	rs.Fields[source] = pairs
+	rs.Rows = append(rs.Rows, out)
 }
 
 func (rs *Records) intern(s string) int {
@@ -129,12 +149,18 @@ func (rs *Records) intern(s string) int {
 	return i
 }
 
-// Record is the columns of the record at source, nil when it is not kept.
+// Record is the non-empty columns of the record at source, nil when it is not kept.
 func (rs *Records) Record(source string) []Field {
 	var out []Field
-	pairs := rs.Fields[source]
-	for i := 0; i+1 < len(pairs); i += 2 {
-		out = append(out, Field{rs.Strings[pairs[i]], rs.Strings[pairs[i+1]]})
+	for _, row := range rs.Rows {
+		if rs.Strings[row[0]] != source {
+			continue
+		}
+		for c, v := range row[1:] {
+			if v != 0 {
+				out = append(out, Field{rs.Strings[rs.Columns[c]], rs.Strings[v]})
+			}
+		}
 	}
 	return out
 }
@@ -252,7 +278,7 @@ func (c *Collector) Report(run Run, rows map[string][]record.Row) *Report {
 			}
 		}
 	}
-	rep := &Report{Run: run, Rules: c.rules, Records: Records{Fields: map[string][]int{}, index: map[string]int{}}, MaxAlerts: c.max}
+	rep := &Report{Run: run, Rules: c.rules, Records: newRecords(), MaxAlerts: c.max}
 	entities := newEntityIndex()
 	var times []ruleTime
 	for _, r := range c.rules {
