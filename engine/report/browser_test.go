@@ -233,7 +233,7 @@ func TestReportInBrowser(t *testing.T) {
 	b.mu.Unlock()
 
 	// the screenshot README shows: the top of the page, the side-by-side view closed
-	evalAs[bool](t, b, `document.querySelector("#alerts-rule-0 tr.detail").remove(); window.scrollTo(0, 0); true`)
+	evalAs[bool](t, b, `document.querySelector("#alerts-rule-0 tr.detail").remove(); document.getElementById(window.SHOT || "run").scrollIntoView(); true`)
 	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
