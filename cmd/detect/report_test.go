@@ -1,0 +1,46 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRunReport(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "foci.html")
+	r := detect(t, "", "run", "--rule", v2Rule, "--now", now, "--report", page, "--report-max-alerts", "10", fixture)
+	if r.status != 0 || len(r.alerts) != 23 {
+		t.Fatalf("status %d, %d alerts on standard output (want 23)\n%s", r.status, len(r.alerts), r.stderr)
+	}
+	data, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(data)
+	for _, want := range []string{
+		"detect run: 23 alerts from 1 rules",
+		"The first 10 of 23 alerts are shown; 13 are left out",
+		// what the run said about the rule is on the page too
+		"the lookback in stage lookback dropped 5 of the 71 rows",
+		`id="run-now">2026-11-20T12:00:00.0000000Z`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
+	if strings.Count(html, `<rect class="bar"`) == 0 {
+		t.Error("the page has no timeline bars")
+	}
+}
+
+func TestRunReportRefusesStream(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "foci.html")
+	r := detect(t, "", "run", "--rule", v2Rule, "--stream", "--report", page, fixture)
+	if r.status != 1 || !strings.Contains(r.stderr, "--report needs every alert's source records, which --stream does not keep") {
+		t.Errorf("status %d, stderr %q", r.status, r.stderr)
+	}
+	if _, err := os.Stat(page); !os.IsNotExist(err) {
+		t.Errorf("a page was written: %v", err)
+	}
+}
