@@ -185,9 +185,9 @@ func TestReportInBrowser(t *testing.T) {
 	}
 
 	// filtering by text: the rows that contain it, case aside, stay
-	v2 := rep.Rules[0]
+	first := rep.Rules[0]
 	want := 0
-	for _, a := range v2.Shown {
+	for _, a := range first.Shown {
 		if strings.Contains(strings.ToLower(strings.Join(a.Values, " ")), "azure powershell") {
 			want++
 		}
@@ -195,8 +195,8 @@ func TestReportInBrowser(t *testing.T) {
 	visible := evalAs[int](t, b, `(() => { const i = document.querySelector('input[data-table="alerts-rule-0"]'); i.value = "AZURE PowerShell";
 		i.dispatchEvent(new Event("input")); return Array.from(document.querySelectorAll("#alerts-rule-0 tbody tr")).filter(r => !r.hidden).length; })()`)
 	label := evalAs[string](t, b, `document.querySelector('[data-count-of="alerts-rule-0"]').textContent`)
-	if visible != want || want == 0 || want == v2.Alerts || label != fmt.Sprintf("%d of %d rows match", want, v2.Alerts) {
-		t.Errorf("filter AZURE PowerShell: %d rows visible (%q), want %d of %d", visible, label, want, v2.Alerts)
+	if visible != want || want == 0 || want == first.Alerts || label != fmt.Sprintf("%d of %d rows match", want, first.Alerts) {
+		t.Errorf("filter AZURE PowerShell: %d rows visible (%q), want %d of %d", visible, label, want, first.Alerts)
 	}
 
 	// sorting by a column of numbers orders them as numbers

@@ -79,8 +79,8 @@ func TestReportCountsEveryAlertAndShowsAtMostMax(t *testing.T) {
 		}
 	}
 	page := render(t, rep)
-	v2 := rep.Rules[0]
-	want := "The first 5 of " + itoa(v2.Alerts) + " alerts are shown; " + itoa(v2.Alerts-5) + " are left out"
+	first := rep.Rules[0]
+	want := "The first 5 of " + itoa(first.Alerts) + " alerts are shown; " + itoa(first.Alerts-5) + " are left out"
 	if !strings.Contains(page, want) {
 		t.Errorf("the page does not say %q", want)
 	}
@@ -100,20 +100,21 @@ func TestReportCountsEveryAlertAndShowsAtMostMax(t *testing.T) {
 
 func TestReportAlertTimeIsTheNewestOfItsSourceRecords(t *testing.T) {
 	rep, _ := fixtureReport(t, 0)
-	v2 := rep.Rules[0]
+	// the rules of a run come in file order: V1 first
+	first := rep.Rules[0]
 	second := -1
-	for i, c := range v2.Columns {
+	for i, c := range first.Columns {
 		if c == "SecondRequestTimeGenerated" {
 			second = i
 		}
 	}
-	for _, a := range v2.Shown {
-		// V2 pairs a first login with a later second one: the alert is as new as the second
+	for _, a := range first.Shown {
+		// each FOCI rule pairs a first login with a later second one: the alert is as new as the second
 		if got := a.Time.Format("2006-01-02T15:04:05.0000000Z"); got != a.Values[second] {
 			t.Fatalf("alert time %s, want its second login's %s", got, a.Values[second])
 		}
 		if len(a.Sources) != 2 {
-			t.Fatalf("a V2 alert has %d sources, want its two logins", len(a.Sources))
+			t.Fatalf("a FOCI alert has %d sources, want its two logins", len(a.Sources))
 		}
 		for _, s := range a.Sources {
 			if len(rep.Records.Record(s)) == 0 {
