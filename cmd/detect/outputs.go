@@ -32,12 +32,16 @@ func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*aler
 	out := &alertOutput{}
 	w := stdout
 	if cfg.output != "" {
+		// Watched before the temporary file exists, so that no signal finds it there unwatched.
+		signals := make(chan os.Signal, 1)
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 		f, err := output.CreateAtomic(cfg.output)
 		if err != nil {
+			signal.Stop(signals)
 			return nil, err
 		}
 		out.file, w = f, f
-		out.removeOnSignal()
+		out.removeOnSignal(signals)
 	}
 	var err error
 	if out.writer, err = output.New(cfg.format, w, columns); err != nil {
@@ -47,11 +51,9 @@ func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*aler
 	return out, nil
 }
 
-// removeOnSignal removes the --output file's temporary file when SIGINT or SIGTERM stops the
-// run, which then exits with 128 plus the signal's number, as a shell reports it.
-func (o *alertOutput) removeOnSignal() {
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+// removeOnSignal removes the --output file's temporary file when SIGINT or SIGTERM (read from
+// signals) stops the run, which then exits with 128 plus the signal's number, as a shell reports it.
+func (o *alertOutput) removeOnSignal(signals chan os.Signal) {
 	done := make(chan struct{})
 	o.done = done
 	go func() {

@@ -35,8 +35,13 @@ type Env struct {
 	Columns   map[string]kql.Type
 	Constants map[string]any
 	Scalars   map[string]kql.Type
+	// Functions are the scalar functions the rule defines, called by name like KQL's.
+	Functions map[string]UserFunction
 	Now       time.Time
 	Clock     *time.Time
+	// Serialized tells that the rows are a serialized row set (after sort, top or serialize),
+	// over which window functions may run.
+	Serialized bool
 }
 
 // Program is a compiled expression.
@@ -53,9 +58,12 @@ type Program struct {
 	// Scalars lists the scalars the expression reads, sorted: it runs only once Bind has given them
 	// values.
 	Scalars []string
-	prog    *vm.Program
-	env     Env
-	nulls   *nullCounter
+	// Window is set when the expression calls a window function: run it with RunIn.
+	Window bool
+	ctx    *Context
+	prog   *vm.Program
+	env    Env
+	nulls  *nullCounter
 }
 
 // nullCounter counts a program's evaluations that gave null because of a data-dependent error,
@@ -113,7 +121,7 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 			return nil, &Error{Line: 1, Msg: fmt.Sprintf("%s is both a column and a toscalar let; rename the let", name)}
 		}
 	}
-	if err := checkCalls(source); err != nil {
+	if err := checkCalls(source, env.Functions); err != nil {
 		return nil, err
 	}
 	columns := make(types.Map, len(env.Columns))
@@ -126,13 +134,18 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 	}
 	p := &patcher{source: source, env: env, columns: map[string]bool{}, calls: map[string]bool{},
 		scalars: map[string]bool{}, callees: map[*ast.IdentifierNode]bool{}, types: map[ast.Node]kql.Type{}}
-	options := []expr.Option{expr.Env(columns), expr.Patch(p), expr.Optimize(false), expr.DisableAllBuiltins()}
+	expand := &expander{functions: env.Functions, source: source}
+	options := []expr.Option{expr.Env(columns), expr.Patch(expand), expr.Patch(p), expr.Optimize(false), expr.DisableAllBuiltins()}
 	clock := env.Clock
 	if clock == nil {
 		clock = &env.Now
 	}
-	options = append(options, functionOptions(&Context{clock: clock}, nulls)...)
+	ctx := &Context{clock: clock}
+	options = append(options, functionOptions(ctx, nulls)...)
 	prog, err := expr.Compile(source, options...)
+	if expand.err != nil {
+		return nil, expand.err
+	}
 	p.checkUnknownNames()
 	if p.err != nil {
 		return nil, p.err
@@ -143,7 +156,7 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 		}
 		return nil, &Error{Line: 1, Msg: err.Error()}
 	}
-	return &Program{Source: source, prog: prog, Type: typeOfNode(prog.Node()), env: env, nulls: nulls,
+	return &Program{Source: source, prog: prog, Type: typeOfNode(prog.Node()), env: env, nulls: nulls, ctx: ctx, Window: p.window,
 		Columns: sortedKeys(p.columns), Calls: sortedKeys(p.calls), ReadsClock: p.readsClock,
 		Scalars: sortedKeys(p.scalars)}, nil
 }
@@ -181,6 +194,14 @@ func (p *Program) Run(machine *vm.VM, row map[string]any) (any, error) {
 		return nil, nil
 	}
 	return v, nil
+}
+
+// RunIn is Run for a program that calls window functions, over the row of w it is at. Calls of one
+// program never overlap: the stage that runs it runs its rows one after another.
+func (p *Program) RunIn(machine *vm.VM, row map[string]any, w Window) (any, error) {
+	p.ctx.window = w
+	defer func() { p.ctx.window = nil }()
+	return p.Run(machine, row)
 }
 
 func typeOfNode(n ast.Node) kql.Type {

@@ -12,7 +12,7 @@ import (
 // checkCalls finds, before the expression is parsed, every name called in source that is not a
 // registered KQL function, and every method call: expr would parse some of them as its own
 // builtins (len, all, map, ...) or fail on them with a message about expr, not KQL.
-func checkCalls(source string) *Error {
+func checkCalls(source string, functions map[string]UserFunction) *Error {
 	tokens, err := lexer.Lex(file.NewSource(source))
 	if err != nil {
 		return nil // the parser reports it, at its place
@@ -25,6 +25,9 @@ func checkCalls(source string) *Error {
 		if i > 0 && tokens[i-1].Is(lexer.Operator, ".", "?.") {
 			return &Error{Line: line, Column: column, Msg: fmt.Sprintf(
 				"%s(...) is a method call, which KQL does not have; call a KQL function on the value instead", t.Value)}
+		}
+		if _, user := functions[t.Value]; user {
+			continue
 		}
 		if _, ok := Lookup(t.Value); !ok {
 			return &Error{Line: line, Column: column, Msg: fmt.Sprintf("%s is not a KQL function%s", t.Value, hint(t.Value))}

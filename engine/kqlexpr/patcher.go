@@ -20,6 +20,7 @@ type patcher struct {
 	calls      map[string]bool
 	scalars    map[string]bool
 	readsClock bool
+	window     bool
 	err        *Error
 	// unknown holds the identifiers that name neither a column nor a constant; those that turn out
 	// to be function names (callees) are not mistakes. The checker misses the rest once the
@@ -251,6 +252,13 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 	}
 	p.calls[f.Name] = true
 	p.readsClock = p.readsClock || f.ReadsClock
+	if f.Window {
+		if !p.env.Serialized {
+			p.fail(id, "%s needs a serialized row set: sort, top or serialize before this stage (KQL: a window function runs only over serialized rows)", id.Value)
+			return
+		}
+		p.window = true
+	}
 	least, most := f.arity()
 	if len(n.Arguments) < least || most >= 0 && len(n.Arguments) > most {
 		p.fail(n, "%s takes %s: %s", id.Value, arityText(least, most), f.Signature())
@@ -262,6 +270,12 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 			p.fail(n.Arguments[i], "%v", err)
 			return
 		}
+	}
+	// The argument types are taken before Prepare rewrites the arguments (prev(Col) reads Col's
+	// name, and has Col's type).
+	argTypes := make([]kql.Type, len(n.Arguments))
+	for i, a := range n.Arguments {
+		argTypes[i] = p.kqlType(a)
 	}
 	if f.Prepare != nil {
 		f.Prepare(n.Arguments)
@@ -279,11 +293,7 @@ func (p *patcher) call(node *ast.Node, n *ast.CallNode) {
 		}
 	}
 	if f.ResultOf != nil {
-		args := make([]kql.Type, len(n.Arguments))
-		for i, a := range n.Arguments {
-			args[i] = p.kqlType(a)
-		}
-		if t := f.ResultOf(args); t != Any {
+		if t := f.ResultOf(argTypes); t != Any {
 			if t == kql.Int {
 				t = kql.Long
 			}

@@ -64,6 +64,14 @@ type Function struct {
 	// Fold, when set, gives the value of a call whose arguments are literals when now is fixed, so
 	// that it is computed once rather than for every row (ago("6h")). ok is false when it cannot.
 	Fold func(now time.Time, lit Literals) (v any, ok bool)
+	// Window is set for the window functions, which read the rows around the current one
+	// (Context.Window): a program calling one compiles only over a serialized row set
+	// (Env.Serialized), and its first argument, for prev and next, is a column name.
+	Window bool
+	// Columns, for a function that gives several columns (series_fit_line), are their names and
+	// types in order: Eval then gives an array of one value per column, which an extend assigns
+	// with a tuple, (A, B, ...) = f(...).
+	Columns []Param
 	// Eval computes the function's value. args are its argument values (nil is null). An error is
 	// a data-dependent failure: the value is then null, and the program counts it (RuntimeNulls).
 	Eval func(ctx *Context, args []any) (any, error)
@@ -73,8 +81,24 @@ type Function struct {
 
 // Context is what Eval may read besides its arguments.
 type Context struct {
-	clock *time.Time
+	clock  *time.Time
+	window Window
 }
+
+// Window is the serialized row set a window function (prev, next, row_number) reads, as the
+// program runs over one of its rows.
+// https://learn.microsoft.com/kusto/query/window-functions
+type Window interface {
+	// At is column's value in the row offset rows after the current one (before it when
+	// negative); ok is false when there is no such row.
+	At(offset int, column string) (v any, ok bool)
+	// Carry is a value a window function keeps from one row to the next (row_number's last
+	// number), by name, for the run of one stage over its rows.
+	Carry(name string) *any
+}
+
+// Window is the serialized row set around the current row; nil outside a window program's run.
+func (c *Context) Window() Window { return c.window }
 
 // Now is the run's now.
 func (c *Context) Now() time.Time { return *c.clock }
@@ -94,6 +118,18 @@ func (l Literals) String(i int) (string, bool) {
 		return "", false
 	}
 	return s.Value, true
+}
+
+// Column is argument i when it is a bare name (a column).
+func (l Literals) Column(i int) (string, bool) {
+	if i >= len(l.args) {
+		return "", false
+	}
+	id, ok := l.args[i].(*ast.IdentifierNode)
+	if !ok {
+		return "", false
+	}
+	return id.Value, true
 }
 
 // Int is argument i when it is a whole-number literal.

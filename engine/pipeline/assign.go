@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"strings"
+
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
@@ -26,6 +28,9 @@ type assignment struct {
 	prog   *kqlexpr.Program
 	// skip is set when no later stage reads the column.
 	skip bool
+	// tuple, for (A, B, ...) = f(...) where f gives several columns, names the columns its value's
+	// elements go to, in order (column is then the first).
+	tuple []string
 }
 
 func planExtend(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
@@ -33,13 +38,21 @@ func planExtend(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 	out := append([]Column(nil), f.cols...)
 	for _, col := range s.Columns {
 		// KQL lets an extend use the columns it made before, in the same extend.
-		as := c.assignment(col, out)
-		a.assigns = append(a.assigns, as)
-		planned := Column{col.Column, c.typeOf(as, out)}
-		if i := indexOf(out, col.Column); i >= 0 {
-			out[i] = planned
+		var planned []Column
+		var as assignment
+		if col.Column == "" || strings.HasPrefix(strings.TrimSpace(col.Column), "(") {
+			as, planned = c.tupleAssignment(col, out)
 		} else {
-			out = append(out, planned)
+			as = c.assignment(col, out)
+			planned = []Column{{col.Column, c.typeOf(as, out)}}
+		}
+		a.assigns = append(a.assigns, as)
+		for _, p := range planned {
+			if i := indexOf(out, p.Name); i >= 0 {
+				out[i] = p
+			} else {
+				out = append(out, p)
+			}
 		}
 	}
 	f.cols = out
@@ -61,6 +74,62 @@ func planProject(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 	return a, flow{cols: out}
 }
 
+// tupleAssignment plans (A, B, ...) = f(...), KQL's assignment of the columns of a function that
+// gives several (series_fit_line): one name for each, in order.
+// https://learn.microsoft.com/kusto/query/extend-operator
+func (c *compiler) tupleAssignment(a *rule.Assignment, cols []Column) (assignment, []Column) {
+	inner := strings.TrimSpace(a.Column)
+	var names []string
+	if strings.HasSuffix(inner, ")") {
+		for _, n := range strings.Split(inner[1:len(inner)-1], ",") {
+			names = append(names, strings.TrimSpace(n))
+		}
+	}
+	call, err := kqlexpr.ParseCall(a.Expr.Source)
+	f, ok := kqlexpr.Lookup(call.Name)
+	if a.Column == "" {
+		if err != nil || !ok || len(f.Columns) == 0 {
+			c.errs.Add(a.Pos, "extend %s: name this column (- Name: %s)", strings.TrimSpace(a.Expr.Source), strings.TrimSpace(a.Expr.Source))
+			return assignment{}, nil
+		}
+		// KQL names the columns of an unnamed call f(Col, ...) f_Col_column
+		// (series_decompose_anomalies(c) gives series_decompose_anomalies_c_ad_flag, ...).
+		// https://learn.microsoft.com/kusto/query/series-decompose-anomalies-function
+		arg := ""
+		if len(call.Args) > 0 {
+			arg, _ = kqlexpr.ColumnName(call.Args[0].Source)
+		}
+		if arg == "" {
+			c.errs.Add(a.Pos, "extend %s: name its columns, (A, B, ...) = %s; KQL names them only when the first argument is a column", strings.TrimSpace(a.Expr.Source), strings.TrimSpace(a.Expr.Source))
+			return assignment{}, nil
+		}
+		for _, p := range f.Columns {
+			names = append(names, f.Name+"_"+arg+"_"+p.Name)
+		}
+	} else if err != nil || !ok || len(f.Columns) == 0 {
+		c.errs.Add(a.Pos, "extend %s: a tuple takes the columns of a function that gives several (such as series_fit_line); %s is not one", a.Column, strings.TrimSpace(a.Expr.Source))
+		return assignment{column: a.Column}, nil
+	}
+	if len(names) == 0 || len(names) > len(f.Columns) {
+		c.errs.Add(a.Pos, "extend %s: %s gives %d columns (%s); name at most that many, in order", a.Column, f.Name, len(f.Columns), paramNames(f.Columns))
+		return assignment{column: a.Column}, nil
+	}
+	as := assignment{column: names[0], tuple: names, prog: c.compile(a.Expr, cols)}
+	out := make([]Column, len(names))
+	for i, n := range names {
+		out[i] = Column{n, f.Columns[i].Type}
+	}
+	return as, out
+}
+
+func paramNames(ps []kqlexpr.Param) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
+}
+
 // assignment plans Column = expression; an expression that is just a column name is a copy.
 func (c *compiler) assignment(a *rule.Assignment, cols []Column) assignment {
 	if name, ok := kqlexpr.ColumnName(a.Expr.Source); ok && indexOf(cols, name) >= 0 {
@@ -78,6 +147,14 @@ func (c *compiler) typeOf(a assignment, cols []Column) kql.Type {
 		return a.prog.Type
 	}
 	return kql.Dynamic
+}
+
+// columns are the columns an assignment gives.
+func (a assignment) columns() []string {
+	if a.tuple != nil {
+		return a.tuple
+	}
+	return []string{a.column}
 }
 
 // reads lists the columns an assignment reads.
@@ -108,12 +185,17 @@ func (a *assignStage) live(_ *Stage, after columnSet) columnSet {
 	}
 	for i := len(a.assigns) - 1; i >= 0; i-- {
 		as := &a.assigns[i]
-		as.skip = !after.has(as.column) && !a.readLater(i, as.column)
+		as.skip = true
+		for _, col := range as.columns() {
+			as.skip = as.skip && !after.has(col) && !a.readLater(i, col)
+		}
 		if as.skip {
 			continue
 		}
 		if need != nil {
-			delete(need, as.column)
+			for _, col := range as.columns() {
+				delete(need, col)
+			}
 		}
 		need = need.with(as.reads()...)
 		// An extend's later assignments read its earlier ones and the row's columns: keep those.
@@ -155,20 +237,34 @@ func (a *assignStage) follow(origin map[string]string) (map[string]string, bool)
 		if from, ok := origin[as.copyOf]; ok && as.copyOf != "" {
 			origin[as.column] = from
 		} else {
-			delete(origin, as.column)
+			for _, col := range as.columns() {
+				delete(origin, col)
+			}
 		}
 	}
 	return origin, true
 }
 
-func (a *assignStage) filter() *kqlexpr.Program         { return nil }
-func (a *assignStage) rowWise() bool                    { return true }
+func (a *assignStage) filter() *kqlexpr.Program { return nil }
+func (a *assignStage) keepsOrder(in bool) bool  { return in }
+
+// rowWise: a window function reads other rows than the one it computes.
+func (a *assignStage) rowWise() bool { return !a.window() }
+
+func (a *assignStage) window() bool {
+	for _, as := range a.assigns {
+		if as.prog != nil && as.prog.Window {
+			return true
+		}
+	}
+	return false
+}
 func (a *assignStage) fresh(bool, map[string]bool) bool { return true }
 
 // splittable: the programs read no toscalar value, which the runner binds lazily, once.
 func (a *assignStage) splittable() bool {
 	for _, as := range a.assigns {
-		if as.prog != nil && len(as.prog.Scalars) > 0 {
+		if as.prog != nil && (len(as.prog.Scalars) > 0 || as.prog.Window) {
 			return false
 		}
 	}
@@ -179,7 +275,9 @@ func (a *assignStage) splittable() bool {
 // its columns in place.
 func (a *assignStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	out := make([]record.Row, len(rows))
+	win := r.windowOver(rows, a.window())
 	for i, row := range rows {
+		win.at(i)
 		var values map[string]any
 		switch {
 		case a.project:
@@ -206,6 +304,16 @@ func (a *assignStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 			v, err := r.value(as, env)
 			if err != nil {
 				return nil, r.fail(s, row, err)
+			}
+			if as.tuple != nil {
+				parts, _ := v.([]any)
+				for i, col := range as.tuple {
+					values[col] = nil
+					if i < len(parts) {
+						values[col] = normalise(parts[i])
+					}
+				}
+				continue
 			}
 			values[as.column] = v
 		}

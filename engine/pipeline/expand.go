@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/kqlexpr"
@@ -14,7 +16,18 @@ import (
 // https://learn.microsoft.com/kusto/query/mv-expand-operator
 type expandStage struct {
 	expand []assignment
+	// types are the types the elements are converted to (to typeof(T)), Dynamic where none is
+	// written, one per expanded column.
+	types []kql.Type
+	// itemIndex is the with_itemindex column: each element's index in its array, from 0.
+	itemIndex string
 }
+
+// withItemIndex is mv-expand's with_itemindex=Name.
+var withItemIndex = regexp.MustCompile(`^\s*with_itemindex\s*=\s*([A-Za-z_][A-Za-z0-9_]*)\s*$`)
+
+// toTypeof is mv-expand's `Column to typeof(T)`.
+var toTypeof = regexp.MustCompile(`(?i)\s+to\s+typeof\(\s*([a-z]+)\s*\)\s*$`)
 
 // planMvExpand plans an mv-expand: each item is a dynamic column, or Name: an expression giving a
 // dynamic value; the expanded column replaces the column of its name in place, or comes last.
@@ -22,7 +35,25 @@ func planMvExpand(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 	in := f.cols
 	out := append([]Column(nil), in...)
 	var expand []assignment
+	var types []kql.Type
+	itemIndex := ""
 	for _, item := range s.Columns {
+		if m := withItemIndex.FindStringSubmatch(item.Expr.Source); m != nil && item.Column == "" {
+			itemIndex = m[1]
+			continue
+		}
+		to := kql.Dynamic
+		if m := toTypeof.FindStringSubmatchIndex(item.Expr.Source); m != nil {
+			t, err := kql.ParseType(item.Expr.Source[m[2]:m[3]])
+			if err != nil {
+				c.errs.Add(item.Pos, "mv-expand ... to typeof(T): %v", err)
+				continue
+			}
+			to = t
+			trimmed := *item
+			trimmed.Expr = item.Expr.Part(0, len([]rune(item.Expr.Source[:m[0]])))
+			item = &trimmed
+		}
 		name := item.Column
 		if name == "" {
 			col, ok := kqlexpr.ColumnName(item.Expr.Source)
@@ -45,15 +76,22 @@ func planMvExpand(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
 			continue
 		}
 		expand = append(expand, a)
-		col := Column{name, kql.Dynamic}
+		types = append(types, to)
+		col := Column{name, to}
 		if i := indexOf(out, name); i >= 0 {
 			out[i] = col
 		} else {
 			out = append(out, col)
 		}
 	}
+	if itemIndex != "" {
+		if indexOf(out, itemIndex) >= 0 {
+			c.errs.Add(s.Pos, "mv-expand with_itemindex=%s: a column %s is there already", itemIndex, itemIndex)
+		}
+		out = append(out, Column{itemIndex, kql.Long})
+	}
 	f.cols = out
-	return &expandStage{expand: expand}, f
+	return &expandStage{expand: expand, types: types, itemIndex: itemIndex}, f
 }
 
 // elements are the values an mv-expand makes rows of: an array's elements; a property bag's
@@ -108,10 +146,13 @@ func (e *expandStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 			for k, v := range row.Values {
 				values[k] = v
 			}
+			if e.itemIndex != "" {
+				values[e.itemIndex] = int64(el)
+			}
 			for i, a := range e.expand {
 				values[a.column] = nil
 				if el < len(lists[i]) {
-					values[a.column] = lists[i][el]
+					values[a.column] = convertTo(lists[i][el], e.types[i])
 				}
 			}
 			out = append(out, record.Row{Values: values, Sources: row.Sources})
@@ -120,11 +161,62 @@ func (e *expandStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 	return out, nil
 }
 
+// convertTo converts an expanded element as the to* function of type t does (todouble, tolong,
+// todatetime, ...): null when it cannot be one.
+// https://learn.microsoft.com/kusto/query/mv-expand-operator
+func convertTo(v any, t kql.Type) any {
+	if v == nil {
+		return t.Zero()
+	}
+	switch t {
+	case kql.String:
+		return kql.ToString(v)
+	case kql.Long:
+		if n, ok := kql.ToLong(v); ok {
+			return n
+		}
+	case kql.Int:
+		if n, ok := kql.ToInt(v); ok {
+			return n
+		}
+	case kql.Real:
+		if f, ok := kql.ToReal(v); ok {
+			return f
+		}
+	case kql.Bool:
+		if b, ok := kql.ToBool(v); ok {
+			return b
+		}
+	case kql.Datetime:
+		switch x := v.(type) {
+		case time.Time:
+			return x
+		case string:
+			if d, err := kql.ParseDatetime(x); err == nil {
+				return d
+			}
+		}
+	case kql.Timespan:
+		switch x := v.(type) {
+		case time.Duration:
+			return x
+		case string:
+			if d, err := kql.ParseTimespan(x); err == nil {
+				return d
+			}
+		}
+	default:
+		return v
+	}
+	return nil
+}
+
 func (e *expandStage) live(s *Stage, _ columnSet) columnSet { return setOf(s.In) }
 func (e *expandStage) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }
 func (e *expandStage) filter() *kqlexpr.Program         { return nil }
+func (e *expandStage) keepsOrder(in bool) bool          { return in }
 func (e *expandStage) rowWise() bool                    { return true }
 func (e *expandStage) splittable() bool                 { return false }
 func (e *expandStage) fresh(bool, map[string]bool) bool { return true }

@@ -91,7 +91,7 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		return nil, errs.Err()
 	}
 	c := &compiler{errs: &errs, env: kqlexpr.Env{Now: opts.Now, Clock: opts.Clock, Constants: map[string]any{}, Scalars: map[string]kql.Type{}},
-		snapshots: map[string]flow{}, joinFroms: map[string]bool{}, lets: map[string]*let{}, used: map[string]bool{},
+		snapshots: map[string]flow{}, joinFroms: map[string]bool{}, lets: map[string]*let{}, funcs: map[string]*rule.Let{}, used: map[string]bool{},
 		aliases: map[string][]string{}, whole: map[string]bool{}}
 	for _, p := range r.Params {
 		c.env.Constants[p.Name] = p.Value
@@ -111,7 +111,21 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 	for _, l := range r.Lets {
 		c.let(l)
 	}
-	src, start := c.tablesSource(tables)
+	var src *source
+	var start flow
+	switch {
+	case r.Meta.Union != nil:
+		var u *unionStage
+		u, start = c.union(r.Meta.Union, nil)
+		src = &source{union: u}
+	case r.Meta.From != "":
+		var ok bool
+		if src, start, ok = c.fromSource(r.Meta.From, r.Meta.FromPos, "from", false); !ok {
+			return nil, errs.Err()
+		}
+	default:
+		src, start = c.tablesSource(tables)
+	}
 	plan := &Plan{Rule: r, source: src, lets: c.lets, snapshots: map[string]bool{}}
 	var out flow
 	plan.Stages, out = c.stages(r.Stages, start)
@@ -149,6 +163,8 @@ type compiler struct {
 	snapshots map[string]flow
 	joinFroms map[string]bool
 	lets      map[string]*let
+	// funcs are the lets with params, planned for each call.
+	funcs map[string]*rule.Let
 	// used holds every column name an expression, key or rename reads; aliases maps a column
 	// named by a join or a union to the column(s) it was read as, so that reading it reads them.
 	used    map[string]bool
@@ -159,6 +175,8 @@ type compiler struct {
 	whole  map[string]bool
 	// programs lists every expression compiled, in rule order.
 	programs []*kqlexpr.Program
+	// serialized tells whether the stage being planned gets a serialized row set.
+	serialized bool
 }
 
 // flow is what reaches a stage while a pipeline is planned: the columns, and the tables whose every
@@ -167,6 +185,8 @@ type compiler struct {
 type flow struct {
 	cols []Column
 	wide []string
+	// serialized tells that the rows are a serialized row set, over which window functions run.
+	serialized bool
 }
 
 // stages plans a pipeline that starts with start: the rows of its source.
@@ -227,6 +247,8 @@ func hint(name string, cols []Column) string {
 func (c *compiler) compile(e *rule.Expr, cols []Column) *kqlexpr.Program {
 	env := c.env
 	env.Columns = typesOf(cols)
+	env.Serialized = c.serialized
+	env.Scalars = c.rowLetsAsLists(env)
 	prog, err := kqlexpr.Compile(e.Source, env)
 	if err != nil {
 		if ce, ok := err.(*kqlexpr.Error); ok {
@@ -239,6 +261,36 @@ func (c *compiler) compile(e *rule.Expr, cols []Column) *kqlexpr.Program {
 	for _, name := range prog.Columns {
 		c.used[name] = true
 	}
+	for _, name := range prog.Scalars {
+		// Its value is its first column, which may be any column of a table that flows whole.
+		if l := c.lets[name]; l != nil && !l.scalar {
+			for _, t := range l.out.wide {
+				c.whole[t] = true
+			}
+		}
+	}
 	c.programs = append(c.programs, prog)
 	return prog
+}
+
+// rowLetsAsLists adds to the toscalar lets an expression may read the lets of rows that are no
+// column's name, each read as the list of its first column's values (x in L).
+func (c *compiler) rowLetsAsLists(env kqlexpr.Env) map[string]kql.Type {
+	scalars := env.Scalars
+	for name, l := range c.lets {
+		if _, isColumn := env.Columns[name]; l.scalar || isColumn || len(l.out.cols) == 0 || strings.Contains(name, "(") {
+			continue
+		}
+		if _, isConstant := env.Constants[name]; isConstant {
+			continue
+		}
+		if len(scalars) == len(env.Scalars) {
+			scalars = make(map[string]kql.Type, len(env.Scalars)+1)
+			for k, v := range env.Scalars {
+				scalars[k] = v
+			}
+		}
+		scalars[name] = kql.Dynamic
+	}
+	return scalars
 }

@@ -31,7 +31,7 @@ type ReadFilter struct {
 // misses the input (and with --now latest, now is not known before the input is read).
 func (p *Plan) ReadFilter() *ReadFilter {
 	src := p.source
-	if len(p.lets) > 0 || len(src.tables) != 1 || src.tables[0].rename != nil || src.tables[0].missing != nil {
+	if len(p.lets) > 0 || len(src.tables) != 1 || src.tables[0].rename != nil || src.tables[0].missing != nil || hasUnion(p.Stages) {
 		return nil
 	}
 	identity := map[string]string{}
@@ -227,4 +227,20 @@ func stageIndex(stages []*Stage, name string) int {
 		}
 	}
 	return -1
+}
+
+// hasUnion tells whether a union reads tables anywhere in stages (or their joins' right sides): its
+// legs read them on ways of their own, which no filter says.
+func hasUnion(stages []*Stage) bool {
+	for _, s := range stages {
+		switch op := s.op.(type) {
+		case *unionStage:
+			return true
+		case *join:
+			if hasUnion(op.right) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -63,6 +63,7 @@ func (rs *renameStage) follow(origin map[string]string) (map[string]string, bool
 }
 
 func (rs *renameStage) filter() *kqlexpr.Program         { return nil }
+func (rs *renameStage) keepsOrder(in bool) bool          { return in }
 func (rs *renameStage) rowWise() bool                    { return true }
 func (rs *renameStage) splittable() bool                 { return false }
 func (rs *renameStage) fresh(bool, map[string]bool) bool { return true }

@@ -55,6 +55,8 @@ type runner struct {
 	bound map[*kqlexpr.Program]*kqlexpr.Program
 	// renamed is room to run a pushed-down condition over a row whose columns it names otherwise.
 	renamed map[string]any
+	// window is the serialized row set the stage running reads with window functions.
+	window *rowWindow
 }
 
 // stages runs a pipeline over rows; input is the rows it started from (a join's right side
@@ -105,6 +107,9 @@ func (r *runner) eval(p *kqlexpr.Program, values map[string]any) (any, error) {
 			r.bound[p] = bound
 		}
 		p = bound
+	}
+	if p.Window {
+		return p.RunIn(&r.machine, values, r.window)
 	}
 	return p.Run(&r.machine, values)
 }

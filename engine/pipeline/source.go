@@ -1,7 +1,12 @@
 package pipeline
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
 	"github.com/signin-detect/detect/engine/schema"
@@ -13,6 +18,7 @@ type source struct {
 	tables []*tableInput
 	let    *let
 	stage  string
+	union  *unionStage
 }
 
 // tableInput is one table of a source and how its rows become rows of the source's columns.
@@ -57,7 +63,13 @@ func checkTables(r *rule.Rule, tables []string, errs *rule.Errors) bool {
 	}
 	check(tables, rule.Position{File: r.File})
 	for _, l := range r.Lets {
-		check(l.Tables, l.Pos)
+		var tables []string
+		for _, t := range l.Tables {
+			if !strings.HasPrefix(t, "$") { // a function let's $param: checked when it is called
+				tables = append(tables, t)
+			}
+		}
+		check(tables, l.Pos)
 		walk(l.Stages)
 	}
 	walk(r.Stages)
@@ -132,6 +144,13 @@ func containsType(types []kql.Type, t kql.Type) bool {
 // fromSource plans starting from the rows named from: a let, or (when stages is true) the rows
 // after a stage planned before. ok is false, with the error reported, when there is none.
 func (c *compiler) fromSource(from string, pos rule.Position, what string, stages bool) (*source, flow, bool) {
+	if _, _, isCall := rule.ParseCall(from); isCall {
+		l, ok := c.call(from, pos, what)
+		if !ok {
+			return nil, flow{}, false
+		}
+		return &source{let: l}, l.out, true
+	}
 	if l, ok := c.lets[from]; ok {
 		if l.scalar {
 			c.errs.Add(pos, "%s %q: that let is a toscalar, a value for expressions, not rows", what, from)
@@ -154,17 +173,30 @@ func (c *compiler) fromSource(from string, pos rule.Position, what string, stage
 // let plans a let. Its stages see only its own named stages, for it runs on its own, when first
 // read.
 func (c *compiler) let(l *rule.Let) {
+	if l.Value != nil {
+		c.function(l)
+		return
+	}
+	if len(l.Params) > 0 {
+		c.funcs[l.Name] = l // planned for each call
+		return
+	}
 	outer := c.snapshots
 	c.snapshots = map[string]flow{}
 	defer func() { c.snapshots = outer }()
 	pl := &let{name: l.Name, scalar: l.Scalar}
 	var start flow
-	if l.From != "" {
+	switch {
+	case l.Union != nil:
+		var u *unionStage
+		u, start = c.union(l.Union, nil)
+		pl.source = &source{union: u}
+	case l.From != "":
 		var ok bool
 		if pl.source, start, ok = c.fromSource(l.From, l.Pos, "let "+l.Name+" from", false); !ok {
 			return // its stages would only report that their columns are missing
 		}
-	} else {
+	default:
 		pl.source, start = c.tablesSource(l.Tables)
 	}
 	pl.stages, pl.out = c.stages(l.Stages, start)
@@ -233,6 +265,8 @@ func (r *runner) rows(src *source) ([]record.Row, error) {
 		return r.let(src.let)
 	case src.stage != "":
 		return r.snapshots[src.stage], nil
+	case src.union != nil:
+		return src.union.rows(r, nil, nil)
 	}
 	if len(src.tables) == 1 && src.tables[0].rename == nil && src.tables[0].missing == nil {
 		return r.tables[src.tables[0].table.Name], nil
@@ -256,6 +290,144 @@ func (r *runner) rows(src *source) ([]record.Row, error) {
 	return out, nil
 }
 
+// function makes a let with params and a value a scalar function of the rule's expressions, after
+// checking its body with its params as columns of their types (mistakes at their place in it).
+// https://learn.microsoft.com/kusto/query/functions/user-defined-functions
+func (c *compiler) function(l *rule.Let) {
+	env := c.env
+	env.Columns = map[string]kql.Type{}
+	fn := kqlexpr.UserFunction{Body: l.Value.Source}
+	for _, p := range l.Params {
+		t, _ := kql.ParseType(p.Type)
+		env.Columns[p.Name] = t
+		fn.Params = append(fn.Params, p.Name)
+	}
+	if _, err := kqlexpr.Compile(l.Value.Source, env); err != nil {
+		if ce, ok := err.(*kqlexpr.Error); ok {
+			c.errs.Add(l.Value.At(ce.Line, ce.Column), "let %s: %s", l.Name, ce.Msg)
+		} else {
+			c.errs.Add(l.Value.Pos, "let %s: %v", l.Name, err)
+		}
+	}
+	functions := make(map[string]kqlexpr.UserFunction, len(c.env.Functions)+1)
+	for name, f := range c.env.Functions {
+		functions[name] = f
+	}
+	functions[l.Name] = fn
+	c.env.Functions = functions
+}
+
+// call plans a call of a function let, such as aadFunc("SigninLogs"): the let's body with its
+// params constants of the call's values and $param in its tables the table a param names, planned
+// once for each distinct call and computed once when first read, as a let is.
+// https://learn.microsoft.com/kusto/query/let-statement (tabular functions)
+// https://learn.microsoft.com/kusto/query/table-function
+func (c *compiler) call(text string, pos rule.Position, what string) (*let, bool) {
+	name, args, _ := rule.ParseCall(text)
+	fn, ok := c.funcs[name]
+	if !ok {
+		c.errs.Add(pos, "%s %s: no let %s with params comes before this", what, text, name)
+		return nil, false
+	}
+	if len(args) != len(fn.Params) {
+		c.errs.Add(pos, "%s %s: let %s takes %d arguments (%s), not %d", what, text, name, len(fn.Params), paramList(fn.Params), len(args))
+		return nil, false
+	}
+	values := map[string]any{}
+	var key strings.Builder
+	key.WriteString(name + "(")
+	for i, p := range fn.Params {
+		v, err := paramValue(p.Type, args[i])
+		if err != nil {
+			c.errs.Add(pos, "%s %s: argument %s: %v", what, text, p.Name, err)
+			return nil, false
+		}
+		values[p.Name] = v
+		if i > 0 {
+			key.WriteString(", ")
+		}
+		key.WriteString(strconv.Quote(kql.ToString(v)))
+	}
+	key.WriteString(")")
+	if l, ok := c.lets[key.String()]; ok {
+		return l, true
+	}
+	body := *fn
+	body.Name, body.Params, body.Tables = key.String(), nil, nil
+	for _, t := range fn.Tables {
+		if param, isParam := strings.CutPrefix(t, "$"); isParam {
+			v, ok := values[param]
+			if _, isString := v.(string); !ok || !isString {
+				c.errs.Add(fn.Pos, "let %s: table $%s names no string param of the let", fn.Name, param)
+				return nil, false
+			}
+			t = v.(string)
+		}
+		if _, err := schema.Lookup(t); err != nil {
+			c.errs.Add(pos, "%s %s: table: %v", what, text, err)
+			return nil, false
+		}
+		body.Tables = append(body.Tables, t)
+	}
+	outer := c.env.Constants
+	c.env.Constants = make(map[string]any, len(outer)+len(values))
+	for k, v := range outer {
+		c.env.Constants[k] = v
+	}
+	for k, v := range values {
+		c.env.Constants[k] = v
+	}
+	c.let(&body)
+	c.env.Constants = outer
+	l, ok := c.lets[body.Name]
+	return l, ok
+}
+
+func paramList(params []*rule.LetParam) string {
+	var out []string
+	for _, p := range params {
+		out = append(out, p.Name+":"+p.Type)
+	}
+	return strings.Join(out, ", ")
+}
+
+// paramValue is a call's argument as a value of its param's type.
+func paramValue(typ string, arg any) (any, error) {
+	t, err := kql.ParseType(typ)
+	if err != nil {
+		return nil, err
+	}
+	switch t {
+	case kql.String, kql.Guid:
+		if s, ok := arg.(string); ok {
+			return s, nil
+		}
+	case kql.Long, kql.Int:
+		if i, ok := arg.(int64); ok {
+			return i, nil
+		}
+	case kql.Real:
+		if f, ok := kql.ToReal(arg); ok {
+			return f, nil
+		}
+	case kql.Bool:
+		if b, ok := arg.(bool); ok {
+			return b, nil
+		}
+	case kql.Datetime:
+		if s, ok := arg.(string); ok {
+			return kql.ParseDatetime(s)
+		}
+	case kql.Timespan:
+		if s, ok := arg.(string); ok {
+			return kql.ParseTimespan(s)
+		}
+	case kql.Dynamic:
+		return arg, nil
+	}
+	return nil, fmt.Errorf("%v is not a %s", arg, typ)
+}
+
 // let gives a let's rows, computing them the first time (KQL's materialize).
 // https://learn.microsoft.com/kusto/query/materialize-function
 func (r *runner) let(l *let) ([]record.Row, error) {
@@ -276,11 +448,29 @@ func (r *runner) let(l *let) ([]record.Row, error) {
 
 // scalar gives a toscalar let's value: the first column of its first row, null when it has none.
 // https://learn.microsoft.com/kusto/query/toscalar-function
+// A let of rows read in an expression (x in L, KQL's x in (L)) is the list of the values of its
+// first column, an array value giving its elements, as in reads a tabular expression.
+// https://learn.microsoft.com/kusto/query/in-operator
 func (r *runner) scalar(name string) (any, error) {
 	l := r.plan.lets[name]
 	rows, err := r.let(l)
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return nil, err
 	}
-	return rows[0].Values[l.out.cols[0].Name], nil
+	col := l.out.cols[0].Name
+	if !l.scalar {
+		list := []any{}
+		for _, row := range rows {
+			if items, ok := row.Values[col].([]any); ok {
+				list = append(list, items...)
+			} else {
+				list = append(list, row.Values[col])
+			}
+		}
+		return list, nil
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return rows[0].Values[col], nil
 }

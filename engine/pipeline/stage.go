@@ -35,6 +35,14 @@ type operator interface {
 	run(r *runner, s *Stage, rows, input []record.Row, st *StageStats) ([]record.Row, error)
 }
 
+// orderKeeper is implemented by the kinds whose rows are a serialized row set, which window
+// functions read: those that make one (sort, top, serialize) and those that keep one (where,
+// extend, project, project-rename, take, mv-expand). Every other kind ends it, as in KQL.
+// https://learn.microsoft.com/kusto/query/window-functions
+type orderKeeper interface {
+	keepsOrder(serializedIn bool) bool
+}
+
 // stageKind is a registered stage kind: its name in rule files (decoded by package rule) and its
 // planner, which checks the stage against the flow that reaches it (reporting every problem at its
 // place in the rule file) and gives its operator and the flow after it. start is the flow the
@@ -58,6 +66,18 @@ func init() {
 		{rule.Summarize, planSummarize},
 		{rule.MvExpand, planMvExpand},
 		{rule.Distinct, planDistinct},
+		{rule.UnionStage, planUnion},
+		{rule.ProjectAway, planProjectAway},
+		{rule.ProjectKeep, planProjectKeep},
+		{rule.ProjectReorder, planProjectReorder},
+		{rule.Parse, planParse},
+		{rule.ParseWhere, planParseWhere},
+		{rule.Sort, planSort},
+		{rule.Top, planTop},
+		{rule.Take, planTake},
+		{rule.MakeSeries, planMakeSeries},
+		{rule.Serialize, planSerialize},
+		{rule.MvApply, planMvApply},
 	}
 }
 
@@ -87,7 +107,11 @@ func (c *compiler) stage(s *rule.Stage, f, start flow) (*Stage, flow) {
 		c.errs.Add(s.Pos, "stage kind %q is not one the engine runs (it runs %v)", s.Kind, StageKinds())
 		return ps, f
 	}
+	serializedIn := f.serialized
+	c.serialized = serializedIn
 	ps.op, f = kind.plan(c, s, f, start)
+	keeper, ok := ps.op.(orderKeeper)
+	f.serialized = ok && keeper.keepsOrder(serializedIn)
 	ps.Out = f.cols
 	return ps, f
 }

@@ -30,13 +30,16 @@ func (w *whereStage) follow(origin map[string]string) (map[string]string, bool) 
 	return asIs(origin)
 }
 func (w *whereStage) filter() *kqlexpr.Program              { return w.prog }
-func (w *whereStage) rowWise() bool                         { return true }
-func (w *whereStage) splittable() bool                      { return len(w.prog.Scalars) == 0 }
+func (w *whereStage) keepsOrder(in bool) bool               { return in }
+func (w *whereStage) rowWise() bool                         { return !w.prog.Window }
+func (w *whereStage) splittable() bool                      { return len(w.prog.Scalars) == 0 && !w.prog.Window }
 func (w *whereStage) fresh(in bool, _ map[string]bool) bool { return in }
 
 func (w *whereStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	out := rows[:0:0]
-	for _, row := range rows {
+	win := r.windowOver(rows, w.prog.Window)
+	for i, row := range rows {
+		win.at(i)
 		v, err := r.eval(w.prog, row.Values)
 		if err != nil {
 			return nil, r.fail(s, row, err)

@@ -149,7 +149,7 @@ var (
 		"PrivilegeEscalation", "DefenseEvasion", "CredentialAccess", "Discovery", "LateralMovement", "Collection",
 		"CommandAndControl", "Exfiltration", "Impact", "ImpairProcessControl", "InhibitResponseFunction", "PreAttack"}
 	ruleKeys = []string{"id", "name", "description", "severity", "tactics", "relevantTechniques", "queryPeriod",
-		"table", "references", "author", "version", "extends", "params", "lookups", "let", "stages", "tests"}
+		"table", "from", "union", "references", "author", "version", "extends", "params", "lookups", "let", "stages", "tests"}
 )
 
 // decodeDocument reads one rule file's YAML.
@@ -226,6 +226,11 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 			if len(doc.meta.Tables) > 0 {
 				doc.meta.Table = doc.meta.Tables[0]
 			}
+		case "from":
+			doc.meta.From, _ = d.nonEmpty(v, "from")
+			doc.meta.FromPos = d.pos(v)
+		case "union":
+			doc.meta.Union = d.union(v)
 		case "references":
 			doc.meta.References = d.strList(v, "references")
 		case "author":
@@ -254,7 +259,7 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 			doc.edits = d.edits(stagesNode)
 		}
 	}
-	required := []string{"id", "name", "severity", "table", "stages"}
+	required := []string{"id", "name", "severity", "stages"}
 	if doc.extends != "" {
 		required = []string{"id", "name"}
 	}
@@ -262,6 +267,19 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 		if !doc.metaSet[key] {
 			d.errorf(top, "missing required key %q", key)
 		}
+	}
+	// The rows start from a table (or several), a let or call (from), or a union.
+	starts := 0
+	for _, key := range []string{"table", "from", "union"} {
+		if doc.metaSet[key] {
+			starts++
+		}
+	}
+	switch {
+	case starts == 0 && doc.extends == "":
+		d.errorf(top, "missing required key \"table\" (or from: a let or call, or union: its operands)")
+	case starts > 1:
+		d.errorf(top, "a rule starts from one of table, from and union, not several")
 	}
 	return doc
 }
@@ -464,7 +482,8 @@ func (d *decoder) join(n *yaml.Node) *JoinSpec {
 	j := &JoinSpec{}
 	entries := d.mapping(n, "join", "kind", "on", "right")
 	if entries == nil {
-		return nil
+		// Its mistakes are reported; an empty join lets the rule be planned for its others.
+		return &JoinSpec{Kind: JoinKinds[0].Name}
 	}
 	for _, e := range entries {
 		switch e.key.Value {

@@ -19,12 +19,20 @@ func (d *decoder) lets(n *yaml.Node) []*Let {
 			d.errorf(e.key, "let %q: a let's name is a letter or _ followed by letters, digits or _ (expressions read it by name)", l.Name)
 		}
 		what := "let " + l.Name
-		for _, f := range d.mapping(e.value, what, "table", "from", "toscalar", "stages") {
+		for _, f := range d.mapping(e.value, what, "params", "table", "from", "union", "value", "toscalar", "stages") {
 			switch f.key.Value {
+			case "params":
+				l.Params = d.letParams(f.value, what+" params")
 			case "table":
 				l.Tables = d.strList(f.value, what+" table")
 			case "from":
 				l.From, _ = d.str(f.value, what+" from")
+			case "union":
+				l.Union = d.union(f.value)
+			case "value":
+				if _, ok := d.str(f.value, what+" value"); ok {
+					l.Value = newExpr(d.file, f.value, d.lines)
+				}
 			case "toscalar":
 				if f.value.Kind != yaml.ScalarNode || f.value.Tag != "!!bool" {
 					d.errorf(f.value, "%s toscalar must be true or false", what)
@@ -34,8 +42,22 @@ func (d *decoder) lets(n *yaml.Node) []*Let {
 				l.Stages = d.stages(f.value, what+" stages")
 			}
 		}
-		if e.value.Kind == yaml.MappingNode && (len(l.Tables) == 0) == (l.From == "") {
-			d.errorf(e.value, "%s needs table (a table, or a list of tables to union) or from (an earlier let), and not both", what)
+		if l.Value != nil {
+			if len(l.Params) == 0 || len(l.Tables) > 0 || l.From != "" || l.Union != nil || l.Stages != nil || l.Scalar {
+				d.errorf(e.value, "%s: a let with a value is a scalar function: it has params and nothing but params and value (a constant is a param)", what)
+				continue
+			}
+			out = append(out, l)
+			continue
+		}
+		starts := 0
+		for _, set := range []bool{len(l.Tables) > 0, l.From != "", l.Union != nil} {
+			if set {
+				starts++
+			}
+		}
+		if e.value.Kind == yaml.MappingNode && starts != 1 {
+			d.errorf(e.value, "%s needs one of table (a table, or a list of tables to union), from (an earlier let or a call) and union", what)
 			continue
 		}
 		out = append(out, l)

@@ -16,6 +16,7 @@ import (
 // placed in the file, and a rule that loads has what the loader promises.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte("id: 0d1c5e9a-3f2b-4c6d-8e7f-9a0b1c2d3e4f\nname: x\nseverity: Low\ntable: AADNonInteractiveUserSignInLogs\nstages:\n  - where: AppId == \"x\"\n"))
+	f.Add([]byte("id: 0d1c5e9a-3f2b-4c6d-8e7f-9a0b1c2d3e4f\nname: x\nseverity: Low\nlet:\n  f: {params: [t: string], table: $t}\nunion: {kind: inner, withsource: S, of: ['f(\"SigninLogs\")', {table: AuditLogs}]}\nstages:\n  - parse: 'S with * \"a\" X:long *'\n  - project-reorder: ['X* granny-asc']\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "rule.yaml")
 		if err := os.WriteFile(path, data, 0o644); err != nil {
@@ -34,7 +35,7 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		if r == nil || r.Meta.ID == "" || r.Meta.Name == "" || r.Meta.Table == "" {
+		if r == nil || r.Meta.ID == "" || r.Meta.Name == "" || r.Meta.Table == "" && r.Meta.From == "" && r.Meta.Union == nil {
 			t.Fatalf("a rule loaded without its required keys: %#v", r)
 		}
 		_, _ = pipeline.Compile(r, pipeline.Options{Now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})

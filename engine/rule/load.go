@@ -210,6 +210,9 @@ func (l *loader) variant(doc *document, root string) *Rule {
 		return nil // its problems are reported with its own file
 	}
 	r := &Rule{File: doc.file, Base: basePath, Meta: inheritMeta(base.Meta, doc), Stages: cloneStages(base.Stages)}
+	if r.Meta.Union != nil {
+		r.Meta.Union = cloneUnion(r.Meta.Union)
+	}
 	r.Params = mergeParams(base.Params, doc.params, l.errs)
 	l.resolveLookupFiles(doc.lookups, doc.file, root)
 	r.Lookups = mergeLookups(base.Lookups, doc.lookups)
@@ -227,8 +230,11 @@ func inheritMeta(base Metadata, doc *document) Metadata {
 		"id": func() { m.ID = own.ID }, "name": func() { m.Name = own.Name },
 		"description": func() { m.Description = own.Description }, "severity": func() { m.Severity = own.Severity },
 		"tactics": func() { m.Tactics = own.Tactics }, "relevantTechniques": func() { m.RelevantTechniques = own.RelevantTechniques },
-		"queryPeriod": func() { m.QueryPeriod = own.QueryPeriod }, "table": func() { m.Table, m.Tables = own.Table, own.Tables },
-		"references": func() { m.References = own.References }, "author": func() { m.Author = own.Author },
+		"queryPeriod": func() { m.QueryPeriod = own.QueryPeriod },
+		"table":       func() { m.Table, m.Tables, m.From, m.Union = own.Table, own.Tables, "", nil },
+		"from":        func() { m.Table, m.Tables, m.From, m.FromPos, m.Union = "", nil, own.From, own.FromPos, nil },
+		"union":       func() { m.Table, m.Tables, m.From, m.Union = "", nil, "", own.Union },
+		"references":  func() { m.References = own.References }, "author": func() { m.Author = own.Author },
 		"version": func() { m.Version = own.Version },
 	} {
 		if set[key] {
@@ -272,6 +278,9 @@ func mergeLets(base, own []*Let) []*Let {
 	for _, l := range base {
 		c := *l
 		c.Stages = cloneStages(l.Stages)
+		if l.Union != nil {
+			c.Union = cloneUnion(l.Union)
+		}
 		copied = append(copied, &c)
 	}
 	return replaceOrAppend(copied, own, func(l *Let) string { return l.Name })
@@ -287,6 +296,9 @@ func cloneStages(stages []*Stage) []*Stage {
 			j := *s.Join
 			j.Right = cloneStages(s.Join.Right)
 			c.Join = &j
+		}
+		if s.Union != nil {
+			c.Union = cloneUnion(s.Union)
 		}
 		out[i] = &c
 	}
@@ -304,6 +316,13 @@ func findStage(list *[]*Stage, name string) (*[]*Stage, int) {
 				return l, j
 			}
 		}
+		if s.Union != nil {
+			for _, op := range s.Union.Operands {
+				if l, j := findStage(&op.Stages, name); l != nil {
+					return l, j
+				}
+			}
+		}
 	}
 	return nil, -1
 }
@@ -314,9 +333,18 @@ func applyEdit(r *Rule, ed *edit, errs *Errors) {
 		return
 	}
 	list, i := findStage(&r.Stages, ed.target)
+	unions := []*UnionSpec{r.Meta.Union}
 	for _, l := range r.Lets {
 		if list == nil {
 			list, i = findStage(&l.Stages, ed.target)
+		}
+		unions = append(unions, l.Union)
+	}
+	for _, u := range unions {
+		for _, op := range unionOperands(u) {
+			if list == nil {
+				list, i = findStage(&op.Stages, ed.target)
+			}
 		}
 	}
 	if list == nil {
@@ -394,6 +422,11 @@ func stageNames(stages []*Stage) []string {
 		if s.Join != nil {
 			out = append(out, stageNames(s.Join.Right)...)
 		}
+		if s.Union != nil {
+			for _, op := range s.Union.Operands {
+				out = append(out, stageNames(op.Stages)...)
+			}
+		}
 	}
 	return out
 }
@@ -415,6 +448,11 @@ func checkNames(r *Rule, errs *Errors) {
 			}
 			if s.Join != nil {
 				walk(s.Join.Right)
+			}
+			if s.Union != nil {
+				for _, op := range s.Union.Operands {
+					walk(op.Stages)
+				}
 			}
 		}
 	}
@@ -578,4 +616,24 @@ func ReadLookup(path, column string) ([]any, error) {
 		}
 	}
 	return values, nil
+}
+
+// cloneUnion copies a union deeply enough that a variant's edits of its operands' stages never
+// change its base.
+func cloneUnion(u *UnionSpec) *UnionSpec {
+	c := *u
+	c.Operands = make([]*UnionOperand, len(u.Operands))
+	for i, op := range u.Operands {
+		o := *op
+		o.Stages = cloneStages(op.Stages)
+		c.Operands[i] = &o
+	}
+	return &c
+}
+
+func unionOperands(u *UnionSpec) []*UnionOperand {
+	if u == nil {
+		return nil
+	}
+	return u.Operands
 }

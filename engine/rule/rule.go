@@ -33,8 +33,13 @@ type Metadata struct {
 	QueryPeriod        time.Duration
 	// Table is the table the rule reads; when it reads the union of several, Tables lists them all
 	// and Table is the first.
-	Table      string
-	Tables     []string
+	Table  string
+	Tables []string
+	// From names where the rule's rows start when they are not a table's: a let, or a call of a
+	// function let (aadFunc("SigninLogs")). Union starts them from a union instead.
+	From       string
+	FromPos    Position
+	Union      *UnionSpec
 	References []string
 	Author     string
 	Version    string
@@ -60,18 +65,32 @@ type Lookup struct {
 
 // Stage kinds.
 const (
-	Where         = "where"
-	Extend        = "extend"
-	Project       = "project"
-	ProjectRename = "project-rename"
-	Join          = "join"
-	Summarize     = "summarize"
-	MvExpand      = "mv-expand"
-	Distinct      = "distinct"
+	Where          = "where"
+	Extend         = "extend"
+	Project        = "project"
+	ProjectRename  = "project-rename"
+	Join           = "join"
+	Summarize      = "summarize"
+	MvExpand       = "mv-expand"
+	Distinct       = "distinct"
+	UnionStage     = "union"
+	ProjectAway    = "project-away"
+	ProjectKeep    = "project-keep"
+	ProjectReorder = "project-reorder"
+	Parse          = "parse"
+	ParseWhere     = "parse-where"
+	Sort           = "sort"
+	Top            = "top"
+	Take           = "take"
+	MakeSeries     = "make-series"
+	Serialize      = "serialize"
+	MvApply        = "mv-apply"
 )
 
 // StageKinds lists the stage kinds, in the order messages list them; stageDecoders reads each.
-var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct}
+var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct,
+	UnionStage, ProjectAway, ProjectKeep, ProjectReorder, Parse, ParseWhere,
+	Sort, Top, Take, MakeSeries, Serialize, MvApply}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
 type Stage struct {
@@ -86,6 +105,49 @@ type Stage struct {
 	Renames   []*Rename // project-rename
 	Join      *JoinSpec
 	Summarize *SummarizeSpec
+	Union     *UnionSpec // union: the rows so far, then each operand's
+	// Patterns are a project-away's, project-keep's or project-reorder's columns: names, or
+	// wildcards such as lu_* (a project-reorder's may end in asc, desc, granny-asc or granny-desc).
+	Patterns []*ColumnPattern
+	Parse    *ParseSpec // parse and parse-where
+	// Sort is a sort's keys, or a top's one key.
+	Sort []*SortKey
+	// Count is how many rows a take or a top keeps.
+	Count int64
+	// MakeSeries is a make-series' aggregates, axis, range and group keys.
+	MakeSeries *MakeSeriesSpec
+	// Apply is an mv-apply's arrays to expand (as mv-expand's Columns) and its subquery.
+	Apply *ApplySpec
+}
+
+// ApplySpec is KQL's mv-apply: each row's arrays (Expand, written as mv-expand's items) expanded
+// into a subtable of their own, which the subquery (On) runs over.
+type ApplySpec struct {
+	Expand []*Assignment
+	On     []*Stage
+}
+
+// SortKey is one key of a sort or top: an expression, its direction and where its nulls go
+// (KQL's defaults: desc; nulls first when asc, last when desc).
+type SortKey struct {
+	Expr       *Expr
+	Desc       bool
+	NullsFirst bool
+	Pos        Position
+}
+
+// MakeSeriesSpec is KQL's make-series: each aggregate (with the value of a bin no row falls in,
+// Defaults[i], nil for 0) over the bins of On from From to To (each nil when not given) in steps
+// of Step, for each group of By.
+type MakeSeriesSpec struct {
+	Aggregates []*Assignment
+	Defaults   []*Expr
+	On         *Expr
+	From, To   *Expr
+	Step       *Expr
+	// In is KQL's alternative `in range(start, stop, step)`, instead of from, to and step.
+	In *Expr
+	By []*Assignment
 }
 
 // Label names the stage for messages: its name, or its kind and place.
@@ -142,10 +204,72 @@ type SummarizeSpec struct {
 // A Scalar let (KQL's toscalar) is the value in the first column of its first row, or null, and is
 // read by name in expressions.
 type Let struct {
-	Name   string
-	Pos    Position
+	Name string
+	Pos  Position
+	// Params make the let a function (KQL's let f = (t:string) {...}): it is planned for each
+	// call, its params constants of the call's values, and $param in its table names the table.
+	Params []*LetParam
 	Tables []string
+	Union  *UnionSpec // let X = union ...
+	// Value makes a let with params a scalar function (let f = (ua:string) { expression };),
+	// called by name in expressions.
+	Value  *Expr
 	From   string
 	Scalar bool
 	Stages []*Stage
+}
+
+// LetParam is a parameter of a function let: its name and KQL type.
+type LetParam struct {
+	Name, Type string
+	Pos        Position
+}
+
+// UnionSpec is KQL's union: the rows of each operand, one after another, with the columns merged
+// as Kind says ("outer", KQL's default, or "inner"); WithSource names a column telling each row's
+// operand; IsFuzzy leaves out operands naming tables that do not exist.
+type UnionSpec struct {
+	Kind       string
+	WithSource string
+	IsFuzzy    bool
+	Operands   []*UnionOperand
+	Pos        Position
+}
+
+// UnionOperand is one operand of a union: Name (a table, a let, or a call of a function let such
+// as aadFunc("SigninLogs")), or a parenthesised pipeline: the rows of Tables or From through
+// Stages.
+type UnionOperand struct {
+	Name   string
+	Tables []string
+	From   string
+	Stages []*Stage
+	Pos    Position
+}
+
+// ColumnPattern is a column name or a wildcard pattern (* matches any run of characters), and for
+// project-reorder the order of the columns a wildcard matches.
+type ColumnPattern struct {
+	Pattern string
+	Order   string // "", asc, desc, granny-asc or granny-desc
+	Pos     Position
+}
+
+// ParseSpec is a parse or parse-where: Source (an expression, read as text) matched against
+// Pattern as Kind says (simple or regex, with Flags for regex).
+type ParseSpec struct {
+	Kind    string
+	Flags   string
+	Source  *Expr
+	Pattern []ParseItem
+}
+
+// ParseItem is one element of a parse pattern: a string constant (Text), a column to extract
+// (Column, of Type, string when not written), or * (Star: any text, skipped).
+type ParseItem struct {
+	Text   string
+	Column string
+	Type   string
+	Star   bool
+	Pos    Position
 }

@@ -128,7 +128,7 @@ stages:
 		t.Fatal("want errors")
 	}
 	for _, want := range []string{
-		"broken.yaml:9:5: let both needs table (a table, or a list of tables to union) or from (an earlier let), and not both",
+		"broken.yaml:9:5: let both needs one of table (a table, or a list of tables to union), from (an earlier let or a call) and union",
 		`broken.yaml:11:3: let "1bad": a let's name is a letter or _`,
 		"broken.yaml:14:15: let flag toscalar must be true or false",
 		"broken.yaml:16:3: let limit has the name of the param or lookup at",

@@ -14,12 +14,10 @@ func init() {
 				s.Where = newExpr(d.file, n, d.lines)
 			}
 		},
+		// extend: {Name: EXPR, ...}, or a list of Name: EXPR items and unnamed calls of functions that
+		// give several columns (KQL names those).
 		Extend: func(d *decoder, n *yaml.Node, s *Stage) {
-			for _, a := range d.mapping(n, "extend") {
-				if _, ok := d.str(a.value, "extend "+a.key.Value); ok {
-					s.Columns = append(s.Columns, &Assignment{Column: a.key.Value, Expr: newExpr(d.file, a.value, d.lines), Pos: d.pos(a.key)})
-				}
-			}
+			s.Columns = d.items(n, "extend")
 		},
 		Project: func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.projection(n) },
 		ProjectRename: func(d *decoder, n *yaml.Node, s *Stage) {
@@ -29,9 +27,39 @@ func init() {
 				}
 			}
 		},
-		Join:      func(d *decoder, n *yaml.Node, s *Stage) { s.Join = d.join(n) },
-		Summarize: func(d *decoder, n *yaml.Node, s *Stage) { s.Summarize = d.summarize(n) },
-		MvExpand:  func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.items(n, "mv-expand") },
-		Distinct:  func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.distinct(n) },
+		Join:        func(d *decoder, n *yaml.Node, s *Stage) { s.Join = d.join(n) },
+		Summarize:   func(d *decoder, n *yaml.Node, s *Stage) { s.Summarize = d.summarize(n) },
+		MvExpand:    func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.items(n, "mv-expand") },
+		Distinct:    func(d *decoder, n *yaml.Node, s *Stage) { s.Columns = d.distinct(n) },
+		UnionStage:  func(d *decoder, n *yaml.Node, s *Stage) { s.Union = d.union(n) },
+		ProjectAway: func(d *decoder, n *yaml.Node, s *Stage) { s.Patterns = d.patterns(n, "project-away", false) },
+		ProjectKeep: func(d *decoder, n *yaml.Node, s *Stage) { s.Patterns = d.patterns(n, "project-keep", false) },
+		ProjectReorder: func(d *decoder, n *yaml.Node, s *Stage) {
+			s.Patterns = d.patterns(n, "project-reorder", true)
+		},
+		Parse:      func(d *decoder, n *yaml.Node, s *Stage) { s.Parse = d.parse(n, "parse") },
+		ParseWhere: func(d *decoder, n *yaml.Node, s *Stage) { s.Parse = d.parse(n, "parse-where") },
+		Sort:       func(d *decoder, n *yaml.Node, s *Stage) { s.Sort = d.sortKeys(n, "sort") },
+		Top:        func(d *decoder, n *yaml.Node, s *Stage) { d.top(n, s) },
+		Take:       func(d *decoder, n *yaml.Node, s *Stage) { s.Count, _ = d.count(n, "take") },
+		MakeSeries: func(d *decoder, n *yaml.Node, s *Stage) { s.MakeSeries = d.makeSeries(n) },
+		MvApply: func(d *decoder, n *yaml.Node, s *Stage) {
+			s.Apply = &ApplySpec{}
+			for _, e := range d.mapping(n, "mv-apply", "expand", "on") {
+				if e.key.Value == "expand" {
+					s.Apply.Expand = d.items(e.value, "mv-apply expand")
+				} else {
+					s.Apply.On = d.stages(e.value, "mv-apply on")
+				}
+			}
+			if n.Kind == yaml.MappingNode && len(s.Apply.Expand) == 0 {
+				d.errorf(n, "mv-apply needs expand (the arrays, as mv-expand writes them) and on (the subquery's stages): {expand: [Metric to typeof(real)], on: [top: {count: 2, by: Metric}]}")
+			}
+		},
+		Serialize: func(d *decoder, n *yaml.Node, s *Stage) {
+			if n.Tag != "!!null" {
+				s.Columns = d.items(n, "serialize")
+			}
+		},
 	}
 }
