@@ -25,6 +25,11 @@ func addReportFlags(fs *flag.FlagSet, rc *reportConfig) {
 
 // tee starts collecting the alerts for the report, when one was asked for: the alerts written
 // go to write and to the report.
+//
+// detect hunt (issue 13, not on main yet) takes the report the same way: addReportFlags on its
+// flag set, tee(hunt.Plans, write) around the write its Run is given, the instants of each rule
+// in collector.Rule(file).Evaluations, then write("detect hunt", cfg, time.Time{}, hunt.Read,
+// the Result of each HuntResult).
 func (rc *reportConfig) tee(plans []*pipeline.Plan, write func(output.Alert) error) func(output.Alert) error {
 	if rc.file == "" {
 		return write

@@ -64,7 +64,9 @@ type Rule struct {
 	// by side (the first and the second login of a pair).
 	Join bool
 	// Mappings are the rule's entity mappings (Sentinel's entityMappings); without them the
-	// entities are read from well-known columns (see wellKnownEntity).
+	// entities are read from well-known columns (see wellKnownEntity). The rule language has no
+	// entityMappings yet (helper import adds them to rule.Metadata): NewCollector is where they
+	// are to be copied from the rule.
 	Mappings []EntityMapping
 	// Alerts counts every alert of the rule; Shown holds the first MaxAlerts of them.
 	Alerts int
