@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/signin-detect/detect/engine/output"
@@ -49,7 +50,13 @@ func (rc *reportConfig) write(verb string, cfg *runConfig, now time.Time, read *
 	if rc.collector == nil {
 		return nil
 	}
+	var empty []string
 	for _, res := range results {
+		for _, table := range res.Plan.TablesWithoutRows(read.ByTable) {
+			if !slices.Contains(empty, table) {
+				empty = append(empty, table)
+			}
+		}
 		r := rc.collector.Rule(res.Plan.Rule.File)
 		if res.Err != nil {
 			r.Error = res.Err.Error()
@@ -59,7 +66,7 @@ func (rc *reportConfig) write(verb string, cfg *runConfig, now time.Time, read *
 		}
 	}
 	run := report.Run{Command: verb, Inputs: cfg.files, Now: now, To: read.Newest, Files: read.Files, Records: read.Records,
-		Rejected: read.Rejections, OtherTables: read.OtherTables, Generated: time.Now().UTC()}
+		Rejected: read.Rejections, OtherTables: read.OtherTables, TablesWithoutRows: empty, Generated: time.Now().UTC()}
 	f, err := output.CreateAtomic(rc.file)
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)

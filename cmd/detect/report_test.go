@@ -44,3 +44,19 @@ func TestRunReportRefusesStream(t *testing.T) {
 		t.Errorf("a page was written: %v", err)
 	}
 }
+
+func TestRunReportNamesTablesWithoutRows(t *testing.T) {
+	// the device-code rule reads SigninLogs and AADUserRiskEvents, which the FOCI fixture lacks
+	page := filepath.Join(t.TempDir(), "entra.html")
+	r := detect(t, "", "run", "--rule", "../../rules/entra/devicecode-risky-user.yaml", "--now", now, "--report", page, fixture)
+	if r.status != 0 {
+		t.Fatalf("status %d\n%s", r.status, r.stderr)
+	}
+	data, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<dd id="run-empty-tables">SigninLogs, AADUserRiskEvents`; !strings.Contains(string(data), want) {
+		t.Errorf("the page does not say %q", want)
+	}
+}

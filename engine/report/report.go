@@ -50,8 +50,10 @@ type Run struct {
 	From, To       time.Time
 	Files, Records int
 	// Rejected counts the rejected records and files by reason; OtherTables the records of tables
-	// no rule reads.
+	// no rule reads. TablesWithoutRows are the tables rules read that the input had no records
+	// of (read as empty tables).
 	Rejected, OtherTables map[string]int
+	TablesWithoutRows     []string
 	Generated             time.Time
 }
 
