@@ -14,7 +14,7 @@ import (
 	"github.com/signin-detect/detect/engine/session"
 )
 
-const checkUsage = `Usage: detect check [--format text|json] [--tables DIR] [--allow-outside PATH] [PATH ...]
+const checkUsage = `Usage: detect check [--format text|json] [--tables DIR] [--allow-outside PATH] [--strict] [PATH ...]
 
 Loads every rule in PATH... (rule files or folders; default rules/) with their test cases, and the
 table schema files of each --tables folder and of tables/ next to the rules, and reports every
@@ -27,6 +27,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "text (file:line:col: message per line) or json (an array of {file, line, column, message})")
+	strict := fs.Bool("strict", false, "count a Sentinel rule file that cannot be translated as a problem (without it, it is reported as skipped)")
 	var tables multiFlag
 	fs.Var(&tables, "tables", "a folder of table schema files to check and to read the rules against (repeatable)")
 	var allowOutside multiFlag
@@ -46,7 +47,15 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		paths = []string{"rules"}
 	}
-	problems, checked := checkRules(tables, paths, allowOutside)
+	all, checked := checkRules(tables, paths, allowOutside)
+	problems, skipped := all.Skips()
+	if *strict {
+		problems = all
+	} else {
+		for _, s := range skipped {
+			fmt.Fprintln(stderr, s)
+		}
+	}
 	if *format == "json" {
 		type problem struct {
 			File    string `json:"file"`
@@ -65,7 +74,11 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		for _, p := range problems {
 			fmt.Fprintln(stdout, p)
 		}
-		fmt.Fprintf(stderr, "%d rules checked, %d problems\n", checked, len(problems))
+		summary := fmt.Sprintf("%d rules checked, %d problems", checked, len(problems))
+		if len(skipped) > 0 && !*strict {
+			summary += fmt.Sprintf(", %d skipped", len(skipped))
+		}
+		fmt.Fprintln(stderr, summary)
 	}
 	if len(problems) > 0 {
 		return 1

@@ -27,12 +27,14 @@ Usage:
   detect check [--format text|json] [--tables DIR] [--allow-outside PATH] [PATH ...]
   detect test [-v] [PATH ...]
   detect explain --rule FILE [--now T] [--where EXPR] FILE...
+  detect import [--output-dir DIR] [--fetch] FILE|FOLDER...
 
 Commands:
   run      run rules over log files and print one JSON alert per line
   check    report every problem in rule files, each at file:line:col (exit 1 if any)
   test     run the test cases beside each rule; the last line is 'N passed, N failed'
   explain  print a rule's funnel (rows into and out of each stage) and follow rows through it
+  import   translate Sentinel rule files (YAML with a KQL query) into rule files
 
 Run 'detect COMMAND --help' for a command's flags.
 
@@ -74,6 +76,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return testCommand(args[1:], stdout, stderr)
 	case "explain":
 		return explainCommand(args[1:], stdin, stdout, stderr)
+	case "import":
+		return importCommand(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		printFunctions(stdout)

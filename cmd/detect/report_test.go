@@ -60,3 +60,44 @@ func TestRunReportNamesTablesWithoutRows(t *testing.T) {
 		t.Errorf("the page does not say %q", want)
 	}
 }
+
+// A Sentinel rule's entity mappings name the page's entities, whatever its columns are called.
+func TestRunReportEntitiesFromMappings(t *testing.T) {
+	dir := t.TempDir()
+	rule := importRule(t, dir, "who.yaml", `id: 0b4fd0e4-3c55-4bb2-a0f2-6f0b1c2d3e4f
+name: cli logins by who
+severity: Low
+queryFrequency: 1d
+queryPeriod: 1d
+query: |
+  AADNonInteractiveUserSignInLogs
+  | where AppDisplayName == "Microsoft Azure CLI"
+  | project TimeGenerated, Who = UserPrincipalName, From = IPAddress
+entityMappings:
+  - entityType: Account
+    fieldMappings:
+      - identifier: FullName
+        columnName: Who
+  - entityType: IP
+    fieldMappings:
+      - identifier: Address
+        columnName: From
+`)
+	page := filepath.Join(dir, "who.html")
+	r := detect(t, "", "run", "--rule", rule, "--now", now, "--report", page, fixture)
+	if r.status != 0 || len(r.alerts) == 0 {
+		t.Fatalf("status %d, %d alerts\n%s", r.status, len(r.alerts), r.stderr)
+	}
+	data, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(data)
+	for _, a := range r.alerts {
+		for _, want := range []string{"<tr><td>Account</td><td>" + a["Who"].(string) + "</td>", "<tr><td>IP</td><td>" + a["From"].(string) + "</td>"} {
+			if !strings.Contains(html, want) {
+				t.Errorf("the entities do not list %q", want)
+			}
+		}
+	}
+}

@@ -52,11 +52,13 @@ type runConfig struct {
 	inputFormat input.Format
 	glob        string
 	strict      bool
-	format      string
-	output      string
-	stream      bool
-	report      reportConfig
-	files       []string
+	// skipped counts the Sentinel rule files that could not be translated, for the summary.
+	skipped int
+	format  string
+	output  string
+	stream  bool
+	report  reportConfig
+	files   []string
 	// allColumns reads every column of the input tables, not only those the rules read.
 	allColumns bool
 	// asWritten runs each where only where the rule writes it, and reads every record whole, so
@@ -148,8 +150,13 @@ func aliasNote(aliases []string) string {
 }
 
 // load loads the tables and the rules cfg names, and tunes the rules.
-func load(cfg *runConfig) (*session.Rules, error) {
-	return session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups, AllowOutside: cfg.allowOutside})
+func load(cfg *runConfig, stderr io.Writer) (*session.Rules, error) {
+	rules, err := session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups, AllowOutside: cfg.allowOutside})
+	if err != nil {
+		return nil, err
+	}
+	cfg.skipped = len(rules.Skipped)
+	return rules, reportSkipped(stderr, rules.Skipped, len(rules.Rules), cfg.strict)
 }
 
 // input is what cfg reads.
@@ -161,7 +168,7 @@ func (cfg *runConfig) input(stdin io.Reader) session.Input {
 // beforeRead, when not nil, is given the plans before any input is read (run opens --output
 // there, so that an output that cannot be written fails before a long read).
 func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer, beforeRead func([]*pipeline.Plan) error) (*session.Batch, error) {
-	rules, err := load(cfg)
+	rules, err := load(cfg, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +186,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addRuleFlags(fs, cfg)
-	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected")
+	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected, and with status 1\nwhen a Sentinel rule file cannot be translated (without it, such a rule is skipped)")
 	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (aligned columns for a terminal, long values cut)\nor csv")
 	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
 	fs.BoolVar(&cfg.stream, "stream", false, "time-ordered input of any length (such as standard input): now is the newest\nTimeGenerated read so far, rows older than the rule's queryPeriod are forgotten, and each\nalert is written as soon as it is made (--now does not apply)")
@@ -254,20 +261,23 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "detect run: %v\n", err)
 		return 1
 	}
-	printSummary(stderr, p.Read, p.Plans, alertCounts)
+	printSummary(stderr, p.Read, p.Plans, alertCounts, cfg.skipped)
 	if status == 0 && cfg.strict && p.Read.Rejected() > 0 {
 		status = 2
 	}
 	return status
 }
 
-func printSummary(stderr io.Writer, read *session.Read, plans []*pipeline.Plan, alerts []int) {
+func printSummary(stderr io.Writer, read *session.Read, plans []*pipeline.Plan, alerts []int, skipped int) {
 	line := "summary: " + read.Summary()
 	total := 0
 	for _, n := range alerts {
 		total += n
 	}
 	line += fmt.Sprintf(", %d alerts", total)
+	if skipped > 0 {
+		line += fmt.Sprintf(", %d rules skipped", skipped)
+	}
 	fmt.Fprintln(stderr, line)
 	for i, p := range plans {
 		fmt.Fprintf(stderr, "  %s: %d alerts\n", p.Rule.File, alerts[i])

@@ -11,7 +11,7 @@ import (
 // runStream is run --stream: each rule runs as rows arrive, and each alert is written as soon as
 // it is made, so memory stays flat however long the input runs.
 func runStream(cfg *runConfig, stdin io.Reader, stdout, stderr io.Writer) int {
-	rules, err := load(cfg)
+	rules, err := load(cfg, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -47,7 +47,7 @@ func runStream(cfg *runConfig, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: streamed %d rows up to %s, holding at most %d join rows at once (%d forgotten)\n",
 			s.Plans[i].Rule.File, st.Rows, s.Now().Format(time.RFC3339Nano), st.MaxHeld, st.Forgotten)
 	}
-	printSummary(stderr, read, s.Plans, alerts)
+	printSummary(stderr, read, s.Plans, alerts, cfg.skipped)
 	if cfg.strict && read.Rejected() > 0 {
 		return 2
 	}

@@ -28,20 +28,56 @@ type Aggregate struct {
 	// the column aggregated (dcount_UserPrincipalName), or Prefix alone without an argument
 	// (count_). arg_min and arg_max have none: their value keeps the column's name.
 	Prefix string
-	// Picks is set for the aggregates that pick a row (arg_min, arg_max): their later arguments
-	// are the columns returned from it (or *).
+	// Picks is set for the aggregates that pick a row (arg_min, arg_max, take_any): their
+	// Returned arguments are the columns returned from it (or *).
 	Picks bool
+	// Args says how summarize reads each argument, by position; the last kind repeats for the
+	// arguments past it. Nil is one Value (the aggregated value) followed by Returned columns.
+	Args []ArgKind
 	// Result is the result's type given the type of the aggregated value (its first argument); an
 	// error saying what the aggregate takes ("adds numbers") when that type cannot be aggregated.
 	Result func(arg kql.Type) (kql.Type, error)
-	// New makes the accumulator of one group, given the type of the aggregated value.
-	New        func(arg kql.Type) State
+	// New makes the accumulator of one group, given the type of the aggregated value and the
+	// values of its Constant arguments in order (those a call leaves out are not there).
+	New        func(arg kql.Type, consts ...any) State
 	Learn, Doc string
+}
+
+// ArgKind is how summarize reads one argument of an aggregate.
+type ArgKind int
+
+const (
+	// Value is the expression aggregated, evaluated on each row (at most one per aggregate).
+	Value ArgKind = iota
+	// Returned is a column (or *) returned from the row the aggregate picks.
+	Returned
+	// Predicate is a bool expression evaluated on each row: the row is aggregated only where it
+	// is true, as the _if forms do (countif, dcountif, make_set_if, ...).
+	Predicate
+	// Constant is a value fixed for the whole query, a literal or a param: make_set's MaxSize,
+	// dcount's accuracy.
+	Constant
+)
+
+// ArgKind is how summarize reads argument i of a call of a.
+func (a *Aggregate) ArgKind(i int) ArgKind {
+	if len(a.Args) == 0 {
+		if i == 0 {
+			return Value
+		}
+		return Returned
+	}
+	if i >= len(a.Args) {
+		return a.Args[len(a.Args)-1]
+	}
+	return a.Args[i]
 }
 
 // State accumulates one aggregate over the rows of one group.
 type State interface {
-	// Add takes one row's value (nil for count(), which has no argument) and the row.
+	// Add takes one row's value and the row. Summarize leaves out the rows whose value is null
+	// (KQL's aggregates ignore nulls), except for aggregates that pick a row, and the rows whose
+	// Predicate is not true; an aggregate without a Value argument (count()) gets nil for each row.
 	Add(v any, row *record.Row)
 	// Value is the aggregate's value over the rows added.
 	Value() any
@@ -114,9 +150,11 @@ func MarkdownTable() string {
 	for _, a := range All() {
 		name := "`" + a.Prefix + "X`"
 		switch {
-		case a.MaxArgs == 0:
+		case a.MaxArgs == 0 || a.ArgKind(0) == Predicate:
 			name = "`" + a.Prefix + "`"
-		case a.Picks:
+		case a.MinArgs == 0:
+			name = "`" + a.Prefix + "`, or `" + a.Prefix + "X` of X"
+		case a.Picks && a.Prefix == "":
 			name = "`X` (the column)"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s. [%s](%s) |\n", strings.SplitN(a.Usage, " takes", 2)[0], name, a.Doc, a.Name, a.Learn)

@@ -2,6 +2,7 @@ package aggregate
 
 import (
 	"flag"
+	"math"
 	"os"
 	"reflect"
 	"strings"
@@ -86,6 +87,96 @@ func TestArgMinArgMaxPickARow(t *testing.T) {
 	v, row = run(t, "arg_max", kql.Long, nil, nil)
 	if v != nil || row.Values["i"] != 0 {
 		t.Errorf("arg_max of nulls = %v from row %v", v, row.Values)
+	}
+}
+
+// runWith is run with the values of the aggregate's Constant arguments.
+func runWith(t *testing.T, name string, consts []any, values ...any) any {
+	t.Helper()
+	a, ok := Lookup(name)
+	if !ok {
+		t.Fatalf("no aggregate %s", name)
+	}
+	s := a.New(kql.Dynamic, consts...)
+	for i, v := range values {
+		s.Add(v, &record.Row{Values: map[string]any{"i": i}})
+	}
+	return s.Value()
+}
+
+// Each aggregate's state over the values summarize gives it (summarize leaves out nulls and the
+// rows whose predicate is not true: engine/pipeline's aggregates_test.go); maxSize bounds the
+// arrays and the bag, 1048576 by default and 128 for the deprecated makeset and makelist.
+// https://learn.microsoft.com/kusto/query/make-set-aggregation-function ("the deprecated version
+// has a default maxSize limit of 128"), make-list-aggregation-function, make-bag-aggregation-function,
+// countif-aggregation-function, dcountif-aggregation-function, sumif-aggregation-function,
+// avg-aggregation-function, avgif-aggregation-function, minif-aggregation-function,
+// maxif-aggregation-function, take-any-aggregation-function
+func TestAggregateStates(t *testing.T) {
+	many := make([]any, 200)
+	for i := range many {
+		many[i] = int64(i)
+	}
+	bag := func(kv ...any) *kql.Object {
+		o := kql.NewObject()
+		for i := 0; i < len(kv); i += 2 {
+			o.Set(kv[i].(string), kv[i+1])
+		}
+		return o
+	}
+	cases := []struct {
+		name   string
+		consts []any
+		values []any
+		want   any
+	}{
+		{"countif", nil, []any{nil, nil}, int64(2)},
+		{"dcountif", nil, []any{"a", "b", "a"}, int64(2)},
+		{"dcount", []any{int64(4)}, []any{"a", "A"}, int64(2)},
+		{"sumif", nil, []any{int64(2), 1.5}, 3.5},
+		{"avg", nil, []any{int64(1), int64(2)}, 1.5},
+		{"avgif", nil, nil, nil},
+		{"minif", nil, []any{int64(3), int64(1)}, int64(1)},
+		{"maxif", nil, []any{int64(3), int64(1)}, int64(3)},
+		{"make_set", []any{int64(2)}, []any{"a", "a", "b", "c"}, []any{"a", "b"}},
+		{"make_set_if", []any{1}, []any{[]any{"x", "y"}}, []any{"x"}},
+		{"make_list", []any{int64(3)}, []any{"a", "a", "b", "c"}, []any{"a", "a", "b"}},
+		{"make_list_if", nil, []any{"a"}, []any{"a"}},
+		{"makeset", nil, many, many[:128]},
+		{"makelist", nil, many, many[:128]},
+		{"makeset", []any{int64(150)}, many, many[:150]},
+		{"make_bag", nil, []any{bag("a", int64(1)), "not a bag", bag("b", int64(2), "a", int64(3))}, bag("a", int64(1), "b", int64(2))},
+		{"make_bag_if", []any{int64(1)}, []any{bag("a", int64(1), "b", int64(2))}, bag("a", int64(1))},
+		{"any", nil, []any{"", "x", "y"}, "x"},
+		{"take_any", nil, []any{nil, "", "z"}, "z"},
+		{"take_any", nil, []any{nil, ""}, nil},
+	}
+	for _, c := range cases {
+		if got := runWith(t, c.name, c.consts, c.values...); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s(%v) with %v = %#v, want %#v", c.name, c.values, c.consts, got, c.want)
+		}
+	}
+	// https://learn.microsoft.com/kusto/query/stdev-aggregation-function, stdevp-aggregation-function,
+	// variance-aggregation-function, variancep-aggregation-function: Learn's example, 1 to 5.
+	oneToFive := []any{int64(1), int64(2), int64(3), int64(4), int64(5)}
+	for name, want := range map[string]float64{"stdev": 1.58113883008419, "stdevp": 1.4142135623731, "variance": 2.5, "variancep": 2} {
+		got, _ := run(t, name, kql.Long, oneToFive...)
+		if f, ok := got.(float64); !ok || math.Abs(f-want) > 1e-12 {
+			t.Errorf("%s(1..5) = %v, want %v", name, got, want)
+		}
+	}
+	if got, _ := run(t, "stdev", kql.Long, int64(7)); got != 0.0 {
+		t.Errorf("stdev of one value = %v", got)
+	}
+	if got, _ := run(t, "variancep", kql.Long); got != nil {
+		t.Errorf("variancep of none = %v", got)
+	}
+	// The deprecated argmin and argmax are arg_min and arg_max.
+	if v, row := run(t, "argmin", kql.Long, int64(5), int64(2)); v != int64(2) || row.Values["i"] != 1 {
+		t.Errorf("argmin = %v from row %v", v, row.Values)
+	}
+	if v, row := run(t, "argmax", kql.Long, int64(5), int64(2)); v != int64(5) || row.Values["i"] != 0 {
+		t.Errorf("argmax = %v from row %v", v, row.Values)
 	}
 }
 

@@ -1,6 +1,8 @@
 package kqlexpr
 
 import (
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/signin-detect/detect/engine/kql"
@@ -25,6 +27,18 @@ func init() {
 		&Function{Name: "tobool", Aliases: []string{"toboolean"}, Params: []Param{{Name: "value", Type: Any}}, Result: kql.Bool,
 			Eval:  convert(kql.ToBool),
 			Learn: "https://learn.microsoft.com/kusto/query/tobool-function", Doc: `value as a bool: "true" or "false" in any case, a number as not 0; else null`},
+		&Function{Name: "todecimal", Params: []Param{{Name: "value", Type: Any}}, Result: kql.Real,
+			Eval:  convert(kql.ToReal),
+			Learn: "https://learn.microsoft.com/kusto/query/todecimal-function", Doc: "value as a number; null when it is not one (detect has no decimal type: a real, 15 to 17 significant digits, not 34)"},
+		&Function{Name: "toguid", Params: []Param{{Name: "value", Type: Any}}, Result: kql.Guid,
+			Eval: func(_ *Context, a []any) (any, error) {
+				s := strings.ToLower(strings.TrimSpace(kql.ToString(a[0])))
+				if !guidText.MatchString(s) {
+					return nil, nil
+				}
+				return s, nil
+			},
+			Learn: "https://learn.microsoft.com/kusto/query/toguid-function", Doc: "text in a GUID's 8-4-4-4-12 hex digits as a guid, lower case; null when it is not one"},
 		&Function{Name: "todatetime", Params: []Param{{Name: "value", Type: Any}}, Result: kql.Datetime,
 			Eval: func(_ *Context, a []any) (any, error) {
 				if t, ok := a[0].(time.Time); ok {
@@ -49,6 +63,8 @@ func init() {
 			Learn: "https://learn.microsoft.com/kusto/query/totimespan-function", Doc: "a timespan literal to a timespan; null when it is not one"},
 	)
 }
+
+var guidText = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // convert makes a conversion's Eval from a kql conversion whose ok is false where KQL gives null.
 func convert[T any](fn func(any) (T, bool)) func(*Context, []any) (any, error) {

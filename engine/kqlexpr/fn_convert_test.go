@@ -52,3 +52,23 @@ func TestConversionsGiveNullForWhatDoesNotConvert(t *testing.T) {
 		}
 	}
 }
+
+// https://learn.microsoft.com/kusto/query/todecimal-function (a real here: detect has no decimal
+// type), https://learn.microsoft.com/kusto/query/toguid-function: null when not a GUID.
+func TestToDecimalAndToGuid(t *testing.T) {
+	row := map[string]any{"AppId": "04B07795-8DDB-461A-BBEE-02F9E1BF7B46", "ResultType": "12.5"}
+	cases := []struct {
+		source string
+		want   any
+	}{
+		{`todecimal(ResultType)`, 12.5},
+		{`todecimal("x")`, nil},
+		{`toguid(AppId)`, "04b07795-8ddb-461a-bbee-02f9e1bf7b46"},
+		{`toguid(ResultType)`, nil},
+	}
+	for _, c := range cases {
+		if got := eval(t, c.source, row); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s = %#v, want %#v", c.source, got, c.want)
+		}
+	}
+}

@@ -50,7 +50,7 @@ func init() {
 				return kql.DatetimeDiff(kql.ToString(a[0]), t1, t2)
 			},
 			Learn: "https://learn.microsoft.com/kusto/query/datetime-diff-function", Doc: "`datetime1 - datetime2` counted in period boundaries crossed: both truncated to the period, then subtracted (10:00:59.9 to 10:01:00.1 is 1 minute; 10:00:00.0 to 10:00:59.9 is 0); periods year ... nanosecond; weeks start on Sunday"},
-		&Function{Name: "bin", Params: []Param{{Name: "value", Type: Any}, {Name: "roundTo", Type: Any}}, Result: Any,
+		&Function{Name: "bin", Aliases: []string{"floor"}, Params: []Param{{Name: "value", Type: Any}, {Name: "roundTo", Type: Any}}, Result: Any,
 			ResultOf: func(args []kql.Type) kql.Type { return args[0] },
 			Check:    timespanLiteral("bin", 1),
 			Eval: func(_ *Context, a []any) (any, error) {

@@ -1,6 +1,8 @@
 package kqlexpr
 
 import (
+	"fmt"
+
 	"github.com/expr-lang/expr/ast"
 
 	"github.com/signin-detect/detect/engine/kql"
@@ -30,6 +32,23 @@ func init() {
 				return normaliseInt(a[2]), nil
 			},
 			Learn: "https://learn.microsoft.com/kusto/query/iff-function", Doc: "then when condition is true, else otherwise (a null condition too)"},
+		&Function{Name: "case", Params: []Param{{Name: "predicate1", Type: kql.Bool}, {Name: "then1", Type: Any}, {Name: "else", Type: Any, Variadic: true}},
+			Result: Any, ResultOf: caseType,
+			Check: func(lit Literals) (int, error) {
+				if n := len(lit.args); n%2 == 0 {
+					return n - 1, fmt.Errorf("case takes pairs of a predicate and a value, then the value else: an odd number of arguments, not %d", n)
+				}
+				return -1, nil
+			},
+			Eval: func(_ *Context, a []any) (any, error) {
+				for i := 0; i+1 < len(a); i += 2 {
+					if b, ok := a[i].(bool); ok && b {
+						return normaliseInt(a[i+1]), nil
+					}
+				}
+				return normaliseInt(a[len(a)-1]), nil
+			},
+			Learn: "https://learn.microsoft.com/kusto/query/case-function", Doc: "the value after the first predicate that is true (null is not), else the last argument"},
 		&Function{Name: "coalesce", Params: []Param{{Name: "value1", Type: Any}, {Name: "value2", Type: Any, Variadic: true}}, Result: Any, ResultOf: sameTypeOf(),
 			Eval: func(_ *Context, a []any) (any, error) {
 				for _, v := range a {
@@ -80,4 +99,13 @@ func sameTypeOf(places ...int) func([]kql.Type) kql.Type {
 		}
 		return t
 	}
+}
+
+// caseType is the type case's values share (then1, then2, ..., else), Any when they differ.
+func caseType(args []kql.Type) kql.Type {
+	var places []int
+	for i := 1; i < len(args); i += 2 {
+		places = append(places, i)
+	}
+	return sameTypeOf(append(places, len(args)-1)...)(args)
 }

@@ -22,6 +22,9 @@ import (
 const (
 	RuleKey    = "_rule"
 	SourcesKey = "_sources"
+	// EntitiesKey holds the entities a rule's entityMappings name (Sentinel's alert entities):
+	// written only for rules that have entity mappings.
+	EntitiesKey = "_entities"
 )
 
 // RuleRef identifies the rule that raised an alert.
@@ -36,6 +39,54 @@ type Alert struct {
 	Rule    RuleRef
 	Columns []string
 	Row     record.Row
+	// Entities are the rule's entity mappings, filled from the row when written.
+	Entities []EntityMapping
+}
+
+// EntityMapping is one entity of an alert: its type and, for each identifier, the column that
+// holds it.
+type EntityMapping struct {
+	Type   string
+	Fields []EntityField
+}
+
+// EntityField names the column that holds one identifier of an entity.
+type EntityField struct {
+	Identifier, Column string
+}
+
+// entities writes the alert's entities: each {"type": T, identifier: value, ...}, leaving out an
+// identifier whose column is null or empty, and an entity with none, as Sentinel does not make an
+// entity without identifiers.
+// https://learn.microsoft.com/azure/sentinel/map-data-fields-to-entities
+func (a Alert) entities(buf *bytes.Buffer) {
+	buf.WriteByte('[')
+	first := true
+	for _, e := range a.Entities {
+		var fields bytes.Buffer
+		for _, f := range e.Fields {
+			v := Value(a.Row.Values[f.Column])
+			if v == nil || v == "" || !projects(a.Columns, f.Column) {
+				continue
+			}
+			fields.WriteByte(',')
+			writeJSON(&fields, f.Identifier)
+			fields.WriteByte(':')
+			writeJSON(&fields, v)
+		}
+		if fields.Len() == 0 {
+			continue
+		}
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		buf.WriteString(`{"type":`)
+		writeJSON(buf, e.Type)
+		buf.Write(fields.Bytes())
+		buf.WriteByte('}')
+	}
+	buf.WriteByte(']')
 }
 
 // Writer writes alerts in one format; call Flush when done.
@@ -83,6 +134,12 @@ func (w *NDJSON) Write(a Alert) error {
 	buf.WriteByte(':')
 	writeJSON(&buf, a.Rule)
 	buf.WriteByte(',')
+	if len(a.Entities) > 0 {
+		writeJSON(&buf, EntitiesKey)
+		buf.WriteByte(':')
+		a.entities(&buf)
+		buf.WriteByte(',')
+	}
 	writeJSON(&buf, SourcesKey)
 	buf.WriteByte(':')
 	writeJSON(&buf, a.sources())

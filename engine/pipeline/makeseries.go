@@ -349,6 +349,10 @@ func (ms *makeSeries) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 			}
 		}
 	}
+	consts, err := r.constsOf(ms.aggs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: stage %s: %w", s.Rule.Pos, s.Rule.Label(), err)
+	}
 	axis := make([]any, b.n)
 	for i := range axis {
 		axis[i] = ms.value(b.start + int64(i)*b.step)
@@ -366,18 +370,14 @@ func (ms *makeSeries) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 				continue
 			}
 			if states[bin] == nil {
-				for _, agg := range ms.aggs {
-					states[bin] = append(states[bin], newState(agg))
+				for a, agg := range ms.aggs {
+					states[bin] = append(states[bin], newState(agg, consts[a]))
 				}
 			}
-			for a, agg := range ms.aggs {
-				var v any
-				if agg.arg != nil {
-					if v, err = r.value(*agg.arg, row.Values); err != nil {
-						return nil, r.fail(s, *row, err)
-					}
+			for a := range ms.aggs {
+				if err := states[bin][a].add(r, row); err != nil {
+					return nil, r.fail(s, *row, err)
 				}
-				states[bin][a].state.Add(v, row)
 			}
 			g.sources.add(row.Sources)
 		}

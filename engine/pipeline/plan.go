@@ -5,7 +5,9 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -102,7 +104,9 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 			file = override
 		}
 		values, err := rule.ReadLookup(file, lk.Column)
-		if err != nil {
+		if err != nil && lk.URL != "" && errors.Is(err, fs.ErrNotExist) {
+			errs.Add(lk.Pos, "lookup %s: %v (download it from %s with detect import --fetch, or give --lookup %s=FILE)", lk.Name, err, lk.URL, lk.Name)
+		} else if err != nil {
 			errs.Add(lk.Pos, "lookup %s: %v", lk.Name, err)
 		}
 		// Even when it failed, the name is known, so its uses raise no second error.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"strings"
 
 	aggregatepkg "github.com/signin-detect/detect/engine/aggregate"
@@ -24,10 +25,15 @@ type summarize struct {
 
 type aggregate struct {
 	def    *aggregatepkg.Aggregate
-	column string      // the column of its value
+	column string      // the column of its value; "" for take_any(*), which has none
 	arg    *assignment // the value aggregated; nil for count()
 	typ    kql.Type    // the type of its value
 	argTyp kql.Type    // the type of what it aggregates
+	// pred is the predicate of the _if forms (countif, dcountif, ...): a row whose predicate is
+	// not true is not aggregated.
+	pred *assignment
+	// consts are the Constant arguments (MaxSize, accuracy), computed once per run.
+	consts []assignment
 	// returns are the input columns arg_min and arg_max return from the row they pick; all tells
 	// that they are every column (*), which flow on as they are.
 	returns []Column
@@ -80,7 +86,7 @@ func (c *compiler) summarize(s *rule.Stage, in []Column) (*summarize, []Column) 
 			continue
 		}
 		sm.picks = sm.picks && agg.def.Picks
-		if !add(Column{agg.column, agg.typ}, a.Pos) {
+		if agg.column != "" && !add(Column{agg.column, agg.typ}, a.Pos) {
 			continue
 		}
 		if agg.def.Picks {
@@ -117,48 +123,76 @@ func (c *compiler) aggregate(a *rule.Assignment, in []Column) *aggregate {
 		return nil
 	}
 	agg := &aggregate{def: def, column: a.Column}
-	if len(call.Args) == 0 {
+	for i, arg := range call.Args {
+		argExpr := a.Expr.Part(arg.Offset, arg.Length)
+		kind := def.ArgKind(i)
+		if arg.Star {
+			// take_any(*) returns every column of one row, with no value column of its own.
+			if kind == aggregatepkg.Returned || i == 0 && def.Picks && len(call.Args) == 1 {
+				agg.returns = append(agg.returns, in...)
+				agg.all = true
+				continue
+			}
+			c.errs.Add(argExpr.Pos, "%s: * is not a value to aggregate", call.Name)
+			return nil
+		}
+		switch kind {
+		case aggregatepkg.Value:
+			if !c.aggregateValue(agg, a, argExpr, in) {
+				return nil
+			}
+		case aggregatepkg.Predicate:
+			pred := c.assignment(&rule.Assignment{Expr: argExpr, Pos: argExpr.Pos}, in)
+			if t := c.typeOf(pred, in); t != kql.Bool && t != kql.Dynamic {
+				c.errs.Add(argExpr.Pos, "%s: the predicate %s is a %s, not a bool", call.Name, strings.TrimSpace(argExpr.Source), t)
+			}
+			agg.pred = &pred
+		case aggregatepkg.Constant:
+			k := c.assignment(&rule.Assignment{Expr: argExpr, Pos: argExpr.Pos}, in)
+			if len(k.reads()) > 0 {
+				c.errs.Add(argExpr.Pos, "%s: %s must be a constant (a literal or a param), not read from the rows", call.Name, strings.TrimSpace(argExpr.Source))
+			}
+			agg.consts = append(agg.consts, k)
+		case aggregatepkg.Returned:
+			name, _ := kqlexpr.ColumnName(arg.Source)
+			j := indexOf(in, name)
+			if j < 0 {
+				name = arg.Source
+				c.errs.Add(argExpr.Pos, "%s returns columns (or *); no column %s here%s", call.Name, name, hint(name, in))
+				continue
+			}
+			c.used[name] = true
+			agg.returns = append(agg.returns, in[j])
+		}
+	}
+	if agg.arg == nil && !agg.all {
 		agg.typ, _ = def.Result(kql.Dynamic)
 		if agg.column == "" {
 			agg.column = def.Prefix
 		}
-		return agg
 	}
-	if call.Args[0].Star {
-		c.errs.Add(a.Expr.Part(call.Args[0].Offset, call.Args[0].Length).Pos, "%s: * is not a value to aggregate", call.Name)
-		return nil
-	}
-	argExpr := a.Expr.Part(call.Args[0].Offset, call.Args[0].Length)
+	return agg
+}
+
+// aggregateValue plans the value an aggregate aggregates, naming the aggregate as KQL does when
+// the rule does not (Prefix and the column's name).
+func (c *compiler) aggregateValue(agg *aggregate, a *rule.Assignment, argExpr *rule.Expr, in []Column) bool {
+	def := agg.def
 	arg := c.assignment(&rule.Assignment{Expr: argExpr, Pos: argExpr.Pos}, in)
 	agg.arg = &arg
 	if agg.column == "" {
 		if arg.copyOf == "" {
 			c.errs.Add(a.Pos, "summarize %s: name this aggregate (- Name: %s); KQL names only aggregates of a column", strings.TrimSpace(a.Expr.Source), strings.TrimSpace(a.Expr.Source))
-			return nil
+			return false
 		}
 		agg.column = def.Prefix + arg.copyOf
 	}
 	agg.argTyp = c.typeOf(arg, in)
+	var err error
 	if agg.typ, err = def.Result(agg.argTyp); err != nil {
 		c.errs.Add(argExpr.Pos, "%s %v; %s is a %s", def.Name, err, strings.TrimSpace(argExpr.Source), agg.argTyp)
 	}
-	for _, ret := range call.Args[1:] {
-		if ret.Star {
-			agg.returns = append(agg.returns, in...)
-			agg.all = true
-			continue
-		}
-		name, _ := kqlexpr.ColumnName(ret.Source)
-		i := indexOf(in, name)
-		if i < 0 {
-			name = ret.Source
-			c.errs.Add(a.Expr.Part(ret.Offset, ret.Length).Pos, "%s returns columns (or *); no column %s here%s", call.Name, name, hint(name, in))
-			continue
-		}
-		c.used[name] = true
-		agg.returns = append(agg.returns, in[i])
-	}
-	return agg
+	return true
 }
 
 // group is one group of a summarize: its key values, its aggregates' states, and the records it
@@ -175,12 +209,55 @@ type aggState struct {
 	state aggregatepkg.State
 }
 
-func newState(a *aggregate) aggState { return aggState{a: a, state: a.def.New(a.argTyp)} }
+func newState(a *aggregate, consts []any) aggState {
+	return aggState{a: a, state: a.def.New(a.argTyp, consts...)}
+}
+
+// constsOf computes the Constant arguments (maxSize, accuracy) of each aggregate, once per run.
+func (r *runner) constsOf(aggs []*aggregate) ([][]any, error) {
+	consts := make([][]any, len(aggs))
+	for a, agg := range aggs {
+		for _, k := range agg.consts {
+			v, err := r.value(k, nil)
+			if err != nil {
+				return nil, err
+			}
+			consts[a] = append(consts[a], v)
+		}
+	}
+	return consts, nil
+}
+
+// add gives a row to the aggregate: not when its predicate (the _if forms) is not true, nor when
+// its value is null (KQL's aggregates ignore nulls; those that pick a row see them, to pick a row
+// whose value is null when every value is).
+func (s aggState) add(r *runner, row *record.Row) error {
+	if s.a.pred != nil {
+		ok, err := r.value(*s.a.pred, row.Values)
+		if err != nil || ok != true {
+			return err
+		}
+	}
+	var v any
+	if s.a.arg != nil {
+		var err error
+		if v, err = r.value(*s.a.arg, row.Values); err != nil {
+			return err
+		}
+		if v == nil && !s.a.def.Picks {
+			return nil
+		}
+	}
+	s.state.Add(v, row)
+	return nil
+}
 
 // put writes the aggregate's value, and for arg_min and arg_max the columns of the row picked,
 // into values; it returns the row picked, or nil.
 func (s aggState) put(values map[string]any) *record.Row {
-	values[s.a.column] = s.state.Value()
+	if s.a.column != "" {
+		values[s.a.column] = s.state.Value()
+	}
 	if !s.a.def.Picks {
 		return nil
 	}
@@ -202,12 +279,16 @@ func (s aggState) put(values map[string]any) *record.Row {
 // records of its group, or, when every aggregate is arg_min or arg_max, of the rows picked.
 // https://learn.microsoft.com/kusto/query/summarize-operator
 func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
+	consts, err := r.constsOf(sm.aggs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: stage %s: %w", s.Rule.Pos, s.Rule.Label(), err)
+	}
 	groups := map[string]*group{}
 	var order []*group
 	newGroup := func(keys []any) *group {
 		g := &group{keys: keys}
-		for _, a := range sm.aggs {
-			g.states = append(g.states, newState(a))
+		for a, agg := range sm.aggs {
+			g.states = append(g.states, newState(agg, consts[a]))
 		}
 		order = append(order, g)
 		return g
@@ -228,15 +309,10 @@ func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 			g = newGroup(keys)
 			groups[id] = g
 		}
-		for a, agg := range sm.aggs {
-			var v any
-			if agg.arg != nil {
-				var err error
-				if v, err = r.value(*agg.arg, row.Values); err != nil {
-					return nil, r.fail(s, *row, err)
-				}
+		for a := range sm.aggs {
+			if err := g.states[a].add(r, row); err != nil {
+				return nil, r.fail(s, *row, err)
 			}
-			g.states[a].state.Add(v, row)
 		}
 		if !sm.picks {
 			g.sources.add(row.Sources)

@@ -10,19 +10,6 @@ import (
 	"github.com/signin-detect/detect/engine/output"
 )
 
-// EntityMapping is one of a rule's entity mappings, as Sentinel's entityMappings write them: an
-// entity type (Account, IP, Host...) and the column holding each of its identifiers.
-// https://learn.microsoft.com/azure/sentinel/map-data-fields-to-entities
-type EntityMapping struct {
-	Type   string
-	Fields []EntityField
-}
-
-// EntityField names the column that holds one identifier of an entity.
-type EntityField struct {
-	Identifier, Column string
-}
-
 // EntityRef is an entity an alert names: its type and the value that identifies it.
 type EntityRef struct {
 	Type, Value string
@@ -46,7 +33,8 @@ var preferredIdentifiers = map[string][]string{
 	"Host":    {"FullName", "HostName", "AzureID", "OMSAgentID"},
 }
 
-// entities are the entities a row of the rule names: by its entity mappings when it has them,
+// entities are the entities a row of the rule names: by its entity mappings when it has them
+// (those its alerts carry as _entities, see output.EntityMapping; https://learn.microsoft.com/azure/sentinel/map-data-fields-to-entities),
 // else by the well-known columns it projects.
 func (r *Rule) entities(values map[string]any) []EntityRef {
 	var out []EntityRef
@@ -69,7 +57,7 @@ func (r *Rule) entities(values map[string]any) []EntityRef {
 	}
 	if len(r.Mappings) > 0 {
 		for _, m := range r.Mappings {
-			if v, ok := mappedValue(m, values); ok {
+			if v, ok := r.mappedValue(m, values); ok {
 				add(m.Type, v)
 			}
 		}
@@ -84,8 +72,11 @@ func (r *Rule) entities(values map[string]any) []EntityRef {
 }
 
 // mappedValue is the value of the identifier that names the mapping's entity best.
-func mappedValue(m EntityMapping, values map[string]any) (any, bool) {
-	present := func(f EntityField) bool { return kql.ToString(output.Value(values[f.Column])) != "" }
+func (r *Rule) mappedValue(m output.EntityMapping, values map[string]any) (any, bool) {
+	present := func(f output.EntityField) bool {
+		// as in _entities, an identifier counts only in a column the rule projects
+		return slices.Contains(r.Columns, f.Column) && kql.ToString(output.Value(values[f.Column])) != ""
+	}
 	for _, id := range preferredIdentifiers[m.Type] {
 		for _, f := range m.Fields {
 			if f.Identifier == id && present(f) {

@@ -20,6 +20,7 @@ import (
 	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
+	"github.com/signin-detect/detect/engine/session"
 )
 
 // DefaultMaxAlerts is how many alerts of a rule the page shows unless told otherwise.
@@ -66,10 +67,8 @@ type Rule struct {
 	// by side (the first and the second login of a pair).
 	Join bool
 	// Mappings are the rule's entity mappings (Sentinel's entityMappings); without them the
-	// entities are read from well-known columns (see wellKnownEntity). The rule language has no
-	// entityMappings yet (helper import adds them to rule.Metadata): NewCollector is where they
-	// are to be copied from the rule.
-	Mappings []EntityMapping
+	// entities are read from well-known columns (see wellKnownEntity).
+	Mappings []output.EntityMapping
 	// Alerts counts every alert of the rule; Shown holds the first MaxAlerts of them.
 	Alerts int
 	Shown  []*Alert
@@ -201,7 +200,7 @@ func NewCollector(plans []*pipeline.Plan, maxAlerts int) *Collector {
 	for i, p := range plans {
 		m := p.Rule.Meta
 		r := &Rule{ID: m.ID, Name: m.Name, File: p.Rule.File, Severity: m.Severity, Description: m.Description,
-			Tactics: m.Tactics, Techniques: m.RelevantTechniques, Join: joins(p.Rule), index: i,
+			Tactics: m.Tactics, Techniques: m.RelevantTechniques, Join: joins(p.Rule), Mappings: session.EntityShape(p), index: i,
 			Color: ruleColors[i%len(ruleColors)]}
 		for _, col := range p.Output {
 			r.Columns = append(r.Columns, col.Name)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signin-detect/detect/engine/output"
 	"github.com/signin-detect/detect/engine/session"
 )
 
@@ -171,11 +172,12 @@ func TestReportEntities(t *testing.T) {
 }
 
 func TestEntityMappingsNameEntitiesByTheirBestIdentifier(t *testing.T) {
-	r := &Rule{Columns: []string{"UserPrincipalName", "Name", "Suffix", "SourceIP"}, Mappings: []EntityMapping{
-		{Type: "Account", Fields: []EntityField{{"Name", "Name"}, {"FullName", "UserPrincipalName"}}},
-		{Type: "IP", Fields: []EntityField{{"Address", "SourceIP"}}},
+	r := &Rule{Columns: []string{"UserPrincipalName", "Name", "Suffix", "SourceIP"}, Mappings: []output.EntityMapping{
+		{Type: "Account", Fields: []output.EntityField{{Identifier: "Name", Column: "Name"}, {Identifier: "FullName", Column: "UserPrincipalName"}}},
+		{Type: "IP", Fields: []output.EntityField{{Identifier: "Address", Column: "SourceIP"}}},
+		{Type: "Host", Fields: []output.EntityField{{Identifier: "HostName", Column: "NotProjected"}}},
 	}}
-	got := r.entities(map[string]any{"UserPrincipalName": "ana@contoso.example", "Name": "ana", "SourceIP": "198.51.100.7"})
+	got := r.entities(map[string]any{"UserPrincipalName": "ana@contoso.example", "Name": "ana", "SourceIP": "198.51.100.7", "NotProjected": "pc-1"})
 	want := []EntityRef{{"Account", "ana@contoso.example"}, {"IP", "198.51.100.7"}}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("entities %v, want %v", got, want)

@@ -149,7 +149,9 @@ var (
 		"PrivilegeEscalation", "DefenseEvasion", "CredentialAccess", "Discovery", "LateralMovement", "Collection",
 		"CommandAndControl", "Exfiltration", "Impact", "ImpairProcessControl", "InhibitResponseFunction", "PreAttack"}
 	ruleKeys = []string{"id", "name", "description", "severity", "tactics", "relevantTechniques", "queryPeriod",
-		"table", "from", "union", "references", "author", "version", "extends", "params", "lookups", "let", "stages", "tests"}
+		"table", "from", "union", "references", "author", "version", "extends", "params", "lookups", "let", "stages", "tests",
+		"queryFrequency", "triggerOperator", "triggerThreshold", "entityMappings", "customDetails", "sentinel"}
+	triggerOperators = []string{"gt", "lt", "eq", "ne"}
 )
 
 // decodeDocument reads one rule file's YAML.
@@ -212,6 +214,39 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 				}
 				doc.meta.QueryPeriod = p
 			}
+		case "queryFrequency":
+			if s, ok := d.str(v, "queryFrequency"); ok {
+				p, err := kql.ParseTimespan(s)
+				if err != nil {
+					d.errorf(v, "queryFrequency: %v", err)
+				}
+				doc.meta.QueryFrequency = p
+			}
+		case "triggerOperator":
+			if s, ok := d.str(v, "triggerOperator"); ok {
+				if !contains(triggerOperators, s) {
+					d.errorf(v, "triggerOperator must be one of %s, got %q", strings.Join(triggerOperators, ", "), s)
+				}
+				doc.meta.TriggerOperator = s
+			}
+		case "triggerThreshold":
+			if s, ok := d.str(v, "triggerThreshold"); ok {
+				n, err := strconv.ParseInt(s, 10, 64)
+				if err != nil {
+					d.errorf(v, "triggerThreshold must be a whole number, got %q", s)
+				}
+				doc.meta.TriggerThreshold = n
+			}
+		case "entityMappings":
+			doc.meta.EntityMappings = d.entityMappings(v)
+		case "customDetails":
+			for _, e := range d.mapping(v, "customDetails") {
+				if col, ok := d.str(e.value, "customDetails "+e.key.Value); ok {
+					doc.meta.CustomDetails = append(doc.meta.CustomDetails, CustomDetail{Name: e.key.Value, Column: col})
+				}
+			}
+		case "sentinel":
+			// The rest of an imported Sentinel file, carried for the reader: detect does not use it.
 		case "table":
 			// One table, or a list of them read as their union; none may be empty.
 			if v.Kind == yaml.SequenceNode {
@@ -282,6 +317,49 @@ func decodeDocument(file string, data []byte, errs *Errors) *document {
 		d.errorf(top, "a rule starts from one of table, from and union, not several")
 	}
 	return doc
+}
+
+// entityMappings reads Sentinel's entityMappings: a list of {entityType, fieldMappings: [{identifier, columnName}]}.
+func (d *decoder) entityMappings(n *yaml.Node) []EntityMapping {
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, "entityMappings must be a list, not %s", kindName(n))
+		return nil
+	}
+	var out []EntityMapping
+	for _, item := range n.Content {
+		e := EntityMapping{Pos: d.pos(item)}
+		for _, f := range d.mapping(item, "entity mapping", "entityType", "fieldMappings") {
+			if f.key.Value == "entityType" {
+				e.EntityType, _ = d.nonEmpty(f.value, "entityType")
+				continue
+			}
+			if f.value.Kind != yaml.SequenceNode {
+				d.errorf(f.value, "fieldMappings must be a list, not %s", kindName(f.value))
+				continue
+			}
+			for _, fm := range f.value.Content {
+				m := FieldMapping{Pos: d.pos(fm)}
+				for _, g := range d.mapping(fm, "field mapping", "identifier", "columnName") {
+					if g.key.Value == "identifier" {
+						m.Identifier, _ = d.nonEmpty(g.value, "identifier")
+					} else {
+						m.ColumnName, _ = d.nonEmpty(g.value, "columnName")
+					}
+				}
+				if fm.Kind == yaml.MappingNode && (m.Identifier == "" || m.ColumnName == "") {
+					d.errorf(fm, "a field mapping needs identifier and columnName")
+					continue
+				}
+				e.FieldMappings = append(e.FieldMappings, m)
+			}
+		}
+		if item.Kind == yaml.MappingNode && e.EntityType == "" {
+			d.errorf(item, "an entity mapping needs entityType")
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 func itemNode(list *yaml.Node, i int) *yaml.Node {
@@ -370,13 +448,15 @@ func (d *decoder) lookups(n *yaml.Node) []*Lookup {
 	var out []*Lookup
 	for _, e := range d.mapping(n, "lookups") {
 		l := &Lookup{Name: e.key.Value, Pos: d.pos(e.key)}
-		fields := d.mapping(e.value, "lookup "+l.Name, "file", "column")
+		fields := d.mapping(e.value, "lookup "+l.Name, "file", "column", "url")
 		for _, f := range fields {
 			switch f.key.Value {
 			case "file":
 				l.File, _ = d.str(f.value, "lookup file")
 			case "column":
 				l.Column, _ = d.str(f.value, "lookup column")
+			case "url":
+				l.URL, _ = d.str(f.value, "lookup url")
 			}
 		}
 		if e.value.Kind == yaml.MappingNode && (l.File == "" || l.Column == "") {
@@ -563,3 +643,11 @@ func (d *decoder) edits(n *yaml.Node) []*edit {
 	}
 	return out
 }
+
+// ValidTactic tells whether s is a MITRE tactic as Sentinel writes it, which a rule's tactics
+// must be.
+func ValidTactic(s string) bool { return contains(tactics, s) }
+
+// ValidTechnique tells whether s is a MITRE technique id (T1606, T1078.004), which a rule's
+// relevantTechniques must be.
+func ValidTechnique(s string) bool { return techniquePattern.MatchString(s) }

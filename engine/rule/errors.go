@@ -23,10 +23,13 @@ func (p Position) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
 }
 
-// Error is one problem in a rule file, at its place.
+// Error is one problem in a rule file, at its place. Skip marks a file of another format that
+// could not be imported (a Sentinel rule using KQL without a translation yet): the other rules
+// still run.
 type Error struct {
-	Pos Position
-	Msg string
+	Pos  Position
+	Msg  string
+	Skip bool
 }
 
 func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
@@ -41,6 +44,18 @@ func (es Errors) Error() string {
 		lines[i] = e.Error()
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Skips splits es into the problems and the skipped files.
+func (es Errors) Skips() (problems, skipped Errors) {
+	for _, e := range es {
+		if e.Skip {
+			skipped = append(skipped, e)
+		} else {
+			problems = append(problems, e)
+		}
+	}
+	return problems, skipped
 }
 
 // Add records a problem at pos.

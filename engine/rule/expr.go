@@ -19,6 +19,9 @@ type Expr struct {
 	// whole is the expression this one is a Part of, offset runes into it; nil for a whole one.
 	whole  *Expr
 	offset int
+	// placed is set for an expression translated from another format: every place inside it is
+	// Pos, the place of what it ports.
+	placed bool
 }
 
 type textLine struct {
@@ -90,6 +93,9 @@ func plainLines(file string, n *yaml.Node, lines []string) []textLine {
 // At maps a place inside the expression (line from 1, column in runes from 0, as the expression
 // compiler reports them) to its place in the rule file.
 func (e *Expr) At(line, column int) Position {
+	if e.placed {
+		return e.Pos
+	}
 	if e.whole != nil {
 		return e.whole.atOffset(e.offset + runeOffsetOfLine([]rune(e.Source), line) + column)
 	}
@@ -123,6 +129,12 @@ func runeOffsetOfLine(runes []rune, line int) int {
 // Part is the part of the expression offset runes into its source and length runes long (an
 // argument of an aggregation call), placed in the file where it is written.
 func (e *Expr) Part(offset, length int) *Expr {
+	if e.placed {
+		runes := []rune(e.Source)
+		offset = min(max(offset, 0), len(runes))
+		length = min(max(length, 0), len(runes)-offset)
+		return &Expr{Source: string(runes[offset : offset+length]), Pos: e.Pos, placed: true}
+	}
 	runes := []rune(e.Source)
 	offset = min(max(offset, 0), len(runes))
 	length = min(max(length, 0), len(runes)-offset)

@@ -149,7 +149,31 @@ func (l *loader) load(path, root string) *Rule {
 	before := len(*l.errs)
 	l.loaded[path] = nil // a file is read and reported once, even when it cannot be used
 	l.faulty[path] = true
-	doc := decodeDocument(path, data, l.errs)
+	imported, places, handled, importErr := importFile(path, data)
+	if handled {
+		if importErr != nil {
+			*l.errs = append(*l.errs, importErr)
+			return nil
+		}
+		data = imported
+	}
+	// A translation's own problems are placed where what it ports is in the original file.
+	errs := l.errs
+	if handled {
+		errs = &Errors{}
+		defer func() {
+			for _, e := range *errs {
+				if e.Pos.Line >= 1 && e.Pos.Line <= len(places) && places[e.Pos.Line-1].Line > 0 {
+					e.Pos = places[e.Pos.Line-1]
+				} else {
+					e.Pos = Position{File: path}
+				}
+				*l.errs = append(*l.errs, e)
+			}
+			l.faulty[path] = l.faulty[path] || len(*errs) > 0
+		}()
+	}
+	doc := decodeDocument(path, data, errs)
 	if doc == nil {
 		return nil
 	}
@@ -163,7 +187,10 @@ func (l *loader) load(path, root string) *Rule {
 	if r == nil {
 		return nil
 	}
-	checkNames(r, l.errs)
+	checkNames(r, errs)
+	if handled {
+		placeImported(r, places)
+	}
 	l.loaded[path] = r
 	l.faulty[path] = len(*l.errs) > before || (r.Base != "" && l.faulty[r.Base])
 	return r
@@ -235,7 +262,9 @@ func inheritMeta(base Metadata, doc *document) Metadata {
 		"from":        func() { m.Table, m.Tables, m.From, m.FromPos, m.Union = "", nil, own.From, own.FromPos, nil },
 		"union":       func() { m.Table, m.Tables, m.From, m.Union = "", nil, "", own.Union },
 		"references":  func() { m.References = own.References }, "author": func() { m.Author = own.Author },
-		"version": func() { m.Version = own.Version },
+		"version": func() { m.Version = own.Version }, "queryFrequency": func() { m.QueryFrequency = own.QueryFrequency },
+		"triggerOperator": func() { m.TriggerOperator = own.TriggerOperator }, "triggerThreshold": func() { m.TriggerThreshold = own.TriggerThreshold },
+		"entityMappings": func() { m.EntityMappings = own.EntityMappings }, "customDetails": func() { m.CustomDetails = own.CustomDetails },
 	} {
 		if set[key] {
 			field()

@@ -43,6 +43,53 @@ type Metadata struct {
 	References []string
 	Author     string
 	Version    string
+	// QueryFrequency is how often Sentinel runs the rule (0 when not set): kept for hunting over
+	// whole exports.
+	QueryFrequency time.Duration
+	// TriggerOperator (gt, lt, eq, ne) and TriggerThreshold: Sentinel makes alerts only when the
+	// number of result rows passes the threshold ("" when not set: every result row alerts).
+	TriggerOperator  string
+	TriggerThreshold int64
+	// EntityMappings say which result columns identify which entities (account, IP, host...).
+	EntityMappings []EntityMapping
+	// CustomDetails map an alert detail's name to the result column that fills it, in order.
+	CustomDetails []CustomDetail
+}
+
+// EntityMapping is one entity of an alert: its type and the columns that hold its identifiers.
+// https://learn.microsoft.com/azure/sentinel/map-data-fields-to-entities
+type EntityMapping struct {
+	EntityType    string
+	FieldMappings []FieldMapping
+	Pos           Position
+}
+
+// FieldMapping names the column that holds one identifier of an entity.
+type FieldMapping struct {
+	Identifier string
+	ColumnName string
+	Pos        Position
+}
+
+// CustomDetail is one customDetails entry: an alert detail and its column.
+type CustomDetail struct {
+	Name, Column string
+}
+
+// Passes tells whether a result of n rows passes the rule's trigger: Sentinel makes alerts only
+// then (https://learn.microsoft.com/azure/sentinel/detect-threats-custom, "Alert threshold").
+func (m Metadata) Passes(n int64) bool {
+	switch m.TriggerOperator {
+	case "gt":
+		return n > m.TriggerThreshold
+	case "lt":
+		return n < m.TriggerThreshold
+	case "eq":
+		return n == m.TriggerThreshold
+	case "ne":
+		return n != m.TriggerThreshold
+	}
+	return true
 }
 
 // Param is a named tunable: its value is a constant in every expression of the rule. Its type is
@@ -60,7 +107,10 @@ type Lookup struct {
 	Name   string
 	File   string // resolved against the rule file that declared it
 	Column string
-	Pos    Position
+	// URL is where the list is published (an imported externaldata()): detect import --fetch
+	// downloads it into File; a run never reads it.
+	URL string
+	Pos Position
 }
 
 // Stage kinds.

@@ -28,10 +28,13 @@ type Tuning struct {
 	AllowOutside  []string
 }
 
-// Rules are loaded and tuned rules, and the lookup files that replace the rules' own.
+// Rules are loaded and tuned rules, and the lookup files that replace the rules' own. Skipped
+// are the rule files of another format (Sentinel rules) that could not be translated, each at its
+// place: the other rules run.
 type Rules struct {
 	Rules       []*rule.Rule
 	LookupFiles map[string]string
+	Skipped     rule.Errors
 }
 
 // Load adds the tables of tableDirs and of tables/ next to the rules (see AddTables), loads the
@@ -41,6 +44,12 @@ func Load(paths, tableDirs []string, t Tuning) (*Rules, error) {
 		return nil, errs
 	}
 	rules, err := rule.LoadPaths(paths, t.AllowOutside...)
+	var skipped rule.Errors
+	if errs := (rule.Errors)(nil); errors.As(err, &errs) {
+		var problems rule.Errors
+		problems, skipped = errs.Skips()
+		err = problems.Err()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +60,7 @@ func Load(paths, tableDirs []string, t Tuning) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{Rules: rules, LookupFiles: lookups}, nil
+	return &Rules{Rules: rules, LookupFiles: lookups, Skipped: skipped}, nil
 }
 
 func applySets(rules []*rule.Rule, sets []string) error {
@@ -214,13 +223,18 @@ func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 			continue
 		}
 		ref, columns := AlertShape(plan)
+		entities := EntityShape(plan)
+		resultRows := len(rows)
+		if !plan.Rule.Meta.Passes(int64(resultRows)) {
+			rows = nil // Sentinel makes no alert from a result that does not pass the trigger
+		}
 		for _, row := range rows {
-			if err := write(output.Alert{Rule: ref, Columns: columns, Row: row}); err != nil {
+			if err := write(output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities}); err != nil {
 				return results, err
 			}
 		}
 		res.Alerts = len(rows)
-		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, newest: b.Read.Newest, records: b.Read.ByTable})
+		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, newest: b.Read.Newest, records: b.Read.ByTable, resultRows: resultRows})
 	}
 	return results, nil
 }
@@ -233,6 +247,19 @@ func AlertShape(plan *pipeline.Plan) (output.RuleRef, []string) {
 		columns[j] = col.Name
 	}
 	return ref, columns
+}
+
+// EntityShape is the entity mappings every alert of a plan carries.
+func EntityShape(plan *pipeline.Plan) []output.EntityMapping {
+	var out []output.EntityMapping
+	for _, e := range plan.Rule.Meta.EntityMappings {
+		m := output.EntityMapping{Type: e.EntityType}
+		for _, f := range e.FieldMappings {
+			m.Fields = append(m.Fields, output.EntityField{Identifier: f.Identifier, Column: f.ColumnName})
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // Input is what a run reads: files and folders (a folder's files matching Glob), each file's

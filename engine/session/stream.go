@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/signin-detect/detect/engine/output"
@@ -31,9 +32,14 @@ func NewStream(rs *Rules) (*Stream, error) {
 func (s *Stream) Start(write func(output.Alert) error) error {
 	s.Streams = make([]*pipeline.Stream, len(s.Plans))
 	for i, plan := range s.Plans {
+		if m := plan.Rule.Meta; m.TriggerOperator != "" && !(m.TriggerOperator == "gt" && m.TriggerThreshold == 0) {
+			// A trigger counts the rows of one scheduled run; a stream has no runs to count.
+			return fmt.Errorf("%s: a rule whose trigger is %s %d counts a whole run's rows; it cannot stream", plan.Rule.File, m.TriggerOperator, m.TriggerThreshold)
+		}
 		ref, columns := AlertShape(plan)
+		entities := EntityShape(plan)
 		emit := func(row record.Row) error {
-			return write(output.Alert{Rule: ref, Columns: columns, Row: row})
+			return write(output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities})
 		}
 		var err error
 		if s.Streams[i], err = pipeline.NewStream(plan, s.clock, emit); err != nil {

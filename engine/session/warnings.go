@@ -31,6 +31,9 @@ const (
 	TablesWithoutRows WarningKind = "tables without rows"
 	// Lookback: a where that reads the clock dropped rows as older than its window.
 	Lookback WarningKind = "lookback"
+	// Trigger: the rule's result did not pass its trigger (triggerOperator, triggerThreshold), so
+	// it made no alerts, as Sentinel makes none.
+	Trigger WarningKind = "trigger"
 )
 
 // String is the warning as a line of standard error: place: message.
@@ -50,11 +53,24 @@ type runFacts struct {
 	now, newest time.Time
 	// records counts the records read of each table.
 	records map[string]int
+	// resultRows counts the rows the rule's query gave, before its trigger.
+	resultRows int
 }
 
 // warningFinders each find one kind of warning in a rule's run. A new kind of warning is one more
 // function here.
-var warningFinders = []func(runFacts) []Warning{tablesWithoutRowsWarnings, lookbackWarnings}
+var warningFinders = []func(runFacts) []Warning{tablesWithoutRowsWarnings, lookbackWarnings, triggerWarnings}
+
+// triggerWarnings says when the rule's result rows did not pass its trigger.
+// https://learn.microsoft.com/azure/sentinel/detect-threats-custom ("Alert threshold")
+func triggerWarnings(f runFacts) []Warning {
+	m := f.plan.Rule.Meta
+	if m.Passes(int64(f.resultRows)) {
+		return nil
+	}
+	return []Warning{{Kind: Trigger, Pos: rule.Position{File: f.plan.Rule.File}, Rule: f.plan.Rule.File,
+		Message: fmt.Sprintf("the query gave %d rows, which do not pass the rule's trigger (%s %d): no alerts, as in Sentinel", f.resultRows, m.TriggerOperator, m.TriggerThreshold)}}
+}
 
 func ruleWarnings(f runFacts) []Warning {
 	var out []Warning
