@@ -276,3 +276,34 @@ stages:
 		t.Errorf("the new rule gave %d alerts, the fixture has %d such rows", got, want)
 	}
 }
+
+// --lookup replaces a table lookup's file too (KQL's externaldata, read in the table's format):
+// the shipped VPN-server rule finds a sign-in from an address only once the list given has it,
+// and the alert carries the given list's columns and names its line.
+func TestLookupReplacesATableLookupsFile(t *testing.T) {
+	rule := "../../rules/sentinel/signin-from-vpn-server.yaml"
+	signin := `{"Type":"SigninLogs","TimeGenerated":"2026-11-20T10:00:00Z","UserPrincipalName":"ivy@contoso.example","IPAddress":"192.0.2.9","ResultType":"0"}` + "\n"
+	if r := detect(t, signin, "run", "--rule", rule, "--now", now, "-"); r.status != 0 || len(r.alerts) != 0 {
+		t.Fatalf("the shipped list: status %d, %d alerts\n%s", r.status, len(r.alerts), r.stderr)
+	}
+	list := filepath.Join(t.TempDir(), "servers.csv")
+	text := "id,ip_address,search_keywords,categories,name,domain,price,flag,country,location,load,features\n" +
+		"2001,192.0.2.9,[],[],Mine,mine.vpn.example,0,EX,Exampleland,{},1,{}\n"
+	if err := os.WriteFile(list, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := detect(t, signin, "run", "--rule", rule, "--now", now, "--lookup", "nord_vpn_feed="+list, "-")
+	if r.status != 0 || len(r.alerts) != 1 || r.alerts[0]["domain"] != "mine.vpn.example" ||
+		!strings.Contains(string(mustJSON(t, r.alerts[0]["_sources"])), list+":2") {
+		t.Fatalf("--lookup nord_vpn_feed=%s: status %d, alerts %v\n%s", list, r.status, r.alerts, r.stderr)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -18,7 +18,7 @@ import (
 	"github.com/signin-detect/detect/engine/session"
 )
 
-const explainUsage = `Usage: detect explain --rule FILE [--now T] [--set NAME=VALUE] [--lookup NAME=CSV] [--where EXPR] FILE...
+const explainUsage = `Usage: detect explain --rule FILE [--now T] [--set NAME=VALUE] [--lookup NAME=FILE] [--where EXPR] FILE...
 
 Runs one rule over FILE... and prints its funnel: the rows into and out of each stage (a join's right
 side indented under it), and for a join the left rows, the right rows, the keys matched and the pairs

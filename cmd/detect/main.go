@@ -20,7 +20,7 @@ over exported Microsoft Entra ID sign-in and audit logs.
 
 Usage:
   detect run --rule PATH [--rule PATH ...] [--tables DIR] [--now T] [--set NAME=VALUE]
-             [--lookup NAME=CSV] [--input-format F] [--glob PATTERN] [--strict] [--format F]
+             [--lookup NAME=FILE] [--input-format F] [--glob PATTERN] [--strict] [--format F]
              [--output FILE] [--stream] [--allow-outside PATH] [--max-decompressed SIZE]
              [--max-ratio N] [--future-skew D] [--max-memory SIZE] [--report FILE.html]
              [--report-max-alerts N] FILE|FOLDER...

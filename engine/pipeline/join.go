@@ -30,6 +30,11 @@ type join struct {
 
 // planJoin plans a join stage of a pipeline that started with start.
 func planJoin(c *compiler, s *rule.Stage, left, start flow) (operator, flow) {
+	return c.join(s, left, start, false)
+}
+
+// join plans a join, or (lookup) a lookup, whose output leaves out the right side's key columns.
+func (c *compiler) join(s *rule.Stage, left, start flow, lookup bool) (operator, flow) {
 	spec := s.Join
 	kind, ok := rule.LookupJoinKind(spec.Kind)
 	if !ok {
@@ -82,7 +87,16 @@ func planJoin(c *compiler, s *rule.Stage, left, start flow) (operator, flow) {
 	for _, col := range left.cols {
 		taken[col.Name] = true
 	}
+	rightKey := map[string]bool{}
+	if lookup {
+		for _, k := range j.rightKeys {
+			rightKey[k] = true
+		}
+	}
 	for _, col := range right.cols {
+		if rightKey[col.Name] {
+			continue
+		}
 		name := col.Name
 		for n := 1; taken[name]; n++ {
 			name = fmt.Sprintf("%s%d", col.Name, n)

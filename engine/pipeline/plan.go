@@ -103,6 +103,10 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		if override, ok := opts.LookupFiles[lk.Name]; ok {
 			file = override
 		}
+		if lk.Table != nil {
+			c.tableLookup(lk, file)
+			continue
+		}
 		values, err := rule.ReadLookup(file, lk.Column)
 		if err != nil && lk.URL != "" && errors.Is(err, fs.ErrNotExist) {
 			errs.Add(lk.Pos, "lookup %s: %v (download it from %s with detect import --fetch, or give --lookup %s=FILE)", lk.Name, err, lk.URL, lk.Name)

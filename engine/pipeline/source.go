@@ -19,6 +19,8 @@ type source struct {
 	let    *let
 	stage  string
 	union  *unionStage
+	// external holds the rows of a table lookup (KQL's externaldata), read when the rule is planned.
+	external []record.Row
 }
 
 // tableInput is one table of a source and how its rows become rows of the source's columns.
@@ -214,6 +216,32 @@ func (c *compiler) let(l *rule.Let) {
 	c.lets[l.Name] = pl
 }
 
+// tableLookup plans a table lookup: its file's rows, read now, which stages read by name as they
+// read a let's; in expressions its name is the list of its first column's values, as KQL's
+// `x in (T)` reads a table's first column (https://learn.microsoft.com/kusto/query/in-operator).
+func (c *compiler) tableLookup(lk *rule.Lookup, file string) {
+	rows, err := rule.ReadTable(file, lk.Table)
+	if err != nil {
+		c.errs.Add(lk.Pos, "lookup %s: %v", lk.Name, err)
+	}
+	if rows == nil {
+		rows = []record.Row{}
+	}
+	var cols []Column
+	for _, col := range lk.Table.Columns {
+		cols = append(cols, Column{col.Name, col.Type})
+	}
+	values := make([]any, 0, len(rows))
+	if len(cols) > 0 {
+		for _, row := range rows {
+			values = append(values, row.Values[cols[0].Name])
+		}
+	}
+	// Even when it failed, the name is known, so its uses raise no second error.
+	c.env.Constants[lk.Name] = values
+	c.lets[lk.Name] = &let{name: lk.Name, source: &source{external: rows}, out: flow{cols: cols}}
+}
+
 func (c *compiler) read(t *schema.Table) {
 	for _, x := range c.tables {
 		if x == t {
@@ -267,6 +295,8 @@ func (r *runner) rows(src *source) ([]record.Row, error) {
 		return r.snapshots[src.stage], nil
 	case src.union != nil:
 		return src.union.rows(r, nil, nil)
+	case src.external != nil:
+		return src.external, nil
 	}
 	if len(src.tables) == 1 && src.tables[0].rename == nil && src.tables[0].missing == nil {
 		return r.tables[src.tables[0].table.Name], nil

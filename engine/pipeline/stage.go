@@ -78,6 +78,8 @@ func init() {
 		{rule.MakeSeries, planMakeSeries},
 		{rule.Serialize, planSerialize},
 		{rule.MvApply, planMvApply},
+		{rule.LookupStage, planLookup},
+		{rule.IPv4Lookup, planIPv4Lookup},
 	}
 }
 

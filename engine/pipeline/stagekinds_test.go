@@ -66,6 +66,15 @@ var oneStageCases = map[string]struct {
 		[]string{"AppDisplayName=Teams Part=3 @1", "AppDisplayName=Word Part=3 @2", "AppDisplayName=Teams Part=3 @3"}},
 	rule.MakeSeries: {`make-series: {aggregates: [count()], on: TimeGenerated, step: 1m, by: [AppDisplayName]}`, []string{"AppDisplayName", "count_"},
 		[]string{"AppDisplayName=Teams count_=[1 0 1] @1,3", "AppDisplayName=Word count_=[0 1 0] @2"}},
+	rule.LookupStage: {`lookup: {on: [SessionId]}`, []string{"AppDisplayName", "AppDisplayName1", "SessionId1"},
+		[]string{"AppDisplayName=Teams AppDisplayName1=Teams SessionId1=<nil> @1,1", "AppDisplayName=Teams AppDisplayName1=Word SessionId1=<nil> @1,2",
+			"AppDisplayName=Word AppDisplayName1=Teams SessionId1=<nil> @2,1", "AppDisplayName=Word AppDisplayName1=Word SessionId1=<nil> @2,2",
+			"AppDisplayName=Teams AppDisplayName1=Teams SessionId1=<nil> @3,3"}},
+	// No row's IPAddress is in a range; return_unmatched keeps them, the range null.
+	rule.IPv4Lookup: {"ipv4-lookup: {from: ranges, ip: IPAddress, range: Range, return_unmatched: true}\n" +
+		"let:\n  ranges:\n    table: AADNonInteractiveUserSignInLogs\n    stages:\n      - project:\n          - Range: '\"10.0.0.0/8\"'",
+		[]string{"AppDisplayName", "Range"},
+		[]string{"AppDisplayName=Teams Range= @1", "AppDisplayName=Word Range= @2", "AppDisplayName=Teams Range= @3"}},
 }
 
 func oneStageRows() []record.Row {

@@ -444,26 +444,73 @@ func (d *decoder) paramValue(n *yaml.Node, what string) (any, bool) {
 	return nil, false
 }
 
+// lookups reads the lookups mapping: name -> {file, column} (a list) or {file, columns, format,
+// ignoreFirstRecord, url} (a table, KQL's externaldata).
 func (d *decoder) lookups(n *yaml.Node) []*Lookup {
 	var out []*Lookup
 	for _, e := range d.mapping(n, "lookups") {
 		l := &Lookup{Name: e.key.Value, Pos: d.pos(e.key)}
-		fields := d.mapping(e.value, "lookup "+l.Name, "file", "column", "url")
-		for _, f := range fields {
+		what := "lookup " + l.Name
+		var table ExternalTable
+		var tableKeys *yaml.Node
+		for _, f := range d.mapping(e.value, what, "file", "column", "columns", "format", "ignoreFirstRecord", "url") {
 			switch f.key.Value {
 			case "file":
-				l.File, _ = d.str(f.value, "lookup file")
+				l.File, _ = d.str(f.value, what+" file")
 			case "column":
-				l.Column, _ = d.str(f.value, "lookup column")
+				l.Column, _ = d.str(f.value, what+" column")
+			case "columns":
+				table.Columns = d.tableColumns(f.value, what)
+				l.Table = &table
+			case "format":
+				if s, ok := d.str(f.value, what+" format"); ok {
+					if !contains(ExternalFormats, s) {
+						d.errorf(f.value, "%s format %q is not supported (supported: %s)", what, s, strings.Join(ExternalFormats, ", "))
+					}
+					table.Format = s
+				}
+				tableKeys = f.key
+			case "ignoreFirstRecord":
+				if f.value.Kind != yaml.ScalarNode || f.value.Tag != "!!bool" {
+					d.errorf(f.value, "%s ignoreFirstRecord must be true or false", what)
+				}
+				table.IgnoreFirstRecord = strings.EqualFold(f.value.Value, "true")
+				tableKeys = f.key
 			case "url":
-				l.URL, _ = d.str(f.value, "lookup url")
+				l.URL, _ = d.str(f.value, what+" url")
 			}
 		}
-		if e.value.Kind == yaml.MappingNode && (l.File == "" || l.Column == "") {
-			d.errorf(e.value, "lookup %s needs both file (a CSV path relative to the rule file) and column (a header name)", l.Name)
+		if e.value.Kind != yaml.MappingNode {
 			continue
 		}
+		switch {
+		case l.File == "" || (l.Column == "") == (l.Table == nil):
+			d.errorf(e.value, "lookup %s needs file (a path relative to the rule file) and either column (a CSV header name: a list) or columns (Name: type, ...: a table)", l.Name)
+			continue
+		case l.Table == nil && tableKeys != nil:
+			d.errorf(tableKeys, "%s: %s is for a table (columns: ...); a list (column: ...) is read from a CSV file with a header", what, tableKeys.Value)
+		case l.Table != nil && table.Format == "":
+			table.Format = ExternalFormats[0] // KQL's default, where the file's extension says nothing
+		}
 		out = append(out, l)
+	}
+	return out
+}
+
+// tableColumns reads an external table's columns: a mapping of Name: type, in order.
+func (d *decoder) tableColumns(n *yaml.Node, what string) []TableColumn {
+	var out []TableColumn
+	for _, e := range d.mapping(n, what+" columns") {
+		if s, ok := d.str(e.value, what+" column "+e.key.Value); ok {
+			t, err := kql.ParseType(s)
+			if err != nil {
+				d.errorf(e.value, "%s column %s: %v (string, long, int, real, bool, datetime, timespan, guid or dynamic)", what, e.key.Value, err)
+			}
+			out = append(out, TableColumn{Name: e.key.Value, Type: t})
+		}
+	}
+	if n.Kind == yaml.MappingNode && len(out) == 0 {
+		d.errorf(n, "%s columns names at least one column (Name: type)", what)
 	}
 	return out
 }
@@ -559,8 +606,14 @@ func (d *decoder) projection(n *yaml.Node) []*Assignment {
 }
 
 func (d *decoder) join(n *yaml.Node) *JoinSpec {
+	return d.joinSpec(n, "join", JoinKindNames(), JoinKinds[0].Name)
+}
+
+// joinSpec reads a join or lookup block (called what): kind (one of kinds; def when left out), on
+// and right.
+func (d *decoder) joinSpec(n *yaml.Node, what string, kinds []string, def string) *JoinSpec {
 	j := &JoinSpec{}
-	entries := d.mapping(n, "join", "kind", "on", "right")
+	entries := d.mapping(n, what, "kind", "on", "right")
 	if entries == nil {
 		// Its mistakes are reported; an empty join lets the rule be planned for its others.
 		return &JoinSpec{Kind: JoinKinds[0].Name}
@@ -568,36 +621,35 @@ func (d *decoder) join(n *yaml.Node) *JoinSpec {
 	for _, e := range entries {
 		switch e.key.Value {
 		case "kind":
-			if k, ok := d.str(e.value, "join kind"); ok {
-				if _, ok := LookupJoinKind(k); !ok {
-					d.errorf(e.value, "join kind %q is not supported (supported: %s)", k, strings.Join(JoinKindNames(), ", "))
+			if k, ok := d.str(e.value, what+" kind"); ok {
+				if !contains(kinds, k) {
+					d.errorf(e.value, "%s kind %q is not supported (supported: %s)", what, k, strings.Join(kinds, ", "))
 				}
 				j.Kind = k
 			}
 		case "on":
 			j.On = d.joinKeys(e.value)
 		case "right":
-			for _, r := range d.mapping(e.value, "join right", "from", "table", "stages") {
+			for _, r := range d.mapping(e.value, what+" right", "from", "table", "stages") {
 				switch r.key.Value {
 				case "from":
-					j.From, _ = d.str(r.value, "join right from")
+					j.From, _ = d.str(r.value, what+" right from")
 				case "table":
-					j.Tables = d.strList(r.value, "join right table")
+					j.Tables = d.strList(r.value, what+" right table")
 				case "stages":
-					j.Right = d.stages(r.value, "join right stages")
+					j.Right = d.stages(r.value, what+" right stages")
 				}
 			}
 			if j.From != "" && len(j.Tables) > 0 {
-				d.errorf(e.value, "join right reads from a let or stage, or from a table; not both")
+				d.errorf(e.value, "%s right reads from a let or stage, or from a table; not both", what)
 			}
 		}
 	}
 	if j.Kind == "" {
-		// KQL's join without kind is innerunique.
-		j.Kind = JoinKinds[0].Name
+		j.Kind = def
 	}
 	if len(j.On) == 0 {
-		d.errorf(n, "join needs on: the key columns")
+		d.errorf(n, "%s needs on: the key columns", what)
 	}
 	return j
 }

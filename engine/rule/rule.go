@@ -6,7 +6,11 @@
 // The rule language is documented in the README; what the stages do is package pipeline's job.
 package rule
 
-import "time"
+import (
+	"time"
+
+	"github.com/signin-detect/detect/engine/kql"
+)
 
 // Rule is a loaded rule with its variant chain resolved.
 type Rule struct {
@@ -101,16 +105,36 @@ type Param struct {
 	Pos   Position
 }
 
-// Lookup is a named list loaded from one column of a CSV file (the header row names the columns
-// and is not part of the list): the rule's externaldata().
+// Lookup is the rule's externaldata(): a named list loaded from one Column of a CSV file (the
+// header row names the columns and is not part of the list), or, with Columns, a table of typed
+// columns read from a CSV, TSV or JSON file (see ReadTable), which stages read as rows by name as
+// they read a let.
 type Lookup struct {
 	Name   string
 	File   string // resolved against the rule file that declared it
 	Column string
-	// URL is where the list is published (an imported externaldata()): detect import --fetch
-	// downloads it into File; a run never reads it.
+	// URL is where the list or table is published (an imported externaldata()): detect import
+	// --fetch downloads it into File; a run never reads it.
 	URL string
 	Pos Position
+	// Table is set for a table of several typed columns.
+	Table *ExternalTable
+}
+
+// ExternalTable is how a table lookup's file is read: KQL's externaldata(Columns) [URL]
+// with (format=Format, ignoreFirstRecord=IgnoreFirstRecord).
+// https://learn.microsoft.com/kusto/query/externaldata-operator
+type ExternalTable struct {
+	Columns []TableColumn
+	// Format is csv, tsv, json or multijson.
+	Format            string
+	IgnoreFirstRecord bool
+}
+
+// TableColumn is a column of an external table: its name and KQL type.
+type TableColumn struct {
+	Name string
+	Type kql.Type
 }
 
 // Stage kinds.
@@ -135,12 +159,14 @@ const (
 	MakeSeries     = "make-series"
 	Serialize      = "serialize"
 	MvApply        = "mv-apply"
+	LookupStage    = "lookup"
+	IPv4Lookup     = "ipv4-lookup"
 )
 
 // StageKinds lists the stage kinds, in the order messages list them; stageDecoders reads each.
 var StageKinds = []string{Where, Extend, Join, Project, ProjectRename, Summarize, MvExpand, Distinct,
 	UnionStage, ProjectAway, ProjectKeep, ProjectReorder, Parse, ParseWhere,
-	Sort, Top, Take, MakeSeries, Serialize, MvApply}
+	Sort, Top, Take, MakeSeries, Serialize, MvApply, LookupStage, IPv4Lookup}
 
 // Stage is one step of a rule's pipeline. Exactly one of its kind's fields is set.
 type Stage struct {
@@ -153,13 +179,14 @@ type Stage struct {
 	// bare column), or a distinct's columns (a single "*" for all), in order.
 	Columns   []*Assignment
 	Renames   []*Rename // project-rename
-	Join      *JoinSpec
+	Join      *JoinSpec // join, lookup
 	Summarize *SummarizeSpec
 	Union     *UnionSpec // union: the rows so far, then each operand's
 	// Patterns are a project-away's, project-keep's or project-reorder's columns: names, or
 	// wildcards such as lu_* (a project-reorder's may end in asc, desc, granny-asc or granny-desc).
 	Patterns []*ColumnPattern
 	Parse    *ParseSpec // parse and parse-where
+	IPv4     *IPv4LookupSpec
 	// Sort is a sort's keys, or a top's one key.
 	Sort []*SortKey
 	// Count is how many rows a take or a top keeps.
@@ -231,6 +258,16 @@ type JoinSpec struct {
 	From   string
 	Tables []string
 	Right  []*Stage
+}
+
+// IPv4LookupSpec is KQL's evaluate ipv4_lookup(From, IP, Range, Keys..., ReturnUnmatched): each
+// row's IPv4 address (column IP) matched against the IPv4 ranges (column Range) of the rows of the
+// lookup table or let named From whose Keys (columns of both) are equal to the row's.
+type IPv4LookupSpec struct {
+	From            string
+	IP, Range       string
+	Keys            []string
+	ReturnUnmatched bool
 }
 
 // Key is one join key: the column compared on the left side and the one on the right, the same

@@ -61,5 +61,11 @@ func init() {
 				s.Columns = d.items(n, "serialize")
 			}
 		},
+		// KQL's lookup takes kinds leftouter (its default) and inner only.
+		// https://learn.microsoft.com/kusto/query/lookup-operator
+		LookupStage: func(d *decoder, n *yaml.Node, s *Stage) {
+			s.Join = d.joinSpec(n, "lookup", LookupKinds, LookupKinds[0])
+		},
+		IPv4Lookup: func(d *decoder, n *yaml.Node, s *Stage) { s.IPv4 = d.ipv4Lookup(n) },
 	}
 }

@@ -21,7 +21,7 @@ import (
 )
 
 // Tuning changes rules for one run: param overrides (NAME=VALUE, each read as its param's type)
-// and lookup files (NAME=CSV); AllowOutside names the folders outside a rule's own folder tree
+// and lookup files (NAME=FILE); AllowOutside names the folders outside a rule's own folder tree
 // that its lookups and extends may read (see rule.LoadPaths).
 type Tuning struct {
 	Sets, Lookups []string
@@ -91,7 +91,7 @@ func lookupOverrides(rules []*rule.Rule, flags []string) (map[string]string, err
 	for _, f := range flags {
 		name, file, ok := strings.Cut(f, "=")
 		if !ok || file == "" {
-			return nil, fmt.Errorf("--lookup %s: write NAME=CSV", f)
+			return nil, fmt.Errorf("--lookup %s: write NAME=FILE", f)
 		}
 		known := false
 		for _, r := range rules {
