@@ -79,8 +79,8 @@ func largeReport(tb testing.TB) *Report {
 			input["AADNonInteractiveUserSignInLogs"] = append(input["AADNonInteractiveUserSignInLogs"], record.Row{Values: values, Sources: []record.Source{src}})
 			row.Sources = append(row.Sources, src)
 		}
-		_, columns := session.AlertShape(plan)
-		if err := c.Add(output.Alert{Rule: output.RuleRef{File: plan.Rule.File}, Columns: columns, Row: row}); err != nil {
+		ref, columns := session.AlertShape(plan)
+		if err := c.Add(output.Alert{Rule: ref, Columns: columns, Row: row}); err != nil {
 			tb.Fatal(err)
 		}
 	}
