@@ -205,3 +205,27 @@ func TestTimelineBuckets(t *testing.T) {
 		t.Errorf("over 10 days: %d buckets of a %s, want 11 days", long.Buckets, long.Unit)
 	}
 }
+
+// Rule metadata, file names and entity values land in the page's text and attributes: each is
+// escaped for where it lands.
+func TestReportEscapesEveryContext(t *testing.T) {
+	hostile := `"><script>alert(3)</script><b onmouseover="x">`
+	r := &Rule{Name: hostile, File: hostile, Severity: hostile, Description: hostile, Tactics: []string{hostile},
+		Columns: []string{hostile}, Warnings: []string{hostile}, Color: ruleColors[0], Alerts: 1,
+		Shown: []*Alert{{Values: []string{hostile}, Sources: []string{hostile}}}}
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	rep := &Report{Run: Run{Command: "detect run", Inputs: []string{hostile}, Rejected: map[string]int{hostile: 1}, Files: 1},
+		Rules: []*Rule{r}, Records: newRecords(), MaxAlerts: DefaultMaxAlerts,
+		Entities: []*Entity{{EntityRef: EntityRef{Type: hostile, Value: hostile}, Alerts: 1, Rules: []*Rule{r}, First: at, Last: at}}}
+	rep.Timeline = newTimeline(rep.Rules, []ruleTime{{0, at}})
+	page := render(t, rep)
+	for _, raw := range []string{"<script>alert(3)", `<b onmouseover`} {
+		if strings.Contains(page, raw) {
+			i := strings.Index(page, raw)
+			t.Errorf("%q reached the page unescaped: ...%s...", raw, page[max(0, i-80):i+40])
+		}
+	}
+	if !strings.Contains(page, `data-filter="&#34;&gt;&lt;script&gt;alert(3)&lt;/script&gt;&lt;b onmouseover=&#34;x&#34;&gt;"`) {
+		t.Error("the entity's link does not carry its value, escaped for the attribute")
+	}
+}
