@@ -208,6 +208,19 @@ func TestReportInBrowser(t *testing.T) {
 		}
 	}
 
+	// an entity's link shows the rule's alerts that name it
+	ip, named := rep.Entities[0].Value, 0
+	for _, a := range first.Shown {
+		if strings.Contains(strings.Join(a.Values, " "), ip) {
+			named++
+		}
+	}
+	linked := evalAs[int](t, b, `(() => { document.querySelector('#entity-table a.entity-link[href="#rule-0"][data-filter="`+ip+`"]').click();
+		return Array.from(document.querySelectorAll("#alerts-rule-0 tbody tr")).filter(r => !r.hidden).length; })()`)
+	if linked != named || named == 0 {
+		t.Errorf("the link of entity %s shows %d alerts of the rule, want the %d that name it", ip, linked, named)
+	}
+
 	// a join alert's two logins side by side
 	type sideFacts struct {
 		Heads []string
@@ -233,7 +246,7 @@ func TestReportInBrowser(t *testing.T) {
 	b.mu.Unlock()
 
 	// the screenshot README shows: the top of the page, the side-by-side view closed
-	evalAs[bool](t, b, `document.querySelector("#alerts-rule-0 tr.detail").remove(); document.getElementById(window.SHOT || "run").scrollIntoView(); true`)
+	evalAs[bool](t, b, `document.querySelector("#alerts-rule-0 tr.detail").remove(); window.scrollTo(0, 0); true`)
 	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatal(err)
