@@ -20,13 +20,16 @@ build:
 
 # make bench: detect run with rules/foci/v2.yaml over BENCH_ROWS generated rows (cached in .bench/),
 # against the floor of reading them (gjson.Valid over every line on all cores), each timed
-# BENCH_RUNS times (medians printed), then the Go benchmarks of the reader, the predicates and the
-# join.
+# BENCH_RUNS times (medians printed); then detect hunt of it every hour over HUNT_ROWS rows spread
+# over 30 days (4.5 GB, generated once) against one detect run over them, in turns, HUNT_RUNS times
+# (HUNT_ROWS=0 skips it); then the Go benchmarks of the reader, the predicates and the join.
 BENCH_ROWS ?= 100000
 BENCH_RUNS ?= 5
+HUNT_ROWS  ?= 1000000
+HUNT_RUNS  ?= 3
 bench: build
 	$(GO) build -o bin/gen ./cmd/gen
-	$(GO) run ./cmd/bench -n $(BENCH_ROWS) -runs $(BENCH_RUNS)
+	$(GO) run ./cmd/bench -n $(BENCH_ROWS) -runs $(BENCH_RUNS) -hunt-n $(HUNT_ROWS) -hunt-runs $(HUNT_RUNS)
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/...
 
 run: build
@@ -35,7 +38,7 @@ run: build
 test: build
 	@unformatted=$$(gofmt -l cmd engine); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) test ./...
+	$(GO) test -timeout 20m ./...
 	./$(BIN) test rules/
 
 fuzz:

@@ -1,4 +1,5 @@
-// Command bench measures `detect run` against the floor of what reading the same input costs.
+// Command bench measures `detect run` against the floor of what reading the same input costs,
+// and (with -hunt-n) `detect hunt` against one `detect run` over the same rows.
 //
 // It generates N rows with cmd/gen once (cached under .bench/), runs the built detect binary
 // with a rule over them as a user would (a separate process, so that its peak RSS is its own), and
@@ -10,6 +11,7 @@
 // Usage:
 //
 //	bench [-n ROWS] [-runs N] [-rule FILE] [-detect BINARY] [-gen BINARY] [-dir DIR]
+//	      [-hunt-n ROWS] [-hunt-span DURATION] [-hunt-every TIMESPAN] [-hunt-runs N]
 package main
 
 import (
@@ -37,28 +39,93 @@ func main() {
 	detect := flag.String("detect", "bin/detect", "the detect binary")
 	gen := flag.String("gen", "bin/gen", "the generator binary")
 	dir := flag.String("dir", ".bench", "where generated inputs are cached")
+	huntRows := flag.Int("hunt-n", 0, "rows over -hunt-span to hunt the rule over every -hunt-every, against one run over them (0: no hunt)")
+	huntSpan := flag.Duration("hunt-span", 30*24*time.Hour, "the span of the hunt's rows")
+	huntEvery := flag.String("hunt-every", "1h", "how often the hunt evaluates the rule")
+	huntRuns := flag.Int("hunt-runs", 3, "times to time the hunt and the run, taken in turns; the median is kept")
 	flag.Parse()
-	if err := run(*rows, max(*runs, 1), *rule, *detect, *gen, *dir); err != nil {
+	err := run(*rows, max(*runs, 1), *rule, *detect, *gen, *dir)
+	if err == nil && *huntRows > 0 {
+		err = huntVsRun(*huntRows, *huntSpan, *huntEvery, max(*huntRuns, 1), *rule, *detect, *gen, *dir)
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
 	}
 }
 
+// generated is the file of rows generated rows over span (cmd/gen's default span when 0), made
+// once and cached in dir.
+func generated(gen, dir string, rows int, span time.Duration) (string, error) {
+	name := fmt.Sprintf("signins-%d.ndjson", rows)
+	args := []string{"-n", fmt.Sprint(rows)}
+	if span > 0 {
+		name = fmt.Sprintf("signins-%d-%s.ndjson", rows, span)
+		args = append(args, "-span", span.String())
+	}
+	input := filepath.Join(dir, name)
+	if _, err := os.Stat(input); err == nil {
+		return input, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	fmt.Printf("generating %d rows into %s\n", rows, input)
+	cmd := exec.Command(gen, append(args, "-o", input+".tmp")...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%s: %w", gen, err)
+	}
+	return input, os.Rename(input+".tmp", input)
+}
+
+// timed runs the detect binary with args, its alerts thrown away, and tells its wall and CPU
+// time.
+func timed(detect string, args ...string) (wall, cpu time.Duration, err error) {
+	cmd := exec.Command(detect, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, 0, fmt.Errorf("%s %s: %w\n%s", detect, strings.Join(args, " "), err, stderr.String())
+	}
+	wall = time.Since(start)
+	usage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return wall, time.Duration(usage.Utime.Nano() + usage.Stime.Nano()), nil
+}
+
+// huntVsRun times detect hunt of the rule every huntEvery over rows spread over span against one
+// detect run of it over the same file, taken in turns so that what else the machine does weighs
+// on both alike, and prints the medians and their ratios.
+func huntVsRun(rows int, span time.Duration, every string, runs int, rule, detect, gen, dir string) error {
+	input, err := generated(gen, dir, rows, span)
+	if err != nil {
+		return err
+	}
+	var runWalls, runCPUs, huntWalls, huntCPUs []time.Duration
+	for range runs {
+		wall, cpu, err := timed(detect, "run", "-q", "--rule", rule, "--now", "latest", input)
+		if err != nil {
+			return err
+		}
+		runWalls, runCPUs = append(runWalls, wall), append(runCPUs, cpu)
+		if wall, cpu, err = timed(detect, "hunt", "-q", "--rule", rule, "--every", every, input); err != nil {
+			return err
+		}
+		huntWalls, huntCPUs = append(huntWalls, wall), append(huntCPUs, cpu)
+	}
+	fmt.Printf("hunt:   %s every %s over %d rows spread over %s (%s), medians of %d runs taken in turns:\n", rule, every, rows, span, input, runs)
+	fmt.Printf("        run  %.2fs wall, %.2fs cpu\n", median(runWalls).Seconds(), median(runCPUs).Seconds())
+	fmt.Printf("        hunt %.2fs wall, %.2fs cpu\n", median(huntWalls).Seconds(), median(huntCPUs).Seconds())
+	fmt.Printf("ratio:  hunt/run = %.2f wall, %.2f cpu (target: at most 3)\n",
+		median(huntWalls).Seconds()/median(runWalls).Seconds(), median(huntCPUs).Seconds()/median(runCPUs).Seconds())
+	return nil
+}
+
 func run(rows, runs int, rule, detect, gen, dir string) error {
-	input := filepath.Join(dir, fmt.Sprintf("signins-%d.ndjson", rows))
-	if _, err := os.Stat(input); err != nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		fmt.Printf("generating %d rows into %s\n", rows, input)
-		cmd := exec.Command(gen, "-n", fmt.Sprint(rows), "-o", input+".tmp")
-		cmd.Stderr = os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("%s: %w", gen, err)
-		}
-		if err := os.Rename(input+".tmp", input); err != nil {
-			return err
-		}
+	input, err := generated(gen, dir, rows, 0)
+	if err != nil {
+		return err
 	}
 	info, err := os.Stat(input)
 	if err != nil {

@@ -32,7 +32,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&tables, "tables", "a folder of table schema files to check and to read the rules against (repeatable)")
 	var allowOutside multiFlag
 	fs.Var(&allowOutside, "allow-outside", "a folder outside a rule's own folder tree that its lookups and extends may read (repeatable)")
-	fs.Usage = func() { fmt.Fprint(stderr, checkUsage); fs.PrintDefaults() }
+	fs.Usage = func() { w := usageWriter(args, stdout, stderr); fmt.Fprint(w, checkUsage); printDefaults(w, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

@@ -181,7 +181,7 @@ func TestStandardInput(t *testing.T) {
 func TestAlertShape(t *testing.T) {
 	r := detect(t, "", "run", "--rule", v2Rule, "--now", now, fixture)
 	first := strings.SplitN(r.stdout, "\n", 2)[0]
-	for _, want := range []string{`{"FirstRequestTimeGenerated":"2026-11-20T`, `"_rule":{"id":"4fda9303-9745-483d-b533-8efed4bfefe9","name":"Suspicious FOCI token logins (V2)","file":"../../rules/foci/v2.yaml"}`, `"_sources":["../../fixtures/foci/signins.ndjson:`} {
+	for _, want := range []string{`{"FirstRequestTimeGenerated":"2026-11-20T`, `"_rule":{"id":"4fda9303-9745-483d-b533-8efed4bfefe9","name":"Suspicious FOCI token logins (V2)","severity":"Medium","tactics":["Execution","CredentialAccess"],"techniques":["T1651","T1606"],"file":"../../rules/foci/v2.yaml"},"_time":"2026-11-20T`, `"_sources":["../../fixtures/foci/signins.ndjson:`} {
 		if !strings.Contains(first, want) {
 			t.Errorf("alert lacks %s:\n%s", want, first)
 		}
@@ -206,8 +206,8 @@ func TestRuleErrorsStopTheRunWithTheirPlace(t *testing.T) {
 
 func TestHelpDescribesEveryFlag(t *testing.T) {
 	r := detect(t, "", "run", "--help")
-	for _, flag := range []string{"-rule", "-now", "-set", "-lookup", "datetime_diff(period: string, datetime1: datetime, datetime2: datetime) long"} {
-		if !strings.Contains(r.stderr, flag) {
+	for _, flag := range []string{"--rule", "--now", "--set", "--lookup", "datetime_diff(period: string, datetime1: datetime, datetime2: datetime) long"} {
+		if !strings.Contains(r.stdout, flag) {
 			t.Errorf("run --help lacks %s", flag)
 		}
 	}
@@ -217,12 +217,12 @@ func TestHelpDescribesEveryFlag(t *testing.T) {
 	}
 	// Both helps list every registered function and aggregate, from the registries.
 	for _, f := range kqlexpr.Functions() {
-		if !strings.Contains(top.stdout, "\n  "+f.Signature()+"\n      "+f.Doc) || !strings.Contains(r.stderr, "\n  "+f.Signature()+"\n") {
+		if !strings.Contains(top.stdout, "\n  "+f.Signature()+"\n      "+f.Doc) || !strings.Contains(r.stdout, "\n  "+f.Signature()+"\n") {
 			t.Errorf("--help lacks the function %s", f.Name)
 		}
 	}
 	for _, a := range aggregate.All() {
-		if !strings.Contains(top.stdout, "\n  "+a.Name+"(") || !strings.Contains(r.stderr, "\n  "+a.Name+"(") {
+		if !strings.Contains(top.stdout, "\n  "+a.Name+"(") || !strings.Contains(r.stdout, "\n  "+a.Name+"(") {
 			t.Errorf("--help lacks the aggregate %s", a.Name)
 		}
 	}

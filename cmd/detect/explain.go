@@ -35,7 +35,7 @@ func explainCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 	fs.SetOutput(stderr)
 	addRuleFlags(fs, cfg)
 	where := fs.String("where", "", `follow the input rows for which this expression holds, e.g. 'SessionId == "..."'`)
-	fs.Usage = func() { fmt.Fprint(stderr, explainUsage); fs.PrintDefaults() }
+	fs.Usage = func() { w := usageWriter(args, stdout, stderr); fmt.Fprint(w, explainUsage); printDefaults(w, fs) }
 	if err := parseRuleFlags(fs, cfg, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

@@ -507,11 +507,11 @@ func fociParseAlert(line []byte) (*fociEngineAlert, error) {
 	return a, nil
 }
 
-// columns are the keys other than _rule and _sources.
+// columns are the keys other than _rule, _time and _sources.
 func (a *fociEngineAlert) columns() []string {
 	var cols []string
 	for _, k := range a.keys {
-		if k != "_rule" && k != "_sources" {
+		if k != "_rule" && k != "_time" && k != "_sources" {
 			cols = append(cols, k)
 		}
 	}
@@ -749,9 +749,9 @@ func fociCompareRow(t *testing.T, n int, want fociAlert, got *fociEngineAlert, r
 	if gotCols := got.columns(); !slices.Equal(gotCols, wantCols) {
 		diffs = append(diffs, fmt.Sprintf("columns:\n      want %v\n      got  %v", wantCols, gotCols))
 	}
-	wantKeys := append(slices.Clone(wantCols), "_rule", "_sources")
+	wantKeys := append(slices.Clone(wantCols), "_rule", "_time", "_sources")
 	if !slices.Equal(got.keys, wantKeys) {
-		diffs = append(diffs, fmt.Sprintf("key order: want the columns, then _rule and _sources; got %v", got.keys))
+		diffs = append(diffs, fmt.Sprintf("key order: want the columns, then _rule, _time and _sources; got %v", got.keys))
 	}
 	for _, c := range want.cells {
 		if w, g := fociShow(c.value), got.show(c.name); w != g {

@@ -24,13 +24,18 @@ Usage:
              [--output FILE] [--stream] [--allow-outside PATH] [--max-decompressed SIZE]
              [--max-ratio N] [--future-skew D] [--max-memory SIZE] [--report FILE.html]
              [--report-max-alerts N] FILE|FOLDER...
+  detect hunt --rule PATH [--rule PATH ...] [--from T] [--to T] [--every DURATION] [run's flags]
+             FILE|FOLDER...
   detect check [--format text|json] [--tables DIR] [--allow-outside PATH] [PATH ...]
   detect test [-v] [PATH ...]
   detect explain --rule FILE [--now T] [--where EXPR] FILE...
   detect import [--output-dir DIR] [--fetch] FILE|FOLDER...
 
+  detect --version
+
 Commands:
   run      run rules over log files and print one JSON alert per line
+  hunt     run rules over a whole export as if Sentinel had been running them all along
   check    report every problem in rule files, each at file:line:col (exit 1 if any)
   test     run the test cases beside each rule; the last line is 'N passed, N failed'
   explain  print a rule's funnel (rows into and out of each stage) and follow rows through it
@@ -70,6 +75,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], stdin, stdout, stderr)
+	case "hunt":
+		return huntCommand(args[1:], stdin, stdout, stderr)
 	case "check":
 		return checkCommand(args[1:], stdout, stderr)
 	case "test":
@@ -78,6 +85,9 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return explainCommand(args[1:], stdin, stdout, stderr)
 	case "import":
 		return importCommand(args[1:], stdout, stderr)
+	case "--version", "-version", "version":
+		fmt.Fprintln(stdout, version())
+		return 0
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		printFunctions(stdout)
@@ -85,4 +95,31 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "detect: unknown command %q\n\n%s", args[0], usage)
 	return 1
+}
+
+// version is the module's version and the VCS revision the binary was built from, as the Go
+// toolchain recorded them.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "detect (no build information)"
+	}
+	line := "detect " + info.Main.Version
+	revision, modified := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if revision != "" {
+		line += " (revision " + revision
+		if modified {
+			line += ", modified"
+		}
+		line += ")"
+	}
+	return line
 }

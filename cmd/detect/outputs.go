@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -22,13 +23,23 @@ type alertOutput struct {
 	done chan struct{}
 }
 
-func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*alertOutput, error) {
+// outputOptions are what the alert writer of plans, writing to w, needs to know: each rule's
+// columns, --columns, and the width of the terminal w may be.
+func outputOptions(cfg *runConfig, plans []*pipeline.Plan, w io.Writer) output.Options {
 	columns := make([][]string, len(plans))
 	for i, p := range plans {
 		for _, col := range p.Output {
 			columns[i] = append(columns[i], col.Name)
 		}
 	}
+	opts := output.Options{Rules: columns, Width: termWidth(w)}
+	if cfg.columns != "" {
+		opts.Columns = strings.Split(cfg.columns, ",")
+	}
+	return opts
+}
+
+func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*alertOutput, error) {
 	out := &alertOutput{}
 	w := stdout
 	if cfg.output != "" {
@@ -44,7 +55,7 @@ func openOutput(cfg *runConfig, stdout io.Writer, plans []*pipeline.Plan) (*aler
 		out.removeOnSignal(signals)
 	}
 	var err error
-	if out.writer, err = output.New(cfg.format, w, columns); err != nil {
+	if out.writer, err = output.New(cfg.format, w, outputOptions(cfg, plans, w)); err != nil {
 		out.abort()
 		return nil, err
 	}

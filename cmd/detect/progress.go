@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/signin-detect/detect/engine/input"
 	"github.com/signin-detect/detect/engine/session"
 )
 
@@ -18,15 +19,32 @@ type progress struct {
 	start time.Time
 	last  time.Time
 	bytes int64
+	// total is the size of every input file, when known (not for standard input): the line then
+	// says how far reading is and how long it has left.
+	total int64
 	shown bool
 }
 
 // progressEvery is how often the line is redrawn.
 const progressEvery = 250 * time.Millisecond
 
-func newProgress(stderr io.Writer) *progress {
+func newProgress(stderr io.Writer, total int64) *progress {
 	now := time.Now()
-	return &progress{w: stderr, on: isTerminal(stderr), start: now, last: now}
+	return &progress{w: stderr, on: isTerminal(stderr), start: now, last: now, total: total}
+}
+
+// inputSize is the size of every file in, 0 when one is standard input (whose size is not known).
+func inputSize(in session.Input) int64 {
+	files, _ := input.Files(in.Files, in.Glob)
+	var total int64
+	for _, f := range files {
+		info, err := os.Stat(f)
+		if f == input.Stdin || err != nil {
+			return 0
+		}
+		total += info.Size()
+	}
+	return total
 }
 
 // isTerminal tells whether w is a terminal (a character device), without a terminal library.
@@ -65,9 +83,15 @@ func (c *countingReader) Read(b []byte) (int, error) {
 }
 
 func (p *progress) draw(now time.Time) {
-	mbps := float64(p.bytes) / (1 << 20) / now.Sub(p.start).Seconds()
+	elapsed := now.Sub(p.start)
+	mbps := float64(p.bytes) / (1 << 20) / elapsed.Seconds()
+	share := ""
+	if p.total > 0 && p.bytes > 0 && p.bytes <= p.total {
+		left := time.Duration(float64(elapsed) * float64(p.total-p.bytes) / float64(p.bytes)).Round(time.Second)
+		share = fmt.Sprintf("%d%%, %s left, ", 100*p.bytes/p.total, left)
+	}
 	// \r goes back to the line's start and \x1b[K clears what a longer line left.
-	fmt.Fprintf(p.w, "\rreading: %d files, %d records, %.1f MB/s, %d rejected\x1b[K", p.read.Files, p.read.Records, mbps, p.read.Rejected())
+	fmt.Fprintf(p.w, "\rreading: %s%d files, %d records, %.1f MB/s, %d rejected\x1b[K", share, p.read.Files, p.read.Records, mbps, p.read.Rejected())
 	p.shown = true
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/output"
 	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/report"
@@ -26,11 +27,6 @@ func addReportFlags(fs *flag.FlagSet, rc *reportConfig) {
 
 // tee starts collecting the alerts for the report, when one was asked for: the alerts written
 // go to write and to the report.
-//
-// detect hunt (issue 13, not on main yet) takes the report the same way: addReportFlags on its
-// flag set, tee(hunt.Plans, write) around the write its Run is given, the instants of each rule
-// in collector.Rule(file).Evaluations, then write("detect hunt", cfg, time.Time{}, hunt.Read,
-// the Result of each HuntResult).
 func (rc *reportConfig) tee(plans []*pipeline.Plan, write func(output.Alert) error) func(output.Alert) error {
 	if rc.file == "" {
 		return write
@@ -76,4 +72,20 @@ func (rc *reportConfig) write(verb string, cfg *runConfig, now time.Time, read *
 		return fmt.Errorf("--report: %w", err)
 	}
 	return f.Commit()
+}
+
+// writeHunt writes the report of a hunt: each rule's alerts with when it was evaluated.
+func (rc *reportConfig) writeHunt(cfg *runConfig, h *session.Hunt, results []session.HuntResult) error {
+	if rc.collector == nil {
+		return nil
+	}
+	plain := make([]session.Result, len(results))
+	for i, res := range results {
+		plain[i] = res.Result
+		if instants := h.Instants(res.Plan); len(instants) > 0 {
+			rc.collector.Rule(res.Plan.Rule.File).Evaluations = fmt.Sprintf("%d times, at %s to %s; %d alerts found, %d of them again",
+				res.Instants, kql.FormatDatetime(instants[0]), kql.FormatDatetime(instants[len(instants)-1]), res.Found, res.Found-res.Alerts)
+		}
+	}
+	return rc.write("detect hunt", cfg, time.Time{}, h.Read, plain)
 }

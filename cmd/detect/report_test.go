@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,5 +100,30 @@ entityMappings:
 				t.Errorf("the entities do not list %q", want)
 			}
 		}
+	}
+}
+
+func TestHuntReport(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "hunt.html")
+	r := detect(t, "", "hunt", "--rule", v2Rule, "--report", page, fixture)
+	if r.status != 0 || len(r.alerts) == 0 {
+		t.Fatalf("status %d, %d alerts\n%s", r.status, len(r.alerts), r.stderr)
+	}
+	data, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(data)
+	for _, want := range []string{
+		fmt.Sprintf("detect hunt: %d alerts from 1 rules", len(r.alerts)),
+		"<dt>evaluations of Suspicious FOCI token logins (V2)</dt><dd>",
+		" alerts found, ",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the page does not say %q", want)
+		}
+	}
+	if strings.Contains(html, `id="run-now"`) {
+		t.Error("a hunt has no one now, but the page gives one")
 	}
 }

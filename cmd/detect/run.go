@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/signin-detect/detect/engine/aggregate"
 	"github.com/signin-detect/detect/engine/input"
@@ -51,6 +53,7 @@ type runConfig struct {
 	lookups     multiFlag
 	inputFormat input.Format
 	glob        string
+	table       string
 	strict      bool
 	// skipped counts the Sentinel rule files that could not be translated, for the summary.
 	skipped int
@@ -59,6 +62,11 @@ type runConfig struct {
 	stream  bool
 	report  reportConfig
 	files   []string
+	// columns picks the columns a table or list shows; minSeverity and tags select the rules.
+	columns     string
+	minSeverity string
+	tags        multiFlag
+	quiet       bool
 	// allColumns reads every column of the input tables, not only those the rules read.
 	allColumns bool
 	// asWritten runs each where only where the rule writes it, and reads every record whole, so
@@ -72,6 +80,13 @@ type runConfig struct {
 	limits          input.Limits
 	maxDecompressed sizeFlag
 	maxMemory       sizeFlag
+	// budget bounds the join pairs and groups of each rule's stages.
+	budget pipeline.Budget
+	// lateness is how far out of order a stream's rows may come; state the stream's checkpoint
+	// file, written every stateEvery.
+	lateness   time.Duration
+	state      string
+	stateEvery time.Duration
 }
 
 // addRuleFlags adds the flags that choose and tune the rules, anchor the run and read its input:
@@ -83,6 +98,7 @@ func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.sets, "set", "NAME=VALUE overrides a rule param, read as the param's type; a list is comma-separated\n(repeatable; applies to every rule that has the param)")
 	fs.Var(&cfg.lookups, "lookup", "NAME=FILE replaces the file of the lookup NAME, a list or a table (repeatable)")
 	fs.StringVar(&cfg.formatFlag, "input-format", string(input.FormatAuto), "the shape of every input file: auto (found per file from its content), loganalytics,\ndiagnostic, graph (JSON records of that shape), or csv (the portal's CSV export)")
+	fs.StringVar(&cfg.table, "table", "", "the table of the records that do not say theirs (a Log Analytics export without Type),\nsuch as SigninLogs (default: the rules' table, when they read one)")
 	fs.StringVar(&cfg.glob, "glob", "", "in folders, read only the files whose name matches this pattern, such as '*.json' or\n'PT1H.json' (a pattern with / matches the path below the folder; default: every file)")
 	fs.Var(&cfg.allowOutside, "allow-outside", "a folder outside a rule's own folder tree that its lookups and extends may read (repeatable)")
 	cfg.limits = input.DefaultLimits
@@ -90,6 +106,9 @@ func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Var(&cfg.maxDecompressed, "max-decompressed", "the most a compressed file may expand to, such as 16GB or 500MB (0: no limit)")
 	fs.Float64Var(&cfg.limits.MaxRatio, "max-ratio", cfg.limits.MaxRatio, "the most a compressed file may expand, in times its size, past its first 16 MB (0: no limit)")
 	fs.DurationVar(&cfg.limits.FutureSkew, "future-skew", cfg.limits.FutureSkew, "how far past the current time a record's TimeGenerated may be before it is rejected as\ndated in the future")
+	cfg.budget = pipeline.DefaultBudget
+	fs.IntVar(&cfg.budget.JoinPairs, "max-join-pairs", cfg.budget.JoinPairs, "the most pairs one join of a rule may make; over it, that rule fails (naming the stage and\nits hottest key) and the others run on (0: no limit)")
+	fs.IntVar(&cfg.budget.Groups, "max-groups", cfg.budget.Groups, "the most groups one summarize or distinct of a rule may make; over it, that rule fails and\nthe others run on (0: no limit)")
 	cfg.maxMemory = sizeFlag(defaultMemoryCeiling())
 	fs.Var(&cfg.maxMemory, "max-memory", "the memory past which the run stops with exit status 3, such as 8GB (default: three\nquarters of the machine's or the container's memory)")
 }
@@ -149,19 +168,23 @@ func aliasNote(aliases []string) string {
 	return " (also " + strings.Join(aliases, ", ") + ")"
 }
 
-// load loads the tables and the rules cfg names, and tunes the rules.
+// load loads the tables and the rules cfg names, tunes them, and keeps those --min-severity and
+// --tag select.
 func load(cfg *runConfig, stderr io.Writer) (*session.Rules, error) {
-	rules, err := session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups, AllowOutside: cfg.allowOutside})
+	rules, err := session.Load(cfg.rules, cfg.tables, session.Tuning{Sets: cfg.sets, Lookups: cfg.lookups, AllowOutside: cfg.allowOutside, Budget: cfg.budget})
 	if err != nil {
 		return nil, err
 	}
 	cfg.skipped = len(rules.Skipped)
-	return rules, reportSkipped(stderr, rules.Skipped, len(rules.Rules), cfg.strict)
+	if err := reportSkipped(stderr, rules.Skipped, len(rules.Rules), cfg.strict); err != nil {
+		return nil, err
+	}
+	return rules, rules.Select(cfg.minSeverity, cfg.tags)
 }
 
 // input is what cfg reads.
 func (cfg *runConfig) input(stdin io.Reader) session.Input {
-	return session.Input{Files: cfg.files, Glob: cfg.glob, Format: cfg.inputFormat, Stdin: stdin, Limits: &cfg.limits}
+	return session.Input{Files: cfg.files, Glob: cfg.glob, Format: cfg.inputFormat, Stdin: stdin, Table: cfg.table, Limits: &cfg.limits}
 }
 
 // prepare loads and tunes the rules, plans them and reads the input. Its errors are ready to print.
@@ -176,9 +199,33 @@ func prepare(cfg *runConfig, stdin io.Reader, stderr io.Writer, beforeRead func(
 	if err != nil {
 		return nil, err
 	}
-	hooks := readingHooks(stderr)
+	hooks := readingHooks(stderr, cfg.quiet, cfg.input(stdin))
 	hooks.BeforeRead = beforeRead
 	return session.Prepare(rules, session.Config{Now: now, Input: cfg.input(stdin), AsWritten: cfg.asWritten, AllColumns: cfg.allColumns}, hooks)
+}
+
+// addAlertFlags adds the flags that select rules by what they detect and shape the alerts and
+// the report: --min-severity, --tag, --strict, --format, --columns, --output, -q (run and hunt
+// share them).
+func addAlertFlags(fs *flag.FlagSet, cfg *runConfig) {
+	fs.StringVar(&cfg.minSeverity, "min-severity", "", "run only the rules of this severity or higher: "+strings.Join(session.Severities, ", "))
+	fs.Var(&cfg.tags, "tag", "run only the rules with this MITRE tactic (CredentialAccess) or technique (T1528, which\nalso selects T1528.001) (repeatable: any of them)")
+	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected, and with status 1\nwhen a Sentinel rule file cannot be translated (without it, such a rule is skipped)")
+	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (a terminal-wide table per rule: time, severity,\nrule and the rule's columns, long values cut), list (one block per alert, a key: value line\nper column) or csv")
+	fs.StringVar(&cfg.columns, "columns", "", "A,B,...: the columns of the rules' alerts that table and list show")
+	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
+	fs.BoolVar(&cfg.quiet, "q", false, "print only the summary on standard error (no rejected records, no warnings)")
+}
+
+// checkAlertFlags checks what addAlertFlags' flags were given.
+func checkAlertFlags(cfg *runConfig) error {
+	if _, err := output.New(cfg.format, io.Discard, output.Options{}); err != nil {
+		return fmt.Errorf("--format: %w", err)
+	}
+	if cfg.minSeverity != "" && !slices.Contains(session.Severities, cfg.minSeverity) {
+		return fmt.Errorf("--min-severity %s: want one of %s", cfg.minSeverity, strings.Join(session.Severities, ", "))
+	}
+	return nil
 }
 
 func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -186,21 +233,24 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addRuleFlags(fs, cfg)
-	fs.BoolVar(&cfg.strict, "strict", false, "exit with status 2 when any record or file is rejected, and with status 1\nwhen a Sentinel rule file cannot be translated (without it, such a rule is skipped)")
-	fs.StringVar(&cfg.format, "format", "ndjson", "how alerts are written: ndjson, table (aligned columns for a terminal, long values cut)\nor csv")
-	fs.StringVar(&cfg.output, "output", "", "write the alerts to FILE instead of standard output; the file is replaced only when\nthe run completes, never left half-written")
-	fs.BoolVar(&cfg.stream, "stream", false, "time-ordered input of any length (such as standard input): now is the newest\nTimeGenerated read so far, rows older than the rule's queryPeriod are forgotten, and each\nalert is written as soon as it is made (--now does not apply)")
+	addAlertFlags(fs, cfg)
+	fs.BoolVar(&cfg.stream, "stream", false, "input of any length (such as standard input, read as lines arrive): now is the newest\nTimeGenerated passed on so far, rows older than the rule's queryPeriod are forgotten, and each\nalert is written and flushed as soon as it is made (--now does not apply; --output is appended\nto as alerts are made); SIGINT or SIGTERM end it as the end of its input would")
+	fs.DurationVar(&cfg.lateness, "max-lateness", 10*time.Minute, "--stream: how far behind the newest row read a row may come and still be put in order\n(a reorder buffer); a row later than that is rejected as late (0: no reordering)")
+	fs.StringVar(&cfg.state, "state", "", "--stream: checkpoint what the stream holds to FILE, at intervals (--state-every) and at the\nend, and resume from it when it exists: a restarted stream loses nothing and writes no alert twice")
+	fs.DurationVar(&cfg.stateEvery, "state-every", 10*time.Second, "--stream: how often --state is checkpointed")
 	addReportFlags(fs, &cfg.report)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
-		fs.PrintDefaults()
-		printFunctions(stderr)
+		w := usageWriter(args, stdout, stderr)
+		fmt.Fprint(w, runUsage)
+		printDefaults(w, fs)
+		printFunctions(w)
 	}
 	err := parseRuleFlags(fs, cfg, args)
 	if err == nil {
-		if _, ferr := output.New(cfg.format, io.Discard, nil); ferr != nil {
-			err = fmt.Errorf("--format: %w", ferr)
-		}
+		err = checkAlertFlags(cfg)
+	}
+	if err == nil {
+		err = checkInputs(cfg)
 	}
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -234,6 +284,11 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	if err := readSomething(p.Read); err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		out.abort()
+		return 1
+	}
 	results, err := p.Run(cfg.report.tee(p.Plans, out.writer.Write))
 	if err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
@@ -249,8 +304,10 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			continue
 		}
 		alertCounts[i] = res.Alerts
-		for _, w := range res.Warnings {
-			fmt.Fprintln(stderr, w)
+		if !cfg.quiet {
+			for _, w := range res.Warnings {
+				fmt.Fprintln(stderr, w)
+			}
 		}
 	}
 	if err := out.finish(status == 0); err != nil {
@@ -271,16 +328,27 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func printSummary(stderr io.Writer, read *session.Read, plans []*pipeline.Plan, alerts []int, skipped int) {
 	line := "summary: " + read.Summary()
 	total := 0
-	for _, n := range alerts {
+	bySeverity := map[string]int{}
+	for i, n := range alerts {
 		total += n
+		bySeverity[plans[i].Rule.Meta.Severity] += n
 	}
 	line += fmt.Sprintf(", %d alerts", total)
+	if total > 0 {
+		var parts []string
+		for _, sev := range slices.Backward(session.Severities) {
+			if n := bySeverity[sev]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", sev, n))
+			}
+		}
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
 	if skipped > 0 {
 		line += fmt.Sprintf(", %d rules skipped", skipped)
 	}
 	fmt.Fprintln(stderr, line)
 	for i, p := range plans {
-		fmt.Fprintf(stderr, "  %s: %d alerts\n", p.Rule.File, alerts[i])
+		fmt.Fprintf(stderr, "  %s: %s: %d alerts\n", p.Rule.File, p.Rule.Meta.Severity, alerts[i])
 		// KQL gives null where a row's values do not suit an operator or function, and goes on;
 		// say how often, so that a rule that silently lost its values on some rows shows it.
 		for _, n := range p.RuntimeNulls() {

@@ -25,7 +25,7 @@ func testCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	verbose := fs.Bool("v", false, "print every case, not only the failures")
-	fs.Usage = func() { fmt.Fprint(stderr, testUsage); fs.PrintDefaults() }
+	fs.Usage = func() { w := usageWriter(args, stdout, stderr); fmt.Fprint(w, testUsage); printDefaults(w, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

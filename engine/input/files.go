@@ -96,8 +96,32 @@ func matches(glob, root, path string) bool {
 		name, _ = filepath.Rel(root, path)
 		name = filepath.ToSlash(name)
 	}
+	if strings.Contains(glob, "**") {
+		return matchSegments(strings.Split(glob, "/"), strings.Split(name, "/"))
+	}
 	ok, _ := filepath.Match(glob, name)
 	return ok
+}
+
+// matchSegments matches a path's segments against a pattern's, where a segment "**" matches any
+// number of segments, none included (a/**/b.json matches a/b.json and a/x/y/b.json).
+func matchSegments(pattern, segments []string) bool {
+	if len(pattern) == 0 {
+		return len(segments) == 0
+	}
+	if pattern[0] == "**" {
+		for skip := 0; skip <= len(segments); skip++ {
+			if matchSegments(pattern[1:], segments[skip:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if len(segments) == 0 {
+		return false
+	}
+	ok, _ := filepath.Match(pattern[0], segments[0])
+	return ok && matchSegments(pattern[1:], segments[1:])
 }
 
 // Open opens a file to Read, or stdin for Stdin.
@@ -106,6 +130,20 @@ func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 		return io.NopCloser(stdin), nil
 	}
 	return os.Open(name)
+}
+
+// Live tells whether the input name (opened by Open, as f) arrives over time: standard input or
+// a pipe, rather than a regular file whose end is there to read.
+func Live(name string, f, stdin io.Reader) bool {
+	if name == Stdin {
+		f = stdin
+	}
+	file, ok := f.(*os.File)
+	if !ok {
+		return true
+	}
+	info, err := file.Stat()
+	return err != nil || !info.Mode().IsRegular()
 }
 
 // notRegular is the rejection of a path that is not a file to read.

@@ -88,8 +88,8 @@ const sniffSize = 64 << 10
 // A first line that does not start like JSON and does not end within sniffSize, or holds a NUL
 // byte with no line below that starts like JSON, is binary data (a file of zeros, a disk image): no shape, and nothing more is read of
 // it; detail says why.
-func sniffFraming(text *bufio.Reader, format Format) (framing, string) {
-	ahead, _ := text.Peek(sniffSize)
+func sniffFraming(text *bufio.Reader, format Format, live bool) (framing, string) {
+	ahead := peekAhead(text, sniffSize, live)
 	start := 0
 	for start < len(ahead) && isSpace(ahead[start]) {
 		start++
@@ -140,6 +140,29 @@ func sniffFraming(text *bufio.Reader, format Format) (framing, string) {
 		return framingLines, ""
 	}
 	return framingDocument, ""
+}
+
+// peekAhead peeks at the next n bytes of r, fewer at the end of the input. Live input (a pipe)
+// may pause for good after a few lines: there it peeks only until the first line that holds more
+// than white space is whole, so that a stream's first row does not wait for n bytes to arrive.
+func peekAhead(r *bufio.Reader, n int, live bool) []byte {
+	if !live {
+		ahead, _ := r.Peek(n)
+		return ahead
+	}
+	for {
+		ahead, _ := r.Peek(r.Buffered())
+		if len(ahead) >= n {
+			return ahead[:n]
+		}
+		if start := bytes.IndexFunc(ahead, func(c rune) bool { return !isSpace(byte(c)) }); start >= 0 && bytes.IndexByte(ahead[start:], '\n') >= 0 {
+			return ahead
+		}
+		if _, err := r.Peek(len(ahead) + 1); err != nil {
+			ahead, _ = r.Peek(r.Buffered())
+			return ahead
+		}
+	}
 }
 
 // wholeRecordLines tells whether text (the lines after a record's first one, as far as they were

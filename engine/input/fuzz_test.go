@@ -145,7 +145,7 @@ func FuzzRead(f *testing.F) {
 				lines = 0
 			}
 			check(t, c, lines)
-			if framing, _ := sniffFraming(bufio.NewReaderSize(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))), sniffSize), FormatAuto); framing == framingLines && lines != 0 {
+			if framing, _ := sniffFraming(bufio.NewReaderSize(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))), sniffSize), FormatAuto, false); framing == framingLines && lines != 0 {
 				conserved(t, data, c)
 			}
 		}

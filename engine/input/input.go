@@ -166,6 +166,10 @@ func NewReader(want []Want, format Format) (*Reader, error) {
 	return r, nil
 }
 
+// TableOfUntold names the table of the records that do not tell theirs (a Log Analytics export
+// without Type), in place of the one table the rules read.
+func (r *Reader) TableOfUntold(table string) { r.defaultTable = table }
+
 // fileReader is the reading of one file.
 type fileReader struct {
 	*Reader
@@ -173,6 +177,8 @@ type fileReader struct {
 	sink  Sink
 	shape Shape // the records' shape, once known
 	lines *lineCounter
+	// live input is read as it arrives (see ReadLive).
+	live bool
 }
 
 // Read reads the records of one file, named name in sources and messages, from in. gzip and zstd
@@ -180,7 +186,17 @@ type fileReader struct {
 // breaks off (a truncated gzip file) is reported at the line it broke off, after the records
 // before it.
 func (r *Reader) Read(name string, in io.Reader, sink Sink) {
-	f := &fileReader{Reader: r, name: name, sink: sink}
+	r.read(name, in, sink, false)
+}
+
+// ReadLive is Read for input that arrives over time (a pipe, standard input): each record goes to
+// sink as soon as its line has arrived, not once a batch of lines has.
+func (r *Reader) ReadLive(name string, in io.Reader, sink Sink) {
+	r.read(name, in, sink, true)
+}
+
+func (r *Reader) read(name string, in io.Reader, sink Sink, live bool) {
+	f := &fileReader{Reader: r, name: name, sink: sink, live: live}
 	counted := &countingReader{r: in}
 	packed := bufio.NewReaderSize(counted, 64<<10)
 	plain, compression, closer, err := decompress(packed)
@@ -204,7 +220,7 @@ func (r *Reader) Read(name string, in io.Reader, sink Sink) {
 	if bom, _ := text.Peek(3); string(bom) == "\ufeff" {
 		_, _ = text.Discard(3)
 	}
-	switch framing, detail := sniffFraming(text, r.format); framing {
+	switch framing, detail := sniffFraming(text, r.format, f.live); framing {
 	case framingUnknown:
 		f.reject(record.Source{File: name}, "unknown file shape", detail)
 	case framingEmpty:

@@ -22,6 +22,9 @@ type Limits struct {
 	// FutureSkew is rejected as dated in the future (Now zero: no check).
 	Now        time.Time
 	FutureSkew time.Duration
+	// FollowClock dates the future from the current time as each record is read, instead of
+	// from Now: a stream runs for days.
+	FollowClock bool
 }
 
 // DefaultLimits are the limits of a run that sets none: real exports expand 5 to 30 times under
@@ -40,7 +43,10 @@ func (r *Reader) SetLimits(l Limits) {
 	}
 	for _, byTable := range r.converters {
 		for _, c := range byTable {
-			c.notAfter = notAfter
+			c.notAfter, c.followSkew = notAfter, 0
+			if l.FollowClock {
+				c.notAfter, c.followSkew = time.Time{}, l.FutureSkew
+			}
 		}
 	}
 }

@@ -122,7 +122,7 @@ func (f *fileReader) readSpreadRecord(r *bufio.Reader) int {
 // before the lines are parsed concurrently; "" when the first line tells none, and then every line
 // goes through the scanner, in order.
 func (f *fileReader) sniffFirstRecord(r *bufio.Reader) Shape {
-	ahead, _ := r.Peek(64 << 10)
+	ahead := peekAhead(r, 64<<10, f.live)
 	line, _, _ := bytes.Cut(ahead, []byte{'\n'})
 	line = bytes.Trim(line, " \t\r\n")
 	if len(line) > 0 && line[0] == '{' && !wrapperFields[firstKeyIn(line)] && gjson.ValidBytes(line) {
@@ -141,7 +141,7 @@ func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 	for {
 		buf := batchBuffer(batchSize)[:len(carry)]
 		copy(buf, carry)
-		n, err := io.ReadFull(r, buf[len(carry):cap(buf)])
+		n, err := f.fill(r, buf[len(carry):cap(buf)])
 		buf = buf[:len(carry)+n]
 		last := bytes.LastIndexByte(buf, '\n')
 		if err != nil { // the end of the file: what is left is its last line
@@ -163,6 +163,30 @@ func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 		line += bytes.Count(buf[:last+1], []byte{'\n'})
 		carry = buf[last+1:]
 	}
+}
+
+// fill reads into buf: all of it, or, from live input, until what has arrived holds a line end
+// (or buf is full), so that the lines there go on without waiting for more. It returns an error
+// only at the end of the input (io.EOF or io.ErrUnexpectedEOF, or a read error).
+func (f *fileReader) fill(r io.Reader, buf []byte) (int, error) {
+	if !f.live {
+		return io.ReadFull(r, buf)
+	}
+	have := 0
+	for have < len(buf) {
+		n, err := r.Read(buf[have:])
+		have += n
+		if err != nil {
+			if err == io.EOF && have > 0 {
+				err = io.ErrUnexpectedEOF
+			}
+			return have, err
+		}
+		if bytes.IndexByte(buf[have-n:have], '\n') >= 0 {
+			break
+		}
+	}
+	return have, nil
 }
 
 // longLine reads the rest of the line that head (a whole batch without a line end) starts, in

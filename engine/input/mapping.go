@@ -218,8 +218,10 @@ type converter struct {
 	// dropped record reports.
 	filter                      *Filter
 	filtered, checked, reported []int
-	// notAfter, when set, is the latest TimeGenerated a record may have (see Limits.Now).
-	notAfter time.Time
+	// notAfter, when set, is the latest TimeGenerated a record may have (see Limits.Now);
+	// followSkew, when set, makes it the current time plus followSkew as each record is read.
+	notAfter   time.Time
+	followSkew time.Duration
 }
 
 // pathNode is a step of the field paths a converter reads: the columns whose path ends here (with
@@ -334,8 +336,10 @@ func (c *converter) value(i int, hits []found, strs *interner, values map[string
 		}
 		return fmt.Errorf("%s: %w", col.Name, err)
 	}
-	if t, ok := v.(time.Time); ok && col.Name == timeColumn && !c.notAfter.IsZero() && t.After(c.notAfter) {
-		return &futureError{t}
+	if t, ok := v.(time.Time); ok && col.Name == timeColumn {
+		if (!c.notAfter.IsZero() && t.After(c.notAfter)) || (c.followSkew > 0 && t.After(time.Now().Add(c.followSkew))) {
+			return &futureError{t}
+		}
 	}
 	values[col.Name] = v
 	return nil

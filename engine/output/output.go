@@ -6,10 +6,13 @@ package output
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,30 +20,70 @@ import (
 	"github.com/signin-detect/detect/engine/record"
 )
 
-// RuleKey and SourcesKey are the reserved keys of an alert: the rule that raised it (id, name
-// and file), and the input records it was made from ("file:line" each).
+// The reserved keys of an alert: the rule that raised it (what a responder triages by: id, name,
+// severity, tactics, techniques and file), the newest TimeGenerated of the records it was made
+// from, the instant of the hunt that first found it (detect hunt only), and those records
+// ("file:line" each).
 const (
 	RuleKey    = "_rule"
+	TimeKey    = "_time"
+	WindowKey  = "_window"
 	SourcesKey = "_sources"
 	// EntitiesKey holds the entities a rule's entityMappings name (Sentinel's alert entities):
 	// written only for rules that have entity mappings.
 	EntitiesKey = "_entities"
+	// IDKey is the alert's id, written in a stream (see Alert.ID).
+	IDKey = "_id"
 )
 
 // RuleRef identifies the rule that raised an alert.
 type RuleRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	File string `json:"file"`
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Severity   string   `json:"severity,omitempty"`
+	Tactics    []string `json:"tactics,omitempty"`
+	Techniques []string `json:"techniques,omitempty"`
+	File       string   `json:"file"`
 }
 
 // Alert is one result row of a rule.
 type Alert struct {
-	Rule    RuleRef
+	Rule    *RuleRef
 	Columns []string
 	Row     record.Row
 	// Entities are the rule's entity mappings, filled from the row when written.
 	Entities []EntityMapping
+	// ID, when set, is written as the alert's last key (see Identity).
+	ID string
+	// Window is the instant of the hunt evaluation that first found the alert; zero outside a hunt.
+	Window time.Time
+}
+
+// Identity is what tells an alert from every other, the same in every run over the same input: a
+// hash of its rule's id, its columns' values and the records it was made from. A resumed stream
+// uses it not to write an alert again.
+func (a Alert) Identity() string {
+	var buf bytes.Buffer
+	writeJSON(&buf, a.Rule.ID)
+	for _, col := range a.Columns {
+		writeJSON(&buf, col)
+		writeJSON(&buf, Value(a.Row.Values[col]))
+	}
+	writeJSON(&buf, a.sources())
+	sum := sha256.Sum256(buf.Bytes())
+	return hex.EncodeToString(sum[:16])
+}
+
+// Time is the newest TimeGenerated of the records the alert was made from (zero when none of
+// them had one).
+func (a Alert) Time() time.Time {
+	var newest time.Time
+	for _, s := range a.Row.Sources {
+		if s.Time.After(newest) {
+			newest = s.Time
+		}
+	}
+	return newest
 }
 
 // EntityMapping is one entity of an alert: its type and, for each identifier, the column that
@@ -96,18 +139,51 @@ type Writer interface {
 }
 
 // Formats are the formats New writes.
-var Formats = []string{"ndjson", "table", "csv"}
+var Formats = []string{"ndjson", "table", "list", "csv"}
 
-// New writes alerts to w in format. columns lists each rule's projected columns, in the order
-// the rules run: a CSV file has one header row for all of them.
-func New(format string, w io.Writer, columns [][]string) (Writer, error) {
+// Options shape what New writes.
+type Options struct {
+	// Rules lists each rule's projected columns, in the order the rules run: a CSV file has one
+	// header row for all of them.
+	Rules [][]string
+	// Columns, when set, are the only columns of a rule a table or list shows (those it projects).
+	Columns []string
+	// Width is the line a table fits and a list wraps at (0: 120).
+	Width int
+}
+
+func (o Options) width() int {
+	if o.Width <= 0 {
+		return 120
+	}
+	return o.Width
+}
+
+// pick is the columns of a rule's that Columns picks, in Columns' order, or all of them.
+func (o Options) pick(columns []string) []string {
+	if len(o.Columns) == 0 {
+		return columns
+	}
+	var out []string
+	for _, c := range o.Columns {
+		if slices.Contains(columns, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// New writes alerts to w in format.
+func New(format string, w io.Writer, opts Options) (Writer, error) {
 	switch format {
 	case "ndjson":
 		return NewNDJSON(w), nil
 	case "table":
-		return newTable(w), nil
+		return newTable(w, opts), nil
+	case "list":
+		return &list{w: bufio.NewWriter(w), opts: opts}, nil
 	case "csv":
-		return newCSV(w, columns), nil
+		return newCSV(w, opts.Rules), nil
 	}
 	return nil, fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats, ", "))
 }
@@ -134,6 +210,18 @@ func (w *NDJSON) Write(a Alert) error {
 	buf.WriteByte(':')
 	writeJSON(&buf, a.Rule)
 	buf.WriteByte(',')
+	if t := a.Time(); !t.IsZero() {
+		writeJSON(&buf, TimeKey)
+		buf.WriteByte(':')
+		writeJSON(&buf, kql.FormatDatetime(t))
+		buf.WriteByte(',')
+	}
+	if !a.Window.IsZero() {
+		writeJSON(&buf, WindowKey)
+		buf.WriteByte(':')
+		writeJSON(&buf, kql.FormatDatetime(a.Window))
+		buf.WriteByte(',')
+	}
 	if len(a.Entities) > 0 {
 		writeJSON(&buf, EntitiesKey)
 		buf.WriteByte(':')
@@ -143,6 +231,12 @@ func (w *NDJSON) Write(a Alert) error {
 	writeJSON(&buf, SourcesKey)
 	buf.WriteByte(':')
 	writeJSON(&buf, a.sources())
+	if a.ID != "" {
+		buf.WriteByte(',')
+		writeJSON(&buf, IDKey)
+		buf.WriteByte(':')
+		writeJSON(&buf, a.ID)
+	}
 	buf.WriteString("}\n")
 	_, err := w.w.Write(buf.Bytes())
 	return err

@@ -14,26 +14,26 @@ import (
 )
 
 var (
-	ruleA = RuleRef{ID: "a-id", Name: "Rule A", File: "rules/a.yaml"}
-	ruleB = RuleRef{ID: "b-id", Name: "Rule B", File: "rules/b.yaml"}
+	ruleA = &RuleRef{ID: "a-id", Name: "Rule A", Severity: "High", Tactics: []string{"CredentialAccess"}, Techniques: []string{"T1528"}, File: "rules/a.yaml"}
+	ruleB = &RuleRef{ID: "b-id", Name: "Rule B", Severity: "Low", File: "rules/b.yaml"}
 	when  = time.Date(2026, 11, 20, 9, 0, 1, 123456700, time.UTC)
 )
 
-func alert(rule RuleRef, columns []string, values map[string]any, sources ...record.Source) Alert {
+func alert(rule *RuleRef, columns []string, values map[string]any, sources ...record.Source) Alert {
 	return Alert{Rule: rule, Columns: columns, Row: record.Row{Values: values, Sources: sources}}
 }
 
-func TestTableAlignsEachRulesAlertsAndCutsLongValues(t *testing.T) {
+func TestTableFitsTheWidthAndCutsLongValues(t *testing.T) {
 	var b bytes.Buffer
-	w, err := New("table", &b, nil)
+	w, err := New("table", &b, Options{Width: 70})
 	if err != nil {
 		t.Fatal(err)
 	}
 	long := strings.Repeat("x", 60)
 	for _, a := range []Alert{
-		alert(ruleA, []string{"TimeGenerated", "User"}, map[string]any{"TimeGenerated": when, "User": "ana"}, record.Source{File: "in.json", Line: 2, Index: 1}),
+		alert(ruleA, []string{"User", "IPAddress"}, map[string]any{"User": "ana", "IPAddress": "203.0.113.7"}, record.Source{File: "in.json", Line: 2, Index: 1, Time: when}),
 		alert(ruleB, []string{"Detail"}, map[string]any{"Detail": map[string]any{"long": long}}, record.Source{File: "in.ndjson", Line: 7}),
-		alert(ruleA, []string{"TimeGenerated", "User"}, map[string]any{"TimeGenerated": nil, "User": "bruno.costa\nline two"}, record.Source{File: "in.json", Line: 9, Index: 2}),
+		alert(ruleA, []string{"User", "IPAddress"}, map[string]any{"User": "bruno.costa\nline two", "IPAddress": nil}, record.Source{File: "in.json", Line: 9, Index: 2, Time: when.Add(time.Hour)}),
 	} {
 		if err := w.Write(a); err != nil {
 			t.Fatal(err)
@@ -46,22 +46,82 @@ func TestTableAlignsEachRulesAlertsAndCutsLongValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `rules/a.yaml: Rule A: 2 alerts
-TimeGenerated                 User                  _sources
-2026-11-20T09:00:01.1234567Z  ana                   in.json:2#1
-                              bruno.costa line two  in.json:9#2
-
-rules/b.yaml: Rule B: 1 alerts
-Detail                                    _sources
-{"long":"` + strings.Repeat("x", 30) + `…  in.ndjson:7
+_time                 severity  rule    User               IPAddress
+2026-11-20T09:00:01Z  High      Rule A  ana                203.0.113.7
+2026-11-20T10:00:01Z  High      Rule A  bruno.costa line…
 `
+	got := b.String()
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("table:\n%s\nwant it to start:\n%s", got, want)
+	}
+	for _, line := range strings.Split(got, "\n") {
+		if n := len([]rune(line)); n > 70 {
+			t.Errorf("line of %d characters, wider than 70: %q", n, line)
+		}
+	}
+	if !strings.Contains(got, "rules/b.yaml: Rule B: 1 alerts\n") || !strings.Contains(got, `{"long":"xxx`) || !strings.Contains(got, "…") {
+		t.Errorf("rule B's block is missing or its long value is not cut:\n%s", got)
+	}
+}
+
+// When even cut columns do not fit, the last are left out; the time and severity are never cut.
+func TestTableLeavesOutColumnsThatDoNotFit(t *testing.T) {
+	var b bytes.Buffer
+	w, _ := New("table", &b, Options{Width: 64})
+	w.Write(alert(ruleA, []string{"User", "IPAddress"}, map[string]any{"User": strings.Repeat("u", 30), "IPAddress": "203.0.113.7"}, record.Source{File: "in.json", Line: 2, Time: when}))
+	w.Flush()
+	want := "rules/a.yaml: Rule A: 1 alerts\n_time                 severity  rule    User\n2026-11-20T09:00:01Z  High      Rule A  " + strings.Repeat("u", 23) + "…\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
 
+func TestColumnsPicksWhatTableAndListShow(t *testing.T) {
+	for _, format := range []string{"table", "list"} {
+		var b bytes.Buffer
+		w, _ := New(format, &b, Options{Width: 100, Columns: []string{"IPAddress"}})
+		w.Write(alert(ruleA, []string{"User", "IPAddress"}, map[string]any{"User": "ana", "IPAddress": "203.0.113.7"}))
+		w.Flush()
+		if strings.Contains(b.String(), "ana") || !strings.Contains(b.String(), "203.0.113.7") {
+			t.Errorf("%s with --columns IPAddress:\n%s", format, b.String())
+		}
+	}
+}
+
+func TestListWritesABlockPerAlertAndWrapsLongValues(t *testing.T) {
+	var b bytes.Buffer
+	w, err := New("list", &b, Options{Width: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("abcdefghij", 5)
+	w.Write(alert(ruleA, []string{"User", "UserAgent"}, map[string]any{"User": "ana", "UserAgent": long}, record.Source{File: "in.json", Line: 2, Time: when}))
+	w.Write(alert(ruleB, []string{"User"}, map[string]any{"User": "bruno"}, record.Source{File: "in.json", Line: 3}))
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := `_time: 2026-11-20T09:00:01.1234567Z
+rule: Rule A
+severity: High
+tactics: CredentialAccess, T1528
+User: ana
+UserAgent: abcdefghijabcdefghijabcdefghi
+           jabcdefghijabcdefghij
+_sources: in.json:2
+
+rule: Rule B
+severity: Low
+User: bruno
+_sources: in.json:3
+`
+	if b.String() != want {
+		t.Errorf("list:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
 func TestCSVHasOneHeaderForEveryRule(t *testing.T) {
 	var b bytes.Buffer
-	w, err := New("csv", &b, [][]string{{"TimeGenerated", "User"}, {"User", "Count"}})
+	w, err := New("csv", &b, Options{Rules: [][]string{{"TimeGenerated", "User"}, {"User", "Count"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +149,11 @@ func TestCSVHasOneHeaderForEveryRule(t *testing.T) {
 		}
 	}
 	var empty bytes.Buffer
-	w, _ = New("csv", &empty, [][]string{{"User"}})
+	w, _ = New("csv", &empty, Options{Rules: [][]string{{"User"}}})
 	if err := w.Flush(); err != nil || empty.String() != "User,_rule_id,_rule_name,_rule_file,_sources\n" {
 		t.Errorf("no alerts: %q %v", empty.String(), err)
 	}
-	if _, err := New("xml", &empty, nil); err == nil || !strings.Contains(err.Error(), "ndjson, table, csv") {
+	if _, err := New("xml", &empty, Options{}); err == nil || !strings.Contains(err.Error(), "ndjson, table, list, csv") {
 		t.Errorf("an unknown format: %v", err)
 	}
 }

@@ -53,7 +53,7 @@ func (c *compiler) distinct(s *rule.Stage, in []Column) []Column {
 // distinct runs a distinct: one row for each combination of the columns' values (nulls equal to
 // each other), in the order first met, made from every row that has it.
 // https://learn.microsoft.com/kusto/query/distinct-operator
-func (d *distinctStage) run(_ *runner, _ *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
+func (d *distinctStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	index := map[string]int{}
 	var out []record.Row
 	var sources []sourceSet
@@ -65,6 +65,10 @@ func (d *distinctStage) run(_ *runner, _ *Stage, rows, _ []record.Row, _ *StageS
 		key := groupKey(values)
 		i, ok := index[key]
 		if !ok {
+			if limit := r.plan.budget.Groups; limit > 0 && len(out) >= limit {
+				return nil, &BudgetError{Stage: s, What: "groups", Flag: "--max-groups", Limit: limit, Made: limit + 1,
+					Hottest: describeKey(columnNamesOf(d.columns), row.Values), Count: "the row that made one too many, from " + sourcesText(row.Sources)}
+			}
 			i = len(out)
 			index[key] = i
 			kept := make(map[string]any, len(d.columns))

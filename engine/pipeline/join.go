@@ -157,6 +157,10 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 			index[k.key] = append(index[k.key], i)
 		}
 	}
+	leftKeys := r.joinKeys(left, j.leftKeys)
+	if err := j.checkPairs(r.plan.budget.JoinPairs, s, left, leftKeys, index); err != nil {
+		return nil, err
+	}
 	var out []record.Row
 	matched := map[string]bool{}
 	firstOfKey := map[string]bool{}
@@ -166,7 +170,6 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 	if keepsRight {
 		rightMatched = make([]bool, len(right))
 	}
-	leftKeys := r.joinKeys(left, j.leftKeys)
 	for li := range left {
 		l := &left[li]
 		key, ok := leftKeys[li].key, leftKeys[li].ok
@@ -225,6 +228,41 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 	}
 	st.Keys = len(matched)
 	return out, nil
+}
+
+// checkPairs counts the pairs the join would make, before it makes any, and fails when they are
+// more than limit (0: no limit), naming the key that makes the most.
+func (j *join) checkPairs(limit int, s *Stage, left []record.Row, leftKeys []rowKey, index map[string][]int) error {
+	if limit <= 0 || !j.kind.Pairs {
+		return nil
+	}
+	total := 0
+	perKey := map[string]int{}
+	firstRow := map[string]int{}
+	for li, k := range leftKeys {
+		partners := len(index[k.key])
+		if !k.ok || partners == 0 || (j.kind.DedupLeft && perKey[k.key] > 0) {
+			continue
+		}
+		if _, seen := firstRow[k.key]; !seen {
+			firstRow[k.key] = li
+		}
+		perKey[k.key] += partners
+		total += partners
+	}
+	if total <= limit {
+		return nil
+	}
+	hottest := ""
+	for key, n := range perKey {
+		if hottest == "" || n > perKey[hottest] || (n == perKey[hottest] && key < hottest) {
+			hottest = key
+		}
+	}
+	n, partners := perKey[hottest], len(index[hottest])
+	return &BudgetError{Stage: s, What: "join pairs", Flag: "--max-join-pairs", Limit: limit, Made: total,
+		Hottest: describeKey(j.leftKeys, left[firstRow[hottest]].Values),
+		Count:   fmt.Sprintf("%d pairs: %d left rows with %d right rows", n, n/partners, partners)}
 }
 
 func (j *join) live(s *Stage, after columnSet) columnSet {

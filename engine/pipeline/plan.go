@@ -29,6 +29,8 @@ type Options struct {
 	// the rule as written gives it (explain); otherwise a where after a join that reads one side
 	// also filters that side's rows before they pair (see pushDown).
 	AsWritten bool
+	// Budget bounds what each stage may make (see Budget); the zero value bounds nothing.
+	Budget Budget
 }
 
 // Column is a column of the rows a stage produces.
@@ -59,6 +61,7 @@ type Plan struct {
 	snapshots map[string]bool
 	// programs are the rule's compiled expressions, for counting their runtime nulls.
 	programs []*kqlexpr.Program
+	budget   Budget
 }
 
 // Stage is a planned stage.
@@ -134,7 +137,7 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 	default:
 		src, start = c.tablesSource(tables)
 	}
-	plan := &Plan{Rule: r, source: src, lets: c.lets, snapshots: map[string]bool{}}
+	plan := &Plan{Rule: r, source: src, lets: c.lets, snapshots: map[string]bool{}, budget: opts.Budget}
 	var out flow
 	plan.Stages, out = c.stages(r.Stages, start)
 	plan.Output = out.cols
@@ -229,12 +232,14 @@ func indexOf(cols []Column, name string) int {
 	return -1
 }
 
-func columnNames(cols []Column) string {
+func columnNames(cols []Column) string { return strings.Join(columnNamesOf(cols), ", ") }
+
+func columnNamesOf(cols []Column) []string {
 	names := make([]string, len(cols))
 	for i, col := range cols {
 		names[i] = col.Name
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // hint helps with a column name that is not there: the column it differs from only in case (KQL

@@ -80,11 +80,15 @@ func (r *runner) stages(stages []*Stage, rows, input []record.Row) ([]record.Row
 }
 
 func (r *runner) fail(s *Stage, row record.Row, err error) error {
+	return fmt.Errorf("%s: stage %s failed on the row from %s: %w", s.Rule.Pos, s.Rule.Label(), sourcesText(row.Sources), err)
+}
+
+func sourcesText(sources []record.Source) string {
 	var from []string
-	for _, src := range row.Sources {
+	for _, src := range sources {
 		from = append(from, src.String())
 	}
-	return fmt.Errorf("%s: stage %s failed on the row from %s: %w", s.Rule.Pos, s.Rule.Label(), strings.Join(from, " and "), err)
+	return strings.Join(from, " and ")
 }
 
 // eval runs a program over a row's values, first binding the toscalar lets it reads.

@@ -213,3 +213,47 @@ func (s *Stream) forget() {
 		s.head = 0
 	}
 }
+
+// StreamState is what a stream holds, to checkpoint it and resume it in another process: its
+// watermark, the rows its join holds (in the order held), and its counts.
+type StreamState struct {
+	Watermark                        time.Time
+	Held                             []HeldRow
+	Rows, Alerts, Forgotten, MaxHeld int
+}
+
+// HeldRow is a row a stream's join holds: on which side, under which key, since when.
+type HeldRow struct {
+	Right bool
+	Key   string
+	At    time.Time
+	Row   record.Row
+}
+
+// State is what the stream holds now.
+func (s *Stream) State() StreamState {
+	st := StreamState{Watermark: s.watermark, Rows: s.Rows, Alerts: s.Alerts, Forgotten: s.Forgotten, MaxHeld: s.MaxHeld}
+	taken := map[queued]int{}
+	for _, q := range s.queue[s.head:] {
+		side := s.left
+		if q.right {
+			side = s.right
+		}
+		id := queued{right: q.right, key: q.key}
+		st.Held = append(st.Held, HeldRow{Right: q.right, Key: q.key, At: q.at, Row: side[q.key][taken[id]]})
+		taken[id]++
+	}
+	return st
+}
+
+// Restore makes a new stream hold what st says another held.
+func (s *Stream) Restore(st StreamState) {
+	s.watermark = st.Watermark
+	if st.Watermark.After(*s.clock) {
+		*s.clock = st.Watermark
+	}
+	for _, h := range st.Held {
+		s.hold(h.Right, h.Key, h.Row, h.At)
+	}
+	s.Rows, s.Alerts, s.Forgotten, s.MaxHeld = st.Rows, st.Alerts, st.Forgotten, max(st.MaxHeld, s.Held)
+}

@@ -199,6 +199,7 @@ func (c *compiler) aggregateValue(agg *aggregate, a *rule.Assignment, argExpr *r
 // was made from.
 type group struct {
 	keys    []any
+	rows    int
 	states  []aggState
 	sources sourceSet
 }
@@ -306,9 +307,13 @@ func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 		id := groupKey(keys)
 		g, ok := groups[id]
 		if !ok {
+			if limit := r.plan.budget.Groups; limit > 0 && len(order) >= limit {
+				return nil, sm.overBudget(s, limit, order, row)
+			}
 			g = newGroup(keys)
 			groups[id] = g
 		}
+		g.rows++
 		for a := range sm.aggs {
 			if err := g.states[a].add(r, row); err != nil {
 				return nil, r.fail(s, *row, err)
@@ -340,6 +345,25 @@ func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 		out = append(out, record.Row{Values: values, Sources: sources})
 	}
 	return out, nil
+}
+
+// overBudget is the error of a summarize that would make more groups than limit, at row: it
+// names the largest group so far.
+func (sm *summarize) overBudget(s *Stage, limit int, groups []*group, row *record.Row) error {
+	largest := groups[0]
+	for _, g := range groups {
+		if g.rows > largest.rows {
+			largest = g
+		}
+	}
+	columns := make([]string, len(sm.keys))
+	values := map[string]any{}
+	for k, key := range sm.keys {
+		columns[k] = key.column
+		values[key.column] = largest.keys[k]
+	}
+	return &BudgetError{Stage: s, What: "groups", Flag: "--max-groups", Limit: limit, Made: limit + 1,
+		Hottest: describeKey(columns, values), Count: fmt.Sprintf("%d rows, the largest group when the row from %s made one too many", largest.rows, sourcesText(row.Sources))}
 }
 
 func (sm *summarize) live(s *Stage, _ columnSet) columnSet { return setOf(s.In) }

@@ -2,7 +2,10 @@
 // columns and the input records it came from.
 package record
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Source is where an input record was read: its file (or "-" for standard input), the line its
 // text starts on, and, for a record inside a JSON array (a JSON array export, a {"records":[...]}
@@ -12,6 +15,8 @@ type Source struct {
 	File  string `json:"file"`
 	Line  int    `json:"line,omitempty"`
 	Index int    `json:"index,omitempty"`
+	// Time is the record's TimeGenerated, when it has one: an alert's time is its records' newest.
+	Time time.Time `json:"-"`
 }
 
 // String is "file:line", "file:line#index" for the index-th record of an array, or "file".

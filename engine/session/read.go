@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/signin-detect/detect/engine/input"
@@ -40,21 +41,42 @@ type Read struct {
 	// records and files, by reason.
 	OtherTables map[string]int
 	Rejections  map[string]int
-	// Newest is the newest TimeGenerated read, filtered-out records included.
-	Newest time.Time
-	hooks  Hooks
+	// Oldest and Newest are the oldest and newest TimeGenerated read, filtered-out records
+	// included.
+	Oldest, Newest time.Time
+	hooks          Hooks
 	// onRow, when set, takes each row instead of Rows (a stream keeps none); rowErr is the first
 	// error it returned, after which no row is handed on.
 	onRow  func(table string, row record.Row) error
 	rowErr error
+	// mu guards what reading counts and hands on, for a stream that is stopped, or checkpointed,
+	// while it reads; once stopped, nothing more is counted or handed on.
+	mu      sync.Mutex
+	stopped bool
 }
+
+func newRead(hooks Hooks, onRow func(string, record.Row) error) *Read {
+	return &Read{Rows: map[string][]record.Row{}, ByTable: map[string]int{}, OtherTables: map[string]int{}, Rejections: map[string]int{}, hooks: hooks, onRow: onRow}
+}
+
+// locked runs f while nothing is read.
+func (r *Read) locked(f func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f()
+}
+
+// stop ends reading: what arrives after is neither counted nor handed on.
+func (r *Read) stop() { r.locked(func() { r.stopped = true }) }
 
 // readInput reads every file once, keeping of each record the columns the plans read of its table
 // (every column with allColumns), or handing each row to onRow as it comes when onRow is not nil.
 // With filters, a record no plan can use (see pipeline.ReadFilter) is counted but no row is made
 // of it.
-func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, allColumns bool, in Input, hooks Hooks, onRow func(string, record.Row) error) (*Read, error) {
-	read := &Read{Rows: map[string][]record.Row{}, ByTable: map[string]int{}, OtherTables: map[string]int{}, Rejections: map[string]int{}, hooks: hooks, onRow: onRow}
+// A stream (live) reads each file that is not a regular one (standard input, a pipe) as its lines
+// arrive.
+func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, allColumns bool, in Input, read *Read, live bool) error {
+	hooks := read.hooks
 	var want []input.Want
 	index := map[string]int{}
 	for _, p := range plans {
@@ -73,6 +95,10 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 				}
 			}
 			want[i].Columns = union(want[i].Columns, columns)
+			if _, ok := need.Table.Column(pipeline.TimeColumn); ok {
+				// an alert's time is the newest of its records' (and a hunt indexes rows by it)
+				want[i].Columns = union(want[i].Columns, []string{pipeline.TimeColumn})
+			}
 		}
 	}
 	for i, w := range want {
@@ -86,13 +112,17 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 	}
 	reader, err := input.NewReader(want, in.Format)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if in.Table != "" {
+		reader.TableOfUntold(in.Table)
 	}
 	limits := input.DefaultLimits
 	if in.Limits != nil {
 		limits = *in.Limits
 	}
 	limits.Now = time.Now().UTC()
+	limits.FollowClock = live
 	reader.SetLimits(limits)
 	files, unreadable := input.Files(in.Files, in.Glob)
 	for _, r := range unreadable {
@@ -110,8 +140,16 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 			read.Reject(input.Unreadable(name, err))
 			continue
 		}
-		read.Files++
-		reader.Read(name, wrap(f), read)
+		read.locked(func() {
+			if !read.stopped {
+				read.Files++
+			}
+		})
+		if live && input.Live(name, f, in.Stdin) {
+			reader.ReadLive(name, wrap(f), read)
+		} else {
+			reader.Read(name, wrap(f), read)
+		}
 		f.Close()
 	}
 	for _, extra := range in.Extra {
@@ -120,41 +158,79 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 	if hooks.Done != nil {
 		hooks.Done()
 	}
-	return read, nil
+	return nil
 }
 
 // Row keeps a row of a table the plans read.
 func (r *Read) Row(table string, row record.Row) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
 	r.Records++
 	r.ByTable[table]++
+	if t, ok := row.Values[pipeline.TimeColumn].(time.Time); ok {
+		r.seen(t)
+		for i := range row.Sources {
+			row.Sources[i].Time = t
+		}
+	}
 	switch {
 	case r.onRow == nil:
 		r.Rows[table] = append(r.Rows[table], row)
 	case r.rowErr == nil:
 		r.rowErr = r.onRow(table, row)
 	}
-	if t, ok := row.Values[pipeline.TimeColumn].(time.Time); ok && t.After(r.Newest) {
+}
+
+// seen moves the input's time span to take in t.
+func (r *Read) seen(t time.Time) {
+	if t.After(r.Newest) {
 		r.Newest = t
+	}
+	if r.Oldest.IsZero() || t.Before(r.Oldest) {
+		r.Oldest = t
 	}
 }
 
 // Filtered counts a record no plan can use, which the reader made no row of.
 func (r *Read) Filtered(table string, values map[string]any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
 	r.Records++
 	r.ByTable[table]++
-	if t, ok := values[pipeline.TimeColumn].(time.Time); ok && t.After(r.Newest) {
-		r.Newest = t
+	if t, ok := values[pipeline.TimeColumn].(time.Time); ok {
+		r.seen(t)
 	}
 }
 
 // Other counts a record of a table no plan reads.
 func (r *Read) Other(table string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
 	r.OtherTables[table]++
 	r.Records++
 }
 
 // Reject counts a rejected record or file and hands it to the Reject hook.
 func (r *Read) Reject(rej input.Rejection) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
+	r.reject(rej)
+}
+
+// reject is Reject, with mu held.
+func (r *Read) reject(rej input.Rejection) {
 	r.Rejections[rej.Reason]++
 	if r.hooks.Reject != nil {
 		r.hooks.Reject(rej)

@@ -26,6 +26,9 @@ import (
 type Tuning struct {
 	Sets, Lookups []string
 	AllowOutside  []string
+	// Budget bounds what each stage of a rule may make; over it, that rule fails and the others
+	// run on.
+	Budget pipeline.Budget
 }
 
 // Rules are loaded and tuned rules, and the lookup files that replace the rules' own. Skipped
@@ -34,6 +37,7 @@ type Tuning struct {
 type Rules struct {
 	Rules       []*rule.Rule
 	LookupFiles map[string]string
+	Budget      pipeline.Budget
 	Skipped     rule.Errors
 }
 
@@ -60,7 +64,7 @@ func Load(paths, tableDirs []string, t Tuning) (*Rules, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Rules{Rules: rules, LookupFiles: lookups, Skipped: skipped}, nil
+	return &Rules{Rules: rules, LookupFiles: lookups, Budget: t.Budget, Skipped: skipped}, nil
 }
 
 func applySets(rules []*rule.Rule, sets []string) error {
@@ -132,6 +136,7 @@ func ParseNow(text string) (Now, error) {
 // Compile plans every rule, reporting the problems of all of them at once.
 func (rs *Rules) Compile(opts pipeline.Options) ([]*pipeline.Plan, error) {
 	opts.LookupFiles = rs.LookupFiles
+	opts.Budget = rs.Budget
 	var plans []*pipeline.Plan
 	var errs rule.Errors
 	for _, r := range rs.Rules {
@@ -186,8 +191,8 @@ func Prepare(rs *Rules, cfg Config, hooks Hooks) (*Batch, error) {
 	if !cfg.AsWritten {
 		filters = readFilters(plans)
 	}
-	read, err := readInput(plans, filters, cfg.AllColumns, cfg.Input, hooks, nil)
-	if err != nil {
+	read := newRead(hooks, nil)
+	if err := readInput(plans, filters, cfg.AllColumns, cfg.Input, read, false); err != nil {
 		return nil, err
 	}
 	if cfg.Now.Latest {
@@ -234,14 +239,15 @@ func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 			}
 		}
 		res.Alerts = len(rows)
-		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, newest: b.Read.Newest, records: b.Read.ByTable, resultRows: resultRows})
+		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, oldest: b.Read.Oldest, newest: b.Read.Newest, records: b.Read.ByTable, resultRows: resultRows})
 	}
 	return results, nil
 }
 
 // AlertShape is what every alert of a plan carries: the rule it comes from and its columns.
-func AlertShape(plan *pipeline.Plan) (output.RuleRef, []string) {
-	ref := output.RuleRef{ID: plan.Rule.Meta.ID, Name: plan.Rule.Meta.Name, File: plan.Rule.File}
+func AlertShape(plan *pipeline.Plan) (*output.RuleRef, []string) {
+	m := plan.Rule.Meta
+	ref := &output.RuleRef{ID: m.ID, Name: m.Name, Severity: m.Severity, Tactics: m.Tactics, Techniques: m.RelevantTechniques, File: plan.Rule.File}
 	columns := make([]string, len(plan.Output))
 	for j, col := range plan.Output {
 		columns[j] = col.Name
@@ -269,8 +275,11 @@ type Input struct {
 	Files  []string
 	Glob   string
 	Format input.Format
-	Stdin  io.Reader
-	Extra  []Named
+	// Table, when set, is the table of the records that do not tell theirs (see
+	// input.Reader.TableOfUntold).
+	Table string
+	Stdin io.Reader
+	Extra []Named
 	// Limits bound what reading one file may cost; the zero value is input.DefaultLimits. Their
 	// Now, which a record's TimeGenerated may not pass by more than FutureSkew, is set when
 	// reading starts.

@@ -1,21 +1,47 @@
 package session
 
 import (
+	"container/heap"
 	"fmt"
 	"time"
 
+	"github.com/signin-detect/detect/engine/input"
+	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/output"
 	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/record"
 )
 
 // Stream is a streamed run: every rule runs on the rows as they arrive, its now the newest
-// TimeGenerated read so far (one clock for all the rules), and each alert is written as soon as
-// it is made.
+// TimeGenerated passed on so far (one clock for all the rules), and each alert is written as soon
+// as it is made. Rows that arrive out of order by up to Lateness are put back in order first (a
+// reorder buffer): a row is passed on once the newest TimeGenerated read is Lateness past it, so
+// that out-of-order input within Lateness gives the alerts of the same rows in order. A row older
+// than a row already passed on is late: counted, and rejected as "late".
 type Stream struct {
 	Plans   []*pipeline.Plan
 	Streams []*pipeline.Stream
-	clock   *time.Time
+	// Errs holds, for each rule, the error it failed with while running (the others run on).
+	Errs     []error
+	Lateness time.Duration
+	// Late counts the rows rejected as late; Skipped the records a resumed stream had read before
+	// (see Resume).
+	Late, Skipped int
+	clock         *time.Time
+	read          *Read
+	write         func(output.Alert) error
+	writeErr      error
+
+	// pending is the reorder buffer, oldest first; newest the newest TimeGenerated read, released
+	// the newest passed on.
+	pending          reorderBuffer
+	seq              int
+	newest, released time.Time
+	// positions holds each file's last record taken (a resumed stream skips up to it: resume);
+	// written the ids of alerts written after the checkpoint resumed from, not to write again.
+	positions map[string]record.Source
+	resume    map[string]record.Source
+	written   map[string]bool
 }
 
 // NewStream compiles the rules to stream, against a clock the input moves.
@@ -25,11 +51,15 @@ func NewStream(rs *Rules) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stream{Plans: plans, clock: clock}, nil
+	s := &Stream{Plans: plans, Errs: make([]error, len(plans)), clock: clock, positions: map[string]record.Source{}, written: map[string]bool{}}
+	s.read = newRead(Hooks{}, s.take)
+	return s, nil
 }
 
 // Start prepares each rule to stream its alerts to write; it tells why when a rule cannot stream.
+// Each alert carries its id (output.Alert.Identity).
 func (s *Stream) Start(write func(output.Alert) error) error {
+	s.write = write
 	s.Streams = make([]*pipeline.Stream, len(s.Plans))
 	for i, plan := range s.Plans {
 		if m := plan.Rule.Meta; m.TriggerOperator != "" && !(m.TriggerOperator == "gt" && m.TriggerThreshold == 0) {
@@ -39,7 +69,17 @@ func (s *Stream) Start(write func(output.Alert) error) error {
 		ref, columns := AlertShape(plan)
 		entities := EntityShape(plan)
 		emit := func(row record.Row) error {
-			return write(output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities})
+			a := output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities}
+			a.ID = a.Identity()
+			if s.written[a.ID] {
+				delete(s.written, a.ID)
+				return nil
+			}
+			if err := s.write(a); err != nil {
+				s.writeErr = err
+				return err
+			}
+			return nil
 		}
 		var err error
 		if s.Streams[i], err = pipeline.NewStream(plan, s.clock, emit); err != nil {
@@ -49,25 +89,141 @@ func (s *Stream) Start(write func(output.Alert) error) error {
 	return nil
 }
 
-// Read reads the input, pushing each row through the rules that read its table as it comes. It
-// returns the first error a rule gave while running, after which no more rows were pushed.
+// Read reads the input, each file that is not a regular one (standard input, a pipe) as its lines
+// arrive, and passes each row on to the rules that read its table. At the end of the input, the
+// reorder buffer is passed on whole. It returns the error writing an alert gave, after which no
+// more rows were passed on; a rule's own failure is in Errs.
 func (s *Stream) Read(in Input, hooks Hooks) (*Read, error) {
-	push := func(table string, row record.Row) error {
-		for i, st := range s.Streams {
-			if s.Plans[i].Inputs[0].Table.Name == table {
-				if err := st.Push(row); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	read, err := readInput(s.Plans, nil, false, in, hooks, push)
-	if err != nil {
+	s.read.locked(func() { s.read.hooks = hooks })
+	if err := readInput(s.Plans, nil, false, in, s.read, true); err != nil {
 		return nil, err
 	}
-	return read, read.rowErr
+	s.read.locked(s.drain)
+	return s.read, s.read.rowErr
 }
 
-// Now is the stream's now: the newest TimeGenerated read.
+// Stop ends reading (from another goroutine, on a signal, say): nothing read after is passed on.
+// With drain, the rows of the reorder buffer are passed on; without, they stay there, for a
+// checkpoint to keep (see Checkpoint).
+func (s *Stream) Stop(drain bool) {
+	s.read.locked(func() {
+		if drain {
+			s.drain()
+		}
+		s.read.stopped = true
+	})
+}
+
+// Finished is what a stopped stream read.
+func (s *Stream) Finished() *Read { return s.read }
+
+// Locked runs f while no row is read or passed on (to checkpoint, or to flush the alerts).
+func (s *Stream) Locked(f func()) { s.read.locked(f) }
+
+// Now is the stream's now: the newest TimeGenerated passed on.
 func (s *Stream) Now() time.Time { return *s.clock }
+
+// Held is how many rows the reorder buffer holds.
+func (s *Stream) Held() int { return len(s.pending) }
+
+// take is the reader's onRow, called with the read's lock held.
+func (s *Stream) take(table string, row record.Row) error {
+	var src record.Source
+	if len(row.Sources) > 0 {
+		src = row.Sources[0]
+	}
+	if src.File != input.Stdin && src.File != "" {
+		if last, ok := s.resume[src.File]; ok && !after(src, last) {
+			s.Skipped++
+			s.read.Records--
+			s.read.ByTable[table]--
+			return nil
+		}
+		s.positions[src.File] = src
+	}
+	at, dated := row.Values[pipeline.TimeColumn].(time.Time)
+	if !dated || s.Lateness <= 0 {
+		return s.pass(table, row)
+	}
+	if at.Before(s.released) {
+		s.Late++
+		s.read.Records--
+		s.read.ByTable[table]--
+		s.read.reject(input.Rejection{Source: src, Reason: "late", Detail: fmt.Sprintf("%s %s is older than a row already passed on (%s): it came more than --max-lateness %s after newer rows",
+			pipeline.TimeColumn, kql.FormatDatetime(at), kql.FormatDatetime(s.released), s.Lateness)})
+		return nil
+	}
+	heap.Push(&s.pending, pendingRow{At: at, Seq: s.seq, Table: table, Row: row})
+	s.seq++
+	if at.After(s.newest) {
+		s.newest = at
+	}
+	return s.release(s.newest.Add(-s.Lateness))
+}
+
+// release passes on the buffered rows dated at or before bound, oldest first (in arrival order
+// when equal).
+func (s *Stream) release(bound time.Time) error {
+	for len(s.pending) > 0 && !s.pending[0].At.After(bound) {
+		p := heap.Pop(&s.pending).(pendingRow)
+		if p.At.After(s.released) {
+			s.released = p.At
+		}
+		if err := s.pass(p.Table, p.Row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drain passes on the whole reorder buffer: the input ended.
+func (s *Stream) drain() {
+	if s.read.rowErr == nil && !s.read.stopped {
+		s.read.rowErr = s.release(s.newest)
+	}
+}
+
+// pass runs a row through the rules that read its table and have not failed.
+func (s *Stream) pass(table string, row record.Row) error {
+	for i, st := range s.Streams {
+		if s.Errs[i] != nil || s.Plans[i].Inputs[0].Table.Name != table {
+			continue
+		}
+		if err := st.Push(row); err != nil {
+			if s.writeErr != nil {
+				return s.writeErr
+			}
+			s.Errs[i] = err
+		}
+	}
+	return nil
+}
+
+// after tells whether a comes after b in their file.
+func after(a, b record.Source) bool {
+	return a.Line > b.Line || (a.Line == b.Line && a.Index > b.Index)
+}
+
+// pendingRow is a row in the reorder buffer.
+type pendingRow struct {
+	At    time.Time
+	Seq   int
+	Table string
+	Row   record.Row
+}
+
+// reorderBuffer is a heap of rows, oldest first, then first arrived.
+type reorderBuffer []pendingRow
+
+func (b reorderBuffer) Len() int { return len(b) }
+func (b reorderBuffer) Less(i, j int) bool {
+	return b[i].At.Before(b[j].At) || (b[i].At.Equal(b[j].At) && b[i].Seq < b[j].Seq)
+}
+func (b reorderBuffer) Swap(i, j int) { b[i], b[j] = b[j], b[i] }
+func (b *reorderBuffer) Push(x any)   { *b = append(*b, x.(pendingRow)) }
+func (b *reorderBuffer) Pop() any {
+	old := *b
+	x := old[len(old)-1]
+	*b = old[:len(old)-1]
+	return x
+}

@@ -49,8 +49,8 @@ func (w Warning) String() string {
 type runFacts struct {
 	plan  *pipeline.Plan
 	stats []pipeline.StageStats
-	// now is the run's now; newest the newest TimeGenerated of the input.
-	now, newest time.Time
+	// now is the run's now; oldest and newest the oldest and newest TimeGenerated of the input.
+	now, oldest, newest time.Time
 	// records counts the records read of each table.
 	records map[string]int
 	// resultRows counts the rows the rule's query gave, before its trigger.
@@ -99,7 +99,8 @@ func tablesWithoutRowsWarnings(f runFacts) []Warning {
 
 // lookbackWarnings say how many rows each lookback stage dropped, so that a run over an old
 // export does not silently find nothing; when the input ends well before now, they say the --now
-// that looks back from its newest record.
+// that looks back from its newest record, and when it spans more than the rule's queryPeriod, that
+// detect hunt covers all of it.
 func lookbackWarnings(f runFacts) []Warning {
 	var out []Warning
 	for _, st := range f.stats {
@@ -111,6 +112,10 @@ func lookbackWarnings(f runFacts) []Warning {
 		if !f.newest.IsZero() && f.newest.Before(f.now.Add(-time.Hour)) {
 			msg += fmt.Sprintf("; the newest record is from %s: pass --now latest (or --now %s) to look back from there",
 				kql.FormatDatetime(f.newest), f.newest.Format(time.RFC3339Nano))
+		}
+		if window := f.plan.Rule.Meta.QueryPeriod; window > 0 && f.newest.Sub(f.oldest) > window {
+			msg += fmt.Sprintf("; the input spans %s, more than the rule's window of %s: detect hunt evaluates the rule over all of it as Sentinel would have",
+				kql.FormatTimespan(f.newest.Sub(f.oldest)), kql.FormatTimespan(window))
 		}
 		out = append(out, Warning{Kind: Lookback, Pos: st.Stage.Rule.Pos, Rule: f.plan.Rule.File, Message: msg})
 	}

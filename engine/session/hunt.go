@@ -1,0 +1,239 @@
+package session
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/output"
+	"github.com/signin-detect/detect/engine/pipeline"
+	"github.com/signin-detect/detect/engine/record"
+)
+
+// A hunt runs each rule over a whole export as Sentinel would have run it as a scheduled rule all
+// along: at every instant that is a whole multiple of the rule's queryFrequency since
+// 1970-01-01T00:00:00Z (--every overrides it; without either, the queryPeriod), with now at that
+// instant and the records of the rule's queryPeriod up to it, (now - queryPeriod, now], as the
+// rows of its tables. An alert found at several instants is written once, with the first of them
+// (its window); two alerts are the same when their rule and projected values are equal.
+//
+// The input is read once and each table's rows indexed by TimeGenerated, so that an evaluation
+// reads only its window's rows; a record without a TimeGenerated is in no window.
+
+// HuntConfig is what a hunt reads and when it evaluates the rules.
+type HuntConfig struct {
+	Input Input
+	// From and To bound the instants (zero: from the oldest record to the first instant at or
+	// after the newest).
+	From, To time.Time
+	// Every, when set, is how often every rule is evaluated, instead of its queryFrequency.
+	Every time.Duration
+}
+
+// Hunt is a hunt ready to go: its rules planned against a clock each evaluation sets, and its
+// input read and indexed by time.
+type Hunt struct {
+	Plans []*pipeline.Plan
+	Read  *Read
+	// Untimed counts the rows of each table that have no TimeGenerated, which no window holds.
+	Untimed map[string]int
+	cfg     HuntConfig
+	clock   *time.Time
+	byTime  map[string]timeIndex
+}
+
+// timeIndex is a table's rows in the order they were read, and their positions sorted by
+// TimeGenerated with those times, so that a window's rows are found by two binary searches and
+// handed on in the order they were read (as a batch run over the same input has them: make_list
+// and the like keep that order).
+type timeIndex struct {
+	rows   []record.Row
+	byTime []int
+	times  []time.Time
+}
+
+// window is the rows with a time in (from, to], in the order they were read; all up to to when
+// from is zero.
+func (ix timeIndex) window(from, to time.Time) []record.Row {
+	lo := 0
+	if !from.IsZero() {
+		lo = sort.Search(len(ix.times), func(i int) bool { return ix.times[i].After(from) })
+	}
+	hi := sort.Search(len(ix.times), func(i int) bool { return ix.times[i].After(to) })
+	if hi <= lo {
+		return nil
+	}
+	positions := ix.byTime[lo:hi]
+	if !slices.IsSorted(positions) { // input read in time order needs no sorting
+		positions = slices.Sorted(slices.Values(positions))
+	}
+	rows := make([]record.Row, len(positions))
+	for i, p := range positions {
+		rows[i] = ix.rows[p]
+	}
+	return rows
+}
+
+// PrepareHunt compiles the rules against a clock and reads the input once.
+func PrepareHunt(rs *Rules, cfg HuntConfig, hooks Hooks) (*Hunt, error) {
+	clock := new(time.Time)
+	plans, err := rs.Compile(pipeline.Options{Clock: clock})
+	if err != nil {
+		return nil, err
+	}
+	h := &Hunt{Plans: plans, cfg: cfg, clock: clock, Untimed: map[string]int{}, byTime: map[string]timeIndex{}}
+	for _, p := range plans {
+		if _, err := h.every(p); err != nil {
+			return nil, err
+		}
+	}
+	if hooks.BeforeRead != nil {
+		if err := hooks.BeforeRead(plans); err != nil {
+			return nil, err
+		}
+	}
+	h.Read = newRead(hooks, nil)
+	if err := readInput(plans, readFilters(plans), false, cfg.Input, h.Read, false); err != nil {
+		return nil, err
+	}
+	for table, rows := range h.Read.Rows {
+		ix := timeIndex{}
+		for _, row := range rows {
+			if _, ok := row.Values[pipeline.TimeColumn].(time.Time); ok {
+				ix.byTime = append(ix.byTime, len(ix.rows))
+				ix.rows = append(ix.rows, row)
+			} else {
+				h.Untimed[table]++
+			}
+		}
+		timeOf := func(p int) time.Time { return ix.rows[p].Values[pipeline.TimeColumn].(time.Time) }
+		sort.SliceStable(ix.byTime, func(i, j int) bool { return timeOf(ix.byTime[i]).Before(timeOf(ix.byTime[j])) })
+		ix.times = make([]time.Time, len(ix.byTime))
+		for i, p := range ix.byTime {
+			ix.times[i] = timeOf(p)
+		}
+		h.byTime[table] = ix
+	}
+	return h, nil
+}
+
+// every is how often plan is evaluated.
+func (h *Hunt) every(p *pipeline.Plan) (time.Duration, error) {
+	m := p.Rule.Meta
+	switch {
+	case h.cfg.Every > 0:
+		return h.cfg.Every, nil
+	case m.QueryFrequency > 0:
+		return m.QueryFrequency, nil
+	case m.QueryPeriod > 0:
+		return m.QueryPeriod, nil
+	}
+	return 0, fmt.Errorf("%s: the rule has neither queryFrequency nor queryPeriod: give --every to say how often to evaluate it", p.Rule.File)
+}
+
+// Instants are the instants plan is evaluated at: the whole multiples of every since the Unix
+// epoch from the hunt's start to its end.
+func (h *Hunt) Instants(p *pipeline.Plan) []time.Time {
+	every, _ := h.every(p)
+	from, to := h.cfg.From, h.cfg.To
+	if from.IsZero() {
+		from = h.Read.Oldest
+	}
+	if to.IsZero() {
+		to = alignUp(h.Read.Newest, every)
+	}
+	if from.IsZero() || to.Before(from) {
+		return nil
+	}
+	var out []time.Time
+	for t := alignUp(from, every); !t.After(to); t = t.Add(every) {
+		out = append(out, t)
+	}
+	return out
+}
+
+// alignUp is the first whole multiple of every since the Unix epoch at or after t.
+func alignUp(t time.Time, every time.Duration) time.Time {
+	ns := t.UnixNano()
+	k := ns / int64(every)
+	if k*int64(every) < ns {
+		k++
+	}
+	return time.Unix(0, k*int64(every)).UTC()
+}
+
+// HuntResult is what hunting with one rule gave.
+type HuntResult struct {
+	Result
+	// Instants is how many times the rule was evaluated; Found how many alerts the evaluations
+	// gave before those found again were dropped.
+	Instants, Found int
+}
+
+// Run evaluates each rule at each of its instants, over its window's rows, and hands each alert
+// to write the first time it is found. A rule that fails while running has its Err set (its
+// alerts found before stand) and the others run on; an error of write stops the hunt.
+func (h *Hunt) Run(write func(output.Alert) error) ([]HuntResult, error) {
+	results := make([]HuntResult, len(h.Plans))
+	for i, plan := range h.Plans {
+		res := &results[i]
+		res.Plan = plan
+		ref, columns := AlertShape(plan)
+		entities := EntityShape(plan)
+		seen := map[string]bool{}
+		for _, at := range h.Instants(plan) {
+			res.Instants++
+			rows, err := h.evaluate(plan, at)
+			if err != nil {
+				res.Err = fmt.Errorf("at %s: %w", kql.FormatDatetime(at), err)
+				break
+			}
+			if !plan.Rule.Meta.Passes(int64(len(rows))) {
+				rows = nil // as in a batch run: no alert from a result that does not pass the trigger
+			}
+			res.Found += len(rows)
+			for _, row := range rows {
+				key := alertKey(columns, row)
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				res.Alerts++
+				if err := write(output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities, Window: at}); err != nil {
+					return results, err
+				}
+			}
+		}
+		res.Warnings = tablesWithoutRowsWarnings(runFacts{plan: plan, records: h.Read.ByTable})
+	}
+	return results, nil
+}
+
+// evaluate runs plan with now at at over the rows of its window.
+func (h *Hunt) evaluate(plan *pipeline.Plan, at time.Time) ([]record.Row, error) {
+	var from time.Time
+	if period := plan.Rule.Meta.QueryPeriod; period > 0 {
+		from = at.Add(-period)
+	}
+	tables := make(map[string][]record.Row, len(plan.Inputs))
+	for _, in := range plan.Inputs {
+		tables[in.Table.Name] = h.byTime[in.Table.Name].window(from, at)
+	}
+	*h.clock = at
+	rows, _, err := plan.Run(tables)
+	return rows, err
+}
+
+// alertKey is what tells an alert of a rule from another: its projected values.
+func alertKey(columns []string, row record.Row) string {
+	var b strings.Builder
+	for _, col := range columns {
+		v := row.Values[col]
+		// the type as well as the text: the string "1" is not the long 1
+		fmt.Fprintf(&b, "%T\x00%s\x00", v, kql.ToString(v))
+	}
+	return b.String()
+}
