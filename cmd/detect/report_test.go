@@ -116,7 +116,7 @@ func TestHuntReport(t *testing.T) {
 	html := string(data)
 	for _, want := range []string{
 		fmt.Sprintf("detect hunt: %d alerts from 1 rules", len(r.alerts)),
-		"<dt>evaluations of Suspicious FOCI token logins (V2)</dt><dd>",
+		`<dt>evaluations</dt><dd><div><a href="#rule-0">Suspicious FOCI token logins (V2)</a>: `,
 		" alerts found, ",
 	} {
 		if !strings.Contains(html, want) {

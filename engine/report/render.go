@@ -39,8 +39,11 @@ func Write(w io.Writer, rep *Report) error {
 		ListedEntities  []*Entity
 		EntitiesLeftOut int
 		Data            pageData
+		// Evaluated tells whether a hunt evaluated the rules (each rule says when).
+		Evaluated bool
 	}{Report: rep, ListedEntities: entities, EntitiesLeftOut: len(rep.Entities) - len(entities), Data: newPageData(rep)}
 	for _, r := range rep.Rules {
+		view.Evaluated = view.Evaluated || r.Evaluations != ""
 		view.Alerts += r.Alerts
 		view.Shown += len(r.Shown)
 	}
