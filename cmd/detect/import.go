@@ -124,7 +124,9 @@ func reportSkipped(stderr io.Writer, skipped rule.Errors, rules int, strict bool
 // importFile reads and translates one Sentinel rule file.
 func importFile(path string) (*kqlimport.Result, error) {
 	r, err := sentinel.Load(path)
-	if r == nil {
+	if err != nil {
+		// The file's own errors (an entity mapping without entityType) would make a rule that
+		// does not load: they are the refusal.
 		return nil, err
 	}
 	return kqlimport.Translate(r)

@@ -275,6 +275,108 @@ let:
     stages:
       - where: IncomingTokenType == "none"
       - summarize: {aggregates: [make_set(AppDisplayName)]}`, nil},
+		// Unnamed summarize keys and aggregates take the names KQL derives (summarize operator: "a
+		// name derived from the expression"): tostring(Col) is Col, tolower(x) is Column1, and
+		// make_set(tostring(Col)) is set_Col.
+		{"summarize keys without a name", `
+  AADNonInteractiveUserSignInLogs
+  | extend App = AppDisplayName
+  | summarize Logins = count(), make_set(tostring(ResultType)) by tolower(UserPrincipalName), tostring(App)
+  | project Column1, App, Logins, set_ResultType`, `
+  - extend: {App: AppDisplayName}
+  - summarize: {aggregates: [{Logins: count()}, {set_ResultType: make_set(tostring(ResultType))}], by: [{Column1: tolower(UserPrincipalName)}, {App: tostring(App)}]}
+  - project: [Column1, App, Logins, set_ResultType]`, nil},
+		// User-defined functions (Learn: user-defined functions; table() function): a tabular
+		// function over table(tableName) with a let inside, called in a let, a union and a join's
+		// right side, and a scalar function called in an expression.
+		{"user functions", `
+  let threshold = 0;
+  let classify = (app:string) { iff(app has "Teams", "teams", "other") };
+  let perTable = (tableName:string) {
+    let successes = table(tableName) | where ResultType == "0";
+    successes | summarize Logins = count() by AppDisplayName | where Logins > threshold
+  };
+  let nonInt = perTable("AADNonInteractiveUserSignInLogs");
+  union isfuzzy=true nonInt, perTable("SigninLogs")
+  | join kind=inner (perTable("AADNonInteractiveUserSignInLogs") | project AppDisplayName, Again = Logins) on AppDisplayName
+  | extend Kind = classify(AppDisplayName)
+  | project AppDisplayName, Logins, Again, Kind`, `
+  - join: {kind: inner, on: [AppDisplayName], right: {from: 'perTable("AADNonInteractiveUserSignInLogs")', stages: [project: [AppDisplayName, Again: Logins]]}}
+  - extend: {Kind: 'classify(AppDisplayName)'}
+  - project: [AppDisplayName, Logins, Again, Kind]
+let:
+  classify:
+    params: [app: string]
+    value: 'iff(has(app, "Teams"), "teams", "other")'
+  perTable:
+    params: [tableName: string]
+    table: $tableName
+    stages:
+      - where: ResultType == "0"
+      - summarize: {aggregates: [Logins: count()], by: [AppDisplayName]}
+      - where: Logins > 0
+  nonInt: {from: 'perTable("AADNonInteractiveUserSignInLogs")'}
+union:
+  isfuzzy: true
+  of: [nonInt, 'perTable("SigninLogs")']`, nil},
+		// make-series (Learn: make-series operator) with default=, from/to/step and by; a tuple
+		// extend and an unnamed series_decompose (Learn: series_fit_line, series_decompose);
+		// mv-expand ... to typeof() (Learn: mv-expand operator).
+		{"make-series, series functions and typed mv-expand", `
+  AADNonInteractiveUserSignInLogs
+  | make-series Logins = count() default=0, dcount(AppId) on TimeGenerated from datetime(2026-11-20T00:00:00Z) to datetime(2026-11-20T12:00:00Z) step 1h by UserPrincipalName
+  | extend (RSquare, Slope) = series_fit_line(Logins)
+  | extend series_decompose(Logins)
+  | mv-expand with_itemindex=Bin Logins to typeof(long), TimeGenerated to typeof(datetime), Baseline = series_decompose_Logins_baseline to typeof(real)
+  | project UserPrincipalName, Bin, Logins, TimeGenerated, Slope, dcount_AppId, Baseline`, `
+  - make-series: {aggregates: [Logins: count() default=0, dcount(AppId)], on: TimeGenerated, from: 'todatetime("2026-11-20T00:00:00Z")', to: 'todatetime("2026-11-20T12:00:00Z")', step: 1h, by: [UserPrincipalName]}
+  - extend: {"(RSquare, Slope)": series_fit_line(Logins)}
+  - extend: [series_decompose(Logins)]
+  - mv-expand: [with_itemindex=Bin, Logins to typeof(long), TimeGenerated to typeof(datetime), Baseline: series_decompose_Logins_baseline to typeof(real)]
+  - project: [UserPrincipalName, Bin, Logins, TimeGenerated, Slope, dcount_AppId, Baseline]`, []string{"make-series", "mv-expand"}},
+		// Unnamed project and mv-expand columns of tostring(Col) and todynamic(Col) are named Col
+		// (project operator, mv-expand operator: names derived from the expression); a dynamic
+		// property bag literal (dynamic data type); typeof(string) as extractjson's type.
+		{"derived names, property bags and typeof", `
+  AADNonInteractiveUserSignInLogs
+  | extend Agent = dynamic({"AgentType": "Browser", "AgentName": "Edge"})
+  | extend Kind = tostring(Agent.AgentType), First = extractjson("$[0].key", AuthenticationProcessingDetails, typeof(string))
+  | mv-expand todynamic(AuthenticationProcessingDetails)
+  | project tostring(AuthenticationProcessingDetails), Kind, First, UserPrincipalName`, `
+  - extend: {Agent: '{"AgentName": "Edge", "AgentType": "Browser"}'}
+  - extend: {Kind: tostring(Agent.AgentType), First: 'extractjson("$[0].key", AuthenticationProcessingDetails, typeof(string))'}
+  - mv-expand: {AuthenticationProcessingDetails: todynamic(AuthenticationProcessingDetails)}
+  - project: [AuthenticationProcessingDetails: tostring(AuthenticationProcessingDetails), Kind, First, UserPrincipalName]`, nil},
+		// in (subquery) (Learn: in operator, the subquery's first column) as a let of its own;
+		// parse (Learn: parse operator) as written; T | union (Learn: union operator) as a stage.
+		{"in a subquery, parse and the union operator", `
+  AADNonInteractiveUserSignInLogs
+  | where AppDisplayName in ((AADNonInteractiveUserSignInLogs | where ResultType == "0" | project AppDisplayName))
+  | parse UserPrincipalName with User "@" Domain
+  | union (AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams")
+  | project TimeGenerated, User, Domain, AppDisplayName`, `
+  - where: AppDisplayName in Apps
+  - parse: 'UserPrincipalName with User "@" Domain'
+  - union: [{table: AADNonInteractiveUserSignInLogs, stages: [where: AppDisplayName == "Microsoft Teams"]}]
+  - project: [TimeGenerated, User, Domain, AppDisplayName]
+let:
+  Apps:
+    table: AADNonInteractiveUserSignInLogs
+    stages: [where: ResultType == "0", project: [AppDisplayName]]`, []string{"parse", "union"}},
+		// A join's right side that is a union (Learn: join operator, union operator) is a let of
+		// its own, read by the join.
+		{"a join whose right side is a union", `
+  AADNonInteractiveUserSignInLogs
+  | where AppDisplayName == "Microsoft Teams"
+  | join kind=inner (union (AADNonInteractiveUserSignInLogs | where ResultType == "0"), SigninLogs | summarize Logins = count() by UserPrincipalName) on UserPrincipalName
+  | project TimeGenerated, UserPrincipalName, Logins`, `
+  - where: AppDisplayName == "Microsoft Teams"
+  - join: {kind: inner, on: [UserPrincipalName], right: {from: Right}}
+  - project: [TimeGenerated, UserPrincipalName, Logins]
+let:
+  Right:
+    union: {of: [{table: AADNonInteractiveUserSignInLogs, stages: [where: ResultType == "0"]}, SigninLogs]}
+    stages: [summarize: {aggregates: [Logins: count()], by: [UserPrincipalName]}]`, nil},
 		{"in and !in a let of rows", `
   let Teams = AADNonInteractiveUserSignInLogs | where AppDisplayName == "Microsoft Teams" | distinct SessionId;
   let Guests = AADNonInteractiveUserSignInLogs | where UserPrincipalName endswith "fabrikam.example" | project UserPrincipalName;
@@ -569,4 +671,45 @@ func TestImportFetchDownloadsTheLookup(t *testing.T) {
 	}
 	rows := alertRows(t, "--rule", filepath.Join(out, "v2-sentinel.yaml"), "--now", "latest", fixture)
 	sameRows(t, "fetched lookup", rows, alertRows(t, "--rule", "../../rules/foci/v2.yaml", "--now", "latest", fixture))
+}
+
+// externaldata as a table (Learn: externaldata operator) becomes a table lookup read from its file
+// next to the rule, a let over it reads it as rows, and evaluate ipv4_lookup (Learn: ipv4_lookup
+// plugin) becomes the ipv4-lookup stage: the imported rule gives the hand-written rule's alerts.
+func TestImportedExternaldataTableAndIPv4Lookup(t *testing.T) {
+	dir := t.TempDir()
+	ranges := "network,provider\n198.51.100.0/25,Example VPS\n192.0.2.64/26,Other VPS\n"
+	if err := os.WriteFile(filepath.Join(dir, "Ranges_file.csv"), []byte(ranges), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	imported := importRule(t, dir, "imported.yaml", `id: 8d7b3c5e-4f1a-4b2c-9d3e-1f2a3b4c5d6e
+name: construct
+query: |
+  let Ranges = externaldata(network:string, provider:string)
+    [@"https://example.test/ranges.csv"] with (format="csv", ignoreFirstRecord=true)
+    | where provider != "none";
+  AADNonInteractiveUserSignInLogs
+  | evaluate ipv4_lookup(Ranges, IPAddress, network, return_unmatched = false)
+  | project TimeGenerated, UserPrincipalName, IPAddress, network, provider
+`)
+	hand := filepath.Join(dir, "hand.yaml")
+	if err := os.WriteFile(hand, []byte(`id: 8d7b3c5e-4f1a-4b2c-9d3e-1f2a3b4c5d6e
+name: construct by hand
+severity: Informational
+lookups:
+  Ranges_file: {file: Ranges_file.csv, format: csv, ignoreFirstRecord: true, columns: {network: string, provider: string}}
+let:
+  Ranges: {from: Ranges_file, stages: [where: provider != "none"]}
+table: AADNonInteractiveUserSignInLogs
+stages:
+  - ipv4-lookup: {from: Ranges, ip: IPAddress, range: network, return_unmatched: false}
+  - project: [TimeGenerated, UserPrincipalName, IPAddress, network, provider]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := alertRows(t, "--rule", hand, "--now", "2026-11-20T12:00:00Z", fixture)
+	got := alertRows(t, "--rule", imported, "--now", "2026-11-20T12:00:00Z", fixture)
+	if !t.Failed() {
+		sameRows(t, "externaldata and ipv4_lookup", got, want)
+	}
 }

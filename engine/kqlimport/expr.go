@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -147,7 +149,11 @@ func (t *translator) scalar(x kqlparse.Expr) (string, int, error) {
 	case *kqlparse.NamedArg:
 		return "", 0, t.refuse(x, "a named argument ("+x.Name.Name+" = ...)")
 	case *kqlparse.TypeOf:
-		return "", 0, t.refuse(x, "typeof()")
+		// typeof(string), as extractjson's third argument: the rule language writes it as KQL does.
+		if len(x.Columns) > 0 || !slices.Contains(paramTypes, x.Type) {
+			return "", 0, t.refuse(x, "typeof()")
+		}
+		return "typeof(" + x.Type + ")", precAtom, nil
 	}
 	return "", 0, t.refuse(x, "a tabular expression inside a scalar expression")
 }
@@ -282,6 +288,9 @@ func (t *translator) list(values []kqlparse.Expr) (string, error) {
 				continue
 			}
 		}
+		if isTabular(v) && len(values) == 1 {
+			return t.hoistSubquery(v)
+		}
 		if isTabular(v) {
 			return "", t.refuse(v, "a subquery in a list")
 		}
@@ -348,14 +357,14 @@ func (t *translator) call(c *kqlparse.Call) (string, int, error) {
 	case "materialize":
 		return "", 0, t.refuse(c, "materialize() inside an expression")
 	}
-	if b := t.scope[name]; b != nil {
+	if b := t.scope[name]; b != nil && b.kind != bindScalarFunc {
 		return "", 0, t.refuse(c, "a call of the user function "+name)
 	}
 	if knownAggregate(name) && !knownFunction(name) {
 		if !t.aggregating {
 			return "", 0, t.refuse(c, "the aggregate "+name+"() outside summarize")
 		}
-	} else if !knownFunction(name) {
+	} else if !knownFunction(name) && t.scope[name] == nil {
 		return "", 0, t.refuse(c, "the function "+name+"()")
 	}
 	form := callForms[name]
@@ -416,6 +425,58 @@ func (t *translator) hoistToscalar(c *kqlparse.Call) (string, int, error) {
 	return name, precAtom, nil
 }
 
+// placeholder is a Sentinel hunting-query parameter written as a string: '{{StartTimeISO}}'.
+var placeholder = regexp.MustCompile(`^\{\{(\w+)\}\}$`)
+
+// hoistSubquery writes x in (T | ...) as a let of its own, read by name: the values of its
+// first column (https://learn.microsoft.com/kusto/query/in-operator), computed once.
+func (t *translator) hoistSubquery(x kqlparse.Expr) (string, error) {
+	base := "subquery"
+	if t.naming != "" {
+		base = t.naming + "_subquery"
+	}
+	name := base
+	for n := 2; t.scope[name] != nil; n++ {
+		name = base + strconv.Itoa(n)
+	}
+	saved := t.letting
+	t.letting = name
+	src, err := t.rows(x)
+	t.letting = saved
+	if err != nil {
+		return "", err
+	}
+	t.addHoisted(name, src, x.Position(), fmt.Sprintf("the subquery of in (...) at %s, as a let of its own", x.Position()))
+	return name, nil
+}
+
+// hoistRows writes rows already translated (a join's right side that is a union) as a let of
+// their own, named after the let they are in, and returns its name.
+func (t *translator) hoistRows(src *source, pos kqlparse.Pos, what string) string {
+	base := what
+	if t.naming != "" {
+		base = t.naming + "_" + what
+	}
+	name := base
+	for n := 2; t.scope[name] != nil; n++ {
+		name = base + strconv.Itoa(n)
+	}
+	t.addHoisted(name, src, pos, fmt.Sprintf("the rows at %s, as a let of their own", pos))
+	return name
+}
+
+func (t *translator) addHoisted(name string, src *source, pos kqlparse.Pos, comment string) {
+	lr := &letRows{name: name, src: src, usedBy: map[string]bool{}}
+	if t.letting != "" {
+		lr.usedBy[t.letting] = true
+	}
+	lr.key = key(name, commentText(comment))
+	t.places[lr.key] = pos
+	lr.node = letNode(src, false)
+	t.letOrder = append(t.letOrder, lr)
+	t.scope[name] = &binding{kind: bindRows, name: name, let: lr}
+}
+
 func containsInt(list []int, i int) bool {
 	for _, x := range list {
 		if x == i {
@@ -437,7 +498,7 @@ func (t *translator) name(id *kqlparse.Ident) (string, int, error) {
 			return "todatetime(" + b.name + ")", precAtom, nil
 		case bindInline:
 			return b.text, b.prec, nil
-		case bindScalarLet:
+		case bindScalarLet, bindFuncParam:
 			return b.name, precAtom, nil
 		}
 		return "", 0, t.refuse(id, "the tabular let "+id.Name+" in a scalar expression")
@@ -470,6 +531,10 @@ func (t *translator) literal(l *kqlparse.Literal, asText bool) (string, error) {
 	case kqlparse.LitString:
 		if l.Obfuscated {
 			return "", t.refuse(l, "an obfuscated string (h\"...\")")
+		}
+		if m := placeholder.FindStringSubmatch(l.Value.(string)); m != nil {
+			// totimespan('{{StartTimeISO}}'): Sentinel fills it in before running the query.
+			return "", t.refuse(l, "the hunting-query placeholder "+m[1])
 		}
 		return quote(l.Value.(string)), nil
 	case kqlparse.LitGuid:
@@ -556,8 +621,28 @@ func dynamicValue(v any) (string, error) {
 			items[i] = s
 		}
 		return "[" + strings.Join(items, ", ") + "]", nil
+	case map[string]any:
+		// A property bag is a map (expr-lang's {"k": v}), its keys written in order: the value is
+		// read by key, and the engine's bags list their keys in order.
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		items := make([]string, len(keys))
+		for i, k := range keys {
+			if _, nested := v[k].(map[string]any); nested {
+				return "", fmt.Errorf("a nested dynamic property bag")
+			}
+			s, err := dynamicValue(v[k])
+			if err != nil {
+				return "", err
+			}
+			items[i] = strconv.Quote(k) + ": " + s
+		}
+		return "{" + strings.Join(items, ", ") + "}", nil
 	}
-	return "", fmt.Errorf("a dynamic property bag literal")
+	return "", fmt.Errorf("this dynamic literal")
 }
 
 // quote writes a string literal so that it reads back as s: a string with backslashes (a regex,

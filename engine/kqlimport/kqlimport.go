@@ -141,6 +141,10 @@ const (
 	bindScalarLet                     // a toscalar let, read by name
 	bindRows                          // a tabular let
 	bindTables                        // a let that names a table or a union of tables
+	bindFuncParam                     // a param of the user function being translated, read by name
+	bindScalarFunc                    // a user function of an expression, called by name
+	bindTabularFunc                   // a user function of rows, called where rows are read
+	bindInlineRows                    // a let inside a user function, written where it is read
 )
 
 type binding struct {
@@ -152,6 +156,11 @@ type binding struct {
 	let  *letRows
 	// tables are a bindTables let's tables.
 	tables []string
+	// paramType is a bindFuncParam's KQL type.
+	paramType string
+	// rows is a bindInlineRows let, read once (read).
+	rows *kqlparse.Let
+	read bool
 }
 
 // letRows is a tabular let: its rows start from tables or another let, through stages.
@@ -187,6 +196,9 @@ type translator struct {
 	// letting is the tabular let being translated ("" in the query's own pipeline); naming the
 	// let whatever its kind, which names the lets written for toscalar() inside expressions.
 	letting, naming string
+
+	// opText is the KQL of the operator being translated, as written.
+	opText string
 
 	params, lookups, lets []*yaml.Node
 	letOrder              []*letRows
@@ -242,15 +254,27 @@ func (t *translator) query(q *kqlparse.Query) ([]*yaml.Node, error) {
 // starts from a let X takes X's stages, and the let is written only when other lets read it
 // too (X's last stage is then named X, so that a join reading X reads the rows it left with).
 func (t *translator) startFromTables(main *source) (*source, error) {
-	if main.from == "" {
+	if main.from == "" || isCall(main.from) {
 		return main, nil
 	}
 	l := t.scope[main.from].let
+	if l.src == nil {
+		return main, nil // a table lookup
+	}
 	base, err := t.startFromTables(l.src)
 	if err != nil {
 		return nil, err
 	}
 	stages := t.copyNodes(base.stages)
+	if len(l.usedBy) > 0 {
+		// The let is written too, its stages with their names: the copies go unnamed, as a rule's
+		// stage names are its own.
+		for _, s := range stages {
+			if len(s.Content) >= 2 && s.Content[0].Value == "name" {
+				s.Content = s.Content[2:]
+			}
+		}
+	}
 	if len(stages) > 0 {
 		stages[0].HeadComment = commentText(letText(t.src, l.decl)) + "\n" + stages[0].HeadComment
 	}
@@ -282,8 +306,11 @@ func isRows(x kqlparse.Expr, scope map[string]*binding) bool {
 		return isRows(x.X, scope)
 	case *kqlparse.Ident:
 		b := scope[x.Name]
-		return b == nil || b.kind == bindRows || b.kind == bindTables
+		return b == nil || b.kind == bindRows || b.kind == bindTables || b.kind == bindInlineRows
 	case *kqlparse.Call:
+		if b := scope[x.Fn.Name]; b != nil {
+			return b.kind == bindTabularFunc
+		}
 		return x.Fn.Name == "materialize" || x.Fn.Name == "table"
 	}
 	return isTabular(x)
@@ -301,13 +328,15 @@ func (t *translator) let(l *kqlparse.Let) error {
 	defer func() { t.naming = "" }()
 	switch v := value.(type) {
 	case *kqlparse.FuncDecl:
-		return t.refuse(l, "a let that is a user function")
+		return t.functionLet(l, v, comment)
 	case *kqlparse.Literal:
 		return t.paramLet(l, v, comment)
 	case *kqlparse.Call:
 		if v.Fn.Name == "toscalar" && len(v.Args) == 1 {
 			return t.toscalarLet(l, v.Args[0], comment)
 		}
+	case *kqlparse.ExternalData:
+		return t.externalTable(name, v, comment)
 	}
 	if !isRows(value, t.scope) {
 		text, prec, err := t.scalar(value)
@@ -327,7 +356,7 @@ func (t *translator) let(l *kqlparse.Let) error {
 	if err != nil {
 		return err
 	}
-	if src.from != "" && len(src.stages) == 0 {
+	if src.from != "" && len(src.stages) == 0 && !isCall(src.from) {
 		t.scope[name] = t.scope[src.from] // another name for a let
 		return nil
 	}
@@ -589,6 +618,15 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 		if x.Fn.Name == "materialize" && len(x.Args) == 1 {
 			return t.rows(x.Args[0])
 		}
+		if x.Fn.Name == "table" {
+			return t.tableOfParam(x)
+		}
+		if b := t.scope[x.Fn.Name]; b != nil && b.kind == bindTabularFunc {
+			return t.functionCall(x, b)
+		}
+		if x.Fn.Name == "_GetWatchlist" || strings.HasPrefix(x.Fn.Name, "_Im_") || strings.HasPrefix(x.Fn.Name, "_ASim_") {
+			return nil, t.refuse(x, x.Fn.Name+"() (watchlists and ASIM parsers are functions of a Sentinel workspace, which detect does not have)")
+		}
 		return nil, t.refuse(x, "the tabular function "+x.Fn.Name+"()")
 	case *kqlparse.Ident, *kqlparse.Union:
 		if tables, ok := t.plainTables(x); ok {
@@ -610,6 +648,9 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 				}
 				return &source{from: id.Name, pos: id.Pos}, nil
 			}
+			if b.kind == bindInlineRows {
+				return t.inlineRows(id, b)
+			}
 			return nil, t.refuse(id, "rows from the scalar let "+id.Name)
 		}
 		return nil, t.refuse(x, "this union")
@@ -619,6 +660,7 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 			return nil, err
 		}
 		for i, op := range x.Ops {
+			t.opText = x.OperatorText(t.src, i)
 			stage, err := t.operator(op)
 			if err != nil {
 				return nil, err
@@ -632,7 +674,7 @@ func (t *translator) rows(x kqlparse.Expr) (*source, error) {
 		}
 		return src, nil
 	case *kqlparse.ExternalData:
-		return nil, t.refuse(x, "externaldata as a table")
+		return t.externalRows(x)
 	case *kqlparse.Datatable:
 		return nil, t.refuse(x, "datatable")
 	case *kqlparse.Range:
@@ -716,6 +758,10 @@ func (t *translator) union(u *kqlparse.Union) (*source, error) {
 		}
 		if src.union != nil {
 			return nil, t.refuse(op, "a union inside a union")
+		}
+		if isCall(src.from) && len(src.stages) == 0 {
+			of.Content = append(of.Content, str(src.from))
+			continue
 		}
 		operand := mapping(src.start()...)
 		if len(src.stages) > 0 {

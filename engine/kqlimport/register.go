@@ -28,7 +28,7 @@ func importSentinel(path string, data []byte) ([]byte, []rule.Position, bool, *r
 		return &rule.Error{Pos: rule.Position{File: pos.File, Line: pos.Line, Column: pos.Col}, Msg: "skipped: " + msg, Skip: true}
 	}
 	r, err := sentinel.Decode(path, data)
-	if r == nil {
+	if err != nil {
 		var errs sentinel.Errors
 		if errors.As(err, &errs) && len(errs) > 0 {
 			return nil, nil, true, skip(errs[0].Pos, errs[0].Msg)

@@ -1,6 +1,9 @@
 package kqlimport
 
 import (
+	"github.com/signin-detect/detect/engine/aggregate"
+	"github.com/signin-detect/detect/engine/kqlexpr"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,10 +27,15 @@ func (t *translator) operator(op kqlparse.Operator) (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		return mapping(scalar("extend"), mapping(cols...)), nil
+		return mapping(scalar("extend"), extendColumns(cols)), nil
 	case *kqlparse.Project:
 		list := &yaml.Node{Kind: yaml.SequenceNode}
 		for _, a := range op.Columns {
+			if len(a.Names) == 0 {
+				if name, ok := columnOfCall(a.Value); ok {
+					a = &kqlparse.Assignment{Pos: a.Pos, Names: []*kqlparse.Ident{{Pos: a.Pos, Name: name}}, Value: a.Value}
+				}
+			}
 			if len(a.Names) == 0 {
 				id, ok := a.Value.(*kqlparse.Ident)
 				if !ok || strings.Contains(id.Name, "*") {
@@ -80,11 +88,31 @@ func (t *translator) operator(op kqlparse.Operator) (*yaml.Node, error) {
 		return mapping(scalar("distinct"), list), nil
 	case *kqlparse.Render:
 		return nil, nil // a chart's settings: the rows are the same
+	case *kqlparse.Union:
+		// T | union ...: the rows so far, then each operand's.
+		// https://learn.microsoft.com/kusto/query/union-operator
+		if !knownStage("union") {
+			break
+		}
+		src, err := t.union(op)
+		if err != nil {
+			return nil, err
+		}
+		return mapping(scalar("union"), src.union), nil
+	case *kqlparse.ParseOp:
+		return t.parseOp(op)
+	case *kqlparse.Evaluate:
+		if op.Plugin.Fn.Name == "ipv4_lookup" && knownStage("ipv4-lookup") {
+			return t.ipv4Lookup(op)
+		}
+		return nil, t.refuse(op, "evaluate "+op.Plugin.Fn.Name+"()")
 	}
 	if !knownStage(op.Name()) {
 		return nil, t.refuse(op, "the "+op.Name()+" operator")
 	}
 	switch op := op.(type) {
+	case *kqlparse.MakeSeries:
+		return t.makeSeries(op)
 	case *kqlparse.Sort:
 		if len(op.Params) > 0 {
 			return nil, t.refuse(op.Params[0], op.Word+" "+op.Params[0].Name)
@@ -162,9 +190,35 @@ func names(ids []*kqlparse.Ident) *yaml.Node {
 func (t *translator) namedColumns(cols []*kqlparse.Assignment, what string) ([]*yaml.Node, error) {
 	var pairs []*yaml.Node
 	for _, a := range cols {
+		if len(a.Names) > 1 && what == "extend" {
+			// extend (A, B) = f(x) assigns the columns of a function that gives several.
+			var names []string
+			for _, n := range a.Names {
+				if !exprName.MatchString(n.Name) || exprWords[n.Name] {
+					return nil, t.refuse(n, "the column name \""+n.Name+"\"")
+				}
+				names = append(names, n.Name)
+			}
+			x, err := t.expr(a.Value)
+			if err != nil {
+				return nil, err
+			}
+			pairs = append(pairs, str("("+strings.Join(names, ", ")+")"), str(x))
+			continue
+		}
 		if len(a.Names) != 1 {
 			if len(a.Names) > 1 {
 				return nil, t.refuse(a, "a "+what+" of several columns at once ((A, B) = ...)")
+			}
+			if call, ok := unparen(a.Value).(*kqlparse.Call); ok && what == "extend" && givesColumns(call) {
+				// Unnamed, its columns are named f_Col_column, as KQL names them: written as an
+				// item of its own (extendItems).
+				x, err := t.expr(a.Value)
+				if err != nil {
+					return nil, err
+				}
+				pairs = append(pairs, nil, str(x))
+				continue
 			}
 			if id, ok := a.Value.(*kqlparse.Ident); ok && what == "extend" {
 				// extend C with C a column leaves the rows as they are.
@@ -184,6 +238,51 @@ func (t *translator) namedColumns(cols []*kqlparse.Assignment, what string) ([]*
 		pairs = append(pairs, scalar(name), scalar(x))
 	}
 	return pairs, nil
+}
+
+// parseOp writes parse and parse-where as the stage reads them: the KQL after the operator's
+// name, as written, over a column (the stage reads EXPR in the rule language, which writes a
+// column as KQL does). https://learn.microsoft.com/kusto/query/parse-operator
+func (t *translator) parseOp(op *kqlparse.ParseOp) (*yaml.Node, error) {
+	if !knownStage(op.Word) {
+		return nil, t.refuse(op, "the "+op.Word+" operator")
+	}
+	if _, ok := unparen(op.Source).(*kqlparse.Ident); !ok {
+		return nil, t.refuse(op.Source, op.Word+" of an expression other than a column")
+	}
+	text := strings.TrimSpace(strings.TrimPrefix(t.opText, op.Word))
+	if strings.Contains(text, "//") || !strings.HasPrefix(t.opText, op.Word) {
+		return nil, t.refuse(op, op.Word+" with a comment inside")
+	}
+	return mapping(scalar(op.Word), str(strings.Join(strings.Fields(text), " "))), nil
+}
+
+// givesColumns tells a call of a function that gives several columns (series_decompose).
+func givesColumns(c *kqlparse.Call) bool {
+	f, ok := kqlexpr.Lookup(c.Fn.Name)
+	return ok && len(f.Columns) > 0
+}
+
+// extendColumns writes an extend's name and expression pairs as a mapping, or, when one has no
+// name (nil: a function that gives several columns, unnamed), as the list form, where such a
+// call is an item of its own.
+func extendColumns(pairs []*yaml.Node) *yaml.Node {
+	list := false
+	for i := 0; i < len(pairs); i += 2 {
+		list = list || pairs[i] == nil
+	}
+	if !list {
+		return mapping(pairs...)
+	}
+	items := sequence()
+	for i := 0; i < len(pairs); i += 2 {
+		if pairs[i] == nil {
+			items.Content = append(items.Content, pairs[i+1])
+			continue
+		}
+		items.Content = append(items.Content, mapping(pairs[i], pairs[i+1]))
+	}
+	return items
 }
 
 // join translates join kind=K (right) on keys.
@@ -246,7 +345,9 @@ func (t *translator) join(op *kqlparse.Join) (*yaml.Node, error) {
 		return nil, err
 	}
 	if right.union != nil {
-		return nil, t.refuse(op.Right, "a join whose right side is a union")
+		// A join's right side reads a table or a let: a union there is a let of its own.
+		name := t.hoistRows(right, op.Right.Position(), "join_right")
+		right = &source{from: name, pos: right.pos}
 	}
 	rightNode := mapping(right.start()...)
 	if len(right.stages) > 0 {
@@ -297,6 +398,11 @@ func (t *translator) summarize(op *kqlparse.Summarize) (*yaml.Node, error) {
 				t.aggregating = false
 				return nil, t.refuse(call, "the aggregate "+call.Fn.Name+"() with "+plural(len(call.Args), "argument"))
 			}
+			if len(a.Names) == 0 {
+				if name, ok := aggregateOfTostring(call); ok {
+					a = &kqlparse.Assignment{Pos: a.Pos, Names: []*kqlparse.Ident{{Pos: a.Pos, Name: name}}, Value: a.Value}
+				}
+			}
 			item, err := t.item(a, "summarize")
 			if err != nil {
 				t.aggregating = false
@@ -309,16 +415,15 @@ func (t *translator) summarize(op *kqlparse.Summarize) (*yaml.Node, error) {
 	}
 	if len(op.By) > 0 {
 		list := &yaml.Node{Kind: yaml.SequenceNode}
+		generated := 0
 		for _, a := range op.By {
 			if len(a.Names) == 0 {
-				switch v := unparen(a.Value).(type) {
-				case *kqlparse.Ident:
-				case *kqlparse.Call:
-					if v.Fn.Name != "bin" || len(v.Args) != 2 || !isIdent(v.Args[0]) {
-						return nil, t.refuse(a, "a summarize key without a name")
-					}
-				default:
+				name, ok := keyName(a.Value, &generated)
+				if !ok {
 					return nil, t.refuse(a, "a summarize key without a name")
+				}
+				if name != "" {
+					a = &kqlparse.Assignment{Pos: a.Pos, Names: []*kqlparse.Ident{{Pos: a.Pos, Name: name}}, Value: a.Value}
 				}
 			}
 			item, err := t.item(a, "summarize")
@@ -330,6 +435,68 @@ func (t *translator) summarize(op *kqlparse.Summarize) (*yaml.Node, error) {
 		spec.Content = append(spec.Content, scalar("by"), list)
 	}
 	return mapping(scalar("summarize"), spec), nil
+}
+
+// firstArgumentNamed are the functions whose unnamed call KQL names after the column it is
+// given (Kusto's binder, ResultNameKind FirstArgument): tostring(Col) and todynamic(Col) are Col.
+var firstArgumentNamed = map[string]bool{"tostring": true, "todynamic": true}
+
+// columnOfCall is Col for f(Col), f one of firstArgumentNamed.
+func columnOfCall(x kqlparse.Expr) (string, bool) {
+	c, ok := unparen(x).(*kqlparse.Call)
+	if !ok || !firstArgumentNamed[c.Fn.Name] || len(c.Args) != 1 {
+		return "", false
+	}
+	id, ok := unparen(c.Args[0]).(*kqlparse.Ident)
+	if !ok {
+		return "", false
+	}
+	return id.Name, true
+}
+
+// keyName is the name KQL gives an unnamed summarize key ("a name derived from the expression",
+// https://learn.microsoft.com/kusto/query/summarize-operator), as Kusto's own binder derives it
+// (microsoft/Kusto-Query-Language, Binder GetExpressionResultName and each function's
+// ResultNameKind): a column keeps its name, written as is (""); tostring(Col) is named Col (kind
+// FirstArgument); tolower(x) and toupper(x) take the generated name Column1 (kind None), which
+// only one key of a summarize may take here, as the numbering of several is not settled. bin(Col,
+// size) is written as is: the rule language names it Col. Any other expression is not named here.
+func keyName(x kqlparse.Expr, generated *int) (string, bool) {
+	switch v := unparen(x).(type) {
+	case *kqlparse.Ident:
+		return "", true
+	case *kqlparse.Call:
+		switch {
+		case v.Fn.Name == "bin" && len(v.Args) == 2 && isIdent(v.Args[0]):
+			return "", true
+		case firstArgumentNamed[v.Fn.Name] && len(v.Args) == 1 && isIdent(unparen(v.Args[0])):
+			return unparen(v.Args[0]).(*kqlparse.Ident).Name, true
+		case (v.Fn.Name == "tolower" || v.Fn.Name == "toupper") && len(v.Args) == 1 && *generated == 0:
+			*generated++
+			return "Column1", true
+		}
+	}
+	return "", false
+}
+
+// aggregateOfTostring names an unnamed aggregate of tostring(Col) as KQL does: the aggregate's
+// prefix and the argument's name, and tostring(Col) is named Col (Kusto's binder: the
+// aggregates' ResultNameKind PrefixAndFirstArgument, tostring's FirstArgument), so
+// make_list(tostring(country)) is list_country, as an aggregate of country is.
+func aggregateOfTostring(call *kqlparse.Call) (string, bool) {
+	if len(call.Args) == 0 {
+		return "", false
+	}
+	arg, ok := unparen(call.Args[0]).(*kqlparse.Call)
+	if !ok || !firstArgumentNamed[arg.Fn.Name] || len(arg.Args) != 1 {
+		return "", false
+	}
+	col, ok := unparen(arg.Args[0]).(*kqlparse.Ident)
+	agg, known := aggregate.Lookup(call.Fn.Name)
+	if !ok || !known || agg.Picks || agg.Prefix == "" {
+		return "", false
+	}
+	return agg.Prefix + col.Name, true
 }
 
 // item is an expression, named or not, as a list item.
@@ -351,30 +518,47 @@ func (t *translator) item(a *kqlparse.Assignment, what string) (*yaml.Node, erro
 // https://learn.microsoft.com/kusto/query/mv-expand-operator
 func (t *translator) mvExpand(op *kqlparse.MvExpand) (*yaml.Node, error) {
 	for _, p := range op.Params {
-		return nil, t.refuse(p, "mv-expand "+p.Name)
+		if p.Name != "with_itemindex" || op.ItemIndex == nil {
+			return nil, t.refuse(p, "mv-expand "+p.Name)
+		}
 	}
 	if op.Limit != nil {
 		return nil, t.refuse(op.Limit, "mv-expand limit")
 	}
-	if op.ItemIndex != nil {
-		return nil, t.refuse(op.ItemIndex, "mv-expand with_itemindex")
-	}
-	if len(op.Columns) == 1 && len(op.Columns[0].Column.Names) == 0 && op.Columns[0].ToType == "" {
+	if len(op.Columns) == 1 && len(op.Columns[0].Column.Names) == 0 && op.Columns[0].ToType == "" && op.ItemIndex == nil {
 		if id, ok := op.Columns[0].Column.Value.(*kqlparse.Ident); ok {
 			return mapping(scalar("mv-expand"), scalar(id.Name)), nil
 		}
 	}
+	// The list form, [with_itemindex=I, Col to typeof(T), Name: EXPR to typeof(T)], when a
+	// column is typed or an index is asked for; the mapping form {Name: EXPR} otherwise.
+	list := op.ItemIndex != nil
+	for _, c := range op.Columns {
+		list = list || c.ToType != ""
+	}
+	items := sequence()
+	if op.ItemIndex != nil {
+		items.Content = append(items.Content, str("with_itemindex="+op.ItemIndex.Name))
+	}
 	var pairs []*yaml.Node
 	for _, c := range op.Columns {
+		typed := ""
 		if c.ToType != "" {
-			return nil, t.refuse(c, "mv-expand to typeof("+c.ToType+")")
+			if !slices.Contains(paramTypes, c.ToType) {
+				return nil, t.refuse(c, "mv-expand to typeof("+c.ToType+")")
+			}
+			typed = " to typeof(" + c.ToType + ")"
 		}
 		a := c.Column
+		if name, ok := columnOfCall(a.Value); ok && len(a.Names) == 0 {
+			a = &kqlparse.Assignment{Pos: a.Pos, Names: []*kqlparse.Ident{{Pos: a.Pos, Name: name}}, Value: a.Value}
+		}
 		if len(a.Names) == 0 {
 			id, ok := a.Value.(*kqlparse.Ident)
 			if !ok {
 				return nil, t.refuse(a, "an mv-expand of an expression without a name")
 			}
+			items.Content = append(items.Content, str(id.Name+typed))
 			pairs = append(pairs, scalar(id.Name), scalar(id.Name))
 			continue
 		}
@@ -382,7 +566,11 @@ func (t *translator) mvExpand(op *kqlparse.MvExpand) (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
+		items.Content = append(items.Content, mapping(cols[0], str(cols[1].Value+typed)))
 		pairs = append(pairs, cols...)
+	}
+	if list {
+		return mapping(scalar("mv-expand"), items), nil
 	}
 	return mapping(scalar("mv-expand"), mapping(pairs...)), nil
 }

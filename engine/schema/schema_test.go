@@ -74,7 +74,7 @@ func TestAuditAndEnrichmentTables(t *testing.T) {
 	}{
 		{"AuditLogs", 33, map[string]kql.Type{"TimeGenerated": kql.Datetime, "ActivityDateTime": kql.Datetime, "InitiatedBy": kql.Dynamic,
 			"TargetResources": kql.Dynamic, "AdditionalDetails": kql.Dynamic, "DurationMs": kql.Long, "OperationName": kql.String, "Result": kql.String}},
-		{"IdentityInfo", 53, map[string]kql.Type{"AccountUPN": kql.String, "AssignedRoles": kql.Dynamic, "GroupMembership": kql.Dynamic,
+		{"IdentityInfo", 55, map[string]kql.Type{"AccountUPN": kql.String, "AccountUpn": kql.String, "PrivilegedEntraPimRoles": kql.Dynamic, "AssignedRoles": kql.Dynamic, "GroupMembership": kql.Dynamic,
 			"IsAccountEnabled": kql.Bool, "LastSeenDate": kql.Datetime, "BlastRadius": kql.String}},
 		{"BehaviorAnalytics", 31, map[string]kql.Type{"ActivityInsights": kql.Dynamic, "UsersInsights": kql.Dynamic, "InvestigationPriority": kql.Int,
 			"UserPrincipalName": kql.String, "SourceIPAddress": kql.String}},

@@ -379,6 +379,9 @@ func (d *decoder) rule(m *yaml.Node) *Rule {
 		d.errorf(m, "the rule has no query")
 		return r
 	}
+	if r.ID == "" {
+		d.errorf(m, "the rule has no id (a rule of detect's needs one: add the id Sentinel shows for it)")
+	}
 	if queryNode.Kind != yaml.ScalarNode || queryNode.Tag == "!!null" || strings.TrimSpace(queryNode.Value) == "" {
 		d.errorf(queryNode, "query must be the KQL text")
 		return r

@@ -188,6 +188,7 @@ func TestBadFilesGetPlacedErrors(t *testing.T) {
 		{"entity without type", "query: T\nentityMappings:\n  - customDetails:\n      A: B\n", "r.yaml:3:5: an entity mapping needs entityType"},
 		{"repeated key", "query: T\nquery: U\n", "r.yaml:2:1: query is given twice"},
 		{"tactics not a list", "query: T\ntactics: {a: b}\n", "r.yaml:2:10: tactics must be a list"},
+		{"no id", "name: y\nquery: T\n", "r.yaml:1:1: the rule has no id"},
 	} {
 		_, err := Decode("r.yaml", []byte(c.src))
 		var errs Errors
