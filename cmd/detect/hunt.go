@@ -41,6 +41,7 @@ func huntCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	addRuleFlags(fs, cfg)
 	addAlertFlags(fs, cfg)
+	addReportFlags(fs, &cfg.report)
 	fs.StringVar(&hf.from, "from", "", "the first instant to evaluate the rules at (RFC 3339; default: the oldest record)")
 	fs.StringVar(&hf.to, "to", "", "the last instant to evaluate the rules at (RFC 3339; default: the first instant at or\nafter the newest record)")
 	fs.StringVar(&hf.every, "every", "", "evaluate every rule this often (a KQL timespan: 5m, 1h, 1d), instead of its\nqueryFrequency")
@@ -85,7 +86,7 @@ func huntCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out.abort()
 		return 1
 	}
-	results, err := h.Run(out.writer.Write)
+	results, err := h.Run(cfg.report.tee(h.Plans, out.writer.Write))
 	if err != nil {
 		fmt.Fprintf(stderr, "detect hunt: writing alerts: %v\n", err)
 		out.abort()
@@ -107,6 +108,10 @@ func huntCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := out.finish(status == 0); err != nil {
 		fmt.Fprintf(stderr, "detect hunt: writing alerts: %v\n", err)
+		return 1
+	}
+	if err := cfg.report.writeHunt(cfg, h, results); err != nil {
+		fmt.Fprintf(stderr, "detect hunt: %v\n", err)
 		return 1
 	}
 	printSummary(stderr, h.Read, h.Plans, alerts, cfg.skipped)

@@ -22,7 +22,8 @@ Usage:
   detect run --rule PATH [--rule PATH ...] [--tables DIR] [--now T] [--set NAME=VALUE]
              [--lookup NAME=FILE] [--input-format F] [--glob PATTERN] [--strict] [--format F]
              [--output FILE] [--stream] [--allow-outside PATH] [--max-decompressed SIZE]
-             [--max-ratio N] [--future-skew D] [--max-memory SIZE] FILE|FOLDER...
+             [--max-ratio N] [--future-skew D] [--max-memory SIZE] [--report FILE.html]
+             [--report-max-alerts N] FILE|FOLDER...
   detect hunt --rule PATH [--rule PATH ...] [--from T] [--to T] [--every DURATION] [run's flags]
              FILE|FOLDER...
   detect check [--format text|json] [--tables DIR] [--allow-outside PATH] [PATH ...]

@@ -60,6 +60,7 @@ type runConfig struct {
 	format  string
 	output  string
 	stream  bool
+	report  reportConfig
 	files   []string
 	// columns picks the columns a table or list shows; minSeverity and tags select the rules.
 	columns     string
@@ -237,6 +238,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.lateness, "max-lateness", 10*time.Minute, "--stream: how far behind the newest row read a row may come and still be put in order\n(a reorder buffer); a row later than that is rejected as late (0: no reordering)")
 	fs.StringVar(&cfg.state, "state", "", "--stream: checkpoint what the stream holds to FILE, at intervals (--state-every) and at the\nend, and resume from it when it exists: a restarted stream loses nothing and writes no alert twice")
 	fs.DurationVar(&cfg.stateEvery, "state-every", 10*time.Second, "--stream: how often --state is checkpointed")
+	addReportFlags(fs, &cfg.report)
 	fs.Usage = func() {
 		w := usageWriter(args, stdout, stderr)
 		fmt.Fprint(w, runUsage)
@@ -254,6 +256,13 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
+		return 1
+	}
+	if cfg.stream && cfg.report.file != "" {
+		err = errors.New("--report needs every alert's source records, which --stream does not keep")
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "detect run: %v\n", err)
 		return 1
 	}
@@ -280,7 +289,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out.abort()
 		return 1
 	}
-	results, err := p.Run(out.writer.Write)
+	results, err := p.Run(cfg.report.tee(p.Plans, out.writer.Write))
 	if err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
 		out.abort()
@@ -303,6 +312,10 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if err := out.finish(status == 0); err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
+		return 1
+	}
+	if err := cfg.report.write("detect run", cfg, p.Now, p.Read, results); err != nil {
+		fmt.Fprintf(stderr, "detect run: %v\n", err)
 		return 1
 	}
 	printSummary(stderr, p.Read, p.Plans, alertCounts, cfg.skipped)
