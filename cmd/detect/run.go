@@ -270,13 +270,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runStream(cfg, stdin, stdout, stderr)
 	}
 	var out *alertOutput
-	p, err := prepare(cfg, stdin, stderr, func(plans []*pipeline.Plan) error {
-		var err error
-		if out, err = openOutput(cfg, stdout, plans); err != nil {
-			return fmt.Errorf("detect run: %w", err)
-		}
-		return nil
-	})
+	p, err := prepare(cfg, stdin, stderr, outputBeforeRead("detect run", cfg, stdout, &out))
 	if err != nil {
 		if out != nil {
 			out.abort()
@@ -295,21 +289,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out.abort()
 		return 1
 	}
-	status := 0
-	alertCounts := make([]int, len(results))
-	for i, res := range results {
-		if res.Err != nil {
-			fmt.Fprintln(stderr, res.Err)
-			status = 1
-			continue
-		}
-		alertCounts[i] = res.Alerts
-		if !cfg.quiet {
-			for _, w := range res.Warnings {
-				fmt.Fprintln(stderr, w)
-			}
-		}
-	}
+	alertCounts, status := ruleResults(stderr, cfg.quiet, results)
 	if err := out.finish(status == 0); err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
 		return 1
@@ -323,6 +303,39 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		status = 2
 	}
 	return status
+}
+
+// outputBeforeRead is the hook of a batch run or a hunt that opens --output (into *out) once the
+// plans are known and before any input is read, so that an output that cannot be written fails
+// before a long read.
+func outputBeforeRead(command string, cfg *runConfig, stdout io.Writer, out **alertOutput) func([]*pipeline.Plan) error {
+	return func(plans []*pipeline.Plan) error {
+		var err error
+		if *out, err = openOutput(cfg, stdout, plans); err != nil {
+			return fmt.Errorf("%s: %w", command, err)
+		}
+		return nil
+	}
+}
+
+// ruleResults prints each rule's error and (unless quiet) its warnings on stderr, and counts each
+// rule's alerts; status is 1 when a rule failed.
+func ruleResults(stderr io.Writer, quiet bool, results []session.Result) (alerts []int, status int) {
+	alerts = make([]int, len(results))
+	for i, res := range results {
+		if res.Err != nil {
+			fmt.Fprintln(stderr, res.Err)
+			status = 1
+			continue
+		}
+		alerts[i] = res.Alerts
+		if !quiet {
+			for _, w := range res.Warnings {
+				fmt.Fprintln(stderr, w)
+			}
+		}
+	}
+	return alerts, status
 }
 
 func printSummary(stderr io.Writer, read *session.Read, plans []*pipeline.Plan, alerts []int, skipped int) {
