@@ -107,8 +107,8 @@ func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Float64Var(&cfg.limits.MaxRatio, "max-ratio", cfg.limits.MaxRatio, "the most a compressed file may expand, in times its size, past its first 16 MB (0: no limit)")
 	fs.DurationVar(&cfg.limits.FutureSkew, "future-skew", cfg.limits.FutureSkew, "how far past the current time a record's TimeGenerated may be before it is rejected as\ndated in the future")
 	cfg.budget = pipeline.DefaultBudget
-	fs.IntVar(&cfg.budget.JoinPairs, "max-join-pairs", cfg.budget.JoinPairs, "the most pairs one join of a rule may make; over it, that rule fails (naming the stage and\nits hottest key) and the others run on (0: no limit)")
-	fs.IntVar(&cfg.budget.Groups, "max-groups", cfg.budget.Groups, "the most groups one summarize or distinct of a rule may make; over it, that rule fails and\nthe others run on (0: no limit)")
+	fs.IntVar(&cfg.budget.JoinPairs, "max-join-pairs", cfg.budget.JoinPairs, "the most pairs one join of a rule may make (with --stream: the rows it holds under one key);\nover it, that rule fails (naming the stage and its hottest key) and the others run on (0: no limit)")
+	fs.IntVar(&cfg.budget.Groups, "max-groups", cfg.budget.Groups, "the most groups one summarize, distinct or make-series of a rule may make; over it, that rule fails and\nthe others run on (0: no limit)")
 	cfg.maxMemory = sizeFlag(defaultMemoryCeiling())
 	fs.Var(&cfg.maxMemory, "max-memory", "the memory past which the run stops with exit status 3, such as 8GB (default: three\nquarters of the machine's or the container's memory)")
 }
