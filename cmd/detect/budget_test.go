@@ -113,3 +113,33 @@ func TestASummarizeOverItsGroupBudgetFailsAlone(t *testing.T) {
 		t.Errorf("default budget: status %d, %d alerts\n%s", within.status, len(within.alerts), within.stderr)
 	}
 }
+
+// A stream pairs a hot key's rows one by one, so its budget bounds the rows a key holds (and the
+// pairs one row makes with them): over --max-join-pairs, the rule's stream stops alone, naming
+// its stage and key, while the other rules stream on.
+func TestAStreamedJoinOverItsBudgetStopsAlone(t *testing.T) {
+	dir := t.TempDir()
+	hot := filepath.Join(dir, "hot.yaml")
+	if err := os.WriteFile(hot, []byte(hotJoinRule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	input := hotKeyInput(t, 120) // the fixture once: in time order
+	over := detect(t, "", "run", "--stream", "--rule", hot, "--rule", v2Rule, "--max-join-pairs", "50", input)
+	want := hot + `:7:5: stage user-pairs is over its budget of 50 join pairs (--max-join-pairs): it makes 51; the hottest key is UserPrincipalName="hot@contoso.example" (51 left rows held under it, the latest from `
+	if over.status != 1 || !strings.Contains(over.stderr, want) {
+		t.Errorf("status %d; want %s\n%s", over.status, want, over.stderr)
+	}
+	fromV2 := 0
+	for _, a := range over.alerts {
+		if strings.HasPrefix(a["_rule"].(map[string]any)["id"].(string), "4fda9303") {
+			fromV2++
+		}
+	}
+	if fromV2 == 0 || !strings.Contains(over.stderr, "rules/foci/v2.yaml: streamed 120 rows") {
+		t.Errorf("the other rule did not stream on: %d alerts\n%s", fromV2, over.stderr)
+	}
+	within := detect(t, "", "run", "--stream", "--rule", hot, "--max-join-pairs", "120", input)
+	if within.status != 0 || len(within.alerts) == 0 {
+		t.Errorf("within the budget: status %d, %d alerts\n%s", within.status, len(within.alerts), within.stderr)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/signin-detect/detect/engine/kql"
-	"github.com/signin-detect/detect/engine/pipeline"
 	"github.com/signin-detect/detect/engine/session"
 )
 
@@ -66,13 +65,7 @@ func huntCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	hunt.Input = cfg.input(stdin)
 	var out *alertOutput
 	hooks := readingHooks(stderr, cfg.quiet, hunt.Input)
-	hooks.BeforeRead = func(plans []*pipeline.Plan) error {
-		var err error
-		if out, err = openOutput(cfg, stdout, plans); err != nil {
-			return fmt.Errorf("detect hunt: %w", err)
-		}
-		return nil
-	}
+	hooks.BeforeRead = outputBeforeRead("detect hunt", cfg, stdout, &out)
 	h, err := session.PrepareHunt(rules, hunt, hooks)
 	if err != nil {
 		if out != nil {
@@ -92,20 +85,11 @@ func huntCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out.abort()
 		return 1
 	}
-	status := 0
-	alerts := make([]int, len(results))
+	ruleOnly := make([]session.Result, len(results))
 	for i, res := range results {
-		alerts[i] = res.Alerts
-		if res.Err != nil {
-			fmt.Fprintln(stderr, res.Err)
-			status = 1
-		}
-		if !cfg.quiet {
-			for _, w := range res.Warnings {
-				fmt.Fprintln(stderr, w)
-			}
-		}
+		ruleOnly[i] = res.Result
 	}
+	alerts, status := ruleResults(stderr, cfg.quiet, ruleOnly)
 	if err := out.finish(status == 0); err != nil {
 		fmt.Fprintf(stderr, "detect hunt: writing alerts: %v\n", err)
 		return 1

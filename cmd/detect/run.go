@@ -107,8 +107,8 @@ func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.Float64Var(&cfg.limits.MaxRatio, "max-ratio", cfg.limits.MaxRatio, "the most a compressed file may expand, in times its size, past its first 16 MB (0: no limit)")
 	fs.DurationVar(&cfg.limits.FutureSkew, "future-skew", cfg.limits.FutureSkew, "how far past the current time a record's TimeGenerated may be before it is rejected as\ndated in the future")
 	cfg.budget = pipeline.DefaultBudget
-	fs.IntVar(&cfg.budget.JoinPairs, "max-join-pairs", cfg.budget.JoinPairs, "the most pairs one join of a rule may make; over it, that rule fails (naming the stage and\nits hottest key) and the others run on (0: no limit)")
-	fs.IntVar(&cfg.budget.Groups, "max-groups", cfg.budget.Groups, "the most groups one summarize or distinct of a rule may make; over it, that rule fails and\nthe others run on (0: no limit)")
+	fs.IntVar(&cfg.budget.JoinPairs, "max-join-pairs", cfg.budget.JoinPairs, "the most pairs one join of a rule may make (with --stream: the rows it holds under one key);\nover it, that rule fails (naming the stage and its hottest key) and the others run on (0: no limit)")
+	fs.IntVar(&cfg.budget.Groups, "max-groups", cfg.budget.Groups, "the most groups one summarize, distinct or make-series of a rule may make; over it, that rule fails and\nthe others run on (0: no limit)")
 	cfg.maxMemory = sizeFlag(defaultMemoryCeiling())
 	fs.Var(&cfg.maxMemory, "max-memory", "the memory past which the run stops with exit status 3, such as 8GB (default: three\nquarters of the machine's or the container's memory)")
 }
@@ -270,13 +270,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runStream(cfg, stdin, stdout, stderr)
 	}
 	var out *alertOutput
-	p, err := prepare(cfg, stdin, stderr, func(plans []*pipeline.Plan) error {
-		var err error
-		if out, err = openOutput(cfg, stdout, plans); err != nil {
-			return fmt.Errorf("detect run: %w", err)
-		}
-		return nil
-	})
+	p, err := prepare(cfg, stdin, stderr, outputBeforeRead("detect run", cfg, stdout, &out))
 	if err != nil {
 		if out != nil {
 			out.abort()
@@ -295,21 +289,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out.abort()
 		return 1
 	}
-	status := 0
-	alertCounts := make([]int, len(results))
-	for i, res := range results {
-		if res.Err != nil {
-			fmt.Fprintln(stderr, res.Err)
-			status = 1
-			continue
-		}
-		alertCounts[i] = res.Alerts
-		if !cfg.quiet {
-			for _, w := range res.Warnings {
-				fmt.Fprintln(stderr, w)
-			}
-		}
-	}
+	alertCounts, status := ruleResults(stderr, cfg.quiet, results)
 	if err := out.finish(status == 0); err != nil {
 		fmt.Fprintf(stderr, "detect run: writing alerts: %v\n", err)
 		return 1
@@ -323,6 +303,39 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		status = 2
 	}
 	return status
+}
+
+// outputBeforeRead is the hook of a batch run or a hunt that opens --output (into *out) once the
+// plans are known and before any input is read, so that an output that cannot be written fails
+// before a long read.
+func outputBeforeRead(command string, cfg *runConfig, stdout io.Writer, out **alertOutput) func([]*pipeline.Plan) error {
+	return func(plans []*pipeline.Plan) error {
+		var err error
+		if *out, err = openOutput(cfg, stdout, plans); err != nil {
+			return fmt.Errorf("%s: %w", command, err)
+		}
+		return nil
+	}
+}
+
+// ruleResults prints each rule's error and (unless quiet) its warnings on stderr, and counts each
+// rule's alerts; status is 1 when a rule failed.
+func ruleResults(stderr io.Writer, quiet bool, results []session.Result) (alerts []int, status int) {
+	alerts = make([]int, len(results))
+	for i, res := range results {
+		if res.Err != nil {
+			fmt.Fprintln(stderr, res.Err)
+			status = 1
+			continue
+		}
+		alerts[i] = res.Alerts
+		if !quiet {
+			for _, w := range res.Warnings {
+				fmt.Fprintln(stderr, w)
+			}
+		}
+	}
+	return alerts, status
 }
 
 func printSummary(stderr io.Writer, read *session.Read, plans []*pipeline.Plan, alerts []int, skipped int) {

@@ -328,23 +328,8 @@ func arrayIndexOf(_ *Context, a []any) (any, error) {
 		return nil, nil
 	}
 	n := int64(len(arr))
-	start, length, occurrence := int64(0), int64(-1), int64(1)
-	for i, p := range []*int64{&start, &length, &occurrence} {
-		if len(a) > 2+i {
-			v, ok := kql.ToLong(a[2+i])
-			if !ok {
-				return nil, nil
-			}
-			*p = v
-		}
-	}
-	if length < -1 || occurrence < 0 {
-		return nil, nil
-	}
-	if start < 0 {
-		start += n
-	}
-	if start < 0 || start > n {
+	start, length, occurrence, ok := searchWindow(a, n)
+	if !ok {
 		return nil, nil
 	}
 	end := n

@@ -169,27 +169,38 @@ func flatten(args []any) []any {
 	return out
 }
 
-// indexOf counts characters, as KQL's string indexes do.
-func indexOf(_ *Context, a []any) (any, error) {
-	text, match := []rune(kql.ToString(a[0])), []rune(kql.ToString(a[1]))
-	n := int64(len(text))
-	start, length, occurrence := int64(0), int64(-1), int64(1)
+// searchWindow reads the optional start, length and occurrence arguments (a[2:]) of indexof and
+// array_index_of over n elements: a negative start counts from the end; ok is false, for a null
+// result, when an argument is not a number or out of range.
+func searchWindow(a []any, n int64) (start, length, occurrence int64, ok bool) {
+	start, length, occurrence = 0, -1, 1
 	for i, p := range []*int64{&start, &length, &occurrence} {
 		if len(a) > 2+i {
-			v, ok := kql.ToLong(a[2+i])
-			if !ok {
-				return nil, nil
+			v, isLong := kql.ToLong(a[2+i])
+			if !isLong {
+				return 0, 0, 0, false
 			}
 			*p = v
 		}
 	}
 	if length < -1 || occurrence < 0 {
-		return nil, nil
+		return 0, 0, 0, false
 	}
 	if start < 0 {
 		start += n
 	}
 	if start < 0 || start > n {
+		return 0, 0, 0, false
+	}
+	return start, length, occurrence, true
+}
+
+// indexOf counts characters, as KQL's string indexes do.
+func indexOf(_ *Context, a []any) (any, error) {
+	text, match := []rune(kql.ToString(a[0])), []rune(kql.ToString(a[1]))
+	n := int64(len(text))
+	start, length, occurrence, ok := searchWindow(a, n)
+	if !ok {
 		return nil, nil
 	}
 	// Learn's examples fix where the window ends: indexof("abcdefg", "cde", 1, 2) is -1, and

@@ -146,6 +146,7 @@ func (st *ipv4LookupStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *Sta
 		tableKeys = r.joinKeys(table, st.keys)
 	}
 	var out []record.Row
+	pairs := newPairCount(r.plan.budget.JoinPairs, append([]string{st.ip}, st.keys...))
 	for i := range rows {
 		row := &rows[i]
 		var matches []int
@@ -156,6 +157,12 @@ func (st *ipv4LookupStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *Sta
 		if len(st.keys) > 0 && len(matches) > 0 {
 			key, ok := joinKey(row.Values, st.keys)
 			matches = slices.DeleteFunc(matches, func(ti int) bool { return !ok || !tableKeys[ti].ok || tableKeys[ti].key != key })
+		}
+		// Over the budget, the rest of the rows are only counted, to name the total and the
+		// hottest address; what was made (within the budget) is dropped with the error.
+		if pairs.add(i, row, len(matches)); pairs.exceeded() {
+			out = nil
+			continue
 		}
 		if len(matches) == 0 {
 			if st.returnUnmatched {
@@ -173,7 +180,62 @@ func (st *ipv4LookupStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *Sta
 			}
 		}
 	}
+	if err := pairs.over(s, rows); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// pairCount counts the pairs an ipv4-lookup makes, per address (and extra keys), against the
+// join-pair budget (0: none). Its pairs are found row by row, so it counts each row's before
+// making them, and the lookup holds at most the budget's pairs when it fails.
+type pairCount struct {
+	limit, total int
+	perKey       map[string]int
+	firstRow     map[string]int
+	partners     map[string]int
+	columns      []string
+}
+
+func newPairCount(limit int, columns []string) *pairCount {
+	return &pairCount{limit: limit, columns: columns, perKey: map[string]int{}, firstRow: map[string]int{}, partners: map[string]int{}}
+}
+
+// add counts the n pairs row i makes, keyed by its values of the columns.
+func (c *pairCount) add(i int, row *record.Row, n int) {
+	if c.limit <= 0 || n == 0 {
+		return
+	}
+	values := make([]any, len(c.columns))
+	for k, col := range c.columns {
+		values[k] = row.Values[col]
+	}
+	key := groupKey(values)
+	if _, seen := c.firstRow[key]; !seen {
+		c.firstRow[key] = i
+	}
+	c.perKey[key] += n
+	c.partners[key] = n
+	c.total += n
+}
+
+func (c *pairCount) exceeded() bool { return c.limit > 0 && c.total > c.limit }
+
+// over is the error of a lookup over its budget, naming the address that makes the most pairs.
+func (c *pairCount) over(s *Stage, rows []record.Row) error {
+	if !c.exceeded() {
+		return nil
+	}
+	hottest := ""
+	for key, n := range c.perKey {
+		if hottest == "" || n > c.perKey[hottest] || (n == c.perKey[hottest] && key < hottest) {
+			hottest = key
+		}
+	}
+	n, ranges := c.perKey[hottest], c.partners[hottest]
+	return &BudgetError{Stage: s, What: "join pairs", Flag: "--max-join-pairs", Limit: c.limit, Made: c.total,
+		Hottest: describeKey(c.columns, rows[c.firstRow[hottest]].Values),
+		Count:   fmt.Sprintf("%d pairs: %d rows with %d ranges", n, n/ranges, ranges)}
 }
 
 // pair makes the row of row and the table's row tr (null columns when tr is nil), with the

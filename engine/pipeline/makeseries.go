@@ -320,6 +320,9 @@ func (ms *makeSeries) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 		id := groupKey(keys)
 		g, ok := groups[id]
 		if !ok {
+			if limit := r.plan.budget.Groups; limit > 0 && len(order) >= limit {
+				return nil, ms.overBudget(s, limit, order, row)
+			}
 			g = &seriesGroup{keys: keys}
 			groups[id] = g
 			order = append(order, g)
@@ -402,6 +405,25 @@ func (ms *makeSeries) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 		out = append(out, record.Row{Values: values, Sources: g.sources.list})
 	}
 	return out, nil
+}
+
+// overBudget is the error of a make-series that would make more series than limit, at row, as a
+// summarize's is: it names the largest group so far.
+func (ms *makeSeries) overBudget(s *Stage, limit int, groups []*seriesGroup, row *record.Row) error {
+	largest := groups[0]
+	for _, g := range groups {
+		if len(g.rows) > len(largest.rows) {
+			largest = g
+		}
+	}
+	columns := make([]string, len(ms.keys))
+	values := map[string]any{}
+	for k, key := range ms.keys {
+		columns[k] = key.column
+		values[key.column] = largest.keys[k]
+	}
+	return &BudgetError{Stage: s, What: "groups", Flag: "--max-groups", Limit: limit, Made: limit + 1,
+		Hottest: describeKey(columns, values), Count: fmt.Sprintf("%d rows, the largest group when the row from %s made one too many", len(largest.rows), sourcesText(row.Sources))}
 }
 
 func (ms *makeSeries) live(s *Stage, _ columnSet) columnSet { return setOf(s.In) }

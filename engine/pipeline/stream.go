@@ -134,6 +134,9 @@ func (s *Stream) Push(row record.Row) error {
 	rows, right = s.r.filterRows(j.leftFilter, rows), s.r.filterRows(j.rightFilter, right)
 	for _, l := range rows {
 		if key, ok := joinKey(l.Values, j.leftKeys); ok {
+			if err := s.overBudget(l, false, len(s.right[key]), len(s.left[key])+1); err != nil {
+				return err
+			}
 			for _, rr := range s.right[key] {
 				if err := s.pair(l, rr); err != nil {
 					return err
@@ -144,6 +147,9 @@ func (s *Stream) Push(row record.Row) error {
 	}
 	for _, rr := range right {
 		if key, ok := joinKey(rr.Values, j.rightKeys); ok {
+			if err := s.overBudget(rr, true, len(s.left[key]), len(s.right[key])+1); err != nil {
+				return err
+			}
 			for _, l := range s.left[key] {
 				if err := s.pair(l, rr); err != nil {
 					return err
@@ -153,6 +159,28 @@ func (s *Stream) Push(row record.Row) error {
 		}
 	}
 	return nil
+}
+
+// overBudget is the error of a streamed row (of the right side or the left) that would make more
+// pairs with the other side's rows held under its key than the join-pair budget, or whose side
+// would then hold more rows under its key than the budget: a stream makes the pairs of one hot key
+// row by row, so its budget bounds what one row makes and what one key holds, not a run's total.
+func (s *Stream) overBudget(row record.Row, right bool, pairs, held int) error {
+	limit := s.plan.budget.JoinPairs
+	if limit <= 0 || max(pairs, held) <= limit {
+		return nil
+	}
+	keys, side := s.joinOp.leftKeys, "left"
+	if right {
+		keys, side = s.joinOp.rightKeys, "right"
+	}
+	err := &BudgetError{Stage: s.join, What: "join pairs", Flag: "--max-join-pairs", Limit: limit, Made: pairs,
+		Hottest: describeKey(keys, row.Values), Count: fmt.Sprintf("%d pairs: a streamed %s row with %d held rows, from %s", pairs, side, pairs, sourcesText(row.Sources))}
+	if held > pairs {
+		err.Made = held
+		err.Count = fmt.Sprintf("%d %s rows held under it, the latest from %s", held, side, sourcesText(row.Sources))
+	}
+	return err
 }
 
 func (s *Stream) pair(l, rr record.Row) error {
