@@ -240,6 +240,9 @@ func decompose(a []any, first int) (*decomposition, error) {
 	d.seasonal = make([]float64, n)
 	d.trend = make([]float64, n)
 	// Autodetection (-1) finds no period in the engine: a documented subset of Learn's behaviour.
+	// Learn says -1 detects the period with series_periods_detect and keeps it when its score passes
+	// seasonality_threshold (0.6), but documents neither how that score is computed nor the period
+	// range searched, so any detector here would flag different hours than KQL does.
 	if period > 1 && int(period) < d.learn {
 		sums := make([]float64, period)
 		counts := make([]float64, period)

@@ -96,3 +96,36 @@ func TestSeriesStats(t *testing.T) {
 		t.Errorf("series_stats = %v, want %v", got, want)
 	}
 }
+
+// Learn's example for series_fit_2lines, y = [1, 2.2, 2.5, 4.7, 5.0, 12, 10.3, 10.3, 9, 8.3,
+// 6.2]: a climb to 5.0, then a jump to 12 and a decline; its chart draws LineFit2 as two
+// segments meeting at that trend change. Worked by hand: the left line through 1 .. 5.0 at x = 1
+// .. 5 has slope 10.5 / 10 = 1.05 and interception 3.08 - 1.05 * 3 = -0.07; the right line, 12 ..
+// 6.2 at x = 6 .. 11, slope -1.037; the variance is the whole series' (as series_fit_line's).
+// https://learn.microsoft.com/kusto/query/series-fit-2lines-function
+func TestSeriesFit2LinesAsLearnShowsIt(t *testing.T) {
+	got, _ := eval(t, `series_fit_2lines(todynamic("[1, 2.2, 2.5, 4.7, 5.0, 12, 10.3, 10.3, 9, 8.3, 6.2]"))`, nil).([]any)
+	if len(got) != 15 {
+		t.Fatalf("series_fit_2lines gave %v, want its 15 columns", got)
+	}
+	if got[1] != int64(5) {
+		t.Errorf("split_idx = %v, want 5 (the jump to 12)", got[1])
+	}
+	for _, c := range []struct {
+		column int
+		name   string
+		want   float64
+	}{{0, "rsquare", 0.9865}, {2, "variance", 13.894}, {3, "rvariance", 0.1874}, {6, "right_slope", -1.0371},
+		{7, "right_interception", 18.1657}, {11, "left_slope", 1.05}, {12, "left_interception", -0.07}, {13, "left_variance", 2.937}} {
+		if f, _ := got[c.column].(float64); !near(f, c.want, 0.0001) {
+			t.Errorf("%s = %v, want %v", c.name, got[c.column], c.want)
+		}
+	}
+	line, _ := got[4].([]any)
+	if len(line) != 11 || !near(line[4].(float64), 5.18, 1e-9) || !near(line[5].(float64), 11.9429, 0.0001) {
+		t.Errorf("line_fit = %v, want the left line to 5.18 at index 4 and the right from 11.943", line)
+	}
+	if got := eval(t, `series_fit_2lines(todynamic("[1, 2, 3]"))`, nil); got != nil {
+		t.Errorf("three points gave %v, want null (two parts of two points need four)", got)
+	}
+}
