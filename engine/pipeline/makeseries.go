@@ -309,13 +309,9 @@ func (ms *makeSeries) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 		if hi == nil || u > hiU {
 			hi, hiU = row.Values[ms.axis.column], u
 		}
-		keys := make([]any, len(ms.keys))
-		for k, key := range ms.keys {
-			v, err := r.value(key, row.Values)
-			if err != nil {
-				return nil, r.fail(s, *row, err)
-			}
-			keys[k] = v
+		keys, err := r.groupKeys(s, ms.keys, row)
+		if err != nil {
+			return nil, err
 		}
 		id := groupKey(keys)
 		g, ok := groups[id]

@@ -119,6 +119,19 @@ func (r *runner) eval(p *kqlexpr.Program, values map[string]any) (any, error) {
 }
 
 // value is an assignment's value over values: a copied column, or its program's result.
+// groupKeys are the values of a grouping stage's keys (summarize, make-series) for row.
+func (r *runner) groupKeys(s *Stage, keys []assignment, row *record.Row) ([]any, error) {
+	out := make([]any, len(keys))
+	for k, key := range keys {
+		v, err := r.value(key, row.Values)
+		if err != nil {
+			return nil, r.fail(s, *row, err)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
 func (r *runner) value(a assignment, values map[string]any) (any, error) {
 	if a.copyOf != "" {
 		return values[a.copyOf], nil

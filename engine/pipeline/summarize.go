@@ -296,13 +296,9 @@ func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 	}
 	for i := range rows {
 		row := &rows[i]
-		keys := make([]any, len(sm.keys))
-		for k, key := range sm.keys {
-			v, err := r.value(key, row.Values)
-			if err != nil {
-				return nil, r.fail(s, *row, err)
-			}
-			keys[k] = v
+		keys, err := r.groupKeys(s, sm.keys, row)
+		if err != nil {
+			return nil, err
 		}
 		id := groupKey(keys)
 		g, ok := groups[id]
