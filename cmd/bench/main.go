@@ -1,17 +1,24 @@
-// Command bench measures `detect run` against the floor of what reading the same input costs,
-// and (with -hunt-n) `detect hunt` against one `detect run` over the same rows.
+// Command bench measures detect as a user runs it (a separate process each time, so that its peak
+// RSS is its own), always against a baseline timed in turns with it, as the machine is shared:
 //
-// It generates N rows with cmd/gen once (cached under .bench/), runs the built detect binary
-// with a rule over them as a user would (a separate process, so that its peak RSS is its own), and
-// measures the floor: one pass of gjson.Valid over every line of the same file, on all cores. Each
-// is timed several times and the median kept, as one run's timing varies with what else the
-// machine does. It prints records/s, MB/s, peak RSS and alerts for the engine, MB/s for the floor,
-// and the ratio engine/floor.
+//   - V2 over generated rows at each of -sizes against DuckDB running V2 as SQL over the same file
+//     (-duckdb, the binary of cmd/bench/duckdb, which also checks that its alerts are detect's):
+//     wall, CPU, peak RSS, CPU per row, their ratios, and how CPU per row grows with the input;
+//   - the sign-in rules (rules/foci, rules/entra) in one run against the sum of each run alone, and
+//     the FOCI rules in one run against V2 alone;
+//   - V2 streaming the file (--stream) against a batch run of it;
+//   - V2 against the floor of reading the input: one pass of gjson.Valid over every line on all
+//     cores;
+//   - with -hunt-n, detect hunt of V2 every hour against one detect run over the same rows.
+//
+// Inputs are generated with cmd/gen once and cached in -dir. Each measure takes the medians of
+// -runs rounds.
 //
 // Usage:
 //
-//	bench [-n ROWS] [-runs N] [-rule FILE] [-detect BINARY] [-gen BINARY] [-dir DIR]
-//	      [-hunt-n ROWS] [-hunt-span DURATION] [-hunt-every TIMESPAN] [-hunt-runs N]
+//	bench [-measures v2,rules,stream,floor] [-n ROWS] [-sizes ROWS,...] [-runs N] [-duckdb BINARY] [-rules DIR] [-detect BINARY]
+//	      [-gen BINARY] [-dir DIR] [-columns A,B,...] [-hunt-n ROWS] [-hunt-span DURATION]
+//	      [-hunt-every TIMESPAN] [-hunt-runs N]
 package main
 
 import (
@@ -24,134 +31,165 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/tidwall/gjson"
 )
 
 func main() {
-	rows := flag.Int("n", 100000, "rows to generate and run over")
-	runs := flag.Int("runs", 5, "times to time the engine and the floor; the median is kept")
-	rule := flag.String("rule", "rules/foci/v2.yaml", "the rule to run")
+	rows := flag.Int("n", 100000, "rows of the rules, stream and floor measures")
+	sizes := flag.String("sizes", "100000,1000000", "rows V2 runs over against DuckDB, comma- or space-separated (none: skip)")
+	runs := flag.Int("runs", 3, "rounds of each measure; the medians are kept")
+	duckdb := flag.String("duckdb", "", "the binary of cmd/bench/duckdb (V2 as SQL in DuckDB); empty: detect's side alone")
+	rules := flag.String("rules", "rules", "the folder of the shipped rules")
 	detect := flag.String("detect", "bin/detect", "the detect binary")
 	gen := flag.String("gen", "bin/gen", "the generator binary")
 	dir := flag.String("dir", ".bench", "where generated inputs are cached")
+	columns := flag.String("columns", "", "generate only these columns (comma-separated; cmd/gen -columns): the same rows, narrower")
+	measures := flag.String("measures", "v2,rules,stream,floor", "which measures to take, comma- or space-separated: v2 (against DuckDB), rules, stream, floor")
 	huntRows := flag.Int("hunt-n", 0, "rows over -hunt-span to hunt the rule over every -hunt-every, against one run over them (0: no hunt)")
 	huntSpan := flag.Duration("hunt-span", 30*24*time.Hour, "the span of the hunt's rows")
 	huntEvery := flag.String("hunt-every", "1h", "how often the hunt evaluates the rule")
 	huntRuns := flag.Int("hunt-runs", 3, "times to time the hunt and the run, taken in turns; the median is kept")
 	flag.Parse()
-	err := run(*rows, max(*runs, 1), *rule, *detect, *gen, *dir)
-	if err == nil && *huntRows > 0 {
-		err = huntVsRun(*huntRows, *huntSpan, *huntEvery, max(*huntRuns, 1), *rule, *detect, *gen, *dir)
+	in := inputs{gen: *gen, dir: *dir, columns: *columns}
+	n := max(*runs, 1)
+	steps := map[string]func() error{
+		"v2": func() error {
+			sizes, err := parseSizes(*sizes)
+			if err != nil || len(sizes) == 0 {
+				return err
+			}
+			return v2AgainstDuckDB(sizes, n, *detect, *duckdb, in)
+		},
+		"rules":  func() error { return rulesTogether(*rows, n, *detect, *rules, in) },
+		"stream": func() error { return streamAgainstBatch(*rows, n, *detect, in) },
+		"floor":  func() error { return againstFloor(*rows, n, v2Rule, *detect, in) },
 	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
-		os.Exit(1)
+	var chosen []func() error
+	for _, name := range strings.FieldsFunc(*measures, func(r rune) bool { return r == ',' || r == ' ' }) {
+		step, ok := steps[name]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "bench: -measures: no measure %q (v2, rules, stream, floor)\n", name)
+			os.Exit(2)
+		}
+		chosen = append(chosen, step)
+	}
+	if *huntRows > 0 {
+		chosen = append(chosen, func() error {
+			return huntVsRun(*huntRows, *huntSpan, *huntEvery, max(*huntRuns, 1), v2Rule, *detect, in)
+		})
+	}
+	for _, step := range chosen {
+		if err := step(); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+			os.Exit(1)
+		}
 	}
 }
 
-// generated is the file of rows generated rows over span (cmd/gen's default span when 0), made
-// once and cached in dir.
-func generated(gen, dir string, rows int, span time.Duration) (string, error) {
-	name := fmt.Sprintf("signins-%d.ndjson", rows)
+// parseSizes reads a list of row counts separated by commas or spaces.
+func parseSizes(list string) ([]int, error) {
+	var sizes []int
+	for _, f := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("-sizes: %q is not a number of rows", f)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
+}
+
+// inputs are the generated files, made with gen once and cached in dir; with columns, only those
+// columns are written.
+type inputs struct {
+	gen, dir, columns string
+}
+
+// file is the file of rows generated rows over cmd/gen's default span, and its size in MB.
+func (in inputs) file(rows int) (string, float64, error) {
+	path, err := in.generated(rows, 0)
+	if err != nil {
+		return "", 0, err
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", 0, err
+	}
+	return path, float64(info.Size()) / 1e6, nil
+}
+
+// generated is the file of rows generated rows over span (cmd/gen's default span when 0). It is
+// written to a temporary name and renamed once whole, so that a bench running beside this one
+// never reads half a file.
+func (in inputs) generated(rows int, span time.Duration) (string, error) {
+	name := fmt.Sprintf("signins-%d", rows)
 	args := []string{"-n", fmt.Sprint(rows)}
 	if span > 0 {
-		name = fmt.Sprintf("signins-%d-%s.ndjson", rows, span)
+		name += "-" + span.String()
 		args = append(args, "-span", span.String())
 	}
-	input := filepath.Join(dir, name)
+	if in.columns != "" {
+		name += fmt.Sprintf("-%dcols", len(strings.Split(in.columns, ",")))
+		args = append(args, "-columns", in.columns)
+	}
+	input := filepath.Join(in.dir, name+".ndjson")
 	if _, err := os.Stat(input); err == nil {
 		return input, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(in.dir, 0o755); err != nil {
 		return "", err
 	}
 	fmt.Printf("generating %d rows into %s\n", rows, input)
-	cmd := exec.Command(gen, append(args, "-o", input+".tmp")...)
+	tmp := fmt.Sprintf("%s.%d.tmp", input, os.Getpid())
+	cmd := exec.Command(in.gen, append(args, "-o", tmp)...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("%s: %w", gen, err)
+		os.Remove(tmp)
+		return "", fmt.Errorf("%s: %w", in.gen, err)
 	}
-	return input, os.Rename(input+".tmp", input)
-}
-
-// timed runs the detect binary with args, its alerts thrown away, and tells its wall and CPU
-// time.
-func timed(detect string, args ...string) (wall, cpu time.Duration, err error) {
-	cmd := exec.Command(detect, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return 0, 0, fmt.Errorf("%s %s: %w\n%s", detect, strings.Join(args, " "), err, stderr.String())
-	}
-	wall = time.Since(start)
-	usage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return wall, time.Duration(usage.Utime.Nano() + usage.Stime.Nano()), nil
+	return input, os.Rename(tmp, input)
 }
 
 // huntVsRun times detect hunt of the rule every huntEvery over rows spread over span against one
 // detect run of it over the same file, taken in turns so that what else the machine does weighs
 // on both alike, and prints the medians and their ratios.
-func huntVsRun(rows int, span time.Duration, every string, runs int, rule, detect, gen, dir string) error {
-	input, err := generated(gen, dir, rows, span)
+func huntVsRun(rows int, span time.Duration, every string, runs int, rule, detect string, in inputs) error {
+	input, err := in.generated(rows, span)
 	if err != nil {
 		return err
 	}
-	var runWalls, runCPUs, huntWalls, huntCPUs []time.Duration
-	for range runs {
-		wall, cpu, err := timed(detect, "run", "-q", "--rule", rule, "--now", "latest", input)
-		if err != nil {
-			return err
-		}
-		runWalls, runCPUs = append(runWalls, wall), append(runCPUs, cpu)
-		if wall, cpu, err = timed(detect, "hunt", "-q", "--rule", rule, "--every", every, input); err != nil {
-			return err
-		}
-		huntWalls, huntCPUs = append(huntWalls, wall), append(huntCPUs, cpu)
+	samples, err := inTurns(runs,
+		side{{name: detect, args: []string{"run", "-q", "--rule", rule, "--now", "latest", input}}},
+		side{{name: detect, args: []string{"hunt", "-q", "--rule", rule, "--every", every, input}}})
+	if err != nil {
+		return err
 	}
+	r, h := medianOf(samples[0]), medianOf(samples[1])
 	fmt.Printf("hunt:   %s every %s over %d rows spread over %s (%s), medians of %d runs taken in turns:\n", rule, every, rows, span, input, runs)
-	fmt.Printf("        run  %.2fs wall, %.2fs cpu\n", median(runWalls).Seconds(), median(runCPUs).Seconds())
-	fmt.Printf("        hunt %.2fs wall, %.2fs cpu\n", median(huntWalls).Seconds(), median(huntCPUs).Seconds())
-	fmt.Printf("ratio:  hunt/run = %.2f wall, %.2f cpu (target: at most 3)\n",
-		median(huntWalls).Seconds()/median(runWalls).Seconds(), median(huntCPUs).Seconds()/median(runCPUs).Seconds())
+	fmt.Printf("        run  %s\n        hunt %s\n", r, h)
+	fmt.Printf("ratio:  hunt/run = %s (target: at most 3 wall)\n", ratio(h, r))
 	return nil
 }
 
-func run(rows, runs int, rule, detect, gen, dir string) error {
-	input, err := generated(gen, dir, rows, 0)
+// againstFloor times detect run of the rule over rows generated rows, then the floor of reading
+// them, and prints records/s, MB/s and the ratio engine/floor.
+func againstFloor(rows, runs int, rule, detect string, in inputs) error {
+	input, mb, err := in.file(rows)
 	if err != nil {
 		return err
 	}
-	info, err := os.Stat(input)
+	// The engine first, then the floor (before, this process would hold the input when it starts
+	// the engine, whose peak RSS would then count it).
+	samples, err := inTurns(runs, side{{name: detect, args: []string{"run", "-q", "--rule", rule, "--now", "latest", input}}})
 	if err != nil {
 		return err
 	}
-	mb := float64(info.Size()) / 1e6
-
-	// The engine, as a user runs it; then the floor (before, this process would hold the input
-	// when it starts the engine, whose peak RSS would then count it).
-	var walls, cpus, floors []time.Duration
-	var peakRSS int64
-	alerts := 0
-	for range runs {
-		cmd := exec.Command(detect, "run", "--rule", rule, "--now", "latest", input)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		start := time.Now()
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("%s: %w\n%s", detect, err, stderr.String())
-		}
-		walls = append(walls, time.Since(start))
-		usage := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		cpus = append(cpus, time.Duration(usage.Utime.Nano()+usage.Stime.Nano()))
-		peakRSS = max(peakRSS, usage.Maxrss)
-		alerts = strings.Count(stdout.String(), "\n")
-	}
+	var floors []time.Duration
 	for range runs {
 		floor, err := floorSeconds(input)
 		if err != nil {
@@ -159,24 +197,17 @@ func run(rows, runs int, rule, detect, gen, dir string) error {
 		}
 		floors = append(floors, floor)
 	}
-	wall, cpu, floor := median(walls), median(cpus), median(floors)
-	engineMBs := mb / wall.Seconds()
+	engine, floor := medianOf(samples[0]), median(floors)
+	engineMBs := mb / engine.wall.Seconds()
 	floorMBs := mb / floor.Seconds()
-	fmt.Printf("input:  %d rows, %.0f MB (%s)\n", rows, mb, input)
-	fmt.Printf("engine: %s: %.2fs wall (%.2f-%.2fs over %d runs), %.2fs cpu (%.1f cores), %.0f records/s, %.0f MB/s, peak RSS %.0f MB (%.0f%% of input), %d alerts\n",
-		rule, wall.Seconds(), slices.Min(walls).Seconds(), slices.Max(walls).Seconds(), runs, cpu.Seconds(), cpu.Seconds()/wall.Seconds(),
-		float64(rows)/wall.Seconds(), engineMBs, float64(peakRSS)/1024, 100*float64(peakRSS)*1024/float64(info.Size()), alerts)
-	fmt.Printf("floor:  gjson.Valid over every line on %d cores: %.2fs (%.2f-%.2fs), %.0f MB/s\n", runtime.NumCPU(), floor.Seconds(),
+	fmt.Printf("V2 against the floor of reading %d rows (%.0f MB), medians of %d runs:\n", rows, mb, runs)
+	fmt.Printf("  engine: %s (wall %s, %.1f cores), %.0f records/s, %.0f MB/s, peak RSS %.0f%% of input\n",
+		engine, spread(samples[0]), engine.cpu.Seconds()/engine.wall.Seconds(), float64(rows)/engine.wall.Seconds(), engineMBs,
+		100*float64(engine.rss)/(mb*1e6))
+	fmt.Printf("  floor:  gjson.Valid over every line on %d cores: %.2fs (%.2f-%.2fs), %.0f MB/s\n", runtime.NumCPU(), floor.Seconds(),
 		slices.Min(floors).Seconds(), slices.Max(floors).Seconds(), floorMBs)
-	fmt.Printf("ratio:  engine/floor = %.2f (medians)\n", engineMBs/floorMBs)
+	fmt.Printf("  engine/floor = %.2f (target: at least 0.8)\n", engineMBs/floorMBs)
 	return nil
-}
-
-// median is the middle of ds (the mean of the two middle ones for an even count).
-func median(ds []time.Duration) time.Duration {
-	sorted := slices.Sorted(slices.Values(ds))
-	n := len(sorted)
-	return (sorted[(n-1)/2] + sorted[n/2]) / 2
 }
 
 // floorSeconds times one pass of gjson.Valid over every line of the file, the lines shared among
