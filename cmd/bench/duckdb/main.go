@@ -142,8 +142,11 @@ func query(files, clients []string, anchor string) string {
 		}
 		return strings.Join(out, ", ")
 	}
+	// signins is read twice when anchor is the newest TimeGenerated, once for that time alone:
+	// materialized instead (DuckDB's default for a CTE read twice), it holds every row's columns
+	// (at 1M rows, 1.5 GB and 1.5 times the CPU, against 330 MB).
 	return fmt.Sprintf(`
-WITH signins AS (
+WITH signins AS NOT MATERIALIZED (
 	SELECT * FROM read_ndjson([%s], columns = {%s}, format = 'newline_delimited')
 ),
 -- let FociTokenRequest = materialize(AADNonInteractiveUserSignInLogs | where TimeGenerated > ago(6h)
