@@ -1,0 +1,55 @@
+package main
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// The rules measure promises the 11 shipped sign-in rules, the 8 FOCI ones among them, and never a
+// rule's test cases.
+func TestSignInRulesAreTheShippedOnes(t *testing.T) {
+	foci, all, err := signInRules(filepath.Join("..", "..", "rules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(foci) != 8 || len(all) != 11 {
+		t.Fatalf("got %d FOCI rules of %d, want 8 of 11: %v", len(foci), len(all), all)
+	}
+	if !slices.Contains(foci, filepath.Join("..", "..", v2Rule)) || !slices.Equal(all[:8], foci) {
+		t.Errorf("the FOCI rules should come first and hold V2: %v", all)
+	}
+	for _, r := range all {
+		if filepath.Ext(filepath.Base(r[:len(r)-len(".yaml")])) == ".test" {
+			t.Errorf("%s is a rule's test cases", r)
+		}
+	}
+}
+
+// Medians are taken of each quantity alone: the median wall and the median peak RSS may come from
+// different rounds.
+func TestMedianOfTakesEachQuantityAlone(t *testing.T) {
+	got := medianOf([]sample{
+		{wall: 3 * time.Second, cpu: 1 * time.Second, rss: 300},
+		{wall: 1 * time.Second, cpu: 5 * time.Second, rss: 100},
+		{wall: 2 * time.Second, cpu: 2 * time.Second, rss: 900},
+	})
+	want := sample{wall: 2 * time.Second, cpu: 2 * time.Second, rss: 300}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if even := median([]time.Duration{4, 1, 3, 2}); even != 2 {
+		t.Errorf("the median of 1..4 is %d, want 2 (the mean of 2 and 3, in whole nanoseconds)", even)
+	}
+}
+
+func TestParseSizes(t *testing.T) {
+	got, err := parseSizes("100000 1000000,3000000")
+	if err != nil || !slices.Equal(got, []int{100000, 1000000, 3000000}) {
+		t.Errorf("got %v, %v", got, err)
+	}
+	if _, err := parseSizes("100k"); err == nil {
+		t.Error("100k should be refused")
+	}
+}
