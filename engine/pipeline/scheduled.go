@@ -191,10 +191,10 @@ func (sc *Scheduled) Push(row record.Row, pos int) error {
 		return nil
 	}
 	if !sc.perInstant {
-		return sc.through(row, pos, instants{{lo, hi}})
+		return sc.through(row, pos, at, instants{{lo, hi}})
 	}
 	for k := lo; k < hi; k++ {
-		if err := sc.through(row, pos, instants{{k, k + 1}}); err != nil {
+		if err := sc.through(row, pos, at, instants{{k, k + 1}}); err != nil {
 			return err
 		}
 	}
@@ -236,8 +236,8 @@ func (sc *Scheduled) fail(k int, err error) {
 	}
 }
 
-// through runs one row, at the instants at, through the rule.
-func (sc *Scheduled) through(row record.Row, pos int, at instants) error {
+// through runs one row, dated when, at the instants at, through the rule.
+func (sc *Scheduled) through(row record.Row, pos int, when time.Time, at instants) error {
 	s := sc.stream
 	rows := []timedRow{{row: row, at: at}}
 	var fromBranch []timedRow
@@ -269,7 +269,7 @@ func (sc *Scheduled) through(row record.Row, pos int, at instants) error {
 			for _, rr := range sc.right[key] {
 				sc.pair(l, rr)
 			}
-			sc.hold(false, key, l)
+			sc.hold(false, key, l, when)
 		}
 	}
 	for _, rr := range right {
@@ -280,7 +280,7 @@ func (sc *Scheduled) through(row record.Row, pos int, at instants) error {
 			for _, l := range sc.left[key] {
 				sc.pair(l, rr)
 			}
-			sc.hold(true, key, rr)
+			sc.hold(true, key, rr, when)
 		}
 	}
 	return nil
@@ -357,13 +357,13 @@ func (sc *Scheduled) pair(l, rr timedRow) {
 	sc.found(rows)
 }
 
-func (sc *Scheduled) hold(right bool, key string, tr timedRow) {
+// hold keeps a row of a side, made of a row dated at, to pair with the other side's later rows.
+func (sc *Scheduled) hold(right bool, key string, tr timedRow, at time.Time) {
 	side := sc.left
 	if right {
 		side = sc.right
 	}
 	side[key] = append(side[key], tr)
-	at, _ := tr.row.Values[TimeColumn].(time.Time)
 	sc.queue = append(sc.queue, queued{right: right, key: key, at: at})
 }
 
