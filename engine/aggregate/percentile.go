@@ -23,8 +23,8 @@ func init() {
 			MinArgs: 2, MaxArgs: 2, Prefix: "percentile_", NameSuffix: true,
 			Args:   []ArgKind{Value, Constant},
 			Result: rankable, New: newPercentile,
-			Learn:  "https://learn.microsoft.com/kusto/query/percentiles-aggregation-function",
-			Doc:    "the nearest-rank percentile: the value of rank ceil(P / 100 * n) of the n values in ascending order (rank 1 for P = 0), of the expression's type; computed exactly (KQL estimates); null over no values. Unnamed it is percentile_X_P (99.5 as 99_5); " + name + " takes one percentile"})
+			Learn: "https://learn.microsoft.com/kusto/query/percentiles-aggregation-function",
+			Doc:   "the nearest-rank percentile: the value of rank ceil(P / 100 * n) of the n values in ascending order (rank 1 for P = 0), of the expression's type; computed exactly (KQL estimates); null over no values. Unnamed it is percentile_X_P (99.5 as 99_5); " + name + " takes one percentile"})
 	}
 }
 
