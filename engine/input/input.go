@@ -267,6 +267,7 @@ func (f *fileReader) record(raw []byte, src record.Source, hint Shape) bool {
 		f.rejectMalformed(raw, src)
 		return false
 	}
+	freeBefore(len(raw)) // ParseBytes copies raw
 	obj := gjson.ParseBytes(raw)
 	if !obj.IsObject() {
 		f.reject(src, "not a JSON object", snippet(raw))

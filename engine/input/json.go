@@ -197,6 +197,9 @@ func (j *jsonReader) wrapper(line int) error {
 				} else {
 					fields = appendCapped(append(append(append(fields, ','), keyText...), ':'), raw)
 				}
+				if cap(j.s.buf) >= largeBuffer {
+					j.s.buf = nil // the value is in fields now: the scanner's copy is not kept beside it
+				}
 			}
 		}
 		if err != nil {
