@@ -17,9 +17,10 @@ import (
 )
 
 // How detect uses memory, as one knob with three settings:
-//   - the collector lets the heap grow to gcPercent% over what is live before collecting, so
-//     that its work per row stays the same however many rows a run holds (a fixed heap bound
-//     makes it collect over and over once the live heap nears it);
+//   - the collector lets the heap grow to gcPercent% over what is live before collecting, less
+//     (down to 100%) once that would be more than an eighth of the soft limit, so that its work
+//     per row stays the same however many rows a run holds (a fixed heap bound makes it collect
+//     over and over once the live heap nears it; paceToTheLiveHeap);
 //   - a soft limit (--soft-memory; GOMEMLIMIT) where the collector works harder to stay under:
 //     a quarter of the memory the process may use, or three quarters of --max-memory when lower;
 //   - a ceiling (--max-memory; three quarters of the memory the process may use) past which the
@@ -91,6 +92,7 @@ func defaultSoftMemory(ceiling int64) int64 {
 func paceGarbageCollection(soft int64, given bool) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
+		pacing.Store(true)
 	}
 	if given || os.Getenv("GOMEMLIMIT") == "" {
 		if soft <= 0 {
@@ -109,6 +111,34 @@ func crashDistinctly() {
 	noCoreFile()
 }
 
+// pacing is set when detect paces the collector (GOGC is not set).
+var pacing atomic.Bool
+
+// paceToTheLiveHeap lowers the collector's pace from gcPercent towards 100 (Go's default) as the
+// live heap grows, so that the garbage gathered between two collections stays within an eighth
+// of the soft limit once four times the live heap would pass that: a run that holds many rows
+// (every rule over a large input) peaks at about twice what it holds, not five times, while
+// the collector's work per row stays the same at any size (the garbage allowed still grows with
+// the live heap).
+func paceToTheLiveHeap() {
+	soft := debug.SetMemoryLimit(-1)
+	if !pacing.Load() || soft == math.MaxInt64 {
+		return
+	}
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(live)
+	percent := gcPercent
+	if n := int64(live[0].Value.Uint64()); n > 0 {
+		percent = int(min(max(soft/8*100/n, 100), gcPercent))
+	}
+	if percent != int(currentPercent.Load()) {
+		currentPercent.Store(int64(percent))
+		debug.SetGCPercent(percent)
+	}
+}
+
+var currentPercent atomic.Int64
+
 // watchMemory starts the watchdog: after every collection and every 50 ms, it stops the process
 // with exitOutOfMemory, and a message, once it has used more than memoryCeiling, failing cleanly
 // before the kernel kills it.
@@ -119,7 +149,10 @@ func watchMemory() {
 			checkMemory()
 		}
 	}()
-	afterEveryCollection(checkMemory)
+	afterEveryCollection(func() {
+		checkMemory()
+		paceToTheLiveHeap()
+	})
 }
 
 // afterEveryCollection calls f after each garbage collection, from a finalizer that arms the
