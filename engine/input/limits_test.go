@@ -317,3 +317,13 @@ func TestAWrapperRecordWithALongFirstFieldReadsWhole(t *testing.T) {
 		}
 	}
 }
+
+// A table no rule reads is counted under its own name, though records are read in place from a
+// buffer the next record overwrites.
+func TestAnotherTablesNameOutlivesItsRecord(t *testing.T) {
+	text := `[{"Type":"Custom_CL","AppId":"a"},{"Type":"Zebra_CL","AppId":"bb"},{"Type":"Custom_CL","AppId":"c"}]` + "\n"
+	got := read(t, "others.json", []byte(text), FormatAuto, nonInteractive)
+	if len(got.other) != 2 || got.other["Custom_CL"] != 2 || got.other["Zebra_CL"] != 1 {
+		t.Errorf("other tables: %v", got.other)
+	}
+}
