@@ -264,7 +264,7 @@ func TestSignalsAndTheMemoryCeilingAsAProcessSeesThem(t *testing.T) {
 	cmd.Stderr = &stderr
 	err := cmd.Run()
 	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != exitOutOfMemory || !strings.Contains(stderr.String(), "detect: out of memory: the process holds") {
+	if !errors.As(err, &exit) || exit.ExitCode() != exitOutOfMemory || !strings.Contains(stderr.String(), "detect: out of memory: the process reached") {
 		t.Errorf("--max-memory 1MB: %v\n%s", err, stderr.String())
 	}
 }

@@ -111,7 +111,7 @@ func printDefaults(w io.Writer, fs *flag.FlagSet) {
 			line += " " + kind
 		}
 		fmt.Fprintf(w, "%s\n    \t%s", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" && (f.DefValue != "0" || !strings.Contains(usage, "(default: ")) {
 			fmt.Fprintf(w, " (default %q)", f.DefValue)
 		}
 		fmt.Fprintln(w)

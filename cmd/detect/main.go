@@ -22,8 +22,8 @@ Usage:
   detect run --rule PATH [--rule PATH ...] [--tables DIR] [--now T] [--set NAME=VALUE]
              [--lookup NAME=FILE] [--input-format F] [--glob PATTERN] [--strict] [--format F]
              [--output FILE] [--stream] [--allow-outside PATH] [--max-decompressed SIZE]
-             [--max-ratio N] [--future-skew D] [--max-memory SIZE] [--report FILE.html]
-             [--report-max-alerts N] FILE|FOLDER...
+             [--max-ratio N] [--future-skew D] [--max-memory SIZE] [--soft-memory SIZE]
+             [--report FILE.html] [--report-max-alerts N] FILE|FOLDER...
   detect hunt --rule PATH [--rule PATH ...] [--from T] [--to T] [--every DURATION] [run's flags]
              FILE|FOLDER...
   detect check [--format text|json] [--tables DIR] [--allow-outside PATH] [PATH ...]
@@ -45,26 +45,15 @@ Run 'detect COMMAND --help' for a command's flags.
 
 Exit status: 0 when the command completed (run: with or without alerts), 1 when it could not
 or found problems (a rule with errors, a failing case, a bad flag, no input), 2 when run is given
---strict and input was rejected, 3 when run stopped as it ran out of memory (--max-memory).
+--strict and input was rejected, 3 when run stopped as it ran out of memory (--max-memory);
+134 (SIGABRT) when the Go runtime could not get memory from the system (or crashed).
 `
 
 func main() {
-	paceGarbageCollection()
+	crashDistinctly()
+	paceGarbageCollection(defaultSoftMemory(defaultMemoryCeiling()), false)
 	watchMemory()
 	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-}
-
-// paceGarbageCollection lets the heap grow to five times what is live before collecting, within a
-// soft limit of 192 MiB past which the collector works harder, unless GOGC or GOMEMLIMIT say
-// otherwise. Reading makes much short-lived garbage (the values of records no rule keeps) beside a
-// small live heap; at Go's default pace (collect when the heap doubles) collecting it took a fifth
-// of a run, and the limit keeps memory within its bound where the live heap grows.
-func paceGarbageCollection() {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	debug.SetGCPercent(400)
-	debug.SetMemoryLimit(192 << 20)
 }
 
 func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

@@ -34,7 +34,8 @@ rows in the input is read as an empty table, and the run says so.
 
 Exit status: 0 when the run completed, with or without alerts or rejected records; 1 when it
 could not (a rule with errors, a bad flag, no input, a failing rule); 2 when --strict is given
-and a record or file was rejected; 3 when it ran out of memory (--max-memory).
+and a record or file was rejected; 3 when it ran out of memory (--max-memory); 134 (SIGABRT)
+when the Go runtime could not get memory from the system.
 
 Flags (they may also follow the files; after -- every argument is a file):
 `
@@ -80,6 +81,7 @@ type runConfig struct {
 	limits          input.Limits
 	maxDecompressed sizeFlag
 	maxMemory       sizeFlag
+	softMemory      sizeFlag
 	// budget bounds the join pairs and groups of each rule's stages.
 	budget pipeline.Budget
 	// lateness is how far out of order a stream's rows may come; state the stream's checkpoint
@@ -111,6 +113,7 @@ func addRuleFlags(fs *flag.FlagSet, cfg *runConfig) {
 	fs.IntVar(&cfg.budget.Groups, "max-groups", cfg.budget.Groups, "the most groups one summarize, distinct or make-series of a rule may make; over it, that rule fails and\nthe others run on (0: no limit)")
 	cfg.maxMemory = sizeFlag(defaultMemoryCeiling())
 	fs.Var(&cfg.maxMemory, "max-memory", "the memory past which the run stops with exit status 3, such as 8GB (default: three\nquarters of the machine's or the container's memory)")
+	fs.Var(&cfg.softMemory, "soft-memory", "the memory past which the garbage collector works harder to keep the run under it, such as\n4GB (default: a quarter of the machine's or the container's memory, or three quarters of\n--max-memory when lower; GOMEMLIMIT in the environment, when set; 0: none)")
 }
 
 // parseRuleFlags parses args with fs (whose flags include addRuleFlags') and checks that rules
@@ -134,6 +137,13 @@ func parseRuleFlags(fs *flag.FlagSet, cfg *runConfig, args []string) error {
 	}
 	cfg.limits.MaxDecompressed = int64(cfg.maxDecompressed)
 	memoryCeiling.Store(int64(cfg.maxMemory))
+	softGiven := false
+	fs.Visit(func(f *flag.Flag) { softGiven = softGiven || f.Name == "soft-memory" })
+	if softGiven {
+		paceGarbageCollection(int64(cfg.softMemory), true)
+	} else {
+		paceGarbageCollection(defaultSoftMemory(int64(cfg.maxMemory)), false)
+	}
 	var err error
 	if cfg.inputFormat, err = input.ParseFormat(cfg.formatFlag); err != nil {
 		return fmt.Errorf("--input-format: %w", err)

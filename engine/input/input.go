@@ -267,7 +267,9 @@ func (f *fileReader) record(raw []byte, src record.Source, hint Shape) bool {
 		f.rejectMalformed(raw, src)
 		return false
 	}
-	obj := gjson.ParseBytes(raw)
+	// Read in place, as a line is (parseLine): the row's values are copies, and raw may be
+	// hundreds of MB.
+	obj := gjson.Parse(text(raw))
 	if !obj.IsObject() {
 		f.reject(src, "not a JSON object", snippet(raw))
 		return false

@@ -194,8 +194,18 @@ func (j *jsonReader) wrapper(line int) error {
 			if err == nil && !wrapped && !tooLarge {
 				if len(fields)+len(keyText)+len(raw)+2 > maxValueSize {
 					tooLarge, fields = true, nil
+				} else if prefix := len(keyText) + 2; fields == nil && len(raw) >= largeBuffer && cap(raw)-len(raw) >= prefix {
+					// A long first field becomes the gathered fields in the scanner's buffer, moved
+					// up to make room for its key, rather than copied beside it.
+					fields = raw[:len(raw)+prefix]
+					copy(fields[prefix:], raw)
+					fields[0], fields[prefix-1] = ',', ':'
+					copy(fields[1:], keyText)
 				} else {
 					fields = appendCapped(append(append(append(fields, ','), keyText...), ':'), raw)
+				}
+				if cap(j.s.buf) >= largeBuffer {
+					j.s.buf = nil // the value is in fields now: the scanner's copy is not kept beside it
 				}
 			}
 		}

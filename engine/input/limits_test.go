@@ -294,3 +294,36 @@ func TestLongLinesAroundTheBatchAndTheLimit(t *testing.T) {
 		}
 	}
 }
+
+// A record gathered by the wrapper path (an object whose first field is a wrapper's, with no
+// records in it) whose first field is long takes that field's text in place, moved up to make
+// room for its key; the record reads whole, as one of short fields does, whether its line is
+// read as a line or the file as a document.
+func TestAWrapperRecordWithALongFirstFieldReadsWhole(t *testing.T) {
+	old := largeBuffer
+	largeBuffer = 1 << 20
+	t.Cleanup(func() { largeBuffer = old })
+	long := strings.Repeat("x", largeBuffer+1000)
+	record := `{"@odata.context":"` + long + `","AppId":"a","TimeGenerated":"2026-11-20T09:00:00Z"}`
+	for name, text := range map[string]string{
+		"line.json":     record + "\n" + ndjsonRows(1),
+		"document.json": "[\n" + record + ",\n" + strings.TrimSuffix(ndjsonRows(1), "\n") + "\n]\n",
+		"pretty.json":   strings.Replace(record, `{"@odata.context":`, "{\n  \"@odata.context\" : ", 1) + "\n",
+	} {
+		got := read(t, name, []byte(text), FormatAuto, nonInteractive)
+		rows := got.rows[nonInteractive]
+		if len(got.rejected) != 0 || len(rows) == 0 || rows[0].Values["AppId"] != "a" || rows[0].Values["TimeGenerated"] != time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC) {
+			t.Errorf("%s: %d rows, rejections:\n%s", name, len(rows), got.rejections())
+		}
+	}
+}
+
+// A table no rule reads is counted under its own name, though records are read in place from a
+// buffer the next record overwrites.
+func TestAnotherTablesNameOutlivesItsRecord(t *testing.T) {
+	text := `[{"Type":"Custom_CL","AppId":"a"},{"Type":"Zebra_CL","AppId":"bb"},{"Type":"Custom_CL","AppId":"c"}]` + "\n"
+	got := read(t, "others.json", []byte(text), FormatAuto, nonInteractive)
+	if len(got.other) != 2 || got.other["Custom_CL"] != 2 || got.other["Zebra_CL"] != 1 {
+		t.Errorf("other tables: %v", got.other)
+	}
+}

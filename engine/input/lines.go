@@ -197,7 +197,7 @@ func (f *fileReader) fill(r io.Reader, buf []byte) (int, error) {
 func (f *fileReader) longLine(r io.Reader, head []byte, line int, emit func(*batch)) (rest []byte, more bool) {
 	chunks, size := [][]byte{head}, len(head)
 	whole := func(tail []byte) []byte {
-		out := make([]byte, 0, size+len(tail))
+		out := makeBuffer(0, size+len(tail))
 		for _, c := range chunks {
 			out = append(out, c...)
 		}
@@ -370,6 +370,9 @@ func (f *fileReader) deliver(b *batch, filtered map[string]any) {
 			// without copying the line, which may be hundreds of MB).
 			s := newScanner(bufio.NewReader(io.MultiReader(bytes.NewReader(res.line), strings.NewReader("\n"))), true)
 			s.line = res.number
+			if len(res.line) > batchSize { // a long line's value is as long: room for it at once
+				s.buf = makeBuffer(0, len(res.line)+1)
+			}
 			j := &jsonReader{f: f, s: s}
 			j.readAll(true)
 		default:

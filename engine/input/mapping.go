@@ -500,7 +500,7 @@ func (r *router) table(obj gjson.Result) string {
 	if t, ok := r.tables[v.String()]; ok {
 		return t
 	}
-	return v.String()
+	return strings.Clone(v.String()) // the record's text is read in place, and read again later
 }
 
 // tableByFields is the table of the first when-has mapping whose fields obj has (not null), or "".

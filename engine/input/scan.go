@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 )
 
 // Limits that keep hostile input from exhausting memory or the stack. Real sign-in records are a
@@ -20,11 +21,32 @@ const maxDepth = 512
 // quarter, past the limit).
 func appendCapped(buf, part []byte) []byte {
 	if need := len(buf) + len(part); need > cap(buf) {
-		grown := make([]byte, len(buf), max(need, min(2*cap(buf), maxValueSize+1)))
+		grown := makeBuffer(len(buf), max(need, min(2*cap(buf), maxValueSize+1)))
 		copy(grown, buf)
 		buf = grown
 	}
 	return append(buf, part...)
+}
+
+// largeBuffer is the size from which an allocation first collects the garbage and returns it to
+// the system (freeBefore); a variable only so that tests can lower it.
+var largeBuffer = 32 << 20
+
+// freeBefore collects the garbage and returns it to the system before an allocation of size
+// bytes, when that is largeBuffer or more: the smaller buffers a long value grew through, and
+// those of the long value before it. cmd/detect paces the collector to let the heap grow to
+// several times what is live, and values of hundreds of MB would otherwise pile up as garbage
+// (a 250 MB line cost 1.2 GB). Such values are rare, so the collections are few.
+func freeBefore(size int) {
+	if size >= largeBuffer {
+		debug.FreeOSMemory()
+	}
+}
+
+// makeBuffer is make([]byte, length, capacity) after freeBefore(capacity).
+func makeBuffer(length, capacity int) []byte {
+	freeBefore(capacity)
+	return make([]byte, length, capacity)
 }
 
 // errTooLarge is a value larger than maxValueSize; the scanner has skipped over it.
