@@ -79,11 +79,11 @@ func TestReadFiltersKeepEveryRowARuleUses(t *testing.T) {
 			continue
 		}
 		p := loadPlan(t, path)
-		f := p.ReadFilter()
+		table := p.Inputs[0].Table.Name
+		f := p.ReadFilters(false)[table]
 		if f == nil {
 			continue
 		}
-		table := p.Inputs[0].Table.Name
 		var kept []record.Row
 		keeps := f.NewTest()
 		for _, row := range rows {
@@ -113,7 +113,7 @@ func TestReadFiltersKeepEveryRowARuleUses(t *testing.T) {
 // side, the same up to foci-client, the refresh-token where, and the second app and resource
 // (written after the join under their joined names). The lookback reads the clock and stays out.
 func TestV2ReadFilter(t *testing.T) {
-	f := loadPlan(t, "../../rules/foci/v2.yaml").ReadFilter()
+	f := loadPlan(t, "../../rules/foci/v2.yaml").ReadFilters(false)["AADNonInteractiveUserSignInLogs"]
 	if f == nil {
 		t.Fatal("no read filter")
 	}

@@ -29,8 +29,10 @@ type Stream struct {
 	Late, Skipped int
 	clock         *time.Time
 	read          *Read
-	write         func(output.Alert) error
-	writeErr      error
+	// filters says which rows each rule can use (see Read).
+	filters  *readFilters
+	write    func(output.Alert) error
+	writeErr error
 
 	// pending is the reorder buffer, oldest first; newest the newest TimeGenerated read, released
 	// the newest passed on.
@@ -127,7 +129,7 @@ func (s *Stream) Now() time.Time { return *s.clock }
 func (s *Stream) Held() int { return len(s.pending) }
 
 // take is the reader's onRow, called with the read's lock held.
-func (s *Stream) take(table string, row record.Row) error {
+func (s *Stream) take(table string, row record.Row, reach *input.Reach) error {
 	var src record.Source
 	if len(row.Sources) > 0 {
 		src = row.Sources[0]
@@ -143,7 +145,7 @@ func (s *Stream) take(table string, row record.Row) error {
 	}
 	at, dated := row.Values[pipeline.TimeColumn].(time.Time)
 	if !dated || s.Lateness <= 0 {
-		return s.pass(table, row)
+		return s.pass(table, row, reach)
 	}
 	if at.Before(s.released) {
 		s.Late++
@@ -153,7 +155,7 @@ func (s *Stream) take(table string, row record.Row) error {
 			pipeline.TimeColumn, kql.FormatDatetime(at), kql.FormatDatetime(s.released), s.Lateness)})
 		return nil
 	}
-	heap.Push(&s.pending, pendingRow{At: at, Seq: s.seq, Table: table, Row: row})
+	heap.Push(&s.pending, pendingRow{At: at, Seq: s.seq, Table: table, Row: row, Reach: reach})
 	s.seq++
 	if at.After(s.newest) {
 		s.newest = at
@@ -169,7 +171,7 @@ func (s *Stream) release(bound time.Time) error {
 		if p.At.After(s.released) {
 			s.released = p.At
 		}
-		if err := s.pass(p.Table, p.Row); err != nil {
+		if err := s.pass(p.Table, p.Row, p.Reach); err != nil {
 			return err
 		}
 	}
@@ -183,10 +185,13 @@ func (s *Stream) drain() {
 	}
 }
 
-// pass runs a row through the rules that read its table and have not failed.
-func (s *Stream) pass(table string, row record.Row) error {
+// pass runs a row through the rules that read its table, can use it (reach), and have not failed.
+func (s *Stream) pass(table string, row record.Row, reach *input.Reach) error {
 	for i, st := range s.Streams {
 		if s.Errs[i] != nil || s.Plans[i].Inputs[0].Table.Name != table {
+			continue
+		}
+		if s.filters != nil && s.filters.target[table] != nil && !reach.Has(s.filters.target[table][i]) {
 			continue
 		}
 		if err := st.Push(row); err != nil {
@@ -210,6 +215,7 @@ type pendingRow struct {
 	Seq   int
 	Table string
 	Row   record.Row
+	Reach *input.Reach
 }
 
 // reorderBuffer is a heap of rows, oldest first, then first arrived.
