@@ -136,16 +136,21 @@ type Target struct {
 	Missed    func(holds func(condition int) bool)
 }
 
-// Reach is the set of a Filter's targets a record reaches.
+// Reach is the set of a Filter's targets a record reaches; nil is every target, the zero Reach
+// none.
 type Reach struct{ bits []uint64 }
 
 // Has tells whether the record reaches target i.
-func (r *Reach) Has(i int) bool { return r == nil || r.bits[i/64]&(1<<(i%64)) != 0 }
+func (r *Reach) Has(i int) bool {
+	return r == nil || (i/64 < len(r.bits) && r.bits[i/64]&(1<<(i%64)) != 0)
+}
 
-// ReachSink is a Sink told which targets each row of a table with a Filter reaches: the reader
-// calls RowReaching instead of Row for them, reach nil when the row reaches every target.
+// ReachSink is a Sink told which targets each row of a table with a Filter reaches, and where each
+// record that reaches none was read: the reader calls RowReaching instead of Row, and FilteredAt
+// instead of Filtered, for the records of a filtered table.
 type ReachSink interface {
 	RowReaching(table string, row record.Row, reach *Reach)
+	FilteredAt(table string, values map[string]any, src record.Source)
 }
 
 // Reader reads files into rows of the wanted tables.

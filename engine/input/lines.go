@@ -32,7 +32,8 @@ type lineResult struct {
 	table string
 	row   record.Row
 	other bool
-	// filtered holds the filter's columns of a record that failed it, as conv orders them.
+	// filtered holds the filter's columns of a record that failed it, as conv orders them (row
+	// then holds only its source).
 	filtered []any
 	conv     *converter
 	// reach is the targets of the table's filter the row reaches (nil: the table has none).
@@ -349,7 +350,7 @@ func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shap
 	case err != nil:
 		return lineResult{rejected: &Rejection{Source: src, Reason: rowError(err), Detail: err.Error()}}
 	case dropped != nil:
-		return lineResult{table: table, filtered: dropped, conv: conv}
+		return lineResult{table: table, filtered: dropped, conv: conv, row: record.Row{Sources: []record.Source{src}}}
 	}
 	return lineResult{table: table, row: record.Row{Values: values, Sources: []record.Source{src}}, reach: reach}
 }
@@ -366,7 +367,11 @@ func (f *fileReader) deliver(b *batch, filtered map[string]any) {
 			f.sink.Other(res.table)
 		case res.filtered != nil:
 			res.conv.filteredMap(res.filtered, filtered)
-			f.sink.Filtered(res.table, filtered)
+			if rs, ok := f.sink.(ReachSink); ok {
+				rs.FilteredAt(res.table, filtered, res.row.Sources[0])
+			} else {
+				f.sink.Filtered(res.table, filtered)
+			}
 		case res.line != nil:
 			// With its line end, so that a value cut short ends inside the line, not the file (and
 			// without copying the line, which may be hundreds of MB).

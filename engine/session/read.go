@@ -206,6 +206,13 @@ func (r *Read) seen(t time.Time) {
 
 // Filtered counts a record no plan can use, which the reader made no row of.
 func (r *Read) Filtered(table string, values map[string]any) {
+	r.FilteredAt(table, values, record.Source{})
+}
+
+// FilteredAt is Filtered of the record read at src. A stream passes it on as a row that reaches no
+// rule, dated as the record is, so that it moves the stream's clock (and may be late) as it would
+// unfiltered.
+func (r *Read) FilteredAt(table string, values map[string]any, src record.Source) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
@@ -213,10 +220,21 @@ func (r *Read) Filtered(table string, values map[string]any) {
 	}
 	r.Records++
 	r.ByTable[table]++
-	if t, ok := values[pipeline.TimeColumn].(time.Time); ok {
+	t, dated := values[pipeline.TimeColumn].(time.Time)
+	if dated {
 		r.seen(t)
 	}
+	if r.onRow != nil && r.rowErr == nil {
+		row := record.Row{Values: map[string]any{}, Sources: []record.Source{src}}
+		if dated {
+			row.Values[pipeline.TimeColumn] = t
+		}
+		r.rowErr = r.onRow(table, row, reachesNone)
+	}
 }
+
+// reachesNone is the reach of a record no plan can use.
+var reachesNone = &input.Reach{}
 
 // Other counts a record of a table no plan reads.
 func (r *Read) Other(table string) {

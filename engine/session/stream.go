@@ -97,7 +97,8 @@ func (s *Stream) Start(write func(output.Alert) error) error {
 // more rows were passed on; a rule's own failure is in Errs.
 func (s *Stream) Read(in Input, hooks Hooks) (*Read, error) {
 	s.read.locked(func() { s.read.hooks = hooks })
-	if err := readInput(s.Plans, nil, false, in, s.read, true); err != nil {
+	s.filters = newReadFilters(s.Plans, false)
+	if err := readInput(s.Plans, s.filters, false, in, s.read, true); err != nil {
 		return nil, err
 	}
 	s.read.locked(s.drain)
@@ -192,6 +193,8 @@ func (s *Stream) pass(table string, row record.Row, reach *input.Reach) error {
 			continue
 		}
 		if s.filters != nil && s.filters.target[table] != nil && !reach.Has(s.filters.target[table][i]) {
+			at, _ := row.Values[pipeline.TimeColumn].(time.Time)
+			st.Advance(at)
 			continue
 		}
 		if err := st.Push(row); err != nil {
