@@ -32,9 +32,10 @@ type lineResult struct {
 	table string
 	row   record.Row
 	other bool
-	// filtered holds the filter's columns of a record that failed it, as conv orders them (row
-	// then holds only its source).
+	// filtered holds the filter's columns of a record that failed it, as conv orders them, and
+	// source where it was read.
 	filtered []any
+	source   record.Source
 	conv     *converter
 	// reach is the targets of the table's filter the row reaches (nil: the table has none).
 	reach    *Reach
@@ -350,7 +351,7 @@ func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shap
 	case err != nil:
 		return lineResult{rejected: &Rejection{Source: src, Reason: rowError(err), Detail: err.Error()}}
 	case dropped != nil:
-		return lineResult{table: table, filtered: dropped, conv: conv, row: record.Row{Sources: []record.Source{src}}}
+		return lineResult{table: table, filtered: dropped, conv: conv, source: src}
 	}
 	return lineResult{table: table, row: record.Row{Values: values, Sources: []record.Source{src}}, reach: reach}
 }
@@ -368,7 +369,7 @@ func (f *fileReader) deliver(b *batch, filtered map[string]any) {
 		case res.filtered != nil:
 			res.conv.filteredMap(res.filtered, filtered)
 			if rs, ok := f.sink.(ReachSink); ok {
-				rs.FilteredAt(res.table, filtered, res.row.Sources[0])
+				rs.FilteredAt(res.table, filtered, res.source)
 			} else {
 				f.sink.Filtered(res.table, filtered)
 			}

@@ -50,8 +50,11 @@ type Read struct {
 	reaches map[string][]*input.Reach
 	// onRow, when set, takes each row instead of Rows (a stream keeps none); rowErr is the first
 	// error it returned, after which no row is handed on.
-	onRow  func(table string, row record.Row, reach *input.Reach) error
-	rowErr error
+	onRow func(table string, row record.Row, reach *input.Reach) error
+	// onFiltered, when set, takes each record that reaches no plan, by its time (a stream's clock
+	// moves with it).
+	onFiltered func(table string, at time.Time, dated bool, src record.Source) error
+	rowErr     error
 	// mu guards what reading counts and hands on, for a stream that is stopped, or checkpointed,
 	// while it reads; once stopped, nothing more is counted or handed on.
 	mu      sync.Mutex
@@ -209,9 +212,8 @@ func (r *Read) Filtered(table string, values map[string]any) {
 	r.FilteredAt(table, values, record.Source{})
 }
 
-// FilteredAt is Filtered of the record read at src. A stream passes it on as a row that reaches no
-// rule, dated as the record is, so that it moves the stream's clock (and may be late) as it would
-// unfiltered.
+// FilteredAt is Filtered of the record read at src. A stream passes it on by its time (onFiltered),
+// so that it moves the stream's clock (and may be late) as its row would.
 func (r *Read) FilteredAt(table string, values map[string]any, src record.Source) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -224,12 +226,8 @@ func (r *Read) FilteredAt(table string, values map[string]any, src record.Source
 	if dated {
 		r.seen(t)
 	}
-	if r.onRow != nil && r.rowErr == nil {
-		row := record.Row{Values: map[string]any{}, Sources: []record.Source{src}}
-		if dated {
-			row.Values[pipeline.TimeColumn] = t
-		}
-		r.rowErr = r.onRow(table, row, reachesNone)
+	if r.onFiltered != nil && r.rowErr == nil {
+		r.rowErr = r.onFiltered(table, t, dated, src)
 	}
 }
 

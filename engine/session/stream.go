@@ -55,6 +55,7 @@ func NewStream(rs *Rules) (*Stream, error) {
 	}
 	s := &Stream{Plans: plans, Errs: make([]error, len(plans)), clock: clock, positions: map[string]record.Source{}, written: map[string]bool{}}
 	s.read = newRead(Hooks{}, s.take)
+	s.read.onFiltered = s.takeFiltered
 	return s, nil
 }
 
@@ -135,6 +136,18 @@ func (s *Stream) take(table string, row record.Row, reach *input.Reach) error {
 	if len(row.Sources) > 0 {
 		src = row.Sources[0]
 	}
+	at, dated := row.Values[pipeline.TimeColumn].(time.Time)
+	return s.order(pendingRow{At: at, Table: table, Row: row, Reach: reach}, dated, src)
+}
+
+// takeFiltered is the reader's onFiltered: a record no rule can use is passed on as its time only.
+func (s *Stream) takeFiltered(table string, at time.Time, dated bool, src record.Source) error {
+	return s.order(pendingRow{At: at, Table: table, Reach: reachesNone}, dated, src)
+}
+
+// order passes a row on, or puts it in the reorder buffer, or rejects it as late.
+func (s *Stream) order(p pendingRow, dated bool, src record.Source) error {
+	table, at := p.Table, p.At
 	if src.File != input.Stdin && src.File != "" {
 		if last, ok := s.resume[src.File]; ok && !after(src, last) {
 			s.Skipped++
@@ -144,9 +157,8 @@ func (s *Stream) take(table string, row record.Row, reach *input.Reach) error {
 		}
 		s.positions[src.File] = src
 	}
-	at, dated := row.Values[pipeline.TimeColumn].(time.Time)
 	if !dated || s.Lateness <= 0 {
-		return s.pass(table, row, reach)
+		return s.pass(p)
 	}
 	if at.Before(s.released) {
 		s.Late++
@@ -156,7 +168,8 @@ func (s *Stream) take(table string, row record.Row, reach *input.Reach) error {
 			pipeline.TimeColumn, kql.FormatDatetime(at), kql.FormatDatetime(s.released), s.Lateness)})
 		return nil
 	}
-	heap.Push(&s.pending, pendingRow{At: at, Seq: s.seq, Table: table, Row: row, Reach: reach})
+	p.Seq = s.seq
+	heap.Push(&s.pending, p)
 	s.seq++
 	if at.After(s.newest) {
 		s.newest = at
@@ -172,7 +185,7 @@ func (s *Stream) release(bound time.Time) error {
 		if p.At.After(s.released) {
 			s.released = p.At
 		}
-		if err := s.pass(p.Table, p.Row, p.Reach); err != nil {
+		if err := s.pass(p); err != nil {
 			return err
 		}
 	}
@@ -186,18 +199,18 @@ func (s *Stream) drain() {
 	}
 }
 
-// pass runs a row through the rules that read its table, can use it (reach), and have not failed.
-func (s *Stream) pass(table string, row record.Row, reach *input.Reach) error {
+// pass runs a row through the rules that read its table, can use it (reach), and have not failed;
+// the others only see its time.
+func (s *Stream) pass(p pendingRow) error {
 	for i, st := range s.Streams {
-		if s.Errs[i] != nil || s.Plans[i].Inputs[0].Table.Name != table {
+		if s.Errs[i] != nil || s.Plans[i].Inputs[0].Table.Name != p.Table {
 			continue
 		}
-		if s.filters != nil && s.filters.target[table] != nil && !reach.Has(s.filters.target[table][i]) {
-			at, _ := row.Values[pipeline.TimeColumn].(time.Time)
-			st.Advance(at)
+		if s.filters != nil && s.filters.target[p.Table] != nil && !p.Reach.Has(s.filters.target[p.Table][i]) {
+			st.Advance(p.At)
 			continue
 		}
-		if err := st.Push(row); err != nil {
+		if err := st.Push(p.Row); err != nil {
 			if s.writeErr != nil {
 				return s.writeErr
 			}
