@@ -11,6 +11,7 @@ package input
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -143,6 +144,27 @@ type Reach struct{ bits []uint64 }
 // Has tells whether the record reaches target i.
 func (r *Reach) Has(i int) bool {
 	return r == nil || (i/64 < len(r.bits) && r.bits[i/64]&(1<<(i%64)) != 0)
+}
+
+// GobEncode writes the set, for a stream's checkpoint (one byte first, so that no set is empty).
+func (r *Reach) GobEncode() ([]byte, error) {
+	out := []byte{1}
+	for _, b := range r.bits {
+		out = binary.LittleEndian.AppendUint64(out, b)
+	}
+	return out, nil
+}
+
+// GobDecode reads what GobEncode wrote.
+func (r *Reach) GobDecode(data []byte) error {
+	if len(data) == 0 || (len(data)-1)%8 != 0 {
+		return errors.New("a reach set of a checkpoint is cut short")
+	}
+	r.bits = nil
+	for data = data[1:]; len(data) > 0; data = data[8:] {
+		r.bits = append(r.bits, binary.LittleEndian.Uint64(data))
+	}
+	return nil
 }
 
 // ReachSink is a Sink told which targets each row of a table with a Filter reaches, and where each
