@@ -108,8 +108,9 @@ func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // fieldsRow reads the wanted columns from a record's fields (fs, cut from obj): as row, with one
 // pass over the record, interning its strings in the worker's table. With a filter, a record that
-// fails it has no row but the values of the filter's columns (see filteredValues).
-func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values map[string]any, dropped []any, err error) {
+// reaches no target has no row but the values of the filter's reported columns (see
+// filteredValues); reach is the targets the row reaches.
+func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values map[string]any, dropped []any, reach *Reach, err error) {
 	hits := w.hits[:0]
 	for range c.columns {
 		hits = append(hits, found{})
@@ -126,11 +127,11 @@ func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values map[str
 	walk.run(obj, fs, hits)
 	if c.filter == nil {
 		values, err = c.values(hits, w.strs)
-		return values, nil, err
+		return values, nil, nil, err
 	}
 	room := w.filters[c]
 	if room == nil {
-		room = &filterRoom{test: c.filter.NewTest(), answers: map[string]bool{}, few: map[string]any{}, checking: map[string]any{}}
+		room = newFilterRoom(c.filter)
 		w.filters[c] = room
 	}
 	return c.filteredValues(hits, w.strs, room)

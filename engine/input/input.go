@@ -11,6 +11,7 @@ package input
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -98,19 +99,80 @@ type Want struct {
 	Filter  *Filter
 }
 
-// Filter is a test over a few columns (the first wheres of the rules that read a table, say) that
-// most records fail: a reader decodes those columns first, and the rest only for the records that
-// pass. A record that fails it is still checked for every wanted column of a type that can be
-// wrong (a datetime, a number, a bool), so that the same records are rejected with or without a
-// filter. Files of JSON lines are filtered; other files are read whole.
+// Filter tells which of several targets (the rules that read a table, say) a record can reach, by
+// tests over a few columns that most records fail: a reader decodes those columns first, and the
+// rest only for the records that reach some target. A record that reaches none is still checked
+// for every wanted column of a type that can be wrong (a datetime, a number, a bool), so that the
+// same records are rejected with or without a filter. Files of JSON lines are filtered; other
+// files are read whole, their rows reaching every target.
 type Filter struct {
-	// Columns lists the columns the test reads; they must be among the wanted ones. The test must
-	// give the same answer for the same values: a reader keeps its answers for the values it saw.
+	// Columns lists the columns the conditions read; they must be among the wanted ones.
+	Columns []string
+	// Conditions are the tests the targets are reached by. Each must give the same answer for the
+	// same values: a reader keeps its answers for the values it saw, for the conditions whose
+	// columns repeat their values.
+	Conditions []Condition
+	// Targets are what a record may reach.
+	Targets []Target
+	// Report lists the wanted columns a record that reaches no target still reports to
+	// Sink.Filtered.
+	Report []string
+}
+
+// Condition is a test over some of a Filter's columns.
+type Condition struct {
 	Columns []string
 	// NewTest returns the test for one goroutine; it reads a row that holds at least Columns.
 	NewTest func() func(values map[string]any) bool
-	// Report lists the wanted columns a record that fails the test still reports to Sink.Filtered.
-	Report []string
+}
+
+// Target is reached by a record that meets every condition of one of its Ways (indexes into
+// Filter.Conditions); every record reaches a target without ways.
+type Target struct {
+	Ways [][]int
+	// Lookbacks are conditions of Ways that say how far back the target looks. Missed, when set, is
+	// called (on a reading goroutine) for a record that does not reach the target but meets every
+	// other condition of one of its ways; holds answers any condition for that record.
+	Lookbacks []int
+	Missed    func(holds func(condition int) bool)
+}
+
+// Reach is the set of a Filter's targets a record reaches; nil is every target, the zero Reach
+// none.
+type Reach struct{ bits []uint64 }
+
+// Has tells whether the record reaches target i.
+func (r *Reach) Has(i int) bool {
+	return r == nil || (i/64 < len(r.bits) && r.bits[i/64]&(1<<(i%64)) != 0)
+}
+
+// GobEncode writes the set, for a stream's checkpoint (one byte first, so that no set is empty).
+func (r *Reach) GobEncode() ([]byte, error) {
+	out := []byte{1}
+	for _, b := range r.bits {
+		out = binary.LittleEndian.AppendUint64(out, b)
+	}
+	return out, nil
+}
+
+// GobDecode reads what GobEncode wrote.
+func (r *Reach) GobDecode(data []byte) error {
+	if len(data) == 0 || (len(data)-1)%8 != 0 {
+		return errors.New("a reach set of a checkpoint is cut short")
+	}
+	r.bits = nil
+	for data = data[1:]; len(data) > 0; data = data[8:] {
+		r.bits = append(r.bits, binary.LittleEndian.Uint64(data))
+	}
+	return nil
+}
+
+// ReachSink is a Sink told which targets each row of a table with a Filter reaches, and where each
+// record that reaches none was read: the reader calls RowReaching instead of Row, and FilteredAt
+// instead of Filtered, for the records of a filtered table.
+type ReachSink interface {
+	RowReaching(table string, row record.Row, reach *Reach)
+	FilteredAt(table string, values map[string]any, src record.Source)
 }
 
 // Reader reads files into rows of the wanted tables.

@@ -245,8 +245,7 @@ func TestRecordsDatedInTheFutureAreRejected(t *testing.T) {
 	for _, filtered := range []bool{false, true} {
 		want := wants(t, nonInteractive)
 		if filtered {
-			want[0].Filter = &Filter{Columns: []string{"AppId"}, Report: []string{"TimeGenerated"},
-				NewTest: func() func(map[string]any) bool { return func(v map[string]any) bool { return v["AppId"] == "a" } }}
+			want[0].Filter = oneTest([]string{"AppId"}, []string{"TimeGenerated"}, func(v map[string]any) bool { return v["AppId"] == "a" })
 		}
 		r, err := NewReader(want, FormatAuto)
 		if err != nil {

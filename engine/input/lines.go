@@ -32,9 +32,13 @@ type lineResult struct {
 	table string
 	row   record.Row
 	other bool
-	// filtered holds the filter's columns of a record that failed it, as conv orders them.
+	// filtered holds the filter's columns of a record that failed it, as conv orders them, and
+	// source where it was read.
 	filtered []any
+	source   record.Source
 	conv     *converter
+	// reach is the targets of the table's filter the row reaches (nil: the table has none).
+	reach    *Reach
 	rejected *Rejection
 	line     []byte
 	number   int
@@ -342,14 +346,14 @@ func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shap
 	if conv == nil {
 		return lineResult{table: table, other: true}
 	}
-	values, dropped, err := conv.fieldsRow(line, fs, w)
+	values, dropped, reach, err := conv.fieldsRow(line, fs, w)
 	switch {
 	case err != nil:
 		return lineResult{rejected: &Rejection{Source: src, Reason: rowError(err), Detail: err.Error()}}
 	case dropped != nil:
-		return lineResult{table: table, filtered: dropped, conv: conv}
+		return lineResult{table: table, filtered: dropped, conv: conv, source: src}
 	}
-	return lineResult{table: table, row: record.Row{Values: values, Sources: []record.Source{src}}}
+	return lineResult{table: table, row: record.Row{Values: values, Sources: []record.Source{src}}, reach: reach}
 }
 
 // deliver hands a parsed batch's results to the sink, in order; the lines that are not one
@@ -364,7 +368,11 @@ func (f *fileReader) deliver(b *batch, filtered map[string]any) {
 			f.sink.Other(res.table)
 		case res.filtered != nil:
 			res.conv.filteredMap(res.filtered, filtered)
-			f.sink.Filtered(res.table, filtered)
+			if rs, ok := f.sink.(ReachSink); ok {
+				rs.FilteredAt(res.table, filtered, res.source)
+			} else {
+				f.sink.Filtered(res.table, filtered)
+			}
 		case res.line != nil:
 			// With its line end, so that a value cut short ends inside the line, not the file (and
 			// without copying the line, which may be hundreds of MB).
@@ -376,7 +384,11 @@ func (f *fileReader) deliver(b *batch, filtered map[string]any) {
 			j := &jsonReader{f: f, s: s}
 			j.readAll(true)
 		default:
-			f.sink.Row(res.table, res.row)
+			if rs, ok := f.sink.(ReachSink); ok && res.reach != nil {
+				rs.RowReaching(res.table, res.row, res.reach)
+			} else {
+				f.sink.Row(res.table, res.row)
+			}
 		}
 	}
 }

@@ -3,7 +3,6 @@ package input
 import (
 	"bytes"
 	"embed"
-	"encoding/binary"
 	"fmt"
 	"strings"
 	"sync"
@@ -213,11 +212,11 @@ type converter struct {
 	columns []schema.Column
 	sources []columnSource
 	root    *pathNode
-	// filter, when set, picks the records whose rows are made; filtered indexes its columns in
-	// columns, checked the other columns whose values can fail to convert, and reported those a
-	// dropped record reports.
-	filter                      *Filter
-	filtered, checked, reported []int
+	// filter, when set, picks the records whose rows are made and tells which targets they reach
+	// (see reach.go); checked indexes the columns whose values can fail to convert, and reported
+	// those a dropped record reports.
+	filter            *compiledFilter
+	checked, reported []int
 	// notAfter, when set, is the latest TimeGenerated a record may have (see Limits.Now);
 	// followSkew, when set, makes it the current time plus followSkew as each record is read.
 	notAfter   time.Time
@@ -234,7 +233,7 @@ type pathNode struct {
 type pathEnd struct{ column, rank int }
 
 func newConverter(m *mapping, want []string, filter *Filter) *converter {
-	c := &converter{mapping: m, root: &pathNode{}, filter: filter}
+	c := &converter{mapping: m, root: &pathNode{}}
 	for _, col := range m.table.Columns {
 		if want != nil && !containsString(want, col.Name) {
 			continue
@@ -261,12 +260,12 @@ func newConverter(m *mapping, want []string, filter *Filter) *converter {
 		if filter != nil && containsString(filter.Report, col.Name) {
 			c.reported = append(c.reported, i)
 		}
-		switch {
-		case filter != nil && containsString(filter.Columns, col.Name):
-			c.filtered = append(c.filtered, i)
-		case col.Type != kql.String && col.Type != kql.Guid && col.Type != kql.Dynamic:
+		if col.Type != kql.String && col.Type != kql.Guid && col.Type != kql.Dynamic {
 			c.checked = append(c.checked, i)
 		}
+	}
+	if filter != nil {
+		c.filter = compileFilter(filter, c.columns)
 	}
 	return c
 }
@@ -343,90 +342,6 @@ func (c *converter) value(i int, hits []found, strs *interner, values map[string
 	}
 	values[col.Name] = v
 	return nil
-}
-
-// filterRoom is what one goroutine keeps to filter records of one converter: the filter's test,
-// its answers by the text of the columns it read (records repeat their values: the answers for
-// those seen spare converting and testing them again), and room for values.
-type filterRoom struct {
-	test     func(map[string]any) bool
-	answers  map[string]bool
-	key      []byte
-	few      map[string]any
-	checking map[string]any
-}
-
-// maxAnswers bounds the answers a filterRoom keeps.
-const maxAnswers = 1 << 16
-
-// filteredValues is values for a converter with a filter. A record whose filter columns have a
-// text seen before gets the answer the test gave then; otherwise they are converted and tested. A
-// record that passes gets its row; one that fails gets the rest of its columns checked only, so
-// that it is rejected exactly when its whole row would be, and dropped holds its reported columns'
-// values, in the order of c.reported.
-func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoom) (values map[string]any, dropped []any, err error) {
-	// On a failure, values tells which column failed first, as it would without a filter.
-	canonical := func() (map[string]any, []any, error) {
-		_, err := c.values(hits, strs)
-		return nil, nil, err
-	}
-	// The key is each column's length and text (walkFields keeps the text of every value it finds),
-	// or 0 for a column that is absent or constant.
-	key := room.key[:0]
-	for _, i := range c.filtered {
-		if h := hits[i]; h.ok && c.sources[i].constant == nil {
-			key = binary.AppendUvarint(append(key, 1), uint64(len(h.raw)))
-			key = append(key, h.raw...)
-		} else {
-			key = append(key, 0)
-		}
-	}
-	room.key = key
-	clear(room.few)
-	pass, known := room.answers[string(key)]
-	if !known {
-		for _, i := range c.filtered {
-			if c.value(i, hits, strs, room.few) != nil {
-				return canonical()
-			}
-		}
-		pass = room.test(room.few)
-		if len(room.answers) < maxAnswers {
-			room.answers[string(key)] = pass
-		}
-	}
-	if !pass {
-		clear(room.checking)
-		for _, i := range c.checked {
-			if c.value(i, hits, nil, room.checking) != nil {
-				return canonical()
-			}
-		}
-		dropped = make([]any, len(c.reported))
-		for k, i := range c.reported {
-			name := c.columns[i].Name
-			if v, done := room.few[name]; done {
-				dropped[k] = v
-				continue
-			}
-			if _, done := room.checking[name]; !done && c.value(i, hits, strs, room.checking) != nil {
-				return canonical()
-			}
-			dropped[k] = room.checking[name]
-		}
-		return nil, dropped, nil
-	}
-	values = make(map[string]any, len(c.columns))
-	for i, col := range c.columns {
-		if v, done := room.few[col.Name]; done {
-			values[col.Name] = v
-			continue
-		}
-		if c.value(i, hits, strs, values) != nil {
-			return canonical()
-		}
-	}
-	return values, nil, nil
 }
 
 // filteredMap fills values with the reported columns of a dropped record.

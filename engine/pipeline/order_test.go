@@ -77,7 +77,7 @@ func TestFiltersStayAfterTakeAndTop(t *testing.T) {
 		{"sort: N", true, []string{"N=1 @2", "N=1 @5"}},
 	} {
 		p := mustCompile(t, withN+"  - "+c.stage+"\n  - where: AppDisplayName == \"1\"\n")
-		if got := p.ReadFilter() != nil; got != c.readFilter {
+		if got := p.ReadFilters(false)[p.Inputs[0].Table.Name] != nil; got != c.readFilter {
 			t.Errorf("%s then where: read filter %v, want %v", c.stage, got, c.readFilter)
 		}
 		expectRows(t, c.stage+" then where", show(run(t, p, orderRows()...), "N"), c.want)

@@ -19,6 +19,8 @@ import (
 type condition struct {
 	prog  *kqlexpr.Program
 	names map[string]string
+	// lookback is the stage of a where that reads the clock, in a read filter (see ReadFilters).
+	lookback *Stage
 }
 
 // conditions hold for a row when each of them does.

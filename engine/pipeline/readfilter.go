@@ -12,9 +12,9 @@ import (
 // a record's few filtered columns first and makes a row only of the records some stage can use.
 
 // ReadFilter is the test a record of a table must pass for a plan to use its row: the wheres every
-// row passes on each way the plan reads the table (its stages from the start, and each join's right
-// side), as far as they read the table's columns as they are. A record that fails it on every way
-// would be dropped by the plan anyway.
+// row passes on each way the plan reads the table (its stages from the start, a let's stages, each
+// join's right side), as far as they read the table's columns as they are. A record that fails it
+// on every way would be dropped by the plan anyway.
 type ReadFilter struct {
 	// Columns lists the table's columns the test reads, sorted.
 	Columns []string
@@ -25,64 +25,151 @@ type ReadFilter struct {
 	conds conditions
 }
 
-// ReadFilter is the filter for the plan's table, or nil when the plan may use any of its rows (it
-// reads several tables, a let, or has a way in without a filter). The wheres that read the clock
-// stay out of it: a lookback counts what it drops, for the report that tells a user their now
-// misses the input (and with --now latest, now is not known before the input is read).
-func (p *Plan) ReadFilter() *ReadFilter {
-	src := p.source
-	if len(p.lets) > 0 || len(src.tables) != 1 || src.tables[0].rename != nil || src.tables[0].missing != nil || hasUnion(p.Stages) {
-		return nil
+// ReadFilters is the filter of each table the plan reads, nil for a table whose every record the
+// plan may use (a way in without a filter, or one no filter says: a union's legs).
+//
+// With lookbacks (a run whose now is fixed), a where that reads the clock and starts a pipeline
+// over the table (where TimeGenerated > ago(1d), the first stage) is part of the filter; it is
+// marked (Lookback) so that the rows it drops while reading can still be counted for the lookback
+// report. Otherwise the wheres that read the clock stay out: with --now latest, now is not known
+// before the input is read, and a stream's now moves.
+func (p *Plan) ReadFilters(lookbacks bool) map[string]*ReadFilter {
+	c := &wayCollector{lookbacks: lookbacks, ways: map[string][]conditions{}}
+	if p.source.union != nil || hasUnion(p.Stages) {
+		c.open = true
 	}
-	identity := map[string]string{}
-	for _, col := range src.tables[0].table.Columns {
-		identity[col.Name] = col.Name
-	}
-	// The rows from the start go through the rule's stages up to the first that makes new rows;
-	// when that is a join, they must also meet what it asks of its left rows.
-	main, _ := walkWay(identity, p.Stages)
-	if n := len(main.stages); n < len(p.Stages) {
-		if j, ok := p.Stages[n].op.(*join); ok {
-			main.conds = append(main.conds, j.leftFilter.through(main.origin)...)
+	for _, l := range p.lets {
+		if hasUnion(l.stages) {
+			c.open = true
 		}
 	}
-	ways := []conditions{main.conds}
-	for _, s := range p.Stages {
-		j, ok := s.op.(*join)
-		if !ok {
+	if !c.open {
+		start := c.entries(p.source, nil, nil)
+		c.visit(start, p.Stages, nil)
+		for _, l := range p.lets {
+			c.visit(c.entries(l.source, nil, nil), l.stages, nil)
+		}
+	}
+	out := map[string]*ReadFilter{}
+	for _, in := range p.Inputs {
+		name := in.Table.Name
+		ways := c.ways[name]
+		if c.open || len(ways) == 0 || slices.ContainsFunc(ways, func(w conditions) bool { return len(w) == 0 }) {
+			out[name] = nil
 			continue
 		}
-		if j.source != nil && j.source.stage == "" {
-			return nil // a let or other tables
+		f := &ReadFilter{}
+		for _, w := range ways {
+			f.add(w)
 		}
-		for _, rs := range j.right {
-			if _, ok := rs.op.(*join); ok {
-				return nil // a join inside a join: its right side reads what this one does not say
-			}
-		}
-		start := way{origin: identity}
-		if j.source != nil {
-			k := stageIndex(p.Stages, j.source.stage)
-			var ok bool
-			if start, ok = walkWay(identity, p.Stages[:k+1]); !ok {
-				return nil
-			}
-		}
-		right, ok := walkWay(start.origin, j.right)
-		conds := append(append(conditions(nil), start.conds...), right.conds...)
-		if ok {
-			conds = append(conds, j.rightFilter.through(right.origin)...)
-		}
-		ways = append(ways, conds)
+		out[name] = f
 	}
-	f := &ReadFilter{}
-	for _, conds := range ways {
-		if len(conds) == 0 {
+	return out
+}
+
+// wayCollector finds the ways a plan's rows take from their tables: the conditions a record of a
+// table must meet on each (ways), or that some way could not be followed (open).
+type wayCollector struct {
+	lookbacks bool
+	ways      map[string][]conditions
+	open      bool
+}
+
+// entry is how the rows of a table reach the start of a pipeline; fresh tells they are the rows as
+// read, no stage between.
+type entry struct {
+	table string
+	way
+	fresh bool
+}
+
+// entries are the ways into a pipeline that starts at src; enclosing are the entries of the
+// pipeline src is read in (a join's right side without a source starts where it does), stages its
+// stages (for a source that is a stage's rows).
+func (c *wayCollector) entries(src *source, enclosing []entry, stages []*Stage) []entry {
+	switch {
+	case src == nil:
+		return enclosing
+	case src.let != nil:
+		// A let's rows come from its own source through its stages; the conditions of its stages
+		// are met by every row it gives.
+		return c.through(c.entries(src.let.source, nil, nil), src.let.stages)
+	case src.stage != "":
+		k := stageIndex(stages, src.stage)
+		if k < 0 {
+			c.open = true
 			return nil
 		}
-		f.add(conds)
+		return c.through(enclosing, stages[:k+1])
+	case src.union != nil:
+		c.open = true
+		return nil
 	}
-	return f
+	var out []entry
+	for _, in := range src.tables {
+		origin := map[string]string{}
+		for _, col := range in.table.Columns {
+			name := col.Name
+			if to, ok := in.rename[col.Name]; ok {
+				name = to
+			}
+			origin[name] = col.Name
+		}
+		out = append(out, entry{table: in.table.Name, way: way{origin: origin}, fresh: true})
+	}
+	return out
+}
+
+// through is entries after stages: the conditions met on the way added, the columns that are still
+// a table column as it is (none past a stage that makes new rows).
+func (c *wayCollector) through(entries []entry, stages []*Stage) []entry {
+	var out []entry
+	for _, e := range entries {
+		w, ok := c.walk(e, stages)
+		if !ok {
+			w.origin = map[string]string{}
+		}
+		out = append(out, entry{table: e.table, way: w})
+	}
+	return out
+}
+
+// walk is walkWay from an entry, a lookback that starts a pipeline over the fresh rows of a table
+// included when the collector takes lookbacks.
+func (c *wayCollector) walk(e entry, stages []*Stage) (way, bool) {
+	var first conditions
+	if c.lookbacks && e.fresh && len(stages) > 0 && stages[0].Lookback() && len(stages[0].op.filter().Scalars) == 0 {
+		if l := (condition{prog: stages[0].op.filter(), lookback: stages[0]}).renamedTo(e.origin); l.prog != nil {
+			first = conditions{l}
+		}
+	}
+	w, ok := walkWay(e.origin, stages)
+	w.conds = append(append(append(conditions(nil), e.conds...), first...), w.conds...)
+	return w, ok
+}
+
+// visit adds the ways of the rows of entries through a pipeline's stages, and of its joins' right
+// sides; after are conditions (over the pipeline's last columns) its rows meet past its stages.
+func (c *wayCollector) visit(entries []entry, stages []*Stage, after conditions) {
+	for _, e := range entries {
+		w, ok := c.walk(e, stages)
+		conds := w.conds
+		if n := len(w.stages); !ok && n < len(stages) {
+			// The rows go through the stages up to the first that makes new rows; when that is a
+			// join, they must also meet what it asks of its left rows.
+			if j, isJoin := stages[n].op.(*join); isJoin {
+				conds = append(conds, j.leftFilter.through(w.origin)...)
+			}
+		} else if ok {
+			conds = append(conds, after.through(w.origin)...)
+		}
+		c.ways[e.table] = append(c.ways[e.table], conds)
+	}
+	for _, s := range stages {
+		if j, isJoin := s.op.(*join); isJoin {
+			c.visit(c.entries(j.source, entries, stages), j.right, j.rightFilter)
+		}
+	}
 }
 
 // add adds a way in, and the columns its conditions read.
@@ -110,49 +197,46 @@ func (f *ReadFilter) add(conds conditions) {
 	sort.Strings(f.Columns)
 }
 
-// AnyOf is the filter a record passes when it passes any of filters: nil (every record passes)
-// when one of them is nil.
-func AnyOf(filters ...*ReadFilter) *ReadFilter {
-	out := &ReadFilter{}
-	for _, f := range filters {
-		if f == nil {
-			return nil
-		}
-		for _, way := range f.ways {
-			conds := make(conditions, len(way))
-			for i, c := range way {
-				conds[i] = f.conds[c]
-			}
-			out.add(conds)
-		}
+// Ways lists, for each way a record can take into the plan, the conditions it must meet there (as
+// indexes of Condition): a record the plan may use meets every condition of one of them.
+func (f *ReadFilter) Ways() [][]int { return f.ways }
+
+// Conditions is how many conditions the ways name.
+func (f *ReadFilter) Conditions() int { return len(f.conds) }
+
+// ConditionColumns lists the table's columns condition i reads.
+func (f *ReadFilter) ConditionColumns(i int) []string {
+	c := f.conds[i]
+	cols := make([]string, len(c.prog.Columns))
+	for k, col := range c.prog.Columns {
+		cols[k] = c.column(col)
 	}
-	return out
+	return cols
+}
+
+// Lookback is the stage whose where condition i is, when it reads the clock (see ReadFilters).
+func (f *ReadFilter) Lookback(i int) *Stage { return f.conds[i].lookback }
+
+// NewConditionTest returns condition i's test over a row of the table's columns (at least
+// ConditionColumns(i)), for one goroutine. A condition that fails to evaluate holds: the where it
+// comes from, still in its place, reports the failure.
+func (f *ReadFilter) NewConditionTest(i int) func(values map[string]any) bool {
+	r := &runner{}
+	c := f.conds[i]
+	return func(values map[string]any) bool { return r.holds(c, values) }
 }
 
 // NewTest returns the filter's test over a row of the table's columns (at least Columns), for one
-// goroutine.
+// goroutine: whether the row meets every condition of some way.
 func (f *ReadFilter) NewTest() func(values map[string]any) bool {
-	r := &runner{}
-	const unknown, met, failed = 0, 1, 2
-	known := make([]int8, len(f.conds))
+	tests := make([]func(map[string]any) bool, len(f.conds))
+	for i := range f.conds {
+		tests[i] = f.NewConditionTest(i)
+	}
 	return func(values map[string]any) bool {
-		clear(known)
-	ways:
-		for _, way := range f.ways {
-			for _, c := range way {
-				if known[c] == unknown {
-					known[c] = failed
-					if r.holds(f.conds[c], values) {
-						known[c] = met
-					}
-				}
-				if known[c] == failed {
-					continue ways
-				}
-			}
-			return true
-		}
-		return false
+		return slices.ContainsFunc(f.ways, func(way []int) bool {
+			return !slices.ContainsFunc(way, func(c int) bool { return !tests[c](values) })
+		})
 	}
 }
 
@@ -216,7 +300,9 @@ func (c condition) renamedTo(origin map[string]string) condition {
 		}
 		names[col] = to
 	}
-	return newCondition(c.prog, names)
+	renamed := newCondition(c.prog, names)
+	renamed.lookback = c.lookback
+	return renamed
 }
 
 // stageIndex is the place of the stage called name in stages, or -1.

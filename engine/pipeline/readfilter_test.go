@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -79,11 +80,11 @@ func TestReadFiltersKeepEveryRowARuleUses(t *testing.T) {
 			continue
 		}
 		p := loadPlan(t, path)
-		f := p.ReadFilter()
+		table := p.Inputs[0].Table.Name
+		f := p.ReadFilters(true)[table]
 		if f == nil {
 			continue
 		}
-		table := p.Inputs[0].Table.Name
 		var kept []record.Row
 		keeps := f.NewTest()
 		for _, row := range rows {
@@ -113,7 +114,7 @@ func TestReadFiltersKeepEveryRowARuleUses(t *testing.T) {
 // side, the same up to foci-client, the refresh-token where, and the second app and resource
 // (written after the join under their joined names). The lookback reads the clock and stays out.
 func TestV2ReadFilter(t *testing.T) {
-	f := loadPlan(t, "../../rules/foci/v2.yaml").ReadFilter()
+	f := loadPlan(t, "../../rules/foci/v2.yaml").ReadFilters(false)["AADNonInteractiveUserSignInLogs"]
 	if f == nil {
 		t.Fatal("no read filter")
 	}
@@ -145,5 +146,68 @@ func TestV2ReadFilter(t *testing.T) {
 	}
 	if !reflect.DeepEqual(ways, wantWays) {
 		t.Errorf("ways:\n%s\nwant:\n%s", strings.Join(ways, "\n"), strings.Join(wantWays, "\n"))
+	}
+}
+
+// A rule over several tables has a filter for each: devicecode-risky-user reads the union of the
+// two sign-in tables (the success and device-code wheres filter both) and joins the risk events
+// (read whole but for the lookback). With a fixed now, its lookbacks are in the filter, marked so
+// that what they drop can be counted; without, they stay out.
+func TestEachTableOfARuleHasItsFilter(t *testing.T) {
+	p := loadPlan(t, "../../rules/entra/devicecode-risky-user.yaml")
+	ways := func(f *ReadFilter) []string {
+		var out []string
+		for _, way := range f.Ways() {
+			var parts []string
+			for _, c := range way {
+				part := f.conds[c].prog.Source
+				if f.Lookback(c) != nil {
+					part += " (lookback " + f.Lookback(c).Rule.Label() + ")"
+				}
+				parts = append(parts, part)
+			}
+			out = append(out, strings.Join(parts, " | "))
+		}
+		return out
+	}
+	signins := []string{`TimeGenerated > ago("1h") (lookback lookback) | equals_ci(ResultSignature, "SUCCESS") | equals_ci(AuthenticationProtocol, "deviceCode")`}
+	withLookbacks := p.ReadFilters(true)
+	for _, table := range []string{"SigninLogs", "AADNonInteractiveUserSignInLogs"} {
+		if got := ways(withLookbacks[table]); !reflect.DeepEqual(got, signins) {
+			t.Errorf("%s: ways %q, want %q", table, got, signins)
+		}
+	}
+	if got, want := ways(withLookbacks["AADUserRiskEvents"]), []string{`TimeGenerated > ago("1d") (lookback risk-lookback)`}; !reflect.DeepEqual(got, want) {
+		t.Errorf("AADUserRiskEvents: ways %q, want %q", got, want)
+	}
+	without := p.ReadFilters(false)
+	if f := without["AADUserRiskEvents"]; f != nil {
+		t.Errorf("without lookbacks, the risk events are filtered by %q", ways(f))
+	}
+	if got, want := ways(without["SigninLogs"]), []string{`equals_ci(ResultSignature, "SUCCESS") | equals_ci(AuthenticationProtocol, "deviceCode")`}; !reflect.DeepEqual(got, want) {
+		t.Errorf("SigninLogs without lookbacks: ways %q, want %q", got, want)
+	}
+}
+
+// A let's rows meet its wheres: whfb-prt-overlap reads SigninLogs from its start and in its let
+// whfb (and the lets read from whfb), each past a lookback and then an mv-expand, which ends what
+// a filter can say: every way is the lookback.
+func TestALetsWheresFilterItsTable(t *testing.T) {
+	f := loadPlan(t, "../../rules/entra/whfb-prt-overlap.yaml").ReadFilters(true)["SigninLogs"]
+	if f == nil {
+		t.Fatal("no read filter")
+	}
+	var ways []string
+	for _, way := range f.Ways() {
+		var parts []string
+		for _, c := range way {
+			parts = append(parts, f.conds[c].prog.Source)
+		}
+		ways = append(ways, strings.Join(parts, " | "))
+	}
+	ways = slices.Compact(ways)
+	want := []string{`TimeGenerated > ago("1d")`}
+	if !reflect.DeepEqual(ways, want) {
+		t.Errorf("ways %q, want %q", ways, want)
 	}
 }

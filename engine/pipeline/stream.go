@@ -51,6 +51,19 @@ type queued struct {
 	at    time.Time
 }
 
+// Advance is Push of a row the rule cannot use, dated at, which the reader made no row of (see
+// ReadFilters): its time moves the rule's watermark and the clock as the row would have.
+func (s *Stream) Advance(at time.Time) {
+	s.Rows++
+	if at.After(s.watermark) {
+		s.watermark = at
+		if at.After(*s.clock) {
+			*s.clock = at
+		}
+		s.forget()
+	}
+}
+
 // NewStream prepares plan, which must have been compiled with Options.Clock = clock, to stream;
 // emit gets each alert. It tells why when the rule cannot stream: it needs all its rows at once
 // (summarize, distinct, lets, more than one join), or has no queryPeriod to forget rows after.
@@ -98,15 +111,8 @@ func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stre
 
 // Push runs one row through the rule.
 func (s *Stream) Push(row record.Row) error {
-	s.Rows++
 	at, _ := row.Values[TimeColumn].(time.Time)
-	if at.After(s.watermark) {
-		s.watermark = at
-		if at.After(*s.clock) {
-			*s.clock = at
-		}
-		s.forget()
-	}
+	s.Advance(at)
 	rows := []record.Row{row}
 	var err error
 	var fromBranch []record.Row

@@ -150,7 +150,7 @@ stages:
   - where: ResultType == "0"
   - union: [{table: SigninLogs, stages: [where: ResultType != "0"]}]
 `)
-	if f := p.ReadFilter(); f != nil {
+	if f := p.ReadFilters(false)["SigninLogs"]; f != nil {
 		t.Errorf("a rule with a union leg over its table has a read filter over %v", f.Columns)
 	}
 	p = mustCompileBody(t, `
@@ -159,7 +159,7 @@ stages:
   - where: ResultType == "0"
   - join: {kind: leftsemi, on: [UserPrincipalName], right: {stages: [union: [AADNonInteractiveUserSignInLogs]]}}
 `)
-	if f := p.ReadFilter(); f != nil {
+	if f := p.ReadFilters(false)["SigninLogs"]; f != nil {
 		t.Errorf("a rule with a union inside a join's right side has a read filter over %v", f.Columns)
 	}
 }

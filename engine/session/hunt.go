@@ -103,7 +103,7 @@ func PrepareHunt(rs *Rules, cfg HuntConfig, hooks Hooks) (*Hunt, error) {
 		}
 	}
 	h.Read = newRead(hooks, nil)
-	if err := readInput(plans, readFilters(plans), false, cfg.Input, h.Read, false); err != nil {
+	if err := readInput(plans, newReadFilters(plans, false), false, cfg.Input, h.Read, false); err != nil {
 		return nil, err
 	}
 	for table, rows := range h.Read.Rows {

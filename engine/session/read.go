@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/signin-detect/detect/engine/input"
@@ -45,18 +46,23 @@ type Read struct {
 	// included.
 	Oldest, Newest time.Time
 	hooks          Hooks
+	// reaches holds, beside each row of Rows, the targets of its table's filter it reaches.
+	reaches map[string][]*input.Reach
 	// onRow, when set, takes each row instead of Rows (a stream keeps none); rowErr is the first
 	// error it returned, after which no row is handed on.
-	onRow  func(table string, row record.Row) error
-	rowErr error
+	onRow func(table string, row record.Row, reach *input.Reach) error
+	// onFiltered, when set, takes each record that reaches no plan, by its time (a stream's clock
+	// moves with it).
+	onFiltered func(table string, at time.Time, dated bool, src record.Source) error
+	rowErr     error
 	// mu guards what reading counts and hands on, for a stream that is stopped, or checkpointed,
 	// while it reads; once stopped, nothing more is counted or handed on.
 	mu      sync.Mutex
 	stopped bool
 }
 
-func newRead(hooks Hooks, onRow func(string, record.Row) error) *Read {
-	return &Read{Rows: map[string][]record.Row{}, ByTable: map[string]int{}, OtherTables: map[string]int{}, Rejections: map[string]int{}, hooks: hooks, onRow: onRow}
+func newRead(hooks Hooks, onRow func(string, record.Row, *input.Reach) error) *Read {
+	return &Read{Rows: map[string][]record.Row{}, reaches: map[string][]*input.Reach{}, ByTable: map[string]int{}, OtherTables: map[string]int{}, Rejections: map[string]int{}, hooks: hooks, onRow: onRow}
 }
 
 // locked runs f while nothing is read.
@@ -75,7 +81,7 @@ func (r *Read) stop() { r.locked(func() { r.stopped = true }) }
 // of it.
 // A stream (live) reads each file that is not a regular one (standard input, a pipe) as its lines
 // arrive.
-func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, allColumns bool, in Input, read *Read, live bool) error {
+func readInput(plans []*pipeline.Plan, filters *readFilters, allColumns bool, in Input, read *Read, live bool) error {
 	hooks := read.hooks
 	var want []input.Want
 	index := map[string]int{}
@@ -102,13 +108,15 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 		}
 	}
 	for i, w := range want {
-		if f := filters[w.Table.Name]; f != nil {
-			want[i].Filter = &input.Filter{Columns: f.Columns, NewTest: f.NewTest}
-			if slices.Contains(w.Columns, pipeline.TimeColumn) {
-				// so that the newest time counts the records filtered out too
-				want[i].Filter.Report = []string{pipeline.TimeColumn}
-			}
+		if filters == nil || filters.byTable[w.Table.Name] == nil {
+			continue
 		}
+		f := *filters.byTable[w.Table.Name]
+		if slices.Contains(w.Columns, pipeline.TimeColumn) {
+			// so that the newest time counts the records filtered out too
+			f.Report = []string{pipeline.TimeColumn}
+		}
+		want[i].Filter = &f
 	}
 	reader, err := input.NewReader(want, in.Format)
 	if err != nil {
@@ -162,7 +170,11 @@ func readInput(plans []*pipeline.Plan, filters map[string]*pipeline.ReadFilter, 
 }
 
 // Row keeps a row of a table the plans read.
-func (r *Read) Row(table string, row record.Row) {
+func (r *Read) Row(table string, row record.Row) { r.RowReaching(table, row, nil) }
+
+// RowReaching keeps a row of a table the plans read, which reaches the targets of the table's
+// filter that reach says (every one when nil).
+func (r *Read) RowReaching(table string, row record.Row, reach *input.Reach) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
@@ -179,8 +191,9 @@ func (r *Read) Row(table string, row record.Row) {
 	switch {
 	case r.onRow == nil:
 		r.Rows[table] = append(r.Rows[table], row)
+		r.reaches[table] = append(r.reaches[table], reach)
 	case r.rowErr == nil:
-		r.rowErr = r.onRow(table, row)
+		r.rowErr = r.onRow(table, row, reach)
 	}
 }
 
@@ -196,6 +209,12 @@ func (r *Read) seen(t time.Time) {
 
 // Filtered counts a record no plan can use, which the reader made no row of.
 func (r *Read) Filtered(table string, values map[string]any) {
+	r.FilteredAt(table, values, record.Source{})
+}
+
+// FilteredAt is Filtered of the record read at src. A stream passes it on by its time (onFiltered),
+// so that it moves the stream's clock (and may be late) as its row would.
+func (r *Read) FilteredAt(table string, values map[string]any, src record.Source) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
@@ -203,10 +222,17 @@ func (r *Read) Filtered(table string, values map[string]any) {
 	}
 	r.Records++
 	r.ByTable[table]++
-	if t, ok := values[pipeline.TimeColumn].(time.Time); ok {
+	t, dated := values[pipeline.TimeColumn].(time.Time)
+	if dated {
 		r.seen(t)
 	}
+	if r.onFiltered != nil && r.rowErr == nil {
+		r.rowErr = r.onFiltered(table, t, dated, src)
+	}
 }
+
+// reachesNone is the reach of a record no plan can use.
+var reachesNone = &input.Reach{}
 
 // Other counts a record of a table no plan reads.
 func (r *Read) Other(table string) {
@@ -274,21 +300,122 @@ func counts(m map[string]int) string {
 	return strings.Join(out, ", ")
 }
 
-// readFilters is the filter of each table the plans read: a record passes when some plan can use
-// it.
-func readFilters(plans []*pipeline.Plan) map[string]*pipeline.ReadFilter {
-	byTable := map[string][]*pipeline.ReadFilter{}
-	for _, p := range plans {
-		f := p.ReadFilter()
+// readFilters is how the records of each table the plans read are filtered: a record is made a
+// row only when some plan can use it, and each plan gets only the rows it can use (Read.reaches).
+// With lookbacks, the plans' lookbacks are in the filters too, and rows they drop while reading
+// are counted for the lookback report (missed).
+type readFilters struct {
+	byTable map[string]*input.Filter
+	// target holds, for each table, the target of its filter that each plan is (-1: none).
+	target map[string][]int
+	missed map[*pipeline.Stage]*missedRows
+}
+
+// missedRows counts the records a lookback dropped while reading that reached it: In the records,
+// Out those it kept (that another way's lookback dropped).
+type missedRows struct{ in, out atomic.Int64 }
+
+func newReadFilters(plans []*pipeline.Plan, lookbacks bool) *readFilters {
+	rf := &readFilters{byTable: map[string]*input.Filter{}, target: map[string][]int{}, missed: map[*pipeline.Stage]*missedRows{}}
+	for i, p := range plans {
+		filters := p.ReadFilters(lookbacks)
 		for _, need := range p.Inputs {
-			byTable[need.Table.Name] = append(byTable[need.Table.Name], f)
+			table := need.Table.Name
+			f := rf.byTable[table]
+			if f == nil {
+				f = &input.Filter{}
+				rf.byTable[table] = f
+				rf.target[table] = slices.Repeat([]int{-1}, len(plans))
+			}
+			rf.target[table][i] = len(f.Targets)
+			f.Targets = append(f.Targets, rf.targetOf(f, filters[table]))
 		}
 	}
-	out := map[string]*pipeline.ReadFilter{}
-	for table, fs := range byTable {
-		out[table] = pipeline.AnyOf(fs...)
+	for table, f := range rf.byTable {
+		if !slices.ContainsFunc(f.Targets, func(t input.Target) bool { return len(t.Ways) > 0 }) {
+			delete(rf.byTable, table) // every plan uses every record
+		}
+	}
+	return rf
+}
+
+// targetOf adds a plan's filter of a table to the table's filter f, as a target.
+func (rf *readFilters) targetOf(f *input.Filter, pf *pipeline.ReadFilter) input.Target {
+	if pf == nil {
+		return input.Target{}
+	}
+	base := len(f.Conditions)
+	for i := range pf.Conditions() {
+		f.Conditions = append(f.Conditions, input.Condition{Columns: pf.ConditionColumns(i), NewTest: func() func(map[string]any) bool { return pf.NewConditionTest(i) }})
+	}
+	f.Columns = union(f.Columns, pf.Columns)
+	var t input.Target
+	for _, way := range pf.Ways() {
+		shifted := make([]int, len(way))
+		for k, c := range way {
+			shifted[k] = base + c
+		}
+		t.Ways = append(t.Ways, shifted)
+	}
+	counts := map[int]*missedRows{}
+	for i := range pf.Conditions() {
+		if stage := pf.Lookback(i); stage != nil {
+			t.Lookbacks = append(t.Lookbacks, base+i)
+			if rf.missed[stage] == nil {
+				rf.missed[stage] = &missedRows{}
+			}
+			counts[base+i] = rf.missed[stage]
+		}
+	}
+	if len(counts) > 0 {
+		t.Missed = func(holds func(int) bool) {
+			for c, n := range counts {
+				n.in.Add(1)
+				if holds(c) {
+					n.out.Add(1)
+				}
+			}
+		}
+	}
+	return t
+}
+
+// rowsOf are the rows of each of plan i's tables it can use.
+func (rf *readFilters) rowsOf(i int, p *pipeline.Plan, read *Read) map[string][]record.Row {
+	out := map[string][]record.Row{}
+	for _, need := range p.Inputs {
+		table := need.Table.Name
+		rows, reaches := read.Rows[table], read.reaches[table]
+		target := -1
+		if rf != nil && rf.target[table] != nil {
+			target = rf.target[table][i]
+		}
+		if target < 0 || !slices.ContainsFunc(reaches, func(r *input.Reach) bool { return !r.Has(target) }) {
+			out[table] = rows
+			continue
+		}
+		var kept []record.Row
+		for k, row := range rows {
+			if reaches[k].Has(target) {
+				kept = append(kept, row)
+			}
+		}
+		out[table] = kept
 	}
 	return out
+}
+
+// countMissed adds to each lookback's counts the rows it dropped while reading, as if it had
+// dropped them in its place.
+func (rf *readFilters) countMissed(stats []pipeline.StageStats) {
+	for i := range stats {
+		st := &stats[i]
+		if n := rf.missed[st.Stage]; n != nil {
+			st.In += int(n.in.Load())
+			st.Out += int(n.out.Load())
+		}
+		rf.countMissed(st.RightStages)
+	}
 }
 
 func union(a, b []string) []string {

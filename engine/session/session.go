@@ -172,6 +172,8 @@ type Batch struct {
 	Plans []*pipeline.Plan
 	Read  *Read
 	Now   time.Time
+	// filters says which rows each plan can use, and what its lookbacks dropped while reading.
+	filters *readFilters
 }
 
 // Prepare compiles the rules and reads the input. With Now.Latest, the plans are compiled again
@@ -187,9 +189,10 @@ func Prepare(rs *Rules, cfg Config, hooks Hooks) (*Batch, error) {
 			return nil, err
 		}
 	}
-	var filters map[string]*pipeline.ReadFilter
+	var filters *readFilters
 	if !cfg.AsWritten {
-		filters = readFilters(plans)
+		// With a fixed now, the lookbacks filter while reading too.
+		filters = newReadFilters(plans, !cfg.Now.Latest)
 	}
 	read := newRead(hooks, nil)
 	if err := readInput(plans, filters, cfg.AllColumns, cfg.Input, read, false); err != nil {
@@ -201,7 +204,7 @@ func Prepare(rs *Rules, cfg Config, hooks Hooks) (*Batch, error) {
 			return nil, err
 		}
 	}
-	return &Batch{Plans: plans, Read: read, Now: opts.Now}, nil
+	return &Batch{Plans: plans, Read: read, Now: opts.Now, filters: filters}, nil
 }
 
 // Result is what one rule's run gave.
@@ -223,9 +226,12 @@ func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 		res := &results[i]
 		res.Plan = plan
 		var rows []record.Row
-		rows, res.Stats, res.Err = plan.Run(b.Read.Rows)
+		rows, res.Stats, res.Err = plan.Run(b.filters.rowsOf(i, plan, b.Read))
 		if res.Err != nil {
 			continue
+		}
+		if b.filters != nil {
+			b.filters.countMissed(res.Stats)
 		}
 		ref, columns := AlertShape(plan)
 		entities := EntityShape(plan)

@@ -57,7 +57,8 @@ func collect(t *testing.T, b *Batch) ([]output.Alert, []Result) {
 
 // A batch reads through the read filter (a record no stage can use makes no row, yet is counted and
 // moves the newest time), runs, and returns the lookback's drops as a warning: data, with its place,
-// saying which --now would look back from the newest record.
+// saying which --now would look back from the newest record. With a fixed now the lookback is in
+// the read filter: it drops the 3 rows the other wheres keep while reading, and still reports them.
 func TestBatchRunsThroughTheReadFilterAndReturnsWarnings(t *testing.T) {
 	rulePath, logPath := setup(t)
 	rules, err := Load([]string{rulePath}, nil, Tuning{})
@@ -71,7 +72,7 @@ func TestBatchRunsThroughTheReadFilterAndReturnsWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Read.Records != 5 || len(b.Read.Rows["AADNonInteractiveUserSignInLogs"]) != 3 || len(rejected) != 1 || b.Read.Rejected() != 1 {
+	if b.Read.Records != 5 || len(b.Read.Rows["AADNonInteractiveUserSignInLogs"]) != 0 || len(rejected) != 1 || b.Read.Rejected() != 1 {
 		t.Errorf("read %d records, kept %d rows, rejected %v", b.Read.Records, len(b.Read.Rows["AADNonInteractiveUserSignInLogs"]), rejected)
 	}
 	if !b.Read.Newest.Equal(time.Date(2026, 11, 20, 11, 30, 0, 0, time.UTC)) {
@@ -112,6 +113,56 @@ func TestLatestNowAndTuning(t *testing.T) {
 	for _, bad := range []Tuning{{Sets: []string{"nosuch=1"}}, {Sets: []string{"app"}}, {Lookups: []string{"nosuch=x.csv"}}} {
 		if _, err := Load([]string{rulePath}, nil, bad); err == nil {
 			t.Errorf("%+v: no error", bad)
+		}
+	}
+}
+
+// Several rules' filters keep each one's selectivity: a record is made a row only when some rule
+// can use it, and each rule gets only the rows it can use, even beside a rule that uses every row
+// (one without a where, over two tables).
+func TestEachRuleGetsOnlyTheRowsItCanReach(t *testing.T) {
+	dir := t.TempDir()
+	rule := func(name, table, stages string) string {
+		path := filepath.Join(dir, name+".yaml")
+		text := "id: 5b0f5a52-8d3c-4f1e-9a57-3c2b1d0e9f8" + name[:1] + "\nname: " + name + "\nseverity: Low\ntable: " + table + "\nstages:\n" + stages
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	teams := rule("a-teams", "AADNonInteractiveUserSignInLogs", "  - where: AppDisplayName == \"Microsoft Teams\"\n  - project: [AppDisplayName]\n")
+	word := rule("b-word", "AADNonInteractiveUserSignInLogs", "  - where: AppDisplayName == \"Microsoft Word\"\n  - project: [AppDisplayName]\n")
+	every := rule("c-every", "[SigninLogs, AADNonInteractiveUserSignInLogs]", "  - project: [AppDisplayName]\n")
+	logPath := filepath.Join(dir, "signins.ndjson")
+	text := signins + `{"Type":"AADNonInteractiveUserSignInLogs","TimeGenerated":"2026-11-20T11:40:00Z","AppDisplayName":"Outlook"}` + "\n"
+	if err := os.WriteFile(logPath, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		rules []string
+		built int
+		rows  []int
+	}{
+		{[]string{teams}, 3, []int{3}},
+		{[]string{teams, word}, 5, []int{3, 2}},
+		{[]string{teams, word, every}, 6, []int{3, 2, 6}},
+	} {
+		rules, err := Load(c.rules, nil, Tuning{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Prepare(rules, Config{Now: Now{Latest: true}, Input: Input{Files: []string{logPath}}}, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(b.Read.Rows["AADNonInteractiveUserSignInLogs"]); got != c.built || b.Read.Records != 6 {
+			t.Errorf("%d rules: %d rows made of %d records, want %d", len(c.rules), got, b.Read.Records, c.built)
+		}
+		_, results := collect(t, b)
+		for i, res := range results {
+			if got := res.Stats[0].In; got != c.rows[i] {
+				t.Errorf("%d rules: %s got %d rows, want %d", len(c.rules), res.Plan.Rule.Meta.Name, got, c.rows[i])
+			}
 		}
 	}
 }

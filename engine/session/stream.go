@@ -29,8 +29,10 @@ type Stream struct {
 	Late, Skipped int
 	clock         *time.Time
 	read          *Read
-	write         func(output.Alert) error
-	writeErr      error
+	// filters says which rows each rule can use (see Read).
+	filters  *readFilters
+	write    func(output.Alert) error
+	writeErr error
 
 	// pending is the reorder buffer, oldest first; newest the newest TimeGenerated read, released
 	// the newest passed on.
@@ -53,6 +55,7 @@ func NewStream(rs *Rules) (*Stream, error) {
 	}
 	s := &Stream{Plans: plans, Errs: make([]error, len(plans)), clock: clock, positions: map[string]record.Source{}, written: map[string]bool{}}
 	s.read = newRead(Hooks{}, s.take)
+	s.read.onFiltered = s.takeFiltered
 	return s, nil
 }
 
@@ -95,7 +98,8 @@ func (s *Stream) Start(write func(output.Alert) error) error {
 // more rows were passed on; a rule's own failure is in Errs.
 func (s *Stream) Read(in Input, hooks Hooks) (*Read, error) {
 	s.read.locked(func() { s.read.hooks = hooks })
-	if err := readInput(s.Plans, nil, false, in, s.read, true); err != nil {
+	s.filters = newReadFilters(s.Plans, false)
+	if err := readInput(s.Plans, s.filters, false, in, s.read, true); err != nil {
 		return nil, err
 	}
 	s.read.locked(s.drain)
@@ -127,11 +131,23 @@ func (s *Stream) Now() time.Time { return *s.clock }
 func (s *Stream) Held() int { return len(s.pending) }
 
 // take is the reader's onRow, called with the read's lock held.
-func (s *Stream) take(table string, row record.Row) error {
+func (s *Stream) take(table string, row record.Row, reach *input.Reach) error {
 	var src record.Source
 	if len(row.Sources) > 0 {
 		src = row.Sources[0]
 	}
+	at, dated := row.Values[pipeline.TimeColumn].(time.Time)
+	return s.order(pendingRow{At: at, Table: table, Row: row, Reach: reach}, dated, src)
+}
+
+// takeFiltered is the reader's onFiltered: a record no rule can use is passed on as its time only.
+func (s *Stream) takeFiltered(table string, at time.Time, dated bool, src record.Source) error {
+	return s.order(pendingRow{At: at, Table: table, Reach: reachesNone}, dated, src)
+}
+
+// order passes a row on, or puts it in the reorder buffer, or rejects it as late.
+func (s *Stream) order(p pendingRow, dated bool, src record.Source) error {
+	table, at := p.Table, p.At
 	if src.File != input.Stdin && src.File != "" {
 		if last, ok := s.resume[src.File]; ok && !after(src, last) {
 			s.Skipped++
@@ -141,9 +157,8 @@ func (s *Stream) take(table string, row record.Row) error {
 		}
 		s.positions[src.File] = src
 	}
-	at, dated := row.Values[pipeline.TimeColumn].(time.Time)
 	if !dated || s.Lateness <= 0 {
-		return s.pass(table, row)
+		return s.pass(p)
 	}
 	if at.Before(s.released) {
 		s.Late++
@@ -153,7 +168,8 @@ func (s *Stream) take(table string, row record.Row) error {
 			pipeline.TimeColumn, kql.FormatDatetime(at), kql.FormatDatetime(s.released), s.Lateness)})
 		return nil
 	}
-	heap.Push(&s.pending, pendingRow{At: at, Seq: s.seq, Table: table, Row: row})
+	p.Seq = s.seq
+	heap.Push(&s.pending, p)
 	s.seq++
 	if at.After(s.newest) {
 		s.newest = at
@@ -169,7 +185,7 @@ func (s *Stream) release(bound time.Time) error {
 		if p.At.After(s.released) {
 			s.released = p.At
 		}
-		if err := s.pass(p.Table, p.Row); err != nil {
+		if err := s.pass(p); err != nil {
 			return err
 		}
 	}
@@ -183,13 +199,18 @@ func (s *Stream) drain() {
 	}
 }
 
-// pass runs a row through the rules that read its table and have not failed.
-func (s *Stream) pass(table string, row record.Row) error {
+// pass runs a row through the rules that read its table, can use it (reach), and have not failed;
+// the others only see its time.
+func (s *Stream) pass(p pendingRow) error {
 	for i, st := range s.Streams {
-		if s.Errs[i] != nil || s.Plans[i].Inputs[0].Table.Name != table {
+		if s.Errs[i] != nil || s.Plans[i].Inputs[0].Table.Name != p.Table {
 			continue
 		}
-		if err := st.Push(row); err != nil {
+		if s.filters != nil && s.filters.target[p.Table] != nil && !p.Reach.Has(s.filters.target[p.Table][i]) {
+			st.Advance(p.At)
+			continue
+		}
+		if err := st.Push(p.Row); err != nil {
 			if s.writeErr != nil {
 				return s.writeErr
 			}
@@ -210,6 +231,7 @@ type pendingRow struct {
 	Seq   int
 	Table string
 	Row   record.Row
+	Reach *input.Reach
 }
 
 // reorderBuffer is a heap of rows, oldest first, then first arrived.
