@@ -109,7 +109,7 @@ func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 // fieldsRow reads the wanted columns from a record's fields (fs, cut from obj): as row, with one
 // pass over the record, interning its strings in the worker's table. With a filter, a record that
 // fails it has no row but the values of the filter's columns (see filteredValues).
-func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values map[string]any, dropped []any, err error) {
+func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values []any, dropped []any, err error) {
 	hits := w.hits[:0]
 	for range c.columns {
 		hits = append(hits, found{})

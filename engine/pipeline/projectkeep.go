@@ -75,16 +75,16 @@ func (p *pickStage) run(_ *runner, s *Stage, rows, _ []record.Row, _ *StageStats
 		return rows, nil
 	}
 	out := make([]record.Row, len(rows))
+	var values record.Builder
 	for i, row := range rows {
-		values := make(map[string]any, len(p.cols))
 		for _, col := range p.cols {
 			if s.live.has(col.Name) {
-				if v, ok := row.Values[col.Name]; ok {
-					values[col.Name] = v
+				if v, ok := row.Lookup(col.Name); ok {
+					values.Set(col.Name, v)
 				}
 			}
 		}
-		out[i] = record.Row{Values: values, Sources: row.Sources}
+		out[i] = values.Row(row.Sources)
 	}
 	return out, nil
 }

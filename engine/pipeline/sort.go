@@ -47,7 +47,7 @@ func (r *runner) ordered(s *Stage, keys []sortKey, rows []record.Row) ([]record.
 	for i, row := range rows {
 		values[i] = make([]any, len(keys))
 		for j, k := range keys {
-			v, err := r.value(k.value, row.Values)
+			v, err := r.value(k.value, row)
 			if err != nil {
 				return nil, r.fail(s, row, err)
 			}

@@ -40,7 +40,7 @@ func (w *whereStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 	win := r.windowOver(rows, w.prog.Window)
 	for i, row := range rows {
 		win.at(i)
-		v, err := r.eval(w.prog, row.Values)
+		v, err := r.eval(w.prog, row)
 		if err != nil {
 			return nil, r.fail(s, row, err)
 		}

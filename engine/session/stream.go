@@ -141,7 +141,7 @@ func (s *Stream) take(table string, row record.Row) error {
 		}
 		s.positions[src.File] = src
 	}
-	at, dated := row.Values[pipeline.TimeColumn].(time.Time)
+	at, dated := row.Get(pipeline.TimeColumn).(time.Time)
 	if !dated || s.Lateness <= 0 {
 		return s.pass(table, row)
 	}
