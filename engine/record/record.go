@@ -30,4 +30,3 @@ func (s Source) String() string {
 	}
 	return out
 }
-
