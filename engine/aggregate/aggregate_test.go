@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/signin-detect/detect/engine/internal/readmetable"
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/record"
 )
@@ -201,25 +202,6 @@ func TestEveryAggregateHasItsDocsAndTests(t *testing.T) {
 		}
 	}
 	const readme = "../../README.md"
-	text, err := os.ReadFile(readme)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const begin, end = "<!-- aggregates: generated from engine/aggregate's registry -->\n", "<!-- end of aggregates -->"
-	before, rest, ok := strings.Cut(string(text), begin)
-	_, after, ok2 := strings.Cut(rest, end)
-	if !ok || !ok2 {
-		t.Fatalf("README.md lacks the markers %q and %q around the aggregate table", begin, end)
-	}
-	want := before + begin + MarkdownTable() + end + after
-	if want == string(text) {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(readme, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README.md's aggregate table differs from the registry; run go test ./engine/aggregate -update")
+	readmetable.Check(t, readme, "<!-- aggregates: generated from engine/aggregate's registry -->\n",
+		"<!-- end of aggregates -->", MarkdownTable(), *update, "run go test ./engine/aggregate -update")
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/signin-detect/detect/engine/internal/readmetable"
 )
 
 var update = flag.Bool("update", false, "rewrite the README's function table from the registry")
@@ -44,25 +46,6 @@ func TestEveryFunctionHasItsDocsAndTests(t *testing.T) {
 			}
 		}
 	}
-	text, err := os.ReadFile(readme)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const begin, end = "<!-- functions: generated from engine/kqlexpr's registry -->\n", "<!-- end of functions -->"
-	before, rest, ok := strings.Cut(string(text), begin)
-	_, after, ok2 := strings.Cut(rest, end)
-	if !ok || !ok2 {
-		t.Fatalf("README.md lacks the markers %q and %q around the function table", begin, end)
-	}
-	want := before + begin + MarkdownTable() + end + after
-	if want == string(text) {
-		return
-	}
-	if *update {
-		if err := os.WriteFile(readme, []byte(want), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README.md's function table differs from the registry; run go test ./engine/kqlexpr -run TestEveryFunctionHasItsDocsAndTests -update")
+	readmetable.Check(t, readme, "<!-- functions: generated from engine/kqlexpr's registry -->\n",
+		"<!-- end of functions -->", MarkdownTable(), *update, "run go test ./engine/kqlexpr -run TestEveryFunctionHasItsDocsAndTests -update")
 }
