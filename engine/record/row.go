@@ -1,6 +1,9 @@
 package record
 
 import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
 	"iter"
 	"slices"
 	"sort"
@@ -217,4 +220,31 @@ func (b *Builder) layout() *Layout {
 	copy(b.recent[1:], b.recent)
 	b.recent[0] = l
 	return l
+}
+
+// rowData is a row as gob writes it (a stream's checkpoint holds rows): its columns by name.
+type rowData struct {
+	Names   []string
+	Values  []any
+	Sources []Source
+}
+
+// GobEncode writes the row's columns, values and sources.
+func (r Row) GobEncode() ([]byte, error) {
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(rowData{Names: r.layout.Names(), Values: r.slots, Sources: r.Sources})
+	return buf.Bytes(), err
+}
+
+// GobDecode reads a row GobEncode wrote. The rows read back do not share layouts.
+func (r *Row) GobDecode(data []byte) error {
+	var d rowData
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&d); err != nil {
+		return err
+	}
+	if len(d.Values) != len(d.Names) {
+		return fmt.Errorf("a row of %d columns with %d values", len(d.Names), len(d.Values))
+	}
+	*r = NewLayout(d.Names...).Row(d.Values, d.Sources)
+	return nil
 }
