@@ -319,6 +319,30 @@ let:
 union:
   isfuzzy: true
   of: [nonInt, 'perTable("SigninLogs")']`, nil},
+		// A call's arguments are evaluated, then bound to the function's parameters (Learn:
+		// user-defined functions): expressions over the query's lets, a timespan literal.
+		{"a user function called with expressions", `
+  let span = 2h;
+  let lookback = 3h;
+  let window = (start:timespan, finish:timespan) {
+    AADNonInteractiveUserSignInLogs
+    | where TimeGenerated >= ago(start) and TimeGenerated < ago(finish)
+    | summarize Logins = count() by UserPrincipalName
+    | extend Since = start
+  };
+  union window(lookback + span, span), window(span, 0d)
+  | project UserPrincipalName, Logins, Since`, `
+  - project: [UserPrincipalName, Logins, Since]
+let:
+  window:
+    params: [start: timespan, finish: timespan]
+    table: AADNonInteractiveUserSignInLogs
+    stages:
+      - where: TimeGenerated >= ago(start) and TimeGenerated < ago(finish)
+      - summarize: {aggregates: [Logins: count()], by: [UserPrincipalName]}
+      - extend: {Since: start}
+union:
+  of: ['window("5h", "2h")', 'window("2h", "0s")']`, nil},
 		// make-series (Learn: make-series operator) with default=, from/to/step and by; a tuple
 		// extend and an unnamed series_decompose (Learn: series_fit_line, series_decompose);
 		// mv-expand ... to typeof() (Learn: mv-expand operator).

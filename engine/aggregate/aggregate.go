@@ -28,6 +28,9 @@ type Aggregate struct {
 	// the column aggregated (dcount_UserPrincipalName), or Prefix alone without an argument
 	// (count_). arg_min and arg_max have none: their value keeps the column's name.
 	Prefix string
+	// NameSuffix is set when KQL's name for the aggregate written without one also ends with its
+	// Constant arguments: percentile(Duration, 95) is percentile_Duration_95 (a point written _).
+	NameSuffix bool
 	// Picks is set for the aggregates that pick a row (arg_min, arg_max, take_any): their
 	// Returned arguments are the columns returned from it (or *).
 	Picks bool
@@ -149,6 +152,9 @@ func MarkdownTable() string {
 	b.WriteString("| aggregate | unnamed, it is named | semantics (Microsoft Learn) |\n| --- | --- | --- |\n")
 	for _, a := range All() {
 		name := "`" + a.Prefix + "X`"
+		if a.NameSuffix {
+			name = "`" + a.Prefix + "X_P`"
+		}
 		switch {
 		case a.MaxArgs == 0 || a.ArgKind(0) == Predicate:
 			name = "`" + a.Prefix + "`"

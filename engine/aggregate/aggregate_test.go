@@ -185,6 +185,40 @@ func TestAggregateStates(t *testing.T) {
 
 // Every aggregate has its facts, a test that runs it (by name, in this file) and its row in the
 // README, which is the registry's table exactly (go test ./engine/aggregate -update rewrites it).
+// percentile is the nearest-rank percentile (Learn, percentiles-aggregation-function: "the
+// specified nearest-rank percentile of the population"): of n values in ascending order, the one
+// of rank ceil(P / 100 * n), rank 1 for P = 0. Of 15, 20, 35, 40, 50: P 40 is rank 2 exactly (20),
+// a tick more is rank 3 (35); P 100 the largest. Nulls are ignored; the value keeps its type.
+// https://learn.microsoft.com/kusto/query/percentiles-aggregation-function
+func TestPercentileIsTheNearestRank(t *testing.T) {
+	percentile := func(name string, typ kql.Type, p any, values ...any) any {
+		a, _ := Lookup(name)
+		s := a.New(typ, p)
+		for _, v := range values {
+			s.Add(v, nil)
+		}
+		return s.Value()
+	}
+	values := []any{int64(50), int64(15), nil, int64(35), int64(20), int64(40)}
+	for _, c := range []struct {
+		p    any
+		want any
+	}{{int64(0), int64(15)}, {int64(30), int64(20)}, {int64(40), int64(20)}, {40.1, int64(35)}, {int64(50), int64(35)}, {99.9, int64(50)}, {int64(100), int64(50)}} {
+		if got := percentile("percentile", kql.Long, c.p, values...); got != c.want {
+			t.Errorf("percentile(x, %v) = %v, want %v", c.p, got, c.want)
+		}
+	}
+	if got := percentile("percentiles", kql.Timespan, int64(50), time.Minute, time.Second, time.Hour); got != time.Minute {
+		t.Errorf("percentiles(timespans, 50) = %v, want 1m", got)
+	}
+	if got := percentile("percentile", kql.Real, int64(50)); got != nil {
+		t.Errorf("percentile over no values = %v, want null", got)
+	}
+	if got := percentile("percentile", kql.Real, int64(101), 1.0); got != nil {
+		t.Errorf("percentile 101 = %v, want null", got)
+	}
+}
+
 func TestEveryAggregateHasItsDocsAndTests(t *testing.T) {
 	self, err := os.ReadFile("aggregate_test.go")
 	if err != nil {

@@ -64,14 +64,14 @@ func init() {
 			Columns: []Param{array("baseline"), array("seasonal"), array("trend"), array("residual")},
 			Check:   checkDecompose(1),
 			Eval: func(_ *Context, a []any) (any, error) {
-				d, err := decompose(a, 1)
+				d, err := decompose(a, 1, 4)
 				if err != nil || d == nil {
 					return nil, err
 				}
 				return []any{reals(d.baseline), reals(d.seasonal), reals(d.trend), reals(d.residual)}, nil
 			},
 			Learn: "https://learn.microsoft.com/kusto/query/series-decompose-function",
-			Doc:   "the series as seasonal + trend + residual (baseline = seasonal + trend): seasonality a period in bins, 0 none, -1 (default) autodetect, which the engine answers with none; trend 'avg' (default), 'linefit' or 'none'; test_points at the end left out of the fit and extrapolated"},
+			Doc:   "the series as seasonal + trend + residual (baseline = seasonal + trend): seasonality a period in bins, 0 none, -1 (default) autodetect: series_periods_detect's best period of the learning points, kept when its score is at least seasonality_threshold (default 0.6); the seasonal part is the median of the learning points in each phase; trend 'avg' (default), 'linefit' or 'none'; test_points at the end left out of the fit and extrapolated"},
 		&Function{Name: "series_decompose_anomalies", Params: []Param{array("series"), {Name: "threshold", Type: kql.Real, Optional: true},
 			{Name: "seasonality", Type: kql.Long, Optional: true}, {Name: "trend", Type: kql.String, Optional: true},
 			{Name: "test_points", Type: kql.Long, Optional: true}, {Name: "ad_method", Type: kql.String, Optional: true},
@@ -79,7 +79,7 @@ func init() {
 			Columns: []Param{array("ad_flag"), array("ad_score"), array("baseline")},
 			Check:   checkDecompose(2),
 			Eval: func(_ *Context, a []any) (any, error) {
-				d, err := decompose(a, 2)
+				d, err := decompose(a, 2, 6)
 				if err != nil || d == nil {
 					return nil, err
 				}
@@ -211,8 +211,9 @@ func checkDecompose(first int) func(lit Literals) (int, error) {
 }
 
 // decompose splits the series (a[0]) by the arguments from a[first]: seasonality, trend,
-// test_points. https://learn.microsoft.com/kusto/query/series-decompose-function
-func decompose(a []any, first int) (*decomposition, error) {
+// test_points, and seasonality_threshold at a[thresholdAt].
+// https://learn.microsoft.com/kusto/query/series-decompose-function
+func decompose(a []any, first, thresholdAt int) (*decomposition, error) {
 	y, err := seriesValues(a[0])
 	if err != nil || len(y) == 0 {
 		return nil, err
@@ -239,22 +240,23 @@ func decompose(a []any, first int) (*decomposition, error) {
 	d := &decomposition{learn: n - int(min(max(testPoints, 0), int64(n-1)))}
 	d.seasonal = make([]float64, n)
 	d.trend = make([]float64, n)
-	// Autodetection (-1) finds no period in the engine: a documented subset of Learn's behaviour.
-	// Learn says -1 detects the period with series_periods_detect and keeps it when its score passes
-	// seasonality_threshold (0.6), but documents neither how that score is computed nor the period
-	// range searched, so any detector here would flag different hours than KQL does.
+	if period == -1 {
+		period = autodetectPeriod(y[:d.learn], arg(thresholdAt))
+	}
+	// The seasonal component is, at each point, the median of the learning points in its phase
+	// (Learn, series_decompose: "median of the series points in the same phase").
 	if period > 1 && int(period) < d.learn {
-		sums := make([]float64, period)
-		counts := make([]float64, period)
-		var mean float64
+		phases := make([][]float64, period)
 		for i := 0; i < d.learn; i++ {
-			sums[i%int(period)] += y[i]
-			counts[i%int(period)]++
-			mean += y[i]
+			phases[i%int(period)] = append(phases[i%int(period)], y[i])
 		}
-		mean /= float64(d.learn)
+		medians := make([]float64, period)
+		for i, values := range phases {
+			sort.Float64s(values)
+			medians[i] = percentile(values, 50)
+		}
 		for i := range d.seasonal {
-			d.seasonal[i] = sums[i%int(period)]/counts[i%int(period)] - mean
+			d.seasonal[i] = medians[i%int(period)]
 		}
 	}
 	deseasoned := make([]float64, d.learn)
@@ -320,4 +322,20 @@ func percentile(sorted []float64, p float64) float64 {
 		return sorted[len(sorted)-1]
 	}
 	return sorted[lo] + (rank-float64(lo))*(sorted[lo+1]-sorted[lo])
+}
+
+// autodetectPeriod is series_decompose's seasonality -1: the best period series_periods_detect
+// finds in the learning points over its whole range (at least 4 points, less than half the
+// series), kept when its score reaches seasonality_threshold (default 0.6), else 0, no
+// seasonality. https://learn.microsoft.com/kusto/query/series-decompose-function
+func autodetectPeriod(y []float64, threshold any) int64 {
+	minScore := 0.6
+	if threshold != nil {
+		minScore, _ = kql.ToReal(threshold)
+	}
+	found := detectPeriods(y, 4, float64(len(y)))
+	if len(found) == 0 || found[0].score < minScore {
+		return 0
+	}
+	return int64(found[0].period)
 }

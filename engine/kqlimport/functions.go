@@ -130,25 +130,31 @@ func (t *translator) tableOfParam(c *kqlparse.Call) (*source, error) {
 }
 
 // functionCall is a call of a tabular function let, written as the rule language reads it in a
-// from: or a union's operands: name("text", 12, true).
+// from: or a union's operands: name("text", 12, true, lookback + timeframe). An argument other than
+// a string, whole number or bool literal is written as its expression, which the rule evaluates
+// over its params before binding it, as KQL evaluates a call's arguments
+// (https://learn.microsoft.com/kusto/query/functions/user-defined-functions).
 func (t *translator) functionCall(c *kqlparse.Call, b *binding) (*source, error) {
 	var args []string
 	for _, a := range c.Args {
-		lit, ok := unparen(a).(*kqlparse.Literal)
-		if !ok {
-			return nil, t.refuse(a, "an argument of a user function's call that is not a literal")
-		}
-		switch lit.Kind {
-		case kqlparse.LitString:
-			if lit.Obfuscated {
-				return nil, t.refuse(a, `an obfuscated string (h"...")`)
+		if lit, ok := unparen(a).(*kqlparse.Literal); ok {
+			switch lit.Kind {
+			case kqlparse.LitString:
+				if lit.Obfuscated {
+					return nil, t.refuse(a, `an obfuscated string (h"...")`)
+				}
+				args = append(args, strconv.Quote(fmt.Sprint(lit.Value)))
+				continue
+			case kqlparse.LitInt, kqlparse.LitBool:
+				args = append(args, fmt.Sprint(lit.Value))
+				continue
 			}
-			args = append(args, strconv.Quote(fmt.Sprint(lit.Value)))
-		case kqlparse.LitInt, kqlparse.LitBool:
-			args = append(args, fmt.Sprint(lit.Value))
-		default:
-			return nil, t.refuse(a, "an argument of a user function's call that is not a string, a whole number or a bool")
 		}
+		text, _, err := t.scalar(a)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, text)
 	}
 	if t.letting != "" {
 		b.let.usedBy[t.letting] = true

@@ -23,6 +23,11 @@ type parseStage struct {
 	source assignment
 	re     *regexp.Regexp
 	cols   []Column
+	// relaxed (kind=relaxed) matches a typed column as any text, and gives null to a column
+	// whose text is not of its type, keeping the others (Learn: "extended columns can partially
+	// match the required types. Extended columns that didn't match the required types get the
+	// value null"); the constants must still all be there.
+	relaxed bool
 }
 
 func planParse(c *compiler, s *rule.Stage, f, _ flow) (operator, flow) {
@@ -38,7 +43,8 @@ func (c *compiler) parse(s *rule.Stage, f flow, where bool) (operator, flow) {
 	if spec == nil { // its mistakes are reported where it is read
 		return &parseStage{where: where}, f
 	}
-	p := &parseStage{where: where, source: c.assignment(&rule.Assignment{Expr: spec.Source, Pos: spec.Source.Pos}, f.cols)}
+	p := &parseStage{where: where, source: c.assignment(&rule.Assignment{Expr: spec.Source, Pos: spec.Source.Pos}, f.cols),
+		relaxed: spec.Kind == "relaxed"}
 	var re strings.Builder
 	re.WriteString("^")
 	if spec.Flags != "" {
@@ -50,10 +56,12 @@ func (c *compiler) parse(s *rule.Stage, f flow, where bool) (operator, flow) {
 			re.WriteString(".*?")
 		case it.Column != "":
 			t, _ := kql.ParseType(it.Type)
-			switch t {
-			case kql.Long, kql.Int:
+			switch {
+			case p.relaxed:
+				re.WriteString("(.*?)")
+			case t == kql.Long, t == kql.Int:
 				re.WriteString(`(-?\d+)`)
-			case kql.Real:
+			case t == kql.Real:
 				re.WriteString(`(-?\d+(?:\.\d+)?)`)
 			default:
 				re.WriteString("(.*?)")
@@ -123,6 +131,9 @@ func (p *parseStage) match(text string) ([]any, bool) {
 			break
 		}
 		values[i], ok = convertCapture(m[i+1], col.Type)
+		if !ok && p.relaxed {
+			values[i], ok = col.Type.Zero(), true
+		}
 	}
 	if !ok {
 		for i, col := range p.cols {

@@ -36,6 +36,19 @@ stages:
 	p = mustCompileBody(t, strings.Replace(body, "%s", "parse-where", 1))
 	expectRows(t, "parse-where", show(runTables(t, p, rows), "Version", "Build"), []string{"Version=5.0 Build=42 @1"})
 
+	// kind=relaxed: the constants must all be there, but a column whose text is not of its type
+	// is null alone, the others kept (Learn, parse operator: "Extended columns that didn't match
+	// the required types get the value null").
+	p = mustCompileBody(t, strings.Replace(body, "%s: '", "parse: 'kind=relaxed ", 1))
+	expectRows(t, "parse kind=relaxed", show(runTables(t, p, rows), "Version", "Platform", "Build", "Rest"), []string{
+		"Version=5.0 Platform=Windows NT 10.0 Build=42 Rest=tail @1",
+		"Version=4.0 Platform=Macintosh Build=<nil> Rest=tail @2",
+		"Version= Platform= Build=<nil> Rest= @3", // no "Mozilla/": nothing parses
+	})
+	if _, err := compileBody(t, strings.Replace(body, "%s: '", "parse-where: 'kind=relaxed ", 1)); err == nil {
+		t.Errorf("parse-where kind=relaxed: no error (Learn gives parse-where simple and regex)")
+	}
+
 	// A long column takes the digits only: the string column after it gets the rest.
 	p = mustCompileBody(t, `
 table: SigninLogs

@@ -76,6 +76,8 @@ type Stage struct {
 	// reaching the stage are held by no other stage, so that an extend may change them in place.
 	live    columnSet
 	freshIn bool
+	// readsClock tells whether an expression of the stage (or of a join's right side) reads now.
+	readsClock bool
 }
 
 // Lookback tells whether the stage is a filter that reads the clock (where TimeGenerated >

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/expr-lang/expr/vm"
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
@@ -367,7 +369,16 @@ func (c *compiler) call(text string, pos rule.Position, what string) (*let, bool
 	var key strings.Builder
 	key.WriteString(name + "(")
 	for i, p := range fn.Params {
-		v, err := paramValue(p.Type, args[i])
+		arg := args[i]
+		if e, isExpression := arg.(rule.Expression); isExpression {
+			v, err := c.constantValue(string(e))
+			if err != nil {
+				c.errs.Add(pos, "%s %s: argument %s: %v", what, text, p.Name, err)
+				return nil, false
+			}
+			arg = v
+		}
+		v, err := paramValue(p.Type, arg)
 		if err != nil {
 			c.errs.Add(pos, "%s %s: argument %s: %v", what, text, p.Name, err)
 			return nil, false
@@ -413,6 +424,26 @@ func (c *compiler) call(text string, pos rule.Position, what string) (*let, bool
 	return l, ok
 }
 
+// constantValue evaluates an argument of a call over the rule's params and lookups: an
+// expression that reads a column is no argument a call can be planned with.
+func (c *compiler) constantValue(source string) (any, error) {
+	env := c.env
+	env.Columns = nil
+	prog, err := kqlexpr.Compile(source, env)
+	if err != nil {
+		return nil, err
+	}
+	if len(prog.Columns) > 0 || len(prog.Scalars) > 0 {
+		return nil, fmt.Errorf("%s reads %s, not only params", source, strings.Join(append(prog.Columns, prog.Scalars...), ", "))
+	}
+	var machine vm.VM
+	v, _ := prog.Run(&machine, map[string]any{})
+	if first := prog.FirstRuntimeNull(); first != "" {
+		return nil, fmt.Errorf("%s: %s", source, first)
+	}
+	return v, nil
+}
+
 func paramList(params []*rule.LetParam) string {
 	var out []string
 	for _, p := range params {
@@ -448,9 +479,15 @@ func paramValue(typ string, arg any) (any, error) {
 		if s, ok := arg.(string); ok {
 			return kql.ParseDatetime(s)
 		}
+		if d, ok := arg.(time.Time); ok {
+			return d, nil
+		}
 	case kql.Timespan:
 		if s, ok := arg.(string); ok {
 			return kql.ParseTimespan(s)
+		}
+		if d, ok := arg.(time.Duration); ok {
+			return d, nil
 		}
 	case kql.Dynamic:
 		return arg, nil

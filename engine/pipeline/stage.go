@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"slices"
+
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/rule"
@@ -111,7 +113,9 @@ func (c *compiler) stage(s *rule.Stage, f, start flow) (*Stage, flow) {
 	}
 	serializedIn := f.serialized
 	c.serialized = serializedIn
+	compiled := len(c.programs)
 	ps.op, f = kind.plan(c, s, f, start)
+	ps.readsClock = slices.ContainsFunc(c.programs[compiled:], func(p *kqlexpr.Program) bool { return p.ReadsClock })
 	keeper, ok := ps.op.(orderKeeper)
 	f.serialized = ok && keeper.keepsOrder(serializedIn)
 	ps.Out = f.cols

@@ -165,6 +165,13 @@ func (c *compiler) aggregate(a *rule.Assignment, in []Column) *aggregate {
 			agg.returns = append(agg.returns, in[j])
 		}
 	}
+	if def.NameSuffix && a.Column == "" && agg.column != "" {
+		for i, arg := range call.Args {
+			if def.ArgKind(i) == aggregatepkg.Constant {
+				agg.column += "_" + strings.ReplaceAll(strings.TrimSpace(arg.Source), ".", "_")
+			}
+		}
+	}
 	if agg.arg == nil && !agg.all {
 		agg.typ, _ = def.Result(kql.Dynamic)
 		if agg.column == "" {

@@ -11,7 +11,7 @@ import (
 )
 
 // parse reads a parse or parse-where as KQL writes it, after the operator's name:
-// [kind=simple|regex [flags=F]] Expression with [*] "constant" Column[:type] [*] ...
+// [kind=simple|regex|relaxed [flags=F]] Expression with [*] "constant" Column[:type] [*] ...
 // https://learn.microsoft.com/kusto/query/parse-operator
 func (d *decoder) parse(n *yaml.Node, what string) *ParseSpec {
 	text, ok := d.str(n, what)
@@ -44,8 +44,11 @@ func (d *decoder) parse(n *yaml.Node, what string) *ParseSpec {
 		switch {
 		case strings.HasPrefix(w, "kind="):
 			spec.Kind = strings.TrimPrefix(w, "kind=")
-			if spec.Kind != "simple" && spec.Kind != "regex" {
-				errAt(start, "%s kind is simple or regex, not %q", what, spec.Kind)
+			switch {
+			case spec.Kind == "relaxed" && what == "parse-where":
+				errAt(start, "parse-where kind is simple or regex, not relaxed (Learn: parse-where's kinds); parse keeps relaxed")
+			case spec.Kind != "simple" && spec.Kind != "regex" && spec.Kind != "relaxed":
+				errAt(start, "%s kind is simple, regex or relaxed, not %q", what, spec.Kind)
 			}
 			continue
 		case strings.HasPrefix(w, "flags="):

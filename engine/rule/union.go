@@ -123,7 +123,10 @@ func (d *decoder) letParams(n *yaml.Node, what string) []*LetParam {
 var scalarTypes = []string{"string", "long", "int", "real", "double", "bool", "datetime", "timespan", "dynamic", "guid"}
 
 // ParseCall reads a call of a function let as written in a from or a union operand:
-// name("text", 'text', 12, true). ok is false when text is no call.
+// name("text", 'text', 12, true, lookback + 1d). ok is false when text is no call. An argument
+// that is no literal is an Expression, evaluated over the rule's params when the call is planned:
+// KQL evaluates a call's arguments, then binds them to the function's parameters
+// (https://learn.microsoft.com/kusto/query/functions/user-defined-functions).
 func ParseCall(text string) (name string, args []any, ok bool) {
 	text = strings.TrimSpace(text)
 	open := strings.IndexByte(text, '(')
@@ -133,34 +136,63 @@ func ParseCall(text string) (name string, args []any, ok bool) {
 	name = strings.TrimSpace(text[:open])
 	rest := strings.TrimSpace(text[open+1 : len(text)-1])
 	for rest != "" {
-		var arg any
-		switch rest[0] {
-		case '"', '\'':
-			s, n, err := readStringLiteral(rest)
-			if err != nil {
-				return "", nil, false
-			}
-			arg, rest = s, rest[n:]
-		default:
-			end := strings.IndexByte(rest, ',')
-			if end < 0 {
-				end = len(rest)
-			}
-			word := strings.TrimSpace(rest[:end])
-			v, err := literalValue(word)
-			if err != nil {
-				return "", nil, false
-			}
-			arg, rest = v, rest[end:]
+		end, balanced := argumentEnd(rest)
+		if !balanced {
+			return "", nil, false
+		}
+		word := strings.TrimSpace(rest[:end])
+		var arg any = Expression(word)
+		if s, n, err := readStringLiteral(word); err == nil && n == len(word) {
+			arg = s
+		} else if v, err := literalValue(word); err == nil {
+			arg = v
+		}
+		if word == "" {
+			return "", nil, false
 		}
 		args = append(args, arg)
-		rest = strings.TrimSpace(rest)
+		rest = strings.TrimSpace(rest[end:])
 		if rest != "" {
-			if rest[0] != ',' {
+			rest = strings.TrimSpace(rest[1:])
+			if rest == "" {
 				return "", nil, false
 			}
-			rest = strings.TrimSpace(rest[1:])
 		}
 	}
 	return name, args, true
+}
+
+// Expression is an argument of a call of a function let that is no literal: an expression over
+// the rule's params, such as lookback + timeframe.
+type Expression string
+
+// argumentEnd is where the argument text starts with ends: at its first comma outside brackets and
+// string literals, else at its end. balanced is false when a bracket or string is left open.
+func argumentEnd(text string) (end int, balanced bool) {
+	depth := 0
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; c {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+			if depth < 0 {
+				return 0, false
+			}
+		case '"', '\'', '@':
+			if c == '@' && (i+1 == len(text) || (text[i+1] != '"' && text[i+1] != '\'')) {
+				continue
+			}
+			_, n, err := readStringLiteral(text[i:])
+			if err != nil {
+				return 0, false
+			}
+			i += n - 1
+		case ',':
+			if depth == 0 {
+				return i, true
+			}
+		}
+	}
+	return len(text), depth == 0
 }

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -21,7 +22,10 @@ import (
 // (its window); two alerts are the same when their rule and projected values are equal.
 //
 // The input is read once and each table's rows indexed by TimeGenerated, so that an evaluation
-// reads only its window's rows; a record without a TimeGenerated is in no window.
+// reads only its window's rows; a record without a TimeGenerated is in no window. A rule a stream
+// can run is evaluated incrementally instead: its rows go through it once, in time order, each
+// with the instants whose window holds it (pipeline.Scheduled), which gives the alerts of every
+// evaluation, each with the first instant that finds it, as evaluating it at each instant would.
 
 // HuntConfig is what a hunt reads and when it evaluates the rules.
 type HuntConfig struct {
@@ -31,6 +35,9 @@ type HuntConfig struct {
 	From, To time.Time
 	// Every, when set, is how often every rule is evaluated, instead of its queryFrequency.
 	Every time.Duration
+	// PerInstant evaluates every rule at each instant over its window's rows, even those that
+	// could be evaluated incrementally (to compare the two).
+	PerInstant bool
 }
 
 // Hunt is a hunt ready to go: its rules planned against a clock each evaluation sets, and its
@@ -171,6 +178,9 @@ type HuntResult struct {
 	// Instants is how many times the rule was evaluated; Found how many alerts the evaluations
 	// gave before those found again were dropped.
 	Instants, Found int
+	// Incremental tells that the rule's rows went through it once (see pipeline.Scheduled), not
+	// once per evaluation.
+	Incremental bool
 }
 
 // Run evaluates each rule at each of its instants, over its window's rows, and hands each alert
@@ -184,6 +194,23 @@ func (h *Hunt) Run(write func(output.Alert) error) ([]HuntResult, error) {
 		ref, columns := AlertShape(plan)
 		entities := EntityShape(plan)
 		seen := map[string]bool{}
+		// write hands on an alert found at an instant, the first time it is found.
+		write := func(row record.Row, at time.Time) error {
+			key := alertKey(columns, row)
+			if seen[key] {
+				return nil
+			}
+			seen[key] = true
+			res.Alerts++
+			return write(output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities, Window: at})
+		}
+		res.Warnings = tablesWithoutRowsWarnings(runFacts{plan: plan, records: h.Read.ByTable})
+		if incremental, err := h.incrementally(plan, res, write); incremental || err != nil {
+			if err != nil {
+				return results, err
+			}
+			continue
+		}
 		for _, at := range h.Instants(plan) {
 			res.Instants++
 			rows, err := h.evaluate(plan, at)
@@ -196,20 +223,57 @@ func (h *Hunt) Run(write func(output.Alert) error) ([]HuntResult, error) {
 			}
 			res.Found += len(rows)
 			for _, row := range rows {
-				key := alertKey(columns, row)
-				if seen[key] {
-					continue
-				}
-				seen[key] = true
-				res.Alerts++
-				if err := write(output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities, Window: at}); err != nil {
+				if err := write(row, at); err != nil {
 					return results, err
 				}
 			}
 		}
-		res.Warnings = tablesWithoutRowsWarnings(runFacts{plan: plan, records: h.Read.ByTable})
 	}
 	return results, nil
+}
+
+// incrementally evaluates plan at its instants in one pass over its rows, when it can be (a rule a
+// stream runs, whose trigger is any alert: a trigger counts one evaluation's rows), handing each
+// row found to write with its first instant. It tells whether it did; the error is write's.
+func (h *Hunt) incrementally(plan *pipeline.Plan, res *HuntResult, write func(record.Row, time.Time) error) (bool, error) {
+	if m := plan.Rule.Meta; h.cfg.PerInstant || m.TriggerOperator != "" && !(m.TriggerOperator == "gt" && m.TriggerThreshold == 0) {
+		return false, nil
+	}
+	instants := h.Instants(plan)
+	if len(instants) == 0 {
+		return false, nil
+	}
+	every, _ := h.every(plan)
+	var writeErr error
+	sc, err := pipeline.NewScheduled(plan, h.clock, pipeline.Schedule{First: instants[0], Every: every, Count: len(instants)},
+		func(f pipeline.Found) error {
+			writeErr = write(f.Row, f.At)
+			return writeErr
+		})
+	if err != nil {
+		return false, nil // it cannot stream: evaluated at each instant
+	}
+	res.Incremental = true
+	// Only the rows of the windows: after the first instant less the queryPeriod, up to the last.
+	ix := h.byTime[plan.Inputs[0].Table.Name]
+	from := instants[0].Add(-plan.Rule.Meta.QueryPeriod)
+	lo := sort.Search(len(ix.times), func(i int) bool { return ix.times[i].After(from) })
+	hi := sort.Search(len(ix.times), func(i int) bool { return ix.times[i].After(instants[len(instants)-1]) })
+	for i := lo; i < hi && err == nil; i++ {
+		err = sc.Push(ix.rows[ix.byTime[i]], ix.byTime[i])
+	}
+	if err == nil {
+		err = sc.Finish()
+	}
+	res.Instants, res.Found = sc.Evaluated(), sc.Found()
+	if writeErr != nil {
+		return true, writeErr
+	}
+	var failed *pipeline.InstantError
+	if errors.As(err, &failed) {
+		res.Err = fmt.Errorf("at %s: %w", kql.FormatDatetime(failed.At), failed.Err)
+	}
+	return true, nil
 }
 
 // evaluate runs plan with now at at over the rows of its window.

@@ -250,8 +250,9 @@ func huntIsTheUnionOfRuns(t *testing.T, path string, lines []string, everyFlag t
 	// lets (whfb-prt-overlap), one that reads the union of two tables and joins a third
 	// (devicecode-risky-user) and one that joins a summarize with a week-long let
 	// (correct-password-new-country); and alerts were found again by later evaluations and written
-	// once. (privileged-signin-new-asn looks back 14 days in a 7-day queryPeriod: over this export
-	// neither side finds an alert.)
+	// once. (privileged-signin-new-asn looks back 14 days in a 7-day queryPeriod, and
+	// rare-user-agent-for-app needs an app with more than 100 successful sign-ins in its baseline:
+	// over this export neither side finds an alert for them.)
 	again := 0
 	for _, res := range results {
 		if res.Err != nil {
@@ -260,7 +261,7 @@ func huntIsTheUnionOfRuns(t *testing.T, path string, lines []string, everyFlag t
 		again += res.Found - res.Alerts
 	}
 	for _, r := range rules.Rules {
-		if perRule[r.File] == 0 && !strings.HasSuffix(r.File, "privileged-signin-new-asn.yaml") {
+		if perRule[r.File] == 0 && !strings.HasSuffix(r.File, "privileged-signin-new-asn.yaml") && !strings.HasSuffix(r.File, "rare-user-agent-for-app.yaml") {
 			t.Errorf("%s: no alert over the export", r.File)
 		}
 	}
