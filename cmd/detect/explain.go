@@ -132,7 +132,7 @@ func (f *follower) choose(plan *pipeline.Plan, p *session.Batch, where string) e
 	f.followed = map[record.Source]bool{}
 	var machine vm.VM
 	for _, row := range p.Read.Rows[table.Name] {
-		v, err := prog.Run(&machine, row.Values)
+		v, err := prog.Run(&machine, row.Map())
 		if err != nil {
 			return fmt.Errorf("%s: %w", row.Sources[0], err)
 		}
@@ -186,7 +186,7 @@ func (f *follower) Unpaired(s *pipeline.Stage, row record.Row) {
 	if f.follows(row) {
 		var keys []string
 		for _, k := range s.Rule.Join.On {
-			keys = append(keys, fmt.Sprintf("%s = %q", k.Column, kql.ToString(row.Values[k.Column])))
+			keys = append(keys, fmt.Sprintf("%s = %q", k.Column, kql.ToString(row.Get(k.Column))))
 		}
 		f.events = append(f.events, fmt.Sprintf("%s dropped at %s: no right row has %s", sources(row), f.place(s), strings.Join(keys, ", ")))
 	}

@@ -24,7 +24,8 @@ func run(t *testing.T, name string, argType kql.Type, values ...any) (any, *reco
 	}
 	s := a.New(argType)
 	for i, v := range values {
-		s.Add(v, &record.Row{Values: map[string]any{"i": i}})
+		row := record.NewRow(map[string]any{"i": i}, nil)
+		s.Add(v, &row)
 	}
 	return s.Value(), s.Picked()
 }
@@ -78,16 +79,16 @@ func TestAggregatesIgnoreNulls(t *testing.T) {
 // https://learn.microsoft.com/kusto/query/arg-max-aggregation-function
 func TestArgMinArgMaxPickARow(t *testing.T) {
 	v, row := run(t, "arg_min", kql.Long, nil, int64(5), int64(2), int64(2))
-	if v != int64(2) || row.Values["i"] != 2 {
-		t.Errorf("arg_min = %v from row %v", v, row.Values)
+	if v != int64(2) || row.Get("i") != 2 {
+		t.Errorf("arg_min = %v from row %v", v, row.Map())
 	}
 	v, row = run(t, "arg_max", kql.Long, int64(5), int64(9), nil)
-	if v != int64(9) || row.Values["i"] != 1 {
-		t.Errorf("arg_max = %v from row %v", v, row.Values)
+	if v != int64(9) || row.Get("i") != 1 {
+		t.Errorf("arg_max = %v from row %v", v, row.Map())
 	}
 	v, row = run(t, "arg_max", kql.Long, nil, nil)
-	if v != nil || row.Values["i"] != 0 {
-		t.Errorf("arg_max of nulls = %v from row %v", v, row.Values)
+	if v != nil || row.Get("i") != 0 {
+		t.Errorf("arg_max of nulls = %v from row %v", v, row.Map())
 	}
 }
 
@@ -100,7 +101,8 @@ func runWith(t *testing.T, name string, consts []any, values ...any) any {
 	}
 	s := a.New(kql.Dynamic, consts...)
 	for i, v := range values {
-		s.Add(v, &record.Row{Values: map[string]any{"i": i}})
+		row := record.NewRow(map[string]any{"i": i}, nil)
+		s.Add(v, &row)
 	}
 	return s.Value()
 }
@@ -173,11 +175,11 @@ func TestAggregateStates(t *testing.T) {
 		t.Errorf("variancep of none = %v", got)
 	}
 	// The deprecated argmin and argmax are arg_min and arg_max.
-	if v, row := run(t, "argmin", kql.Long, int64(5), int64(2)); v != int64(2) || row.Values["i"] != 1 {
-		t.Errorf("argmin = %v from row %v", v, row.Values)
+	if v, row := run(t, "argmin", kql.Long, int64(5), int64(2)); v != int64(2) || row.Get("i") != 1 {
+		t.Errorf("argmin = %v from row %v", v, row.Map())
 	}
-	if v, row := run(t, "argmax", kql.Long, int64(5), int64(2)); v != int64(5) || row.Values["i"] != 0 {
-		t.Errorf("argmax = %v from row %v", v, row.Values)
+	if v, row := run(t, "argmax", kql.Long, int64(5), int64(2)); v != int64(5) || row.Get("i") != 0 {
+		t.Errorf("argmax = %v from row %v", v, row.Map())
 	}
 }
 

@@ -110,7 +110,7 @@ func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 // pass over the record, interning its strings in the worker's table. With a filter, a record that
 // reaches no target has no row but the values of the filter's reported columns (see
 // filteredValues); reach is the targets the row reaches.
-func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values map[string]any, dropped []any, reach *Reach, err error) {
+func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values []any, dropped []any, reach *Reach, err error) {
 	hits := w.hits[:0]
 	for range c.columns {
 		hits = append(hits, found{})

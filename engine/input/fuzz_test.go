@@ -59,8 +59,8 @@ func check(t *testing.T, c *collected, lines int) {
 			t.Fatal(err)
 		}
 		for _, row := range rows {
-			if len(row.Values) != len(schemaTable.Columns) || len(row.Sources) != 1 || !within(row.Sources[0]) || row.Sources[0].Line < 1 {
-				t.Fatalf("row of %s: %d columns, sources %v", table, len(row.Values), row.Sources)
+			if row.Len() != len(schemaTable.Columns) || len(row.Sources) != 1 || !within(row.Sources[0]) || row.Sources[0].Line < 1 {
+				t.Fatalf("row of %s: %d columns, sources %v", table, row.Len(), row.Sources)
 			}
 		}
 	}

@@ -351,7 +351,7 @@ func (f *fileReader) record(raw []byte, src record.Source, hint Shape) bool {
 		f.reject(src, rowError(err), err.Error())
 		return false
 	}
-	f.sink.Row(table, record.Row{Values: values, Sources: []record.Source{src}})
+	f.sink.Row(table, conv.layout.Row(values, []record.Source{src}))
 	return true
 }
 

@@ -100,10 +100,10 @@ func TestBadLinesAreReportedAndTheRestIsRead(t *testing.T) {
 	if len(rows) != 6 {
 		t.Fatalf("want 6 rows, got %d", len(rows))
 	}
-	if rows[5].Values["AppId"] != "g" || rows[5].Sources[0].Line != 12 {
-		t.Errorf("the record between spaces on line 12: %v", rows[5].Values["AppId"])
+	if rows[5].Get("AppId") != "g" || rows[5].Sources[0].Line != 12 {
+		t.Errorf("the record between spaces on line 12: %v", rows[5].Get("AppId"))
 	}
-	first, converted, nulls := rows[0].Values, rows[1].Values, rows[2].Values
+	first, converted, nulls := rows[0].Map(), rows[1].Map(), rows[2].Map()
 	if first["AppId"] != "a" || rows[0].Sources[0].Line != 1 || first["TimeGenerated"] != time.Date(2026, 11, 20, 9, 0, 0, 123456700, time.UTC) {
 		t.Errorf("first row (after a BOM, CRLF): %v %v", first["AppId"], first["TimeGenerated"])
 	}
@@ -116,8 +116,8 @@ func TestBadLinesAreReportedAndTheRestIsRead(t *testing.T) {
 		t.Errorf("null and missing columns: %#v %#v %#v %#v", nulls["AppId"], nulls["IncomingTokenType"], nulls["SessionId"], nulls["DurationMs"])
 	}
 	// Two records on one line are both read, then the garbage after them is reported.
-	if rows[3].Values["AppId"] != "e" || rows[4].Values["AppId"] != "f" || rows[4].Sources[0].Line != 9 {
-		t.Errorf("two records on line 9: %v %v", rows[3].Values["AppId"], rows[4].Values["AppId"])
+	if rows[3].Get("AppId") != "e" || rows[4].Get("AppId") != "f" || rows[4].Sources[0].Line != 9 {
+		t.Errorf("two records on line 9: %v %v", rows[3].Get("AppId"), rows[4].Get("AppId"))
 	}
 }
 
@@ -129,7 +129,7 @@ func TestReaderKeepsOnlyTheWantedColumns(t *testing.T) {
 	}
 	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
 	r.Read("in.ndjson", strings.NewReader(`{"AppId":"a","SessionId":"s","DeviceDetail":{"isCompliant":true, "os": "Windows"}}`), c)
-	row := c.rows[nonInteractive][0].Values
+	row := c.rows[nonInteractive][0].Map()
 	if len(row) != 2 || row["DeviceDetail"] != `{"isCompliant":true,"os":"Windows"}` {
 		t.Errorf("values %v", row)
 	}
@@ -139,7 +139,7 @@ func TestAFiveMegabyteLineIsRead(t *testing.T) {
 	long := `{"AppId":"a","UserAgent":"` + strings.Repeat("x", 5<<20) + `"}` + "\n" + `{"AppId":"b"}`
 	c := read(t, "in.ndjson", []byte(long), FormatAuto, nonInteractive)
 	rows := c.rows[nonInteractive]
-	if len(rows) != 2 || len(c.rejected) != 0 || len(rows[0].Values["UserAgent"].(string)) != 5<<20 || rows[1].Sources[0].Line != 2 {
+	if len(rows) != 2 || len(c.rejected) != 0 || len(rows[0].Get("UserAgent").(string)) != 5<<20 || rows[1].Sources[0].Line != 2 {
 		t.Errorf("rows %d, rejected %v", len(rows), c.rejected)
 	}
 }
@@ -198,7 +198,7 @@ func TestEveryShapeGivesTheSameRow(t *testing.T) {
 		if len(c.rejected) > 0 || len(c.rows[nonInteractive]) != 1 {
 			t.Fatalf("%s: %d rows, rejected %s", in.name, len(c.rows[nonInteractive]), c.rejections())
 		}
-		rows = append(rows, c.rows[nonInteractive][0].Values)
+		rows = append(rows, c.rows[nonInteractive][0].Map())
 	}
 	for i, name := range []string{"diagnostic", "graph"} {
 		for _, col := range columns {
@@ -220,7 +220,7 @@ func TestRecordsAreRoutedToTheirTable(t *testing.T) {
 		t.Fatalf("rows %v, other %v", both.rows, both.other)
 	}
 	// In SigninLogs, DeviceDetail and Status are dynamic: the values themselves.
-	row := both.rows[interactive][0].Values
+	row := both.rows[interactive][0].Map()
 	if d, ok := row["DeviceDetail"].(*kql.Object); !ok || kql.Property(d, "isCompliant") != false || row["ResultType"] != "50126" {
 		t.Errorf("SigninLogs row: %#v %#v", row["DeviceDetail"], row["ResultType"])
 	}
@@ -268,7 +268,7 @@ func TestGraphPagesOneAfterAnother(t *testing.T) {
 	}
 	c := read(t, "signins.json", []byte(page("a@x", true)+page("b@x", false)), FormatAuto, nonInteractive, interactive)
 	ni, in := c.rows[nonInteractive], c.rows[interactive]
-	if len(c.rejected) != 0 || len(ni) != 2 || len(in) != 2 || ni[1].Values["UserPrincipalName"] != "b@x" ||
+	if len(c.rejected) != 0 || len(ni) != 2 || len(in) != 2 || ni[1].Get("UserPrincipalName") != "b@x" ||
 		ni[1].Sources[0] != (record.Source{File: "signins.json", Line: 12, Index: 1}) {
 		t.Errorf("rows %v %v, rejected %s", ni, in, c.rejections())
 	}
@@ -281,7 +281,7 @@ func TestQueryAPIResponse(t *testing.T) {
 		`["2026-11-20T09:00:02Z","c",null,"SigninLogs"]]}]}`
 	c := read(t, "query.json", []byte(response), FormatAuto, nonInteractive)
 	rows := c.rows[nonInteractive]
-	if len(rows) != 1 || rows[0].Values["DurationMs"] != int64(12) || rows[0].Sources[0] != (record.Source{File: "query.json", Line: 1, Index: 1}) || c.other[interactive] != 1 {
+	if len(rows) != 1 || rows[0].Get("DurationMs") != int64(12) || rows[0].Sources[0] != (record.Source{File: "query.json", Line: 1, Index: 1}) || c.other[interactive] != 1 {
 		t.Errorf("rows %v other %v", rows, c.other)
 	}
 	if c.rejections() != "query.json:1#2: malformed query result: a row of 2 values for 4 columns" {
@@ -300,12 +300,12 @@ func TestPortalCSV(t *testing.T) {
 	if len(in) != 1 || len(ni) != 1 {
 		t.Fatalf("rows %v %v, rejected %s", in, ni, c.rejections())
 	}
-	if in[0].Values["TimeGenerated"] != time.Date(2026, 11, 20, 21, 0, 1, 123e6, time.UTC) || in[0].Values["DurationMs"] != int64(12) ||
-		kql.Property(in[0].Values["DeviceDetail"], "isCompliant") != true {
-		t.Errorf("interactive row %v", in[0].Values)
+	if in[0].Get("TimeGenerated") != time.Date(2026, 11, 20, 21, 0, 1, 123e6, time.UTC) || in[0].Get("DurationMs") != int64(12) ||
+		kql.Property(in[0].Get("DeviceDetail"), "isCompliant") != true {
+		t.Errorf("interactive row %v", in[0].Map())
 	}
-	if ni[0].Values["DurationMs"] != nil || ni[0].Values["DeviceDetail"] != "line one\nline two" || ni[0].Sources[0].Line != 3 {
-		t.Errorf("an empty cell is null; a quoted cell spans lines: %#v", ni[0].Values)
+	if ni[0].Get("DurationMs") != nil || ni[0].Get("DeviceDetail") != "line one\nline two" || ni[0].Sources[0].Line != 3 {
+		t.Errorf("an empty cell is null; a quoted cell spans lines: %#v", ni[0].Map())
 	}
 	want := "export.csv:5: wrong type: DurationMs: want a whole number, got \"x\"\nexport.csv:6: malformed CSV: 3 fields for the header's 6 columns"
 	if c.rejections() != want {
@@ -455,7 +455,7 @@ func TestAFilterMakesRowsOnlyOfTheRecordsThatPassIt(t *testing.T) {
 	}
 	var kept []string
 	for _, row := range c.rows[nonInteractive] {
-		kept = append(kept, fmt.Sprintf("%s@%d duration=%v", row.Values["AppId"], row.Sources[0].Line, row.Values["DurationMs"]))
+		kept = append(kept, fmt.Sprintf("%s@%d duration=%v", row.Get("AppId"), row.Sources[0].Line, row.Get("DurationMs")))
 	}
 	if want := []string{"a@1 duration=<nil>", "d@4 duration=12"}; !reflect.DeepEqual(kept, want) {
 		t.Errorf("rows %v, want %v", kept, want)
@@ -485,8 +485,8 @@ func TestRowsOutliveTheBuffersTheyWereReadFrom(t *testing.T) {
 	for i, row := range rows {
 		want := map[string]any{"AppId": fmt.Sprintf("app-%d", i), "AppliedEventListeners": fmt.Sprintf("not json %d", i), "UserAgent": fmt.Sprintf("%0120d", i)}
 		for col, v := range want {
-			if row.Values[col] != v {
-				t.Fatalf("row %d: %s is %v, want %v", i, col, row.Values[col], v)
+			if row.Get(col) != v {
+				t.Fatalf("row %d: %s is %v, want %v", i, col, row.Get(col), v)
 			}
 		}
 	}
@@ -551,13 +551,13 @@ func TestRepeatedStringsAreHeldOnce(t *testing.T) {
 	for i, row := range rows {
 		want := map[string]any{"AuthenticationProcessingDetails": `[{"key":"a"}]`, "UserAgent": `[{\"key\":\"a\"}]`, "Id": fmt.Sprintf("request-%d", i)}
 		for col, v := range want {
-			if row.Values[col] != v {
-				t.Fatalf("row %d: %s is %q, want %q", i, col, row.Values[col], v)
+			if row.Get(col) != v {
+				t.Fatalf("row %d: %s is %q, want %q", i, col, row.Get(col), v)
 			}
 		}
 	}
 	// One goroutine reads a batch: the first and last rows of the first batch share their copy.
-	first, last := rows[0].Values["AuthenticationProcessingDetails"].(string), rows[n/2].Values["AuthenticationProcessingDetails"].(string)
+	first, last := rows[0].Get("AuthenticationProcessingDetails").(string), rows[n/2].Get("AuthenticationProcessingDetails").(string)
 	if unsafe.StringData(first) != unsafe.StringData(last) {
 		t.Error("a repeated value is held twice")
 	}
@@ -581,7 +581,7 @@ func TestGraphSignInsAndDirectoryAuditsAreToldApart(t *testing.T) {
 			t.Errorf("%s: %d sign-ins, %d audits; want 1 and 1", name, len(c.rows[nonInteractive]), len(c.rows["AuditLogs"]))
 			continue
 		}
-		row := c.rows["AuditLogs"][0].Values
+		row := c.rows["AuditLogs"][0].Map()
 		if row["OperationName"] != "Add member to role" || row["Identity"] != "Ana Silva" || row["Category"] != "RoleManagement" || row["Type"] != "AuditLogs" {
 			t.Errorf("%s: audit row %v", name, row)
 		}
@@ -614,8 +614,8 @@ func TestOutOfRangeNumbersAreNull(t *testing.T) {
 	}
 	want := []any{nil, nil, int64(9223372036854775807), int64(1000)}
 	for i, row := range rows {
-		if row.Values["DurationMs"] != want[i] {
-			t.Errorf("row %s: DurationMs %#v, want %#v", row.Values["AppId"], row.Values["DurationMs"], want[i])
+		if row.Get("DurationMs") != want[i] {
+			t.Errorf("row %s: DurationMs %#v, want %#v", row.Get("AppId"), row.Get("DurationMs"), want[i])
 		}
 	}
 }

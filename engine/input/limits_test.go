@@ -155,8 +155,8 @@ func TestCSVStartsAgainAfterABrokenQuote(t *testing.T) {
 	if len(rows) != 997 || c.rejections() != want {
 		t.Fatalf("%d rows, rejections:\n%s\nwant:\n%s", len(rows), c.rejections(), want)
 	}
-	if rows[1].Values["AppId"] != "app-2" || rows[1].Sources[0].Line != 4 || rows[499].Values["UserAgent"] != "two\nlines" {
-		t.Errorf("rows after the break: %v %v", rows[1].Values["AppId"], rows[499].Values["UserAgent"])
+	if rows[1].Get("AppId") != "app-2" || rows[1].Sources[0].Line != 4 || rows[499].Get("UserAgent") != "two\nlines" {
+		t.Errorf("rows after the break: %v %v", rows[1].Get("AppId"), rows[499].Get("UserAgent"))
 	}
 
 	// A quote closed on a later line, where no cell can end: the lines it ran over are read again,
@@ -192,8 +192,8 @@ func TestAFirstRecordSpreadOverLinesDoesNotMakeADocument(t *testing.T) {
 	if len(rows) != 119 || c.rejections() != "export.ndjson:64: malformed JSON: the line ends inside a JSON string" {
 		t.Fatalf("%d rows, rejections:\n%s", len(rows), c.rejections())
 	}
-	if rows[0].Values["AppId"] != "first" || rows[1].Sources[0].Line != 5 || rows[118].Sources[0].Line != 123 {
-		t.Errorf("rows %v at %v, last at %v", rows[0].Values["AppId"], rows[1].Sources, rows[118].Sources)
+	if rows[0].Get("AppId") != "first" || rows[1].Sources[0].Line != 5 || rows[118].Sources[0].Line != 123 {
+		t.Errorf("rows %v at %v, last at %v", rows[0].Get("AppId"), rows[1].Sources, rows[118].Sources)
 	}
 	// Pretty-printed records one after another are still a document.
 	pretty := "{\n  \"AppId\": \"a\"\n}\n{\n  \"AppId\": \"b\"\n}\n"
@@ -282,7 +282,7 @@ func TestLongLinesAroundTheBatchAndTheLimit(t *testing.T) {
 		c := read(t, "long.ndjson", []byte(text.String()+last), FormatAuto, nonInteractive)
 		var got []int
 		for _, row := range c.rows[nonInteractive] {
-			got = append(got, len(row.Values["AppId"].(string))+12)
+			got = append(got, len(row.Get("AppId").(string))+12)
 			if want := sizes[row.Sources[0].Line-1]; got[len(got)-1] != want {
 				t.Errorf("line %d: %d bytes, want %d", row.Sources[0].Line, got[len(got)-1], want)
 			}
@@ -311,7 +311,7 @@ func TestAWrapperRecordWithALongFirstFieldReadsWhole(t *testing.T) {
 	} {
 		got := read(t, name, []byte(text), FormatAuto, nonInteractive)
 		rows := got.rows[nonInteractive]
-		if len(got.rejected) != 0 || len(rows) == 0 || rows[0].Values["AppId"] != "a" || rows[0].Values["TimeGenerated"] != time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC) {
+		if len(got.rejected) != 0 || len(rows) == 0 || rows[0].Get("AppId") != "a" || rows[0].Get("TimeGenerated") != time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC) {
 			t.Errorf("%s: %d rows, rejections:\n%s", name, len(rows), got.rejections())
 		}
 	}

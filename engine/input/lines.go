@@ -353,7 +353,7 @@ func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shap
 	case dropped != nil:
 		return lineResult{table: table, filtered: dropped, conv: conv, source: src}
 	}
-	return lineResult{table: table, row: record.Row{Values: values, Sources: []record.Source{src}}, reach: reach}
+	return lineResult{table: table, row: conv.layout.Row(values, []record.Source{src}), reach: reach}
 }
 
 // deliver hands a parsed batch's results to the sink, in order; the lines that are not one

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/record"
 	"github.com/signin-detect/detect/engine/schema"
 )
 
@@ -210,6 +211,7 @@ func validPath(p string) bool {
 type converter struct {
 	mapping *mapping
 	columns []schema.Column
+	names   []string
 	sources []columnSource
 	root    *pathNode
 	// filter, when set, picks the records whose rows are made and tells which targets they reach
@@ -217,6 +219,8 @@ type converter struct {
 	// those a dropped record reports.
 	filter            *compiledFilter
 	checked, reported []int
+	// layout is the layout of the rows made: the columns, in order.
+	layout *record.Layout
 	// notAfter, when set, is the latest TimeGenerated a record may have (see Limits.Now);
 	// followSkew, when set, makes it the current time plus followSkew as each record is read.
 	notAfter   time.Time
@@ -257,6 +261,7 @@ func newConverter(m *mapping, want []string, filter *Filter) *converter {
 			}
 			n.ends = append(n.ends, pathEnd{column: i, rank: rank})
 		}
+		c.names = append(c.names, col.Name)
 		if filter != nil && containsString(filter.Report, col.Name) {
 			c.reported = append(c.reported, i)
 		}
@@ -267,6 +272,7 @@ func newConverter(m *mapping, want []string, filter *Filter) *converter {
 	if filter != nil {
 		c.filter = compileFilter(filter, c.columns)
 	}
+	c.layout = record.NewLayout(c.names...)
 	return c
 }
 
@@ -296,52 +302,60 @@ func (f found) result() gjson.Result {
 }
 
 // row reads the wanted columns of obj. A column the record lacks gets its type's zero value.
-func (c *converter) row(obj gjson.Result) (map[string]any, error) {
+func (c *converter) row(obj gjson.Result) ([]any, error) {
 	hits := make([]found, len(c.columns))
 	walk(obj, c.root, hits)
 	return c.values(hits, nil)
 }
 
-// values converts the values found for each column to the column's type.
-func (c *converter) values(hits []found, strs *interner) (map[string]any, error) {
-	values := make(map[string]any, len(c.columns))
+// values converts the values found for each column to the column's type: the slots of a row of
+// c.layout.
+func (c *converter) values(hits []found, strs *interner) ([]any, error) {
+	slots := make([]any, len(c.columns))
 	for i := range c.columns {
-		if err := c.value(i, hits, strs, values); err != nil {
+		v, err := c.slot(i, hits, strs)
+		if err != nil {
 			return nil, err
 		}
+		slots[i] = v
 	}
-	return values, nil
+	return slots, nil
 }
 
 // value converts the value found for column i into values.
 func (c *converter) value(i int, hits []found, strs *interner, values map[string]any) error {
+	v, err := c.slot(i, hits, strs)
+	if err == nil {
+		values[c.columns[i].Name] = v
+	}
+	return err
+}
+
+// slot converts the value found for column i.
+func (c *converter) slot(i int, hits []found, strs *interner) (any, error) {
 	col := c.columns[i]
 	if k := c.sources[i].constant; k != nil {
-		values[col.Name] = *k
-		return nil
+		return *k, nil
 	}
 	if !hits[i].ok {
-		values[col.Name] = col.Type.Zero()
-		return nil
+		return col.Type.Zero(), nil
 	}
 	if raw := hits[i].raw; (col.Type == kql.String || col.Type == kql.Guid) && len(raw) >= 2 && raw[0] == '"' {
-		values[col.Name] = strs.quotedValue(col.Name, raw)
-		return nil
+		return strs.quotedValue(col.Name, raw), nil
 	}
 	v, err := convert(hits[i].result(), col.Type, col.Name, strs)
 	if err != nil {
 		if path := c.sources[i].paths[hits[i].rank]; path != col.Name {
-			return fmt.Errorf("%s (from %s): %w", col.Name, path, err)
+			return nil, fmt.Errorf("%s (from %s): %w", col.Name, path, err)
 		}
-		return fmt.Errorf("%s: %w", col.Name, err)
+		return nil, fmt.Errorf("%s: %w", col.Name, err)
 	}
 	if t, ok := v.(time.Time); ok && col.Name == timeColumn {
 		if (!c.notAfter.IsZero() && t.After(c.notAfter)) || (c.followSkew > 0 && t.After(time.Now().Add(c.followSkew))) {
-			return &futureError{t}
+			return nil, &futureError{t}
 		}
 	}
-	values[col.Name] = v
-	return nil
+	return v, nil
 }
 
 // filteredMap fills values with the reported columns of a dropped record.

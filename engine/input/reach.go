@@ -286,9 +286,9 @@ func (r *filterRoom) missed(c *converter, hits []found, strs *interner, reach *R
 // row when it reaches some. One that reaches none gets the rest of its columns checked only, so
 // that it is rejected exactly when its whole row would be, and dropped holds its reported columns'
 // values, in the order of c.reported.
-func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoom) (values map[string]any, dropped []any, reach *Reach, err error) {
+func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoom) (values []any, dropped []any, reach *Reach, err error) {
 	// On a failure, values tells which column failed first, as it would without a filter.
-	canonical := func() (map[string]any, []any, *Reach, error) {
+	canonical := func() ([]any, []any, *Reach, error) {
 		_, err := c.values(hits, strs)
 		return nil, nil, nil, err
 	}
@@ -320,15 +320,17 @@ func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoo
 		}
 		return nil, dropped, nil, nil
 	}
-	values = make(map[string]any, len(c.columns))
+	values = make([]any, len(c.columns))
 	for i, col := range c.columns {
 		if v, done := room.few[col.Name]; done {
-			values[col.Name] = v
+			values[i] = v
 			continue
 		}
-		if c.value(i, hits, strs, values) != nil {
+		v, err := c.slot(i, hits, strs)
+		if err != nil {
 			return canonical()
 		}
+		values[i] = v
 	}
 	if !settled {
 		room.missed(c, hits, strs, reach)

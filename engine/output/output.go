@@ -67,7 +67,7 @@ func (a Alert) Identity() string {
 	writeJSON(&buf, a.Rule.ID)
 	for _, col := range a.Columns {
 		writeJSON(&buf, col)
-		writeJSON(&buf, Value(a.Row.Values[col]))
+		writeJSON(&buf, Value(a.Row.Get(col)))
 	}
 	writeJSON(&buf, a.sources())
 	sum := sha256.Sum256(buf.Bytes())
@@ -108,7 +108,7 @@ func (a Alert) entities(buf *bytes.Buffer) {
 	for _, e := range a.Entities {
 		var fields bytes.Buffer
 		for _, f := range e.Fields {
-			v := Value(a.Row.Values[f.Column])
+			v := Value(a.Row.Get(f.Column))
 			if v == nil || v == "" || !projects(a.Columns, f.Column) {
 				continue
 			}
@@ -203,7 +203,7 @@ func (w *NDJSON) Write(a Alert) error {
 	for _, col := range a.Columns {
 		writeJSON(&buf, col)
 		buf.WriteByte(':')
-		writeJSON(&buf, Value(a.Row.Values[col]))
+		writeJSON(&buf, Value(a.Row.Get(col)))
 		buf.WriteByte(',')
 	}
 	writeJSON(&buf, RuleKey)

@@ -20,7 +20,7 @@ var (
 )
 
 func alert(rule *RuleRef, columns []string, values map[string]any, sources ...record.Source) Alert {
-	return Alert{Rule: rule, Columns: columns, Row: record.Row{Values: values, Sources: sources}}
+	return Alert{Rule: rule, Columns: columns, Row: record.NewRow(values, sources)}
 }
 
 func TestTableFitsTheWidthAndCutsLongValues(t *testing.T) {

@@ -57,7 +57,7 @@ func (t *table) Write(a Alert) error {
 	}
 	row := []string{shortTime(a.Time()), a.Rule.Severity, a.Rule.Name}
 	for _, col := range b.columns[len(tableColumns):] {
-		row = append(row, oneLine(text(Value(a.Row.Values[col]))))
+		row = append(row, oneLine(text(Value(a.Row.Get(col)))))
 	}
 	b.rows = append(b.rows, row)
 	return nil
@@ -197,7 +197,7 @@ func (l *list) Write(a Alert) error {
 		l.line("tactics", strings.Join(append(slices.Clone(a.Rule.Tactics), a.Rule.Techniques...), ", "))
 	}
 	for _, col := range l.opts.pick(a.Columns) {
-		l.line(col, oneLine(text(Value(a.Row.Values[col]))))
+		l.line(col, oneLine(text(Value(a.Row.Get(col)))))
 	}
 	_, err := l.w.WriteString(SourcesKey + ": " + strings.Join(a.sources(), " ") + "\n")
 	return err
@@ -250,7 +250,7 @@ func (c *csvWriter) Write(a Alert) error {
 	}
 	row := make([]string, 0, len(c.columns)+len(csvRuleColumns))
 	for _, col := range c.columns {
-		v, ok := a.Row.Values[col]
+		v, ok := a.Row.Lookup(col)
 		if !ok || !projects(a.Columns, col) {
 			row = append(row, "")
 			continue

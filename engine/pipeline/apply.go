@@ -47,6 +47,7 @@ func planMvApply(c *compiler, s *rule.Stage, f, start flow) (operator, flow) {
 
 func (a *applyStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	var out []record.Row
+	var b record.Builder
 	for _, row := range rows {
 		expanded, err := a.expand.run(r, s, []record.Row{row}, nil, nil)
 		if err != nil {
@@ -54,29 +55,25 @@ func (a *applyStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 		}
 		subtable := make([]record.Row, len(expanded))
 		for i, e := range expanded {
-			values := make(map[string]any, len(a.expanded))
 			for _, col := range a.expanded {
-				values[col.Name] = e.Values[col.Name]
+				b.Set(col.Name, e.Get(col.Name))
 			}
-			subtable[i] = record.Row{Values: values, Sources: e.Sources}
+			subtable[i] = b.Row(e.Sources)
 		}
 		results, _, err := r.stages(a.on, subtable, subtable)
 		if err != nil {
 			return nil, err
 		}
 		for _, res := range results {
-			values := make(map[string]any, len(res.Values)+len(a.kept))
-			for k, v := range res.Values {
-				values[k] = v
-			}
+			b.CopyRow(res)
 			for _, col := range a.kept {
-				values[col.Name] = row.Values[col.Name]
+				b.Set(col.Name, row.Get(col.Name))
 			}
 			sources := res.Sources
 			if len(sources) == 0 {
 				sources = row.Sources
 			}
-			out = append(out, record.Row{Values: values, Sources: sources})
+			out = append(out, b.Row(sources))
 		}
 	}
 	return out, nil
@@ -86,7 +83,6 @@ func (a *applyStage) live(s *Stage, _ columnSet) columnSet { return setOf(s.In) 
 func (a *applyStage) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }
-func (a *applyStage) filter() *kqlexpr.Program         { return nil }
-func (a *applyStage) rowWise() bool                    { return false }
-func (a *applyStage) splittable() bool                 { return false }
-func (a *applyStage) fresh(bool, map[string]bool) bool { return true }
+func (a *applyStage) filter() *kqlexpr.Program { return nil }
+func (a *applyStage) rowWise() bool            { return false }
+func (a *applyStage) splittable() bool         { return false }

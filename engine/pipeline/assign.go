@@ -259,7 +259,6 @@ func (a *assignStage) window() bool {
 	}
 	return false
 }
-func (a *assignStage) fresh(bool, map[string]bool) bool { return true }
 
 // splittable: the programs read no toscalar value, which the runner binds lazily, once.
 func (a *assignStage) splittable() bool {
@@ -271,53 +270,52 @@ func (a *assignStage) splittable() bool {
 	return true
 }
 
-// run computes and keeps only the columns read later; an extend of rows no other stage holds adds
-// its columns in place.
+// run computes and keeps only the columns read later.
 func (a *assignStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	out := make([]record.Row, len(rows))
 	win := r.windowOver(rows, a.window())
+	var values record.Builder
+	// An extend's later columns may read its earlier ones; a project's read only its input.
+	var set *record.Builder
+	if !a.project {
+		set = &values
+	}
 	for i, row := range rows {
 		win.at(i)
-		var values map[string]any
 		switch {
 		case a.project:
-			values = make(map[string]any, len(a.assigns))
-		case s.freshIn:
-			values = row.Values
+		case a.copied == nil:
+			values.CopyRow(row)
 		default:
-			values = make(map[string]any, len(row.Values)+len(a.assigns))
-			for k, v := range row.Values {
+			for k, v := range row.All() {
 				if a.copied.has(k) {
-					values[k] = v
+					values.Add(k, v)
 				}
 			}
-		}
-		// An extend's later columns may read its earlier ones; a project's read only its input.
-		env := values
-		if a.project {
-			env = row.Values
 		}
 		for _, as := range a.assigns {
 			if as.skip {
 				continue
 			}
-			v, err := r.value(as, env)
+			v, err := r.valueOver(as, row, set)
 			if err != nil {
+				values.Reset()
 				return nil, r.fail(s, row, err)
 			}
 			if as.tuple != nil {
 				parts, _ := v.([]any)
 				for i, col := range as.tuple {
-					values[col] = nil
+					var part any
 					if i < len(parts) {
-						values[col] = normalise(parts[i])
+						part = normalise(parts[i])
 					}
+					values.Set(col, part)
 				}
 				continue
 			}
-			values[as.column] = v
+			values.Set(as.column, v)
 		}
-		out[i] = record.Row{Values: values, Sources: row.Sources}
+		out[i] = values.Row(row.Sources)
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/signin-detect/detect/engine/kql"
+	"github.com/signin-detect/detect/engine/record"
 )
 
 // Budget bounds what one stage of a rule may make, so that a rule whose data makes it explode (a
@@ -42,10 +43,10 @@ func (e *BudgetError) Error() string {
 }
 
 // describeKey shows a key's values as a user reads them: Column="value" each.
-func describeKey(columns []string, values map[string]any) string {
+func describeKey(columns []string, row record.Row) string {
 	parts := make([]string, len(columns))
 	for i, col := range columns {
-		parts[i] = fmt.Sprintf("%s=%q", col, kql.ToString(values[col]))
+		parts[i] = fmt.Sprintf("%s=%q", col, kql.ToString(row.Get(col)))
 	}
 	return strings.Join(parts, ", ")
 }

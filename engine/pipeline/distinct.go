@@ -58,24 +58,24 @@ func (d *distinctStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageS
 	var out []record.Row
 	var sources []sourceSet
 	values := make([]any, len(d.columns))
+	var kept record.Builder
 	for _, row := range rows {
 		for i, col := range d.columns {
-			values[i] = row.Values[col.Name]
+			values[i] = row.Get(col.Name)
 		}
 		key := groupKey(values)
 		i, ok := index[key]
 		if !ok {
 			if limit := r.plan.budget.Groups; limit > 0 && len(out) >= limit {
 				return nil, &BudgetError{Stage: s, What: "groups", Flag: "--max-groups", Limit: limit, Made: limit + 1,
-					Hottest: describeKey(columnNamesOf(d.columns), row.Values), Count: "the row that made one too many, from " + sourcesText(row.Sources)}
+					Hottest: describeKey(columnNamesOf(d.columns), row), Count: "the row that made one too many, from " + sourcesText(row.Sources)}
 			}
 			i = len(out)
 			index[key] = i
-			kept := make(map[string]any, len(d.columns))
 			for _, col := range d.columns {
-				kept[col.Name] = row.Values[col.Name]
+				kept.Set(col.Name, row.Get(col.Name))
 			}
-			out = append(out, record.Row{Values: kept})
+			out = append(out, kept.Row(nil))
 			sources = append(sources, sourceSet{})
 		}
 		sources[i].add(row.Sources)
@@ -90,7 +90,6 @@ func (d *distinctStage) live(s *Stage, _ columnSet) columnSet { return setOf(s.I
 func (d *distinctStage) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }
-func (d *distinctStage) filter() *kqlexpr.Program              { return nil }
-func (d *distinctStage) rowWise() bool                         { return false }
-func (d *distinctStage) splittable() bool                      { return false }
-func (d *distinctStage) fresh(in bool, _ map[string]bool) bool { return in }
+func (d *distinctStage) filter() *kqlexpr.Program { return nil }
+func (d *distinctStage) rowWise() bool            { return false }
+func (d *distinctStage) splittable() bool         { return false }

@@ -131,10 +131,11 @@ func elements(v any) []any {
 func (e *expandStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	var out []record.Row
 	lists := make([][]any, len(e.expand))
+	var values record.Builder
 	for _, row := range rows {
 		n := 0
 		for i, a := range e.expand {
-			v, err := r.value(a, row.Values)
+			v, err := r.value(a, row)
 			if err != nil {
 				return nil, r.fail(s, row, err)
 			}
@@ -142,20 +143,18 @@ func (e *expandStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 			n = max(n, len(lists[i]))
 		}
 		for el := 0; el < n; el++ {
-			values := make(map[string]any, len(row.Values)+len(e.expand))
-			for k, v := range row.Values {
-				values[k] = v
-			}
+			values.CopyRow(row)
 			if e.itemIndex != "" {
-				values[e.itemIndex] = int64(el)
+				values.Set(e.itemIndex, int64(el))
 			}
 			for i, a := range e.expand {
-				values[a.column] = nil
+				var item any
 				if el < len(lists[i]) {
-					values[a.column] = convertTo(lists[i][el], e.types[i])
+					item = convertTo(lists[i][el], e.types[i])
 				}
+				values.Set(a.column, item)
 			}
-			out = append(out, record.Row{Values: values, Sources: row.Sources})
+			out = append(out, values.Row(row.Sources))
 		}
 	}
 	return out, nil
@@ -215,8 +214,7 @@ func (e *expandStage) live(s *Stage, _ columnSet) columnSet { return setOf(s.In)
 func (e *expandStage) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }
-func (e *expandStage) filter() *kqlexpr.Program         { return nil }
-func (e *expandStage) keepsOrder(in bool) bool          { return in }
-func (e *expandStage) rowWise() bool                    { return true }
-func (e *expandStage) splittable() bool                 { return false }
-func (e *expandStage) fresh(bool, map[string]bool) bool { return true }
+func (e *expandStage) filter() *kqlexpr.Program { return nil }
+func (e *expandStage) keepsOrder(in bool) bool  { return in }
+func (e *expandStage) rowWise() bool            { return true }
+func (e *expandStage) splittable() bool         { return false }

@@ -42,7 +42,7 @@ func (s *Stage) WhyDropped(row record.Row) string {
 		if err != nil {
 			continue
 		}
-		v, err := prog.Run(&machine, row.Values)
+		v, err := prog.Run(&machine, row.Map())
 		if err != nil {
 			return fmt.Sprintf("%s failed: %v", part, err)
 		}
@@ -51,7 +51,7 @@ func (s *Stage) WhyDropped(row record.Row) string {
 		}
 		var values []string
 		for _, col := range prog.Columns {
-			values = append(values, col+" = "+quoted(row.Values[col]))
+			values = append(values, col+" = "+quoted(row.Get(col)))
 		}
 		why := part + " is not true"
 		if len(values) > 0 {

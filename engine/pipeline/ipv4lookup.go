@@ -94,7 +94,7 @@ type ipv4Ranges struct {
 func newIPv4Ranges(rows []record.Row, column string) *ipv4Ranges {
 	ranges := &ipv4Ranges{byBase: map[netip.Prefix][]int{}}
 	for i, row := range rows {
-		p, ok := parseIPv4Prefix(kql.ToString(row.Values[column]))
+		p, ok := parseIPv4Prefix(kql.ToString(row.Get(column)))
 		if !ok {
 			continue
 		}
@@ -146,16 +146,17 @@ func (st *ipv4LookupStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *Sta
 		tableKeys = r.joinKeys(table, st.keys)
 	}
 	var out []record.Row
+	var b record.Builder
 	pairs := newPairCount(r.plan.budget.JoinPairs, append([]string{st.ip}, st.keys...))
 	for i := range rows {
 		row := &rows[i]
 		var matches []int
 		// The source address may be masked too (Learn): its prefix's first address is looked up.
-		if p, ok := parseIPv4Prefix(kql.ToString(row.Values[st.ip])); ok {
+		if p, ok := parseIPv4Prefix(kql.ToString(row.Get(st.ip))); ok {
 			matches = ranges.holding(p.Addr())
 		}
 		if len(st.keys) > 0 && len(matches) > 0 {
-			key, ok := joinKey(row.Values, st.keys)
+			key, ok := joinKey(*row, st.keys)
 			matches = slices.DeleteFunc(matches, func(ti int) bool { return !ok || !tableKeys[ti].ok || tableKeys[ti].key != key })
 		}
 		// Over the budget, the rest of the rows are only counted, to name the total and the
@@ -166,14 +167,14 @@ func (st *ipv4LookupStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *Sta
 		}
 		if len(matches) == 0 {
 			if st.returnUnmatched {
-				out = append(out, st.pair(row, nil, s.live))
+				out = append(out, st.pair(&b, row, nil, s.live))
 			} else if r.tracer != nil {
 				r.tracer.Unpaired(s, *row)
 			}
 			continue
 		}
 		for _, ti := range matches {
-			pair := st.pair(row, &table[ti], s.live)
+			pair := st.pair(&b, row, &table[ti], s.live)
 			out = append(out, pair)
 			if r.tracer != nil {
 				r.tracer.Paired(s, pair)
@@ -208,7 +209,7 @@ func (c *pairCount) add(i int, row *record.Row, n int) {
 	}
 	values := make([]any, len(c.columns))
 	for k, col := range c.columns {
-		values[k] = row.Values[col]
+		values[k] = row.Get(col)
 	}
 	key := groupKey(values)
 	if _, seen := c.firstRow[key]; !seen {
@@ -234,34 +235,33 @@ func (c *pairCount) over(s *Stage, rows []record.Row) error {
 	}
 	n, ranges := c.perKey[hottest], c.partners[hottest]
 	return &BudgetError{Stage: s, What: "join pairs", Flag: "--max-join-pairs", Limit: c.limit, Made: c.total,
-		Hottest: describeKey(c.columns, rows[c.firstRow[hottest]].Values),
+		Hottest: describeKey(c.columns, rows[c.firstRow[hottest]]),
 		Count:   fmt.Sprintf("%d pairs: %d rows with %d ranges", n, n/ranges, ranges)}
 }
 
 // pair makes the row of row and the table's row tr (null columns when tr is nil), with the
 // columns read later.
-func (st *ipv4LookupStage) pair(row, tr *record.Row, live columnSet) record.Row {
-	values := make(map[string]any, len(row.Values)+len(st.rightCols))
-	for k, v := range row.Values {
+func (st *ipv4LookupStage) pair(values *record.Builder, row, tr *record.Row, live columnSet) record.Row {
+	for k, v := range row.All() {
 		if live.has(k) {
-			values[k] = v
+			values.Add(k, v)
 		}
 	}
 	if tr == nil {
 		for _, col := range st.rightCols {
 			if live.has(col.Name) {
-				values[col.Name] = col.Type.Zero()
+				values.Set(col.Name, col.Type.Zero())
 			}
 		}
-		return record.Row{Values: values, Sources: row.Sources}
+		return values.Row(row.Sources)
 	}
-	for k, v := range tr.Values {
+	for k, v := range tr.All() {
 		if name, ok := st.rightNames[k]; ok && live.has(name) {
-			values[name] = v
+			values.Set(name, v)
 		}
 	}
 	sources := make([]record.Source, 0, len(row.Sources)+len(tr.Sources))
-	return record.Row{Values: values, Sources: append(append(sources, row.Sources...), tr.Sources...)}
+	return values.Row(append(append(sources, row.Sources...), tr.Sources...))
 }
 
 func (st *ipv4LookupStage) live(_ *Stage, after columnSet) columnSet {
@@ -270,7 +270,6 @@ func (st *ipv4LookupStage) live(_ *Stage, after columnSet) columnSet {
 func (st *ipv4LookupStage) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }
-func (st *ipv4LookupStage) filter() *kqlexpr.Program         { return nil }
-func (st *ipv4LookupStage) rowWise() bool                    { return false }
-func (st *ipv4LookupStage) splittable() bool                 { return false }
-func (st *ipv4LookupStage) fresh(bool, map[string]bool) bool { return true }
+func (st *ipv4LookupStage) filter() *kqlexpr.Program { return nil }
+func (st *ipv4LookupStage) rowWise() bool            { return false }
+func (st *ipv4LookupStage) splittable() bool         { return false }

@@ -162,6 +162,7 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 		return nil, err
 	}
 	var out []record.Row
+	var b record.Builder
 	matched := map[string]bool{}
 	firstOfKey := map[string]bool{}
 	k := j.kind
@@ -192,7 +193,7 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 			case k.Columns == rule.LeftSide:
 				out = append(out, *l)
 			default:
-				out = append(out, j.pair(l, nil, s.live))
+				out = append(out, j.pair(&b, l, nil, s.live))
 			}
 			continue
 		}
@@ -207,7 +208,7 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 		}
 		if k.Pairs {
 			for _, ri := range partners {
-				pair := j.pair(l, &right[ri], s.live)
+				pair := j.pair(&b, l, &right[ri], s.live)
 				out = append(out, pair)
 				if r.tracer != nil {
 					r.tracer.Paired(s, pair)
@@ -222,7 +223,7 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 			case rightMatched[ri] && k.MatchedRight, !rightMatched[ri] && k.UnmatchedRight && k.Columns == rule.RightSide:
 				out = append(out, right[ri])
 			case !rightMatched[ri] && k.UnmatchedRight:
-				out = append(out, j.pair(nil, &right[ri], s.live))
+				out = append(out, j.pair(&b, nil, &right[ri], s.live))
 			}
 		}
 	}
@@ -261,7 +262,7 @@ func (j *join) checkPairs(limit int, s *Stage, left []record.Row, leftKeys []row
 	}
 	n, partners := perKey[hottest], len(index[hottest])
 	return &BudgetError{Stage: s, What: "join pairs", Flag: "--max-join-pairs", Limit: limit, Made: total,
-		Hottest: describeKey(j.leftKeys, left[firstRow[hottest]].Values),
+		Hottest: describeKey(j.leftKeys, left[firstRow[hottest]]),
 		Count:   fmt.Sprintf("%d pairs: %d left rows with %d right rows", n, n/partners, partners)}
 }
 
@@ -291,61 +292,42 @@ func (j *join) filter() *kqlexpr.Program                                  { retu
 func (j *join) rowWise() bool                                             { return false }
 func (j *join) splittable() bool                                          { return false }
 
-// fresh: the pairs are new rows; a semi or anti join passes one side's rows on as they are.
-func (j *join) fresh(in bool, snapshots map[string]bool) bool {
-	markFresh(j.right, snapshots)
-	switch j.kind.Columns {
-	case rule.LeftSide:
-		return in
-	case rule.RightSide:
-		return false
-	}
-	return true
-}
-
 // pair makes the joined row of l and rr, or of one of them alone (the other side's columns null)
 // when the other is nil, with the columns read later (live).
-func (j *join) pair(l, rr *record.Row, live columnSet) record.Row {
-	width := len(j.leftCols) + len(j.rightCols)
-	if l != nil {
-		width = len(l.Values) + len(j.rightCols)
-	}
-	if live != nil {
-		width = len(live)
-	}
-	values := make(map[string]any, width)
+// The rows are built with values, whose layouts the pairs share.
+func (j *join) pair(values *record.Builder, l, rr *record.Row, live columnSet) record.Row {
 	if l == nil {
 		for _, col := range j.leftCols {
 			if live.has(col.Name) {
-				values[col.Name] = col.Type.Zero()
+				values.Set(col.Name, col.Type.Zero())
 			}
 		}
 		j.putRight(values, rr, live)
-		return record.Row{Values: values, Sources: rr.Sources}
+		return values.Row(rr.Sources)
 	}
-	for k, v := range l.Values {
+	for k, v := range l.All() {
 		if live.has(k) {
-			values[k] = v
+			values.Add(k, v)
 		}
 	}
 	if rr == nil {
 		for _, col := range j.rightCols {
 			if live.has(col.Name) {
-				values[col.Name] = col.Type.Zero()
+				values.Set(col.Name, col.Type.Zero())
 			}
 		}
-		return record.Row{Values: values, Sources: l.Sources}
+		return values.Row(l.Sources)
 	}
 	j.putRight(values, rr, live)
 	sources := make([]record.Source, 0, len(l.Sources)+len(rr.Sources))
-	return record.Row{Values: values, Sources: append(append(sources, l.Sources...), rr.Sources...)}
+	return values.Row(append(append(sources, l.Sources...), rr.Sources...))
 }
 
 // putRight puts the right row's columns read later into values, under their joined names.
-func (j *join) putRight(values map[string]any, rr *record.Row, live columnSet) {
-	for k, v := range rr.Values {
+func (j *join) putRight(values *record.Builder, rr *record.Row, live columnSet) {
+	for k, v := range rr.All() {
 		if name, ok := j.rightNames[k]; ok && live.has(name) {
-			values[name] = v
+			values.Set(name, v)
 		}
 	}
 }

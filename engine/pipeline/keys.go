@@ -37,10 +37,10 @@ func groupKey(values []any) string {
 
 // joinKey encodes the key columns of a row for a join; ok is false when one is null, for a null
 // key matches nothing.
-func joinKey(values map[string]any, keys []string) (string, bool) {
+func joinKey(row record.Row, keys []string) (string, bool) {
 	var b strings.Builder
 	for _, k := range keys {
-		v := values[k]
+		v := row.Get(k)
 		if v == nil {
 			return "", false
 		}
@@ -61,7 +61,7 @@ func (r *runner) joinKeys(rows []record.Row, keys []string) []rowKey {
 	out := make([]rowKey, len(rows))
 	_ = r.inParts(len(rows), r.parts(len(rows)), func(_ *runner, _, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			out[i].key, out[i].ok = joinKey(rows[i].Values, keys)
+			out[i].key, out[i].ok = joinKey(rows[i], keys)
 		}
 		return nil
 	})

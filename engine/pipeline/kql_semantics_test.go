@@ -56,7 +56,7 @@ func tableRow(t testing.TB, table string, line int, values map[string]any) recor
 		}
 		row[k] = v
 	}
-	return record.Row{Values: row, Sources: []record.Source{{File: table + ".ndjson", Line: line}}}
+	return record.NewRow(row, []record.Source{{File: table + ".ndjson", Line: line}})
 }
 
 func runTables(t *testing.T, p *Plan, tables map[string][]record.Row) []record.Row {
@@ -74,7 +74,7 @@ func show(rows []record.Row, cols ...string) []string {
 	for _, r := range rows {
 		var parts []string
 		for _, c := range cols {
-			v := r.Values[c]
+			v := r.Get(c)
 			if tm, ok := v.(time.Time); ok {
 				v = tm.Format("15:04")
 			}
@@ -157,8 +157,8 @@ stages:
 	// leftouter's missing right datetime is null, not a zero time.
 	p := mustCompileBody(t, body("      kind: leftouter\n"))
 	for _, row := range runTables(t, p, map[string][]record.Row{nonInteractive: joinRows(t)}) {
-		if row.Values["AppDisplayName"] == "Word" && row.Values["TimeGenerated1"] != nil {
-			t.Errorf("an unmatched left row's right datetime is %v, want null", row.Values["TimeGenerated1"])
+		if row.Get("AppDisplayName") == "Word" && row.Get("TimeGenerated1") != nil {
+			t.Errorf("an unmatched left row's right datetime is %v, want null", row.Get("TimeGenerated1"))
 		}
 	}
 }

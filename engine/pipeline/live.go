@@ -40,17 +40,3 @@ func markLive(stages []*Stage, after columnSet) columnSet {
 	}
 	return need
 }
-
-// markFresh records which stages get rows that no other stage holds, which an extend may then
-// change in place: rows a stage made, and passed on by filters, until a join, a let or the rule's
-// input shares them.
-func markFresh(stages []*Stage, snapshots map[string]bool) {
-	fresh := false // a pipeline starts from rows its source shares
-	for _, s := range stages {
-		s.freshIn = fresh
-		fresh = s.op.fresh(fresh, snapshots)
-		if snapshots[s.Rule.Name] {
-			fresh = false
-		}
-	}
-}

@@ -163,7 +163,7 @@ func (ms *makeSeries) value(u int64) any {
 
 // scalar runs a program that reads no column.
 func (r *runner) scalarValue(p *kqlexpr.Program) (any, error) {
-	v, err := r.eval(p, map[string]any{})
+	v, err := r.eval(p, record.Row{})
 	return normalise(v), err
 }
 
@@ -299,15 +299,15 @@ func (ms *makeSeries) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 	var loU, hiU int64
 	for i := range rows {
 		row := &rows[i]
-		u, ok := units(row.Values[ms.axis.column])
+		u, ok := units(row.Get(ms.axis.column))
 		if !ok {
 			continue // a row without an axis value falls in no bin
 		}
 		if lo == nil || u < loU {
-			lo, loU = row.Values[ms.axis.column], u
+			lo, loU = row.Get(ms.axis.column), u
 		}
 		if hi == nil || u > hiU {
-			hi, hiU = row.Values[ms.axis.column], u
+			hi, hiU = row.Get(ms.axis.column), u
 		}
 		keys, err := r.groupKeys(s, ms.keys, row)
 		if err != nil {
@@ -357,10 +357,11 @@ func (ms *makeSeries) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 		axis[i] = ms.value(b.start + int64(i)*b.step)
 	}
 	var out []record.Row
+	var values record.Builder
 	for _, g := range order {
 		states := make([][]aggState, b.n)
 		for _, row := range g.rows {
-			u, _ := units(row.Values[ms.axis.column])
+			u, _ := units(row.Get(ms.axis.column))
 			if u < b.start {
 				continue
 			}
@@ -383,9 +384,8 @@ func (ms *makeSeries) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 		if len(g.sources.list) == 0 {
 			continue // every row of the group fell outside the range
 		}
-		values := make(map[string]any, len(ms.keys)+len(ms.aggs)+1)
 		for k, key := range ms.keys {
-			values[key.column] = g.keys[k]
+			values.Set(key.column, g.keys[k])
 		}
 		for a, agg := range ms.aggs {
 			series := make([]any, b.n)
@@ -395,10 +395,10 @@ func (ms *makeSeries) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageSta
 					series[i] = normalise(states[i][a].state.Value())
 				}
 			}
-			values[agg.column] = series
+			values.Set(agg.column, series)
 		}
-		values[ms.axis.column] = append([]any(nil), axis...)
-		out = append(out, record.Row{Values: values, Sources: g.sources.list})
+		values.Set(ms.axis.column, append([]any(nil), axis...))
+		out = append(out, values.Row(g.sources.list))
 	}
 	return out, nil
 }
@@ -413,20 +413,19 @@ func (ms *makeSeries) overBudget(s *Stage, limit int, groups []*seriesGroup, row
 		}
 	}
 	columns := make([]string, len(ms.keys))
-	values := map[string]any{}
+	var values record.Builder
 	for k, key := range ms.keys {
 		columns[k] = key.column
-		values[key.column] = largest.keys[k]
+		values.Set(key.column, largest.keys[k])
 	}
 	return &BudgetError{Stage: s, What: "groups", Flag: "--max-groups", Limit: limit, Made: limit + 1,
-		Hottest: describeKey(columns, values), Count: fmt.Sprintf("%d rows, the largest group when the row from %s made one too many", len(largest.rows), sourcesText(row.Sources))}
+		Hottest: describeKey(columns, values.Row(nil)), Count: fmt.Sprintf("%d rows, the largest group when the row from %s made one too many", len(largest.rows), sourcesText(row.Sources))}
 }
 
 func (ms *makeSeries) live(s *Stage, _ columnSet) columnSet { return setOf(s.In) }
 func (ms *makeSeries) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }
-func (ms *makeSeries) filter() *kqlexpr.Program         { return nil }
-func (ms *makeSeries) rowWise() bool                    { return false }
-func (ms *makeSeries) splittable() bool                 { return false }
-func (ms *makeSeries) fresh(bool, map[string]bool) bool { return true }
+func (ms *makeSeries) filter() *kqlexpr.Program { return nil }
+func (ms *makeSeries) rowWise() bool            { return false }
+func (ms *makeSeries) splittable() bool         { return false }

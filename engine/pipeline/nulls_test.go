@@ -27,9 +27,13 @@ stages:
 `)
 	rows := joinRows(t)
 	for i := range rows {
-		rows[i].Values["TimeGenerated"] = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).Add(time.Duration(rows[i].Sources[0].Line) * time.Minute)
+		values := rows[i].Map()
+		values["TimeGenerated"] = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).Add(time.Duration(rows[i].Sources[0].Line) * time.Minute)
+		if i == 4 {
+			values["AppDisplayName"] = `{"n":"x"}`
+		}
+		rows[i] = record.NewRow(values, rows[i].Sources)
 	}
-	rows[4].Values["AppDisplayName"] = `{"n":"x"}`
 	got := runTables(t, p, map[string][]record.Row{nonInteractive: rows})
 	expectRows(t, "leftouter then arithmetic", show(got, "AppDisplayName", "Gap", "Odd"), []string{
 		`AppDisplayName=Teams Gap=10m0s Odd=<nil> @1,11`, `AppDisplayName=Teams Gap=11m0s Odd=<nil> @1,12`,

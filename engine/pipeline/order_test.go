@@ -107,7 +107,7 @@ func TestMakeSeries(t *testing.T) {
 		"UserPrincipalName=a N=[2 -1 -1 1] dcount_AppDisplayName=[1 0 0 1] @1,2,4",
 		"UserPrincipalName=b N=[-1 -1 1 -1] dcount_AppDisplayName=[0 0 1 0] @3",
 	})
-	axis, _ := got[0].Values["TimeGenerated"].([]any)
+	axis, _ := got[0].Get("TimeGenerated").([]any)
 	if len(axis) != 4 || !axis[0].(time.Time).Equal(now.Add(-4*time.Hour)) || !axis[3].(time.Time).Equal(now.Add(-time.Hour)) {
 		t.Errorf("axis %v, want the four hours from now-4h", axis)
 	}
@@ -169,11 +169,11 @@ func TestMvExpandToTypeof(t *testing.T) {
 `)
 	rows := []record.Row{signin(1, map[string]any{"TimeGenerated": now.Add(-90 * time.Minute)}), signin(2, map[string]any{"TimeGenerated": now.Add(-10 * time.Minute)})}
 	got := run(t, p, rows...)
-	if len(got) != 2 || got[0].Values["count_"] != 1.0 || got[0].Values["Text"] != int64(7) || got[1].Values["Text"] != nil {
+	if len(got) != 2 || got[0].Get("count_") != 1.0 || got[0].Get("Text") != int64(7) || got[1].Get("Text") != nil {
 		t.Fatalf("rows %v", show(got, "count_", "TimeGenerated", "Text"))
 	}
-	if _, ok := got[1].Values["TimeGenerated"].(time.Time); !ok {
-		t.Errorf("TimeGenerated is %T", got[1].Values["TimeGenerated"])
+	if _, ok := got[1].Get("TimeGenerated").(time.Time); !ok {
+		t.Errorf("TimeGenerated is %T", got[1].Get("TimeGenerated"))
 	}
 	if types := typesOf(p.Output); types["count_"].String() != "real" || types["TimeGenerated"].String() != "datetime" || types["Text"].String() != "long" {
 		t.Errorf("types %v", types)

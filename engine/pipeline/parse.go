@@ -95,8 +95,9 @@ func (c *compiler) parse(s *rule.Stage, f flow, where bool) (operator, flow) {
 
 func (p *parseStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	out := rows[:0:0]
+	var copied record.Builder
 	for _, row := range rows {
-		text, err := r.value(p.source, row.Values)
+		text, err := r.value(p.source, row)
 		if err != nil {
 			return nil, r.fail(s, row, err)
 		}
@@ -107,16 +108,15 @@ func (p *parseStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 			}
 			continue
 		}
-		copied := make(map[string]any, len(row.Values)+len(p.cols))
-		for k, v := range row.Values {
+		for k, v := range row.All() {
 			if s.live.has(k) {
-				copied[k] = v
+				copied.Add(k, v)
 			}
 		}
 		for i, col := range p.cols {
-			copied[col.Name] = values[i]
+			copied.Set(col.Name, values[i])
 		}
-		out = append(out, record.Row{Values: copied, Sources: row.Sources})
+		out = append(out, copied.Row(row.Sources))
 	}
 	return out, nil
 }
@@ -193,7 +193,6 @@ func (p *parseStage) follow(origin map[string]string) (map[string]string, bool) 
 	return origin, true
 }
 
-func (p *parseStage) filter() *kqlexpr.Program         { return nil }
-func (p *parseStage) rowWise() bool                    { return true }
-func (p *parseStage) splittable() bool                 { return false }
-func (p *parseStage) fresh(bool, map[string]bool) bool { return true }
+func (p *parseStage) filter() *kqlexpr.Program { return nil }
+func (p *parseStage) rowWise() bool            { return true }
+func (p *parseStage) splittable() bool         { return false }

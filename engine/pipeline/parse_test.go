@@ -105,7 +105,7 @@ func TestProjectAwayKeepReorder(t *testing.T) {
 			t.Errorf("%s: columns %s, want %s", body, got, want)
 		}
 		out := runTables(t, p, rows)
-		if len(out) != 1 || len(out[0].Values) != len(names) {
+		if len(out) != 1 || out[0].Len() != len(names) {
 			t.Errorf("%s: row %v, want the columns %v", body, out, names)
 		}
 	}

@@ -59,7 +59,7 @@ func signin(line int, values map[string]any) record.Row {
 	for k, v := range values {
 		row[k] = v
 	}
-	return record.Row{Values: row, Sources: []record.Source{{File: "in.ndjson", Line: line}}}
+	return record.NewRow(row, []record.Source{{File: "in.ndjson", Line: line}})
 }
 
 func run(t *testing.T, p *Plan, rows ...record.Row) []record.Row {
@@ -102,7 +102,7 @@ func TestInnerJoinEmitsEveryPair(t *testing.T) {
 	got := run(t, p, rows...)
 	var pairs []string
 	for _, r := range got {
-		pairs = append(pairs, r.Values["AppDisplayName"].(string)+">"+r.Values["AppDisplayName1"].(string)+"@"+
+		pairs = append(pairs, r.Get("AppDisplayName").(string)+">"+r.Get("AppDisplayName1").(string)+"@"+
 			r.Sources[0].String()+","+r.Sources[1].String())
 	}
 	want := []string{
@@ -114,8 +114,8 @@ func TestInnerJoinEmitsEveryPair(t *testing.T) {
 		t.Errorf("pairs:\n got  %v\n want %v", pairs, want)
 	}
 	// The right side's key columns are kept too, renamed as KQL names them.
-	if got[0].Values["SessionId1"] != "s1" || got[0].Values["UserPrincipalName1"] != "a@x" {
-		t.Errorf("right key columns: %v", got[0].Values)
+	if got[0].Get("SessionId1") != "s1" || got[0].Get("UserPrincipalName1") != "a@x" {
+		t.Errorf("right key columns: %v", got[0].Map())
 	}
 }
 
@@ -140,9 +140,9 @@ func TestJoinNamesClashingColumnsWithTheSmallestUnusedNumber(t *testing.T) {
 	}
 	got := run(t, p, signin(1, map[string]any{"SessionId": "s", "ResultType": "0"}), signin(2, map[string]any{"SessionId": "s", "ResultType": "50126"}))
 	// Rows 1 and 2 pair with each other and themselves: 4 pairs; the pair (1, 2) is the second.
-	if len(got) != 4 || got[1].Values["ResultType"] != "0" || got[1].Values["ResultType2"] != "50126" ||
-		got[1].Values["ResultType1"] != "left column already called ResultType1" {
-		t.Errorf("rows: %d, pair (1,2): %v %v %v", len(got), got[1].Values["ResultType"], got[1].Values["ResultType1"], got[1].Values["ResultType2"])
+	if len(got) != 4 || got[1].Get("ResultType") != "0" || got[1].Get("ResultType2") != "50126" ||
+		got[1].Get("ResultType1") != "left column already called ResultType1" {
+		t.Errorf("rows: %d, pair (1,2): %v %v %v", len(got), got[1].Get("ResultType"), got[1].Get("ResultType1"), got[1].Get("ResultType2"))
 	}
 }
 
@@ -187,7 +187,7 @@ func TestExtendProjectAndRename(t *testing.T) {
 		t.Errorf("output columns %s", names)
 	}
 	got := run(t, p, signin(1, map[string]any{"TimeGenerated": now.Add(-150 * time.Minute), "AppDisplayName": "Teams"}))
-	v := got[0].Values
+	v := got[0].Map()
 	// long / long truncates: 150 / 60 is 2 (https://learn.microsoft.com/kusto/query/numerical-operators).
 	if v["App"] != "TEAMS" || v["Late"] != true || v["Hours"] != int64(2) || len(v) != 3 {
 		t.Errorf("row %v", v)

@@ -72,10 +72,8 @@ type Stage struct {
 	// op is the stage's kind, planned: everything about the stage that depends on its kind.
 	op operator
 
-	// live is the columns read after this stage (nil: every column). freshIn tells whether the rows
-	// reaching the stage are held by no other stage, so that an extend may change them in place.
-	live    columnSet
-	freshIn bool
+	// live is the columns read after this stage (nil: every column).
+	live columnSet
 	// readsClock tells whether an expression of the stage (or of a join's right side) reads now.
 	readsClock bool
 }
@@ -155,10 +153,8 @@ func Compile(r *rule.Rule, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	markLive(plan.Stages, setOf(plan.Output))
-	markFresh(plan.Stages, plan.snapshots)
 	for _, l := range plan.lets {
 		markLive(l.stages, nil)
-		markFresh(l.stages, plan.snapshots)
 	}
 	if !opts.AsWritten {
 		pushDown(plan.Stages)

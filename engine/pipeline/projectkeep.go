@@ -75,16 +75,16 @@ func (p *pickStage) run(_ *runner, s *Stage, rows, _ []record.Row, _ *StageStats
 		return rows, nil
 	}
 	out := make([]record.Row, len(rows))
+	var values record.Builder
 	for i, row := range rows {
-		values := make(map[string]any, len(p.cols))
 		for _, col := range p.cols {
 			if s.live.has(col.Name) {
-				if v, ok := row.Values[col.Name]; ok {
-					values[col.Name] = v
+				if v, ok := row.Lookup(col.Name); ok {
+					values.Set(col.Name, v)
 				}
 			}
 		}
-		out[i] = record.Row{Values: values, Sources: row.Sources}
+		out[i] = values.Row(row.Sources)
 	}
 	return out, nil
 }
@@ -115,6 +115,3 @@ func (p *pickStage) follow(origin map[string]string) (map[string]string, bool) {
 func (p *pickStage) filter() *kqlexpr.Program { return nil }
 func (p *pickStage) rowWise() bool            { return true }
 func (p *pickStage) splittable() bool         { return false }
-func (p *pickStage) fresh(in bool, _ map[string]bool) bool {
-	return p.drops || in
-}

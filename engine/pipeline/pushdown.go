@@ -117,13 +117,28 @@ func newCondition(p *kqlexpr.Program, names map[string]string) condition {
 }
 
 // hold tells whether every condition holds for a row.
-func (r *runner) hold(cs conditions, values map[string]any) bool {
+func (r *runner) hold(cs conditions, row record.Row) bool {
 	for _, c := range cs {
-		if !r.holds(c, values) {
+		if !r.holds(c, r.conditionEnv(c, row)) {
 			return false
 		}
 	}
 	return true
+}
+
+// conditionEnv is the columns of row that c reads, under their names in row.
+func (r *runner) conditionEnv(c condition, row record.Row) map[string]any {
+	if r.env == nil {
+		r.env = map[string]any{}
+	}
+	clear(r.env)
+	for _, col := range c.prog.Columns {
+		name := c.column(col)
+		if v, ok := row.Lookup(name); ok {
+			r.env[name] = v
+		}
+	}
+	return r.env
 }
 
 // holds tells whether a condition holds for a row. A condition that fails to evaluate keeps the
@@ -154,7 +169,7 @@ func (r *runner) filterRows(cs conditions, rows []record.Row) []record.Row {
 	kept := make([][]record.Row, parts)
 	_ = r.inParts(len(rows), parts, func(w *runner, p, lo, hi int) error {
 		for _, row := range rows[lo:hi] {
-			if w.hold(cs, row.Values) {
+			if w.hold(cs, row) {
 				kept[p] = append(kept[p], row)
 			}
 		}

@@ -37,12 +37,13 @@ func synthetic(tb testing.TB, table string, n int) []record.Row {
 func asRead(p *Plan, tables map[string][]record.Row) map[string][]record.Row {
 	for _, in := range p.Inputs {
 		rows := tables[in.Table.Name]
+		layout := record.NewLayout(in.Columns...)
 		for i, row := range rows {
-			values := make(map[string]any, len(in.Columns))
-			for _, col := range in.Columns {
-				values[col] = row.Values[col]
+			values := make([]any, len(in.Columns))
+			for k, col := range in.Columns {
+				values[k] = row.Get(col)
 			}
-			rows[i].Values = values
+			rows[i] = layout.Row(values, row.Sources)
 		}
 	}
 	return tables

@@ -88,7 +88,7 @@ func TestReadFiltersKeepEveryRowARuleUses(t *testing.T) {
 		var kept []record.Row
 		keeps := f.NewTest()
 		for _, row := range rows {
-			if keeps(row.Values) {
+			if keeps(row.Map()) {
 				kept = append(kept, row)
 			}
 		}

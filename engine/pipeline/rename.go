@@ -62,25 +62,65 @@ func (rs *renameStage) follow(origin map[string]string) (map[string]string, bool
 	return renamed, true
 }
 
-func (rs *renameStage) filter() *kqlexpr.Program         { return nil }
-func (rs *renameStage) keepsOrder(in bool) bool          { return in }
-func (rs *renameStage) rowWise() bool                    { return true }
-func (rs *renameStage) splittable() bool                 { return false }
-func (rs *renameStage) fresh(bool, map[string]bool) bool { return true }
+func (rs *renameStage) filter() *kqlexpr.Program { return nil }
+func (rs *renameStage) keepsOrder(in bool) bool  { return in }
+func (rs *renameStage) rowWise() bool            { return true }
+func (rs *renameStage) splittable() bool         { return false }
 
 func (rs *renameStage) run(_ *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	out := make([]record.Row, len(rows))
+	var shape renamedLayout
 	for i, row := range rows {
-		values := make(map[string]any, len(row.Values))
-		for k, v := range row.Values {
-			if n, ok := rs.renames[k]; ok {
-				k = n
-			}
-			if s.live.has(k) {
-				values[k] = v
-			}
+		if row.Layout() != shape.in || shape.in == nil {
+			shape = rs.layoutOf(row.Layout(), s.live)
 		}
-		out[i] = record.Row{Values: values, Sources: row.Sources}
+		if shape.all {
+			// Every column kept, in its slot: the row's values are shared, not copied.
+			out[i] = shape.out.Row(row.Slots(), row.Sources)
+			continue
+		}
+		slots := make([]any, len(shape.keep))
+		for k, from := range shape.keep {
+			slots[k] = row.Slots()[from]
+		}
+		out[i] = shape.out.Row(slots, row.Sources)
 	}
 	return out, nil
+}
+
+// renamedLayout is the layout of the rows a rename makes of rows of layout in: out's slot k holds
+// the value of in's slot keep[k]; all when that is every slot in order.
+type renamedLayout struct {
+	in, out *record.Layout
+	keep    []int
+	all     bool
+}
+
+func (rs *renameStage) layoutOf(in *record.Layout, live columnSet) renamedLayout {
+	shape := renamedLayout{in: in}
+	var names []string
+	for from, name := range in.Names() {
+		if n, ok := rs.renames[name]; ok {
+			name = n
+		}
+		if live.has(name) {
+			names = append(names, name)
+			shape.keep = append(shape.keep, from)
+		}
+	}
+	shape.out = record.NewLayout(names...)
+	if len(shape.out.Names()) < len(names) {
+		// A column renamed to the name of one kept: the later value wins, as a map's would.
+		kept := make([]int, len(shape.out.Names()))
+		for k, name := range names {
+			slot, _ := shape.out.Slot(name)
+			kept[slot] = shape.keep[k]
+		}
+		shape.keep = kept
+	}
+	shape.all = len(shape.keep) == len(in.Names())
+	for k, from := range shape.keep {
+		shape.all = shape.all && k == from
+	}
+	return shape
 }

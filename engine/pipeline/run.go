@@ -57,6 +57,8 @@ type runner struct {
 	renamed map[string]any
 	// window is the serialized row set the stage running reads with window functions.
 	window *rowWindow
+	// env is room for the columns a program reads of a row (see envOf).
+	env map[string]any
 }
 
 // stages runs a pipeline over rows; input is the rows it started from (a join's right side
@@ -91,8 +93,37 @@ func sourcesText(sources []record.Source) string {
 	return strings.Join(from, " and ")
 }
 
-// eval runs a program over a row's values, first binding the toscalar lets it reads.
-func (r *runner) eval(p *kqlexpr.Program, values map[string]any) (any, error) {
+// eval runs a program over a row, first binding the toscalar lets it reads.
+func (r *runner) eval(p *kqlexpr.Program, row record.Row) (any, error) {
+	return r.evalWith(p, func(p *kqlexpr.Program) map[string]any { return r.envOf(p, row, nil) })
+}
+
+// envOf is the environment of p over row: the columns p reads, of set when set there (the columns
+// an extend computed so far), else of row. The map is the runner's, refilled on each call: expr's
+// fast path reads a map, and filling only the few columns a program reads costs less than a map
+// per row.
+func (r *runner) envOf(p *kqlexpr.Program, row record.Row, set *record.Builder) map[string]any {
+	if r.env == nil {
+		r.env = map[string]any{}
+	}
+	clear(r.env)
+	for _, name := range p.Columns {
+		if set != nil {
+			if v, ok := set.Lookup(name); ok {
+				r.env[name] = v
+				continue
+			}
+		}
+		if v, ok := row.Lookup(name); ok {
+			r.env[name] = v
+		}
+	}
+	return r.env
+}
+
+// evalWith runs a program over the environment env gives it, first binding the toscalar lets it
+// reads.
+func (r *runner) evalWith(p *kqlexpr.Program, env func(*kqlexpr.Program) map[string]any) (any, error) {
 	if len(p.Scalars) > 0 {
 		bound, ok := r.bound[p]
 		if !ok {
@@ -112,6 +143,7 @@ func (r *runner) eval(p *kqlexpr.Program, values map[string]any) (any, error) {
 		}
 		p = bound
 	}
+	values := env(p)
 	if p.Window {
 		return p.RunIn(&r.machine, values, r.window)
 	}
@@ -123,7 +155,7 @@ func (r *runner) eval(p *kqlexpr.Program, values map[string]any) (any, error) {
 func (r *runner) groupKeys(s *Stage, keys []assignment, row *record.Row) ([]any, error) {
 	out := make([]any, len(keys))
 	for k, key := range keys {
-		v, err := r.value(key, row.Values)
+		v, err := r.value(key, *row)
 		if err != nil {
 			return nil, r.fail(s, *row, err)
 		}
@@ -132,11 +164,21 @@ func (r *runner) groupKeys(s *Stage, keys []assignment, row *record.Row) ([]any,
 	return out, nil
 }
 
-func (r *runner) value(a assignment, values map[string]any) (any, error) {
+func (r *runner) value(a assignment, row record.Row) (any, error) {
+	return r.valueOver(a, row, nil)
+}
+
+// valueOver is value over row with the columns of set (when not nil) in place of row's.
+func (r *runner) valueOver(a assignment, row record.Row, set *record.Builder) (any, error) {
 	if a.copyOf != "" {
-		return values[a.copyOf], nil
+		if set != nil {
+			if v, ok := set.Lookup(a.copyOf); ok {
+				return v, nil
+			}
+		}
+		return row.Get(a.copyOf), nil
 	}
-	v, err := r.eval(a.prog, values)
+	v, err := r.evalWith(a.prog, func(p *kqlexpr.Program) map[string]any { return r.envOf(p, row, set) })
 	return normalise(v), err
 }
 

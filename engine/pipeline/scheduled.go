@@ -175,7 +175,7 @@ func (sc *Scheduled) firstAtOrAfter(t time.Time) int {
 // Push evaluates one row, at pos in the order the rows were read; rows come in time order (rows of
 // the same time in read order).
 func (sc *Scheduled) Push(row record.Row, pos int) error {
-	at, _ := row.Values[TimeColumn].(time.Time)
+	at, _ := row.Get(TimeColumn).(time.Time)
 	// Later rows are at or after at, so what they give is at the instants from it on.
 	lo := sc.firstAtOrAfter(at)
 	if err := sc.settle(lo); err != nil || sc.failAt < sc.sched.Count && lo >= sc.failAt {
@@ -262,10 +262,10 @@ func (sc *Scheduled) through(row record.Row, pos int, when time.Time, at instant
 	numbered(right, pos)
 	j := s.joinOp
 	for _, l := range rows {
-		if !sc.stream.r.hold(j.leftFilter, l.row.Values) {
+		if !sc.stream.r.hold(j.leftFilter, l.row) {
 			continue
 		}
-		if key, ok := joinKey(l.row.Values, j.leftKeys); ok {
+		if key, ok := joinKey(l.row, j.leftKeys); ok {
 			for _, rr := range sc.right[key] {
 				sc.pair(l, rr)
 			}
@@ -273,10 +273,10 @@ func (sc *Scheduled) through(row record.Row, pos int, when time.Time, at instant
 		}
 	}
 	for _, rr := range right {
-		if !sc.stream.r.hold(j.rightFilter, rr.row.Values) {
+		if !sc.stream.r.hold(j.rightFilter, rr.row) {
 			continue
 		}
-		if key, ok := joinKey(rr.row.Values, j.rightKeys); ok {
+		if key, ok := joinKey(rr.row, j.rightKeys); ok {
 			for _, l := range sc.left[key] {
 				sc.pair(l, rr)
 			}
@@ -342,12 +342,12 @@ func (sc *Scheduled) pair(l, rr timedRow) {
 			if sc.pairsAt[k]++; sc.pairsAt[k] > limit {
 				s := sc.stream
 				sc.fail(k, &BudgetError{Stage: s.join, What: "join pairs", Flag: "--max-join-pairs", Limit: limit, Made: sc.pairsAt[k],
-					Hottest: describeKey(s.joinOp.leftKeys, l.row.Values),
+					Hottest: describeKey(s.joinOp.leftKeys, l.row),
 					Count:   fmt.Sprintf("over %d pairs at %s, the latest from %s", limit, sc.instant(k).UTC().Format(time.RFC3339), sourcesText(rr.row.Sources))})
 			}
 		})
 	}
-	rows := []timedRow{{row: sc.stream.joinOp.pair(&l.row, &rr.row, sc.stream.join.live), at: at}}
+	rows := []timedRow{{row: sc.stream.joinOp.pair(&sc.stream.pairs, &l.row, &rr.row, sc.stream.join.live), at: at}}
 	for _, st := range sc.stream.suffix {
 		rows = sc.stage(st, rows)
 	}

@@ -47,7 +47,7 @@ func (r *runner) ordered(s *Stage, keys []sortKey, rows []record.Row) ([]record.
 	for i, row := range rows {
 		values[i] = make([]any, len(keys))
 		for j, k := range keys {
-			v, err := r.value(k.value, row.Values)
+			v, err := r.value(k.value, row)
 			if err != nil {
 				return nil, r.fail(s, row, err)
 			}
@@ -135,8 +135,7 @@ func (o *sortStage) live(_ *Stage, after columnSet) columnSet {
 func (o *sortStage) follow(origin map[string]string) (map[string]string, bool) {
 	return asIs(origin)
 }
-func (o *sortStage) filter() *kqlexpr.Program              { return nil }
-func (o *sortStage) keepsOrder(bool) bool                  { return true }
-func (o *sortStage) rowWise() bool                         { return false }
-func (o *sortStage) splittable() bool                      { return false }
-func (o *sortStage) fresh(in bool, _ map[string]bool) bool { return in }
+func (o *sortStage) filter() *kqlexpr.Program { return nil }
+func (o *sortStage) keepsOrder(bool) bool     { return true }
+func (o *sortStage) rowWise() bool            { return false }
+func (o *sortStage) splittable() bool         { return false }

@@ -236,7 +236,7 @@ func (c *compiler) tableLookup(lk *rule.Lookup, file string) {
 	values := make([]any, 0, len(rows))
 	if len(cols) > 0 {
 		for _, row := range rows {
-			values = append(values, row.Values[cols[0].Name])
+			values = append(values, row.Get(cols[0].Name))
 		}
 	}
 	// Even when it failed, the name is known, so its uses raise no second error.
@@ -304,19 +304,19 @@ func (r *runner) rows(src *source) ([]record.Row, error) {
 		return r.tables[src.tables[0].table.Name], nil
 	}
 	var out []record.Row
+	var values record.Builder
 	for _, in := range src.tables {
 		for _, row := range r.tables[in.table.Name] {
-			values := make(map[string]any, len(row.Values)+len(in.missing))
-			for k, v := range row.Values {
+			for k, v := range row.All() {
 				if name, ok := in.rename[k]; ok {
 					k = name
 				}
-				values[k] = v
+				values.Set(k, v)
 			}
 			for _, col := range in.missing {
-				values[col.Name] = col.Type.Zero()
+				values.Set(col.Name, col.Type.Zero())
 			}
-			out = append(out, record.Row{Values: values, Sources: row.Sources})
+			out = append(out, values.Row(row.Sources))
 		}
 	}
 	return out, nil
@@ -528,10 +528,10 @@ func (r *runner) scalar(name string) (any, error) {
 	if !l.scalar {
 		list := []any{}
 		for _, row := range rows {
-			if items, ok := row.Values[col].([]any); ok {
+			if items, ok := row.Get(col).([]any); ok {
 				list = append(list, items...)
 			} else {
-				list = append(list, row.Values[col])
+				list = append(list, row.Get(col))
 			}
 		}
 		return list, nil
@@ -539,5 +539,5 @@ func (r *runner) scalar(name string) (any, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	return rows[0].Values[col], nil
+	return rows[0].Get(col), nil
 }

@@ -30,9 +30,6 @@ type operator interface {
 	// splittable tells whether the stage can run on parts of its rows at once, each part with a
 	// runner of its own, and the parts' results joined in order.
 	splittable() bool
-	// fresh tells whether the rows the stage gives are held by no other stage, given whether those
-	// it gets are: an extend may then change them in place.
-	fresh(in bool, snapshots map[string]bool) bool
 	// run runs the stage over rows; input is the rows the pipeline started from.
 	run(r *runner, s *Stage, rows, input []record.Row, st *StageStats) ([]record.Row, error)
 }

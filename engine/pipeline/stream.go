@@ -32,6 +32,8 @@ type Stream struct {
 	prefix, suffix []*Stage
 	join           *Stage
 	joinOp         *join
+	// pairs builds the join's rows.
+	pairs record.Builder
 	// branch is how many prefix stages the join's right side starts after (0: the rule's input).
 	branch int
 
@@ -111,7 +113,7 @@ func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stre
 
 // Push runs one row through the rule.
 func (s *Stream) Push(row record.Row) error {
-	at, _ := row.Values[TimeColumn].(time.Time)
+	at, _ := row.Get(TimeColumn).(time.Time)
 	s.Advance(at)
 	rows := []record.Row{row}
 	var err error
@@ -139,7 +141,7 @@ func (s *Stream) Push(row record.Row) error {
 	j := s.joinOp
 	rows, right = s.r.filterRows(j.leftFilter, rows), s.r.filterRows(j.rightFilter, right)
 	for _, l := range rows {
-		if key, ok := joinKey(l.Values, j.leftKeys); ok {
+		if key, ok := joinKey(l, j.leftKeys); ok {
 			if err := s.overBudget(l, false, len(s.right[key]), len(s.left[key])+1); err != nil {
 				return err
 			}
@@ -152,7 +154,7 @@ func (s *Stream) Push(row record.Row) error {
 		}
 	}
 	for _, rr := range right {
-		if key, ok := joinKey(rr.Values, j.rightKeys); ok {
+		if key, ok := joinKey(rr, j.rightKeys); ok {
 			if err := s.overBudget(rr, true, len(s.left[key]), len(s.right[key])+1); err != nil {
 				return err
 			}
@@ -181,7 +183,7 @@ func (s *Stream) overBudget(row record.Row, right bool, pairs, held int) error {
 		keys, side = s.joinOp.rightKeys, "right"
 	}
 	err := &BudgetError{Stage: s.join, What: "join pairs", Flag: "--max-join-pairs", Limit: limit, Made: pairs,
-		Hottest: describeKey(keys, row.Values), Count: fmt.Sprintf("%d pairs: a streamed %s row with %d held rows, from %s", pairs, side, pairs, sourcesText(row.Sources))}
+		Hottest: describeKey(keys, row), Count: fmt.Sprintf("%d pairs: a streamed %s row with %d held rows, from %s", pairs, side, pairs, sourcesText(row.Sources))}
 	if held > pairs {
 		err.Made = held
 		err.Count = fmt.Sprintf("%d %s rows held under it, the latest from %s", held, side, sourcesText(row.Sources))
@@ -190,7 +192,7 @@ func (s *Stream) overBudget(row record.Row, right bool, pairs, held int) error {
 }
 
 func (s *Stream) pair(l, rr record.Row) error {
-	rows := []record.Row{s.joinOp.pair(&l, &rr, s.join.live)}
+	rows := []record.Row{s.joinOp.pair(&s.pairs, &l, &rr, s.join.live)}
 	var err error
 	for _, st := range s.suffix {
 		if rows, err = s.r.stage(st, rows, nil, &StageStats{}); err != nil {

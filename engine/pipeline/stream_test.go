@@ -69,7 +69,7 @@ func sessions(start time.Time, span time.Duration, count int) []record.Row {
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
-		return rows[i].Values["TimeGenerated"].(time.Time).Before(rows[j].Values["TimeGenerated"].(time.Time))
+		return rows[i].Get("TimeGenerated").(time.Time).Before(rows[j].Get("TimeGenerated").(time.Time))
 	})
 	for i := range rows {
 		rows[i].Sources[0].Line = i + 1
@@ -99,12 +99,12 @@ func stream(t *testing.T, rows []record.Row) ([]string, *Stream) {
 }
 
 func pairKey(row record.Row) string {
-	return fmt.Sprintf("%s %d+%d", row.Values["SessionId"], row.Sources[0].Line, row.Sources[1].Line)
+	return fmt.Sprintf("%s %d+%d", row.Get("SessionId"), row.Sources[0].Line, row.Sources[1].Line)
 }
 
 func TestStreamGivesTheBatchAlertsOverInputWithinTheLookback(t *testing.T) {
 	rows := sessions(now.Add(-3*time.Hour), time.Hour, 600)
-	latest := rows[len(rows)-1].Values["TimeGenerated"].(time.Time)
+	latest := rows[len(rows)-1].Get("TimeGenerated").(time.Time)
 	batch, _, err := loadStreamRule(t, nil, latest).Run(map[string][]record.Row{"AADNonInteractiveUserSignInLogs": rows})
 	if err != nil {
 		t.Fatal(err)
@@ -127,26 +127,26 @@ func TestStreamOverDaysFindsEveryPairOfAWindowInFlatMemory(t *testing.T) {
 	rows := sessions(now.Add(-72*time.Hour), 72*time.Hour, 3000)
 	bySession := map[any][]int{}
 	for i, row := range rows {
-		bySession[row.Values["SessionId"]] = append(bySession[row.Values["SessionId"]], i)
+		bySession[row.Get("SessionId")] = append(bySession[row.Get("SessionId")], i)
 	}
 	var want []string
 	for i, first := range rows {
-		if first.Values["IncomingTokenType"] != "none" {
+		if first.Get("IncomingTokenType") != "none" {
 			continue
 		}
-		for _, j := range bySession[first.Values["SessionId"]] {
+		for _, j := range bySession[first.Get("SessionId")] {
 			second := rows[j]
-			if second.Values["IncomingTokenType"] == "none" {
+			if second.Get("IncomingTokenType") == "none" {
 				continue
 			}
-			t1, t2 := first.Values["TimeGenerated"].(time.Time), second.Values["TimeGenerated"].(time.Time)
+			t1, t2 := first.Get("TimeGenerated").(time.Time), second.Get("TimeGenerated").(time.Time)
 			later := t1
 			if j > i {
 				later = t2
 			}
 			minutes := t2.Truncate(time.Minute).Sub(t1.Truncate(time.Minute)) / time.Minute
 			if t1.After(later.Add(-6*time.Hour)) && t2.After(later.Add(-6*time.Hour)) && minutes >= 1 {
-				want = append(want, fmt.Sprintf("%s %d+%d", first.Values["SessionId"], i+1, j+1))
+				want = append(want, fmt.Sprintf("%s %d+%d", first.Get("SessionId"), i+1, j+1))
 			}
 		}
 	}

@@ -226,7 +226,7 @@ func (r *runner) constsOf(aggs []*aggregate) ([][]any, error) {
 	consts := make([][]any, len(aggs))
 	for a, agg := range aggs {
 		for _, k := range agg.consts {
-			v, err := r.value(k, nil)
+			v, err := r.value(k, record.Row{})
 			if err != nil {
 				return nil, err
 			}
@@ -241,7 +241,7 @@ func (r *runner) constsOf(aggs []*aggregate) ([][]any, error) {
 // whose value is null when every value is).
 func (s aggState) add(r *runner, row *record.Row) error {
 	if s.a.pred != nil {
-		ok, err := r.value(*s.a.pred, row.Values)
+		ok, err := r.value(*s.a.pred, *row)
 		if err != nil || ok != true {
 			return err
 		}
@@ -249,7 +249,7 @@ func (s aggState) add(r *runner, row *record.Row) error {
 	var v any
 	if s.a.arg != nil {
 		var err error
-		if v, err = r.value(*s.a.arg, row.Values); err != nil {
+		if v, err = r.value(*s.a.arg, *row); err != nil {
 			return err
 		}
 		if v == nil && !s.a.def.Picks {
@@ -262,9 +262,9 @@ func (s aggState) add(r *runner, row *record.Row) error {
 
 // put writes the aggregate's value, and for arg_min and arg_max the columns of the row picked,
 // into values; it returns the row picked, or nil.
-func (s aggState) put(values map[string]any) *record.Row {
+func (s aggState) put(values *record.Builder) *record.Row {
 	if s.a.column != "" {
-		values[s.a.column] = s.state.Value()
+		values.Set(s.a.column, s.state.Value())
 	}
 	if !s.a.def.Picks {
 		return nil
@@ -272,10 +272,10 @@ func (s aggState) put(values map[string]any) *record.Row {
 	row := s.state.Picked()
 	for _, col := range s.a.returns {
 		if row == nil {
-			values[col.Name] = col.Type.Zero()
-		} else if v, ok := row.Values[col.Name]; ok {
+			values.Set(col.Name, col.Type.Zero())
+		} else if v, ok := row.Lookup(col.Name); ok {
 			// A column the row lacks was not read: nothing after reads it either.
-			values[col.Name] = v
+			values.Set(col.Name, v)
 		}
 	}
 	return row
@@ -330,14 +330,14 @@ func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 		newGroup(nil)
 	}
 	out := make([]record.Row, 0, len(order))
+	var values record.Builder
 	for _, g := range order {
-		values := make(map[string]any, len(sm.keys)+len(sm.aggs))
 		for k, key := range sm.keys {
-			values[key.column] = g.keys[k]
+			values.Set(key.column, g.keys[k])
 		}
 		var picked sourceSet
 		for _, state := range g.states {
-			if row := state.put(values); row != nil {
+			if row := state.put(&values); row != nil {
 				picked.add(row.Sources)
 			}
 		}
@@ -345,7 +345,7 @@ func (sm *summarize) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 		if sm.picks {
 			sources = picked.list
 		}
-		out = append(out, record.Row{Values: values, Sources: sources})
+		out = append(out, values.Row(sources))
 	}
 	return out, nil
 }
@@ -360,20 +360,19 @@ func (sm *summarize) overBudget(s *Stage, limit int, groups []*group, row *recor
 		}
 	}
 	columns := make([]string, len(sm.keys))
-	values := map[string]any{}
+	var values record.Builder
 	for k, key := range sm.keys {
 		columns[k] = key.column
-		values[key.column] = largest.keys[k]
+		values.Set(key.column, largest.keys[k])
 	}
 	return &BudgetError{Stage: s, What: "groups", Flag: "--max-groups", Limit: limit, Made: limit + 1,
-		Hottest: describeKey(columns, values), Count: fmt.Sprintf("%d rows, the largest group when the row from %s made one too many", largest.rows, sourcesText(row.Sources))}
+		Hottest: describeKey(columns, values.Row(nil)), Count: fmt.Sprintf("%d rows, the largest group when the row from %s made one too many", largest.rows, sourcesText(row.Sources))}
 }
 
 func (sm *summarize) live(s *Stage, _ columnSet) columnSet { return setOf(s.In) }
 func (sm *summarize) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }
-func (sm *summarize) filter() *kqlexpr.Program         { return nil }
-func (sm *summarize) rowWise() bool                    { return false }
-func (sm *summarize) splittable() bool                 { return false }
-func (sm *summarize) fresh(bool, map[string]bool) bool { return true }
+func (sm *summarize) filter() *kqlexpr.Program { return nil }
+func (sm *summarize) rowWise() bool            { return false }
+func (sm *summarize) splittable() bool         { return false }

@@ -28,8 +28,7 @@ func (t *takeStage) live(_ *Stage, after columnSet) columnSet { return after }
 func (t *takeStage) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }
-func (t *takeStage) filter() *kqlexpr.Program              { return nil }
-func (t *takeStage) keepsOrder(in bool) bool               { return in }
-func (t *takeStage) rowWise() bool                         { return false }
-func (t *takeStage) splittable() bool                      { return false }
-func (t *takeStage) fresh(in bool, _ map[string]bool) bool { return in }
+func (t *takeStage) filter() *kqlexpr.Program { return nil }
+func (t *takeStage) keepsOrder(in bool) bool  { return in }
+func (t *takeStage) rowWise() bool            { return false }
+func (t *takeStage) splittable() bool         { return false }

@@ -38,8 +38,7 @@ func (t *topStage) live(_ *Stage, after columnSet) columnSet {
 func (t *topStage) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }
-func (t *topStage) filter() *kqlexpr.Program              { return nil }
-func (t *topStage) keepsOrder(bool) bool                  { return true }
-func (t *topStage) rowWise() bool                         { return false }
-func (t *topStage) splittable() bool                      { return false }
-func (t *topStage) fresh(in bool, _ map[string]bool) bool { return in }
+func (t *topStage) filter() *kqlexpr.Program { return nil }
+func (t *topStage) keepsOrder(bool) bool     { return true }
+func (t *topStage) rowWise() bool            { return false }
+func (t *topStage) splittable() bool         { return false }

@@ -184,6 +184,7 @@ func (u *unionStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 // rows runs each leg and gives its rows the union's columns (those read later: live).
 func (u *unionStage) rows(r *runner, piped []record.Row, live columnSet) ([]record.Row, error) {
 	var out []record.Row
+	var values record.Builder
 	for _, leg := range u.legs {
 		in := piped
 		if !leg.piped {
@@ -196,8 +197,7 @@ func (u *unionStage) rows(r *runner, piped []record.Row, live columnSet) ([]reco
 			}
 		}
 		for _, row := range in {
-			values := make(map[string]any, len(row.Values)+len(leg.missing)+1)
-			for k, v := range row.Values {
+			for k, v := range row.All() {
 				if leg.drop[k] {
 					continue
 				}
@@ -205,18 +205,18 @@ func (u *unionStage) rows(r *runner, piped []record.Row, live columnSet) ([]reco
 					k = name
 				}
 				if live.has(k) {
-					values[k] = v
+					values.Set(k, v)
 				}
 			}
 			for _, col := range leg.missing {
 				if live.has(col.Name) {
-					values[col.Name] = col.Type.Zero()
+					values.Set(col.Name, col.Type.Zero())
 				}
 			}
 			if u.withSource != "" {
-				values[u.withSource] = leg.label
+				values.Set(u.withSource, leg.label)
 			}
-			out = append(out, record.Row{Values: values, Sources: row.Sources})
+			out = append(out, values.Row(row.Sources))
 		}
 	}
 	return out, nil
@@ -251,7 +251,6 @@ func (u *unionStage) live(_ *Stage, after columnSet) columnSet {
 func (u *unionStage) follow(origin map[string]string) (map[string]string, bool) {
 	return noneAsIs(origin)
 }
-func (u *unionStage) filter() *kqlexpr.Program         { return nil }
-func (u *unionStage) rowWise() bool                    { return false }
-func (u *unionStage) splittable() bool                 { return false }
-func (u *unionStage) fresh(bool, map[string]bool) bool { return true }
+func (u *unionStage) filter() *kqlexpr.Program { return nil }
+func (u *unionStage) rowWise() bool            { return false }
+func (u *unionStage) splittable() bool         { return false }

@@ -29,18 +29,17 @@ func (w *whereStage) live(_ *Stage, after columnSet) columnSet { return after.wi
 func (w *whereStage) follow(origin map[string]string) (map[string]string, bool) {
 	return asIs(origin)
 }
-func (w *whereStage) filter() *kqlexpr.Program              { return w.prog }
-func (w *whereStage) keepsOrder(in bool) bool               { return in }
-func (w *whereStage) rowWise() bool                         { return !w.prog.Window }
-func (w *whereStage) splittable() bool                      { return len(w.prog.Scalars) == 0 && !w.prog.Window }
-func (w *whereStage) fresh(in bool, _ map[string]bool) bool { return in }
+func (w *whereStage) filter() *kqlexpr.Program { return w.prog }
+func (w *whereStage) keepsOrder(in bool) bool  { return in }
+func (w *whereStage) rowWise() bool            { return !w.prog.Window }
+func (w *whereStage) splittable() bool         { return len(w.prog.Scalars) == 0 && !w.prog.Window }
 
 func (w *whereStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	out := rows[:0:0]
 	win := r.windowOver(rows, w.prog.Window)
 	for i, row := range rows {
 		win.at(i)
-		v, err := r.eval(w.prog, row.Values)
+		v, err := r.eval(w.prog, row)
 		if err != nil {
 			return nil, r.fail(s, row, err)
 		}

@@ -32,7 +32,7 @@ func (w *rowWindow) At(offset int, column string) (any, bool) {
 	if j < 0 || j >= len(w.rows) {
 		return nil, false
 	}
-	return w.rows[j].Values[column], true
+	return w.rows[j].Get(column), true
 }
 
 // Carry is a value a window function keeps from row to row during the stage's run.

@@ -30,10 +30,3 @@ func (s Source) String() string {
 	}
 	return out
 }
-
-// Row is a row of named column values (KQL values, see package kql) and the input records it was
-// made from: one for a row read from input, one from each side for a row a join made.
-type Row struct {
-	Values  map[string]any
-	Sources []Source
-}

@@ -67,16 +67,16 @@ func largeReport(tb testing.TB) *Report {
 			a = alerts[(n+1)%len(alerts)]
 		}
 		at := start.Add(time.Duration(n) * 30 * 24 * time.Hour / largeAlerts)
-		row := record.Row{Values: a.Row.Values}
+		row := record.NewRow(a.Row.Map(), nil)
 		for _, s := range a.Row.Sources {
 			line++
 			src := record.Source{File: "export.ndjson", Line: line}
 			values := map[string]any{}
-			for k, v := range bySource[s].Values {
+			for k, v := range bySource[s].Map() {
 				values[k] = v
 			}
 			values[pipeline.TimeColumn] = at
-			input["AADNonInteractiveUserSignInLogs"] = append(input["AADNonInteractiveUserSignInLogs"], record.Row{Values: values, Sources: []record.Source{src}})
+			input["AADNonInteractiveUserSignInLogs"] = append(input["AADNonInteractiveUserSignInLogs"], record.NewRow(values, []record.Source{src}))
 			row.Sources = append(row.Sources, src)
 		}
 		ref, columns := session.AlertShape(plan)

@@ -235,11 +235,11 @@ func (c *Collector) Add(a output.Alert) error {
 		return nil
 	}
 	r.Alerts++
-	facts := alertFacts{sources: a.Row.Sources, entities: r.entities(a.Row.Values)}
+	facts := alertFacts{sources: a.Row.Sources, entities: r.entities(a.Row.Map())}
 	if len(r.Shown) < c.max {
 		shown := &Alert{Values: make([]string, len(r.Columns))}
 		for i, col := range r.Columns {
-			shown.Values[i] = kql.ToString(output.Value(a.Row.Values[col]))
+			shown.Values[i] = kql.ToString(output.Value(a.Row.Get(col)))
 		}
 		for _, s := range a.Row.Sources {
 			shown.Sources = append(shown.Sources, s.String())
@@ -269,7 +269,7 @@ func (c *Collector) Report(run Run, rows map[string][]record.Row) *Report {
 	found := map[record.Source]record.Row{}
 	for _, table := range rows {
 		for _, row := range table {
-			t, timed := row.Values[pipeline.TimeColumn].(time.Time)
+			t, timed := row.Get(pipeline.TimeColumn).(time.Time)
 			if timed && (run.From.IsZero() || t.Before(run.From)) {
 				run.From = t
 			}
@@ -288,7 +288,7 @@ func (c *Collector) Report(run Run, rows map[string][]record.Row) *Report {
 		for _, f := range r.all {
 			var at time.Time
 			for _, s := range f.sources {
-				if t, ok := found[s].Values[pipeline.TimeColumn].(time.Time); ok && t.After(at) {
+				if t, ok := found[s].Get(pipeline.TimeColumn).(time.Time); ok && t.After(at) {
 					at = t
 				}
 			}
@@ -317,7 +317,7 @@ func (c *Collector) Report(run Run, rows map[string][]record.Row) *Report {
 // fields are a record's non-empty columns, TimeGenerated first and the rest by name.
 func fields(row record.Row) []Field {
 	var out []Field
-	for name, v := range row.Values {
+	for name, v := range row.All() {
 		text := kql.ToString(output.Value(v))
 		if text != "" {
 			out = append(out, Field{Name: name, Value: text})

@@ -62,6 +62,7 @@ func readDelimitedTable(path string, data []byte, t *ExternalTable) ([]record.Ro
 		reader.LazyQuotes = true
 	}
 	var rows []record.Row
+	var values record.Builder
 	for {
 		cells, err := reader.Read()
 		if err == io.EOF {
@@ -75,15 +76,14 @@ func readDelimitedTable(path string, data []byte, t *ExternalTable) ([]record.Ro
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		line, _ := reader.FieldPos(0)
-		values := make(map[string]any, len(t.Columns))
 		for i, col := range t.Columns {
 			if i < len(cells) {
-				values[col.Name] = fromText(cells[i], col.Type)
+				values.Set(col.Name, fromText(cells[i], col.Type))
 			} else {
-				values[col.Name] = col.Type.Zero()
+				values.Set(col.Name, col.Type.Zero())
 			}
 		}
-		rows = append(rows, record.Row{Values: values, Sources: []record.Source{{File: path, Line: line}}})
+		rows = append(rows, values.Row([]record.Source{{File: path, Line: line}}))
 	}
 }
 
@@ -107,6 +107,7 @@ func readJSONTable(path string, data []byte, t *ExternalTable) ([]record.Row, er
 		inArray = true
 	}
 	var rows []record.Row
+	var values record.Builder
 	for {
 		if inArray && !dec.More() {
 			return rows, nil
@@ -123,11 +124,10 @@ func readJSONTable(path string, data []byte, t *ExternalTable) ([]record.Row, er
 		if t.Format == "json" && lineAt(at) != lineAt(dec.InputOffset()-1) {
 			return nil, fmt.Errorf("%s:%d: format json holds one object per line; this one spans lines (format multijson reads it)", path, lineAt(at))
 		}
-		values := make(map[string]any, len(t.Columns))
 		for _, col := range t.Columns {
-			values[col.Name] = fromJSON(object[col.Name], col.Type)
+			values.Set(col.Name, fromJSON(object[col.Name], col.Type))
 		}
-		rows = append(rows, record.Row{Values: values, Sources: []record.Source{{File: path, Line: lineAt(at)}}})
+		rows = append(rows, values.Row([]record.Source{{File: path, Line: lineAt(at)}}))
 	}
 }
 

@@ -17,7 +17,7 @@ func showTable(rows []record.Row, cols []TableColumn) []string {
 	for _, r := range rows {
 		var parts []string
 		for _, c := range cols {
-			v := r.Values[c.Name]
+			v := r.Get(c.Name)
 			if tm, ok := v.(time.Time); ok {
 				v = tm.Format(time.RFC3339)
 			}

@@ -435,7 +435,7 @@ func matches(expected map[string]any, alert record.Row) bool {
 			}
 			continue
 		}
-		got, ok := alert.Values[col]
+		got, ok := alert.Lookup(col)
 		if !ok || !sameValue(want, got) {
 			return false
 		}
@@ -502,7 +502,7 @@ func pick(row record.Row, columns []string) map[string]any {
 			out[col] = sourceNames(row.Sources)
 			continue
 		}
-		out[col] = output.Value(row.Values[col])
+		out[col] = output.Value(row.Get(col))
 	}
 	return out
 }

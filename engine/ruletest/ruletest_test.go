@@ -48,8 +48,8 @@ tests:
 func TestCompareMatchesExpectationsOneToOne(t *testing.T) {
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	alerts := []record.Row{
-		{Values: map[string]any{"App": "CLI", "TimeDiff": int64(5), "At": at}},
-		{Values: map[string]any{"App": "CLI", "TimeDiff": int64(7), "At": at}},
+		record.NewRow(map[string]any{"App": "CLI", "TimeDiff": int64(5), "At": at}, nil),
+		record.NewRow(map[string]any{"App": "CLI", "TimeDiff": int64(7), "At": at}, nil),
 	}
 	columns := []string{"App", "TimeDiff", "At"}
 	// The looser expectation must not take the alert the stricter one needs.

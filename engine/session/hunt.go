@@ -109,14 +109,14 @@ func PrepareHunt(rs *Rules, cfg HuntConfig, hooks Hooks) (*Hunt, error) {
 	for table, rows := range h.Read.Rows {
 		ix := timeIndex{}
 		for _, row := range rows {
-			if _, ok := row.Values[pipeline.TimeColumn].(time.Time); ok {
+			if _, ok := row.Get(pipeline.TimeColumn).(time.Time); ok {
 				ix.byTime = append(ix.byTime, len(ix.rows))
 				ix.rows = append(ix.rows, row)
 			} else {
 				h.Untimed[table]++
 			}
 		}
-		timeOf := func(p int) time.Time { return ix.rows[p].Values[pipeline.TimeColumn].(time.Time) }
+		timeOf := func(p int) time.Time { return ix.rows[p].Get(pipeline.TimeColumn).(time.Time) }
 		sort.SliceStable(ix.byTime, func(i, j int) bool { return timeOf(ix.byTime[i]).Before(timeOf(ix.byTime[j])) })
 		ix.times = make([]time.Time, len(ix.byTime))
 		for i, p := range ix.byTime {
@@ -295,7 +295,7 @@ func (h *Hunt) evaluate(plan *pipeline.Plan, at time.Time) ([]record.Row, error)
 func alertKey(columns []string, row record.Row) string {
 	var b strings.Builder
 	for _, col := range columns {
-		v := row.Values[col]
+		v := row.Get(col)
 		// the type as well as the text: the string "1" is not the long 1
 		fmt.Fprintf(&b, "%T\x00%s\x00", v, kql.ToString(v))
 	}

@@ -313,7 +313,7 @@ stages:
 	}
 	var got []string
 	if _, err := h.Run(func(a output.Alert) error {
-		got = append(got, fmt.Sprintf("%s %v", a.Window.Format("15:04"), a.Row.Values["SignIns"]))
+		got = append(got, fmt.Sprintf("%s %v", a.Window.Format("15:04"), a.Row.Get("SignIns")))
 		return nil
 	}); err != nil {
 		t.Fatal(err)

@@ -182,7 +182,7 @@ func (r *Read) RowReaching(table string, row record.Row, reach *input.Reach) {
 	}
 	r.Records++
 	r.ByTable[table]++
-	if t, ok := row.Values[pipeline.TimeColumn].(time.Time); ok {
+	if t, ok := row.Get(pipeline.TimeColumn).(time.Time); ok {
 		r.seen(t)
 		for i := range row.Sources {
 			row.Sources[i].Time = t

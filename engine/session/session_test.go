@@ -104,7 +104,7 @@ func TestLatestNowAndTuning(t *testing.T) {
 	}
 	alerts, results := collect(t, b)
 	if !b.Now.Equal(time.Date(2026, 11, 20, 11, 30, 0, 0, time.UTC)) || len(alerts) != 1 ||
-		alerts[0].Row.Values["AppDisplayName"] != "Microsoft Word" || alerts[0].Row.Sources[0].String() != "inline:4" {
+		alerts[0].Row.Get("AppDisplayName") != "Microsoft Word" || alerts[0].Row.Sources[0].String() != "inline:4" {
 		t.Errorf("now %v, alerts %+v", b.Now, alerts)
 	}
 	if len(results[0].Warnings) != 1 || !strings.Contains(results[0].Warnings[0].Message, "dropped 1 of the 2 rows") {

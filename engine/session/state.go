@@ -38,7 +38,7 @@ type streamState struct {
 	Output int64
 }
 
-const stateVersion = 1
+const stateVersion = 2 // 2: rows as their columns and values (record.Row.GobEncode)
 
 func ruleKey(p *pipeline.Plan) string { return p.Rule.File + "#" + p.Rule.Meta.ID }
 

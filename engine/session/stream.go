@@ -136,7 +136,7 @@ func (s *Stream) take(table string, row record.Row, reach *input.Reach) error {
 	if len(row.Sources) > 0 {
 		src = row.Sources[0]
 	}
-	at, dated := row.Values[pipeline.TimeColumn].(time.Time)
+	at, dated := row.Get(pipeline.TimeColumn).(time.Time)
 	return s.order(pendingRow{At: at, Table: table, Row: row, Reach: reach}, dated, src)
 }
 
