@@ -12,8 +12,10 @@ package kqlexpr
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -141,7 +143,7 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 		clock = &env.Now
 	}
 	ctx := &Context{clock: clock}
-	options = append(options, functionOptions(ctx, nulls)...)
+	options = append(options, functionOptions(ctx, nulls, namesIn(source, env.Functions))...)
 	prog, err := expr.Compile(source, options...)
 	if expand.err != nil {
 		return nil, expand.err
@@ -253,8 +255,27 @@ var typedResults = []kql.Type{kql.String, kql.Long, kql.Real, kql.Bool, kql.Date
 func typedName(name string, t kql.Type) string { return name + "__" + TypeName(t) }
 
 // funcTypes are the call shapes of a function taking least to most arguments of any type (most -1:
-// any number) and returning result, as expr checks calls against them.
+// any number) and returning result, as expr checks calls against them. Every compile registers
+// every function, so the shapes (reflect.FuncOf, slow) are made once per arity and result type
+// and shared, read-only.
 func funcTypes(least, most int, result kql.Type) []any {
+	key := shapeKey{least, most, result}
+	if shapes, ok := callShapes.Load(key); ok {
+		return shapes.([]any)
+	}
+	shapes, _ := callShapes.LoadOrStore(key, makeFuncTypes(least, most, result))
+	return shapes.([]any)
+}
+
+type shapeKey struct {
+	least, most int
+	result      kql.Type
+}
+
+// callShapes holds funcTypes' shapes by shapeKey.
+var callShapes sync.Map
+
+func makeFuncTypes(least, most int, result kql.Type) []any {
 	out := reflect.TypeOf((*any)(nil)).Elem()
 	if t, ok := goTypes[result]; ok {
 		out = t
@@ -279,12 +300,15 @@ func funcTypes(least, most int, result kql.Type) []any {
 	return shapes
 }
 
-// functionOptions registers with expr every KQL function (and its typed variants) and the
-// functions the patcher rewrites operators into. An error from a function makes its value null
-// and is counted in nulls.
-func functionOptions(ctx *Context, nulls *nullCounter) []expr.Option {
+// functionOptions registers with expr the KQL functions (and their typed variants) that names
+// holds by their name or an alias, and the functions the patcher rewrites operators into. An
+// error from a function makes its value null and is counted in nulls.
+func functionOptions(ctx *Context, nulls *nullCounter, names map[string]bool) []expr.Option {
 	var options []expr.Option
 	for _, f := range registry {
+		if !names[f.Name] && !slices.ContainsFunc(f.Aliases, func(alias string) bool { return names[alias] }) {
+			continue
+		}
 		f := f
 		call := func(args ...any) (any, error) {
 			v, err := f.Eval(ctx, args)

@@ -36,6 +36,29 @@ func checkCalls(source string, functions map[string]UserFunction) *Error {
 	return nil
 }
 
+// namesIn are the names source and the bodies of the user functions it may call are written
+// with, and objectLiteralFunction: the KQL functions among them are all an expression can call,
+// since the patcher's other calls are of the operator functions or of a typed variant of a
+// function called by name. Only
+// those are registered with expr: registering all of them took most of a compile, and a run
+// compiles every expression of every rule twice (--now latest).
+func namesIn(source string, functions map[string]UserFunction) map[string]bool {
+	names := map[string]bool{objectLiteralFunction: true}
+	add := func(text string) {
+		tokens, _ := lexer.Lex(file.NewSource(text))
+		for _, t := range tokens {
+			if t.Kind == lexer.Identifier {
+				names[t.Value] = true
+			}
+		}
+	}
+	add(source)
+	for _, fn := range functions {
+		add(fn.Body)
+	}
+	return names
+}
+
 // habits are names people reach for from other languages (and expr's own builtins), with the KQL
 // function that does what they mean.
 var habits = map[string]string{

@@ -341,9 +341,13 @@ func (p *patcher) objectLiteral(node *ast.Node, n *ast.MapNode) {
 		}
 		args = append(args, kv.Key, kv.Value)
 	}
-	p.calls["bag_pack"] = true
-	p.replace(node, "bag_pack", kql.Dynamic, args...)
+	p.calls[objectLiteralFunction] = true
+	p.replace(node, objectLiteralFunction, kql.Dynamic, args...)
 }
+
+// objectLiteralFunction is the KQL function an object literal becomes: the one registered
+// function the patcher calls without the expression naming it (see namesIn).
+const objectLiteralFunction = "bag_pack"
 
 func arityText(least, most int) string {
 	switch {
