@@ -2,51 +2,54 @@ package pipeline
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/record"
 )
 
-// writeKey appends v to a key so that two values write the same text exactly when they are the
+// appendKey appends v to a key so that two values write the same text exactly when they are the
 // same value of the same type: strings case-sensitively, dynamic values by their JSON text, and
 // null apart from everything else (including "").
-func writeKey(b *strings.Builder, v any) {
+func appendKey(b []byte, v any) []byte {
 	if v == nil {
-		b.WriteString("n;")
-		return
+		return append(b, "n;"...)
 	}
 	s := kql.ToString(v)
 	// The type keeps the string "1" apart from the long 1; the length keeps ("a|b", "c") apart
 	// from ("a", "b|c").
-	b.WriteString(strconv.Itoa(int(kql.TypeOf(v))))
-	b.WriteByte(':')
-	b.WriteString(strconv.Itoa(len(s)))
-	b.WriteByte(':')
-	b.WriteString(s)
+	b = strconv.AppendInt(b, int64(kql.TypeOf(v)), 10)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, ':')
+	return append(b, s...)
 }
 
 // groupKey encodes values for grouping, where nulls form a group of their own.
 func groupKey(values []any) string {
-	var b strings.Builder
+	var b []byte
 	for _, v := range values {
-		writeKey(&b, v)
+		b = appendKey(b, v)
 	}
-	return b.String()
+	return string(b)
 }
 
 // joinKey encodes the key columns of a row for a join; ok is false when one is null, for a null
 // key matches nothing.
 func joinKey(row record.Row, keys []string) (string, bool) {
-	var b strings.Builder
+	b, ok := appendJoinKey(nil, row, keys)
+	return string(b), ok
+}
+
+// appendJoinKey appends joinKey's text to b.
+func appendJoinKey(b []byte, row record.Row, keys []string) ([]byte, bool) {
 	for _, k := range keys {
 		v := row.Get(k)
 		if v == nil {
-			return "", false
+			return b, false
 		}
-		writeKey(&b, v)
+		b = appendKey(b, v)
 	}
-	return b.String(), true
+	return b, true
 }
 
 // rowKey is a row's join key; ok is false when one of its key columns is null.
@@ -62,6 +65,27 @@ func (r *runner) joinKeys(rows []record.Row, keys []string) []rowKey {
 	_ = r.inParts(len(rows), r.parts(len(rows)), func(_ *runner, _, lo, hi int) error {
 		for i := lo; i < hi; i++ {
 			out[i].key, out[i].ok = joinKey(rows[i], keys)
+		}
+		return nil
+	})
+	return out
+}
+
+// probeKeys is joinKeys for the rows whose key index holds; the others get none (ok false), as a
+// null key, which matches nothing either. Most rows of a selective join find no partner, and the
+// text of their keys is then never made a string.
+func (r *runner) probeKeys(rows []record.Row, keys []string, index map[string][]int) []rowKey {
+	out := make([]rowKey, len(rows))
+	_ = r.inParts(len(rows), r.parts(len(rows)), func(_ *runner, _, lo, hi int) error {
+		var b []byte
+		for i := lo; i < hi; i++ {
+			var ok bool
+			if b, ok = appendJoinKey(b[:0], rows[i], keys); !ok {
+				continue
+			}
+			if _, found := index[string(b)]; found {
+				out[i] = rowKey{key: string(b), ok: true}
+			}
 		}
 		return nil
 	})

@@ -34,8 +34,13 @@ func (w *whereStage) keepsOrder(in bool) bool  { return in }
 func (w *whereStage) rowWise() bool            { return !w.prog.Window }
 func (w *whereStage) splittable() bool         { return len(w.prog.Scalars) == 0 && !w.prog.Window }
 
+// run keeps the rows the predicate holds for. It returns rows themselves when it keeps every one
+// (rows are never changed in place, so stages share them), and otherwise makes the slice of the
+// rows kept at its size: a where over many rows grew its output by appending, which copied it
+// over and over into new memory, most of a where's cost.
 func (w *whereStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
-	out := rows[:0:0]
+	keep := make([]bool, len(rows))
+	kept := 0
 	win := r.windowOver(rows, w.prog.Window)
 	for i, row := range rows {
 		win.at(i)
@@ -43,10 +48,19 @@ func (w *whereStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 		if err != nil {
 			return nil, r.fail(s, row, err)
 		}
-		if keep, _ := v.(bool); keep {
-			out = append(out, row)
+		if keep[i], _ = v.(bool); keep[i] {
+			kept++
 		} else if r.tracer != nil {
 			r.tracer.Dropped(s, row)
+		}
+	}
+	if kept == len(rows) {
+		return rows, nil
+	}
+	out := make([]record.Row, 0, kept)
+	for i, row := range rows {
+		if keep[i] {
+			out = append(out, row)
 		}
 	}
 	return out, nil

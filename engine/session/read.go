@@ -394,7 +394,13 @@ func (rf *readFilters) rowsOf(i int, p *pipeline.Plan, read *Read) map[string][]
 			out[table] = rows
 			continue
 		}
-		var kept []record.Row
+		n := 0
+		for _, reach := range reaches {
+			if reach.Has(target) {
+				n++
+			}
+		}
+		kept := make([]record.Row, 0, n)
 		for k, row := range rows {
 			if reaches[k].Has(target) {
 				kept = append(kept, row)
