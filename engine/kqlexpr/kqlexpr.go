@@ -11,6 +11,7 @@ package kqlexpr
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -66,6 +67,40 @@ type Program struct {
 	prog   *vm.Program
 	env    Env
 	nulls  *nullCounter
+	// constants are the params and lookups the expression reads (by name), sorted.
+	constants []string
+}
+
+// Same tells whether p and q compute the same value of every row: the same source compiled
+// against the same columns, the same values of the constants it reads, the same functions, the
+// same scalars read (of the same types), and the same now (or clock). Two rules' stages that are the same may run once for
+// both (a rule and its variants).
+func (p *Program) Same(q *Program) bool {
+	if p == q {
+		return true
+	}
+	if p.Source != q.Source || !slices.Equal(p.constants, q.constants) || !slices.Equal(p.Scalars, q.Scalars) ||
+		p.env.Serialized != q.env.Serialized || !p.env.Now.Equal(q.env.Now) || p.env.Clock != q.env.Clock ||
+		!maps.Equal(p.env.Columns, q.env.Columns) || !reflect.DeepEqual(p.env.Functions, q.env.Functions) {
+		return false
+	}
+	for _, name := range p.constants {
+		if !reflect.DeepEqual(p.env.Constants[name], q.env.Constants[name]) {
+			return false
+		}
+	}
+	for _, name := range p.Scalars {
+		if p.env.Scalars[name] != q.env.Scalars[name] {
+			return false
+		}
+	}
+	return true
+}
+
+// Copy is p compiled again, counting its runtime nulls apart: a program run once for several
+// plans (see Same) tells whether it gave any null, which each plan would count as its own.
+func (p *Program) Copy() (*Program, error) {
+	return compile(p.Source, p.env, &nullCounter{})
 }
 
 // nullCounter counts a program's evaluations that gave null because of a data-dependent error,
@@ -134,7 +169,7 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 			columns[name] = types.Any
 		}
 	}
-	p := &patcher{source: source, env: env, columns: map[string]bool{}, calls: map[string]bool{},
+	p := &patcher{source: source, env: env, columns: map[string]bool{}, constants: map[string]bool{}, calls: map[string]bool{},
 		scalars: map[string]bool{}, callees: map[*ast.IdentifierNode]bool{}, types: map[ast.Node]kql.Type{}}
 	expand := &expander{functions: env.Functions, source: source}
 	options := []expr.Option{expr.Env(columns), expr.Patch(expand), expr.Patch(p), expr.Optimize(false), expr.DisableAllBuiltins()}
@@ -160,7 +195,7 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 	}
 	return &Program{Source: source, prog: prog, Type: typeOfNode(prog.Node()), env: env, nulls: nulls, ctx: ctx, Window: p.window,
 		Columns: sortedKeys(p.columns), Calls: sortedKeys(p.calls), ReadsClock: p.readsClock,
-		Scalars: sortedKeys(p.scalars)}, nil
+		Scalars: sortedKeys(p.scalars), constants: sortedKeys(p.constants)}, nil
 }
 
 // Bind gives the program's scalars their values (by name) and returns the program that reads them

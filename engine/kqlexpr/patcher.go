@@ -17,6 +17,7 @@ type patcher struct {
 	source     string
 	env        Env
 	columns    map[string]bool
+	constants  map[string]bool
 	calls      map[string]bool
 	scalars    map[string]bool
 	readsClock bool
@@ -97,6 +98,7 @@ func (p *patcher) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:
 		if value, ok := p.env.Constants[n.Value]; ok {
+			p.constants[n.Value] = true
 			ast.Patch(node, &ast.ConstantNode{Value: value})
 			return
 		}

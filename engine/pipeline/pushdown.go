@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"slices"
-
 	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 )
@@ -160,20 +158,38 @@ func (r *runner) holds(c condition, values map[string]any) bool {
 	return err != nil || keep
 }
 
-// filterRows keeps the rows for which every condition holds.
+// filterRows keeps the rows for which every condition holds: rows itself when they all do, else
+// a slice made at its size (as a where does).
 func (r *runner) filterRows(cs conditions, rows []record.Row) []record.Row {
 	if len(cs) == 0 {
 		return rows
 	}
-	parts := r.parts(len(rows))
-	kept := make([][]record.Row, parts)
-	_ = r.inParts(len(rows), parts, func(w *runner, p, lo, hi int) error {
-		for _, row := range rows[lo:hi] {
-			if w.hold(cs, row) {
-				kept[p] = append(kept[p], row)
-			}
+	keep := make([]bool, len(rows))
+	_ = r.inParts(len(rows), r.parts(len(rows)), func(w *runner, _, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			keep[i] = w.hold(cs, rows[i])
 		}
 		return nil
 	})
-	return slices.Concat(kept...)
+	return keptRows(rows, keep)
+}
+
+// keptRows are the rows whose keep is set, in order: rows itself when every one is.
+func keptRows(rows []record.Row, keep []bool) []record.Row {
+	kept := 0
+	for _, k := range keep {
+		if k {
+			kept++
+		}
+	}
+	if kept == len(rows) {
+		return rows
+	}
+	out := make([]record.Row, 0, kept)
+	for i, row := range rows {
+		if keep[i] {
+			out = append(out, row)
+		}
+	}
+	return out
 }

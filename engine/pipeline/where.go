@@ -40,7 +40,6 @@ func (w *whereStage) splittable() bool         { return len(w.prog.Scalars) == 0
 // over and over into new memory, most of a where's cost.
 func (w *whereStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
 	keep := make([]bool, len(rows))
-	kept := 0
 	win := r.windowOver(rows, w.prog.Window)
 	for i, row := range rows {
 		win.at(i)
@@ -48,20 +47,9 @@ func (w *whereStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 		if err != nil {
 			return nil, r.fail(s, row, err)
 		}
-		if keep[i], _ = v.(bool); keep[i] {
-			kept++
-		} else if r.tracer != nil {
+		if keep[i], _ = v.(bool); !keep[i] && r.tracer != nil {
 			r.tracer.Dropped(s, row)
 		}
 	}
-	if kept == len(rows) {
-		return rows, nil
-	}
-	out := make([]record.Row, 0, kept)
-	for i, row := range rows {
-		if keep[i] {
-			out = append(out, row)
-		}
-	}
-	return out, nil
+	return keptRows(rows, keep), nil
 }

@@ -411,6 +411,15 @@ func (rf *readFilters) rowsOf(i int, p *pipeline.Plan, read *Read) map[string][]
 	return out
 }
 
+// reachOf tells which of the rows of table plan i can use (nil: every one).
+func (rf *readFilters) reachOf(i int, table string, read *Read) func(k int) bool {
+	if rf == nil || rf.target[table] == nil || rf.target[table][i] < 0 {
+		return nil
+	}
+	target, reaches := rf.target[table][i], read.reaches[table]
+	return func(k int) bool { return reaches[k].Has(target) }
+}
+
 // countMissed adds to each lookback's counts the rows it dropped while reading, as if it had
 // dropped them in its place.
 func (rf *readFilters) countMissed(stats []pipeline.StageStats) {

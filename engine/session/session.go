@@ -222,11 +222,13 @@ type Result struct {
 // running has its Err set and the others run on; an error of write stops the run and is returned.
 func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 	results := make([]Result, len(b.Plans))
+	// Plans that begin with the same wheres (a rule and its variants) run them once.
+	starts := pipeline.ShareStarts(b.Plans, b.Read.Rows, func(i int, table string) func(int) bool { return b.filters.reachOf(i, table, b.Read) })
 	for i, plan := range b.Plans {
 		res := &results[i]
 		res.Plan = plan
 		var rows []record.Row
-		rows, res.Stats, res.Err = plan.Run(b.filters.rowsOf(i, plan, b.Read))
+		rows, res.Stats, res.Err = plan.RunFrom(b.filters.rowsOf(i, plan, b.Read), starts[i])
 		if res.Err != nil {
 			continue
 		}

@@ -1,0 +1,254 @@
+package pipeline
+
+import (
+	"slices"
+
+	"github.com/signin-detect/detect/engine/kqlexpr"
+	"github.com/signin-detect/detect/engine/record"
+)
+
+// Several rules often begin alike: a rule's variants (extends) start with the same lookback and
+// the same wheres over the same table. ShareStarts runs such leading wheres once for all the plans
+// that begin with them, over the rows any of those plans can use, and each plan starts its run
+// after them (RunFrom) with the rows of those that it can use, its own statistics for them, and the
+// snapshots its joins read; what a plan gives is what it gives run alone.
+//
+// The leading wheres of plans that start from the same table form a tree: a node is a where, its
+// children the different wheres that follow it in the plans that reach it. A node that two plans
+// or more reach runs once, over its parent's rows (as indexes into the table's rows); a node that
+// one plan reaches is left to that plan. Each where runs as a copy of its program, whose null count
+// tells whether it gave any null: a plan counts the nulls its own expressions give (the run's
+// summary reports them), so a node that gave one is run by each plan itself, and the nodes after it
+// too.
+
+// Start is where a plan's run begins after wheres run once for several plans (see ShareStarts).
+type Start struct {
+	// all are the rows of the table the plan starts from, and reach tells which of them the plan
+	// can use (nil: every one).
+	all   []record.Row
+	reach func(k int) bool
+	// base are the indexes of all the shared wheres ran over; kept, for each shared where in turn,
+	// those it kept.
+	base []int
+	kept [][]int
+}
+
+// sharedWhere is a node of the tree of leading wheres.
+type sharedWhere struct {
+	stage    *Stage
+	plans    []int
+	children []*sharedWhere
+	// kept are the indexes of the rows it kept; ran tells it ran (without a null).
+	kept []int
+	ran  bool
+}
+
+// ShareStarts runs once the leading wheres that plans have in common (see Start): tables are each
+// table's rows, and reach(i, table) tells which of them plan i can use (nil: every one). It
+// returns a Start for each plan (nil for a plan that shares no where), to give RunFrom.
+func ShareStarts(plans []*Plan, tables map[string][]record.Row, reach func(i int, table string) func(k int) bool) []*Start {
+	starts := make([]*Start, len(plans))
+	roots := map[string]*sharedWhere{}
+	var order []string
+	for i, p := range plans {
+		table, wheres := p.leadingWheres()
+		if len(wheres) == 0 {
+			continue
+		}
+		root := roots[table]
+		if root == nil {
+			root = &sharedWhere{}
+			roots[table] = root
+			order = append(order, table)
+		}
+		root.plans = append(root.plans, i)
+		node := root
+		for _, s := range wheres {
+			node = node.child(s)
+			node.plans = append(node.plans, i)
+		}
+	}
+	for _, table := range order {
+		root := roots[table]
+		if !root.sharesAny() {
+			continue
+		}
+		all := tables[table]
+		reaches := make([]func(int) bool, len(plans))
+		for _, i := range root.plans {
+			reaches[i] = reach(i, table)
+		}
+		base := make([]int, 0, len(all))
+		for k := range all {
+			for _, i := range root.plans {
+				if reaches[i] == nil || reaches[i](k) {
+					base = append(base, k)
+					break
+				}
+			}
+		}
+		r := &runner{plan: plans[root.plans[0]], tables: tables}
+		root.kept, root.ran = base, true
+		root.run(r, all)
+		for _, i := range root.plans {
+			var kept [][]int
+			for node := root.childOf(i); node != nil && node.ran; node = node.childOf(i) {
+				kept = append(kept, node.kept)
+			}
+			if len(kept) > 0 {
+				starts[i] = &Start{all: all, reach: reaches[i], base: base, kept: kept}
+			}
+		}
+	}
+	return starts
+}
+
+// leadingWheres are the wheres a plan begins with when it starts from one table's rows as they
+// are read (not a union, a let or a stage's rows), and that table; a where that reads a toscalar
+// let or a window of rows ends them.
+func (p *Plan) leadingWheres() (string, []*Stage) {
+	src := p.source
+	if len(src.tables) != 1 || src.tables[0].rename != nil || src.tables[0].missing != nil {
+		return "", nil
+	}
+	var wheres []*Stage
+	for _, s := range p.Stages {
+		if s.op.filter() == nil || !s.op.splittable() || !s.op.rowWise() {
+			break
+		}
+		wheres = append(wheres, s)
+	}
+	return src.tables[0].table.Name, wheres
+}
+
+// child is the node under n of the where s, made when none is the same where.
+func (n *sharedWhere) child(s *Stage) *sharedWhere {
+	for _, c := range n.children {
+		if c.stage.op.filter().Same(s.op.filter()) {
+			return c
+		}
+	}
+	c := &sharedWhere{stage: s}
+	n.children = append(n.children, c)
+	return c
+}
+
+// sharesAny tells whether a where under n is reached by two plans or more.
+func (n *sharedWhere) sharesAny() bool {
+	for _, c := range n.children {
+		if len(c.plans) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// run runs the children of n that several plans reach over the rows n kept, and theirs in turn.
+func (n *sharedWhere) run(r *runner, all []record.Row) {
+	for _, c := range n.children {
+		if len(c.plans) < 2 {
+			continue
+		}
+		prog, err := c.stage.op.filter().Copy()
+		if err != nil {
+			continue
+		}
+		kept, ok := r.keptBy(prog, all, n.kept)
+		if !ok || prog.RuntimeNulls() > 0 {
+			continue
+		}
+		c.kept, c.ran = kept, true
+		c.run(r, all)
+	}
+}
+
+// keptBy are the indexes of rows, among in, for which prog is true, on parts of them at once;
+// false when it failed on one.
+func (r *runner) keptBy(prog *kqlexpr.Program, all []record.Row, in []int) ([]int, bool) {
+	keep := make([]bool, len(in))
+	err := r.inParts(len(in), r.parts(len(in)), func(w *runner, _, lo, hi int) error {
+		for j := lo; j < hi; j++ {
+			v, err := w.eval(prog, all[in[j]])
+			if err != nil {
+				return err
+			}
+			keep[j], _ = v.(bool)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false
+	}
+	var kept []int
+	for j, k := range in {
+		if keep[j] {
+			kept = append(kept, k)
+		}
+	}
+	return kept, true
+}
+
+// childOf is the child of n on plan i's way, nil when i's wheres end at n.
+func (n *sharedWhere) childOf(i int) *sharedWhere {
+	for _, c := range n.children {
+		if slices.Contains(c.plans, i) {
+			return c
+		}
+	}
+	return nil
+}
+
+// RunFrom is Run, starting after the wheres start says ran (nil: Run): the plan's rows after them
+// are those of the shared rows it can use, and so are their statistics.
+func (p *Plan) RunFrom(tables map[string][]record.Row, start *Start) ([]record.Row, []StageStats, error) {
+	if start == nil {
+		return p.Run(tables)
+	}
+	r := &runner{plan: p, tables: tables, snapshots: map[string][]record.Row{},
+		lets: map[string][]record.Row{}, bound: map[*kqlexpr.Program]*kqlexpr.Program{}}
+	input, err := r.rows(p.source)
+	if err != nil {
+		return nil, nil, err
+	}
+	stats := make([]StageStats, 0, len(p.Stages))
+	in := start.base
+	var rows []record.Row
+	for j, kept := range start.kept {
+		s := p.Stages[j]
+		stats = append(stats, StageStats{Stage: s, In: start.count(in), Out: start.count(kept)})
+		in = kept
+		if p.snapshots[s.Rule.Name] || j == len(start.kept)-1 {
+			rows = start.rows(kept)
+			if p.snapshots[s.Rule.Name] {
+				r.snapshots[s.Rule.Name] = rows
+			}
+		}
+	}
+	out, rest, err := r.stages(p.Stages[len(start.kept):], rows, input)
+	return out, append(stats, rest...), err
+}
+
+// count is how many of the rows at indexes the plan can use.
+func (s *Start) count(indexes []int) int {
+	if s.reach == nil {
+		return len(indexes)
+	}
+	n := 0
+	for _, k := range indexes {
+		if s.reach(k) {
+			n++
+		}
+	}
+	return n
+}
+
+// rows are the rows at indexes the plan can use.
+func (s *Start) rows(indexes []int) []record.Row {
+	out := make([]record.Row, 0, s.count(indexes))
+	for _, k := range indexes {
+		if s.reach == nil || s.reach(k) {
+			out = append(out, s.all[k])
+		}
+	}
+	return out
+}
