@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/signin-detect/detect/engine/input"
@@ -133,14 +136,29 @@ func ParseNow(text string) (Now, error) {
 	return Now{At: at.UTC()}, nil
 }
 
-// Compile plans every rule, reporting the problems of all of them at once.
+// Compile plans every rule, reporting the problems of all of them at once. The rules are planned
+// side by side, as many at once as there are cores: a run compiles each rule twice (--now
+// latest), and planning a rule is a few milliseconds of one core.
 func (rs *Rules) Compile(opts pipeline.Options) ([]*pipeline.Plan, error) {
 	opts.LookupFiles = rs.LookupFiles
 	opts.Budget = rs.Budget
+	compiled := make([]*pipeline.Plan, len(rs.Rules))
+	failed := make([]error, len(rs.Rules))
+	var wg sync.WaitGroup
+	running := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, r := range rs.Rules {
+		wg.Add(1)
+		running <- struct{}{}
+		go func() {
+			defer func() { <-running; wg.Done() }()
+			compiled[i], failed[i] = pipeline.Compile(r, opts)
+		}()
+	}
+	wg.Wait()
 	var plans []*pipeline.Plan
 	var errs rule.Errors
-	for _, r := range rs.Rules {
-		plan, err := pipeline.Compile(r, opts)
+	for i, plan := range compiled {
+		err := failed[i]
 		var re rule.Errors
 		if errors.As(err, &re) {
 			errs = append(errs, re...)
@@ -220,15 +238,40 @@ type Result struct {
 
 // Run runs every plan over the input and hands each alert to write. A rule that fails while
 // running has its Err set and the others run on; an error of write stops the run and is returned.
+//
+// The plans run side by side, as many at once as there are cores (a plan's stages over many rows
+// share the cores too, but its joins, its small stages and its wheres over few rows run on one),
+// and their alerts are written in plan order, each plan's once it is done.
 func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 	results := make([]Result, len(b.Plans))
 	// Plans that begin with the same wheres (a rule and its variants) run them once.
 	starts := pipeline.ShareStarts(b.Plans, b.Read.Rows, func(i int, table string) func(int) bool { return b.filters.reachOf(i, table, b.Read) })
+	rows := make([][]record.Row, len(b.Plans))
+	done := make([]chan struct{}, len(b.Plans))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	var stopped atomic.Bool
+	go func() {
+		running := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for i, plan := range b.Plans {
+			running <- struct{}{}
+			go func() {
+				defer func() { <-running; close(done[i]) }()
+				if !stopped.Load() {
+					rows[i], results[i].Stats, results[i].Err = plan.RunFrom(b.filters.rowsOf(i, plan, b.Read), starts[i])
+				}
+			}()
+		}
+	}()
+	var writeErr error
 	for i, plan := range b.Plans {
+		<-done[i]
+		if writeErr != nil {
+			continue // every plan's goroutine is done before Run returns
+		}
 		res := &results[i]
 		res.Plan = plan
-		var rows []record.Row
-		rows, res.Stats, res.Err = plan.RunFrom(b.filters.rowsOf(i, plan, b.Read), starts[i])
 		if res.Err != nil {
 			continue
 		}
@@ -237,19 +280,25 @@ func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 		}
 		ref, columns := AlertShape(plan)
 		entities := EntityShape(plan)
-		resultRows := len(rows)
+		alerts := rows[i]
+		rows[i] = nil
+		resultRows := len(alerts)
 		if !plan.Rule.Meta.Passes(int64(resultRows)) {
-			rows = nil // Sentinel makes no alert from a result that does not pass the trigger
+			alerts = nil // Sentinel makes no alert from a result that does not pass the trigger
 		}
-		for _, row := range rows {
-			if err := write(output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities}); err != nil {
-				return results, err
+		for _, row := range alerts {
+			if writeErr = write(output.Alert{Rule: ref, Columns: columns, Row: row, Entities: entities}); writeErr != nil {
+				stopped.Store(true)
+				break
 			}
 		}
-		res.Alerts = len(rows)
+		if writeErr != nil {
+			continue
+		}
+		res.Alerts = len(alerts)
 		res.Warnings = ruleWarnings(runFacts{plan: plan, stats: res.Stats, now: b.Now, oldest: b.Read.Oldest, newest: b.Read.Newest, records: b.Read.ByTable, resultRows: resultRows})
 	}
-	return results, nil
+	return results, writeErr
 }
 
 // AlertShape is what every alert of a plan carries: the rule it comes from and its columns.
