@@ -161,8 +161,15 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 	if err := checkCalls(source, env.Functions); err != nil {
 		return nil, err
 	}
+	names := namesIn(source, env.Functions)
+	// expr is told the types of the columns the expression names: it can read no other, unless a
+	// function resolves to a column its name is a string of (column_ifexists("Name", ...)).
+	named := !slices.ContainsFunc(registry, func(f *Function) bool { return f.Resolve != nil && f.namedIn(names) })
 	columns := make(types.Map, len(env.Columns))
 	for name, t := range env.Columns {
+		if named && !names[name] {
+			continue
+		}
 		if sample := t.Sample(); sample != nil {
 			columns[name] = types.TypeOf(sample)
 		} else {
@@ -178,7 +185,7 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 		clock = &env.Now
 	}
 	ctx := &Context{clock: clock}
-	options = append(options, functionOptions(ctx, nulls, namesIn(source, env.Functions))...)
+	options = append(options, functionOptions(ctx, nulls, names)...)
 	prog, err := expr.Compile(source, options...)
 	if expand.err != nil {
 		return nil, expand.err
@@ -335,13 +342,18 @@ func makeFuncTypes(least, most int, result kql.Type) []any {
 	return shapes
 }
 
+// namedIn tells whether names holds f's name or one of its aliases.
+func (f *Function) namedIn(names map[string]bool) bool {
+	return names[f.Name] || slices.ContainsFunc(f.Aliases, func(alias string) bool { return names[alias] })
+}
+
 // functionOptions registers with expr the KQL functions (and their typed variants) that names
 // holds by their name or an alias, and the functions the patcher rewrites operators into. An
 // error from a function makes its value null and is counted in nulls.
 func functionOptions(ctx *Context, nulls *nullCounter, names map[string]bool) []expr.Option {
 	var options []expr.Option
 	for _, f := range registry {
-		if !names[f.Name] && !slices.ContainsFunc(f.Aliases, func(alias string) bool { return names[alias] }) {
+		if !f.namedIn(names) {
 			continue
 		}
 		f := f
