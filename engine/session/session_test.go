@@ -1,8 +1,10 @@
 package session
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,6 +165,61 @@ func TestEachRuleGetsOnlyTheRowsItCanReach(t *testing.T) {
 			if got := res.Stats[0].In; got != c.rows[i] {
 				t.Errorf("%d rules: %s got %d rows, want %d", len(c.rules), res.Plan.Rule.Meta.Name, got, c.rows[i])
 			}
+		}
+	}
+}
+
+// Rules run together (planned and run side by side, the wheres they begin with run once) give, in
+// rule order, the alerts and warnings each gives alone: the 8 FOCI rules over their fixture, with a
+// fixed now (lookbacks in the read filter) and with --now latest (lookbacks in place).
+func TestRulesTogetherGiveWhatEachGivesAlone(t *testing.T) {
+	paths, err := filepath.Glob("../../rules/foci/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rulePaths []string
+	for _, path := range paths {
+		if !strings.HasSuffix(path, ".test.yaml") {
+			rulePaths = append(rulePaths, path)
+		}
+	}
+	in := Input{Files: []string{"../../fixtures/foci/signins.ndjson"}}
+	run := func(paths []string, now Now) (alerts []string, warnings []string) {
+		rules, err := Load(paths, nil, Tuning{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Prepare(rules, Config{Now: now, Input: in}, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, results := collect(t, b)
+		for _, a := range got {
+			alerts = append(alerts, a.Rule.File+" "+fmt.Sprint(a.Row.Map(), a.Row.Sources))
+		}
+		for _, res := range results {
+			for _, w := range res.Warnings {
+				warnings = append(warnings, w.String())
+			}
+		}
+		return alerts, warnings
+	}
+	for _, now := range []Now{{Latest: true}, {At: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}} {
+		together, togetherWarnings := run(rulePaths, now)
+		var alone, aloneWarnings []string
+		for _, path := range rulePaths {
+			alerts, warnings := run([]string{path}, now)
+			alone = append(alone, alerts...)
+			aloneWarnings = append(aloneWarnings, warnings...)
+		}
+		if len(alone) < 100 || len(aloneWarnings) < 8 {
+			t.Fatalf("now %v: %d alerts, %d warnings alone: the test tests nothing", now, len(alone), len(aloneWarnings))
+		}
+		if !slices.Equal(together, alone) {
+			t.Errorf("now %v: %d alerts together, %d alone, or in another order", now, len(together), len(alone))
+		}
+		if !slices.Equal(togetherWarnings, aloneWarnings) {
+			t.Errorf("now %v: warnings together\n%s\nalone\n%s", now, strings.Join(togetherWarnings, "\n"), strings.Join(aloneWarnings, "\n"))
 		}
 	}
 }
