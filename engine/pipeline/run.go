@@ -59,6 +59,10 @@ type runner struct {
 	window *rowWindow
 	// env is room for the columns a program reads of a row (see envOf).
 	env map[string]any
+	// start is where the run began, when wheres shared with other plans ran first (see RunFrom),
+	// and startRows the plan's rows of its table, once a stage read them.
+	start     *Start
+	startRows []record.Row
 }
 
 // stages runs a pipeline over rows; input is the rows it started from (a join's right side

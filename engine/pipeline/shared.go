@@ -23,8 +23,9 @@ import (
 
 // Start is where a plan's run begins after wheres run once for several plans (see ShareStarts).
 type Start struct {
-	// all are the rows of the table the plan starts from, and reach tells which of them the plan
-	// can use (nil: every one).
+	// all are the rows of table, the plan's, and reach tells which of them the plan can use (nil:
+	// every one).
+	table string
 	all   []record.Row
 	reach func(k int) bool
 	// base are the indexes of all the shared wheres ran over; kept, for each shared where in turn,
@@ -96,7 +97,7 @@ func ShareStarts(plans []*Plan, tables map[string][]record.Row, reach func(i int
 				kept = append(kept, node.kept)
 			}
 			if len(kept) > 0 {
-				starts[i] = &Start{all: all, reach: reaches[i], base: base, kept: kept}
+				starts[i] = &Start{table: table, all: all, reach: reaches[i], base: base, kept: kept}
 			}
 		}
 	}
@@ -198,18 +199,24 @@ func (n *sharedWhere) childOf(i int) *sharedWhere {
 	return nil
 }
 
+// Table is the table the plan starts from ("" for a nil start).
+func (s *Start) Table() string {
+	if s == nil {
+		return ""
+	}
+	return s.table
+}
+
 // RunFrom is Run, starting after the wheres start says ran (nil: Run): the plan's rows after them
-// are those of the shared rows it can use, and so are their statistics.
+// are those of the shared rows it can use, and so are their statistics. tables may leave out the
+// start's table: the plan's rows of it are then made of the start's, and only if a stage reads
+// them (a join's right side, a let).
 func (p *Plan) RunFrom(tables map[string][]record.Row, start *Start) ([]record.Row, []StageStats, error) {
 	if start == nil {
 		return p.Run(tables)
 	}
-	r := &runner{plan: p, tables: tables, snapshots: map[string][]record.Row{},
+	r := &runner{plan: p, tables: tables, start: start, snapshots: map[string][]record.Row{},
 		lets: map[string][]record.Row{}, bound: map[*kqlexpr.Program]*kqlexpr.Program{}}
-	input, err := r.rows(p.source)
-	if err != nil {
-		return nil, nil, err
-	}
 	stats := make([]StageStats, 0, len(p.Stages))
 	in := start.base
 	var rows []record.Row
@@ -224,8 +231,32 @@ func (p *Plan) RunFrom(tables map[string][]record.Row, start *Start) ([]record.R
 			}
 		}
 	}
-	out, rest, err := r.stages(p.Stages[len(start.kept):], rows, input)
-	return out, append(stats, rest...), err
+	rest := p.Stages[len(start.kept):]
+	var input []record.Row
+	if slices.ContainsFunc(rest, startsFromInput) {
+		input = r.table(start.table)
+	}
+	out, restStats, err := r.stages(rest, rows, input)
+	return out, append(stats, restStats...), err
+}
+
+// startsFromInput tells whether s is a join whose right side starts from the rows its pipeline
+// started from.
+func startsFromInput(s *Stage) bool {
+	j, ok := s.op.(*join)
+	return ok && j.source == nil
+}
+
+// table is the plan's rows of a table: those given, or, for the table of the run's start when
+// they are not given, the rows of it the plan can use, made the first time a stage reads them.
+func (r *runner) table(name string) []record.Row {
+	if rows, ok := r.tables[name]; ok || r.start == nil || name != r.start.table {
+		return rows
+	}
+	if r.startRows == nil {
+		r.startRows = r.start.rows(r.start.base)
+	}
+	return r.startRows
 }
 
 // count is how many of the rows at indexes the plan can use.

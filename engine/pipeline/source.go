@@ -301,12 +301,12 @@ func (r *runner) rows(src *source) ([]record.Row, error) {
 		return src.external, nil
 	}
 	if len(src.tables) == 1 && src.tables[0].rename == nil && src.tables[0].missing == nil {
-		return r.tables[src.tables[0].table.Name], nil
+		return r.table(src.tables[0].table.Name), nil
 	}
 	var out []record.Row
 	var values record.Builder
 	for _, in := range src.tables {
-		for _, row := range r.tables[in.table.Name] {
+		for _, row := range r.table(in.table.Name) {
 			for k, v := range row.All() {
 				if name, ok := in.rename[k]; ok {
 					k = name

@@ -380,11 +380,15 @@ func (rf *readFilters) targetOf(f *input.Filter, pf *pipeline.ReadFilter) input.
 	return t
 }
 
-// rowsOf are the rows of each of plan i's tables it can use.
-func (rf *readFilters) rowsOf(i int, p *pipeline.Plan, read *Read) map[string][]record.Row {
+// rowsOf are the rows of each of plan i's tables it can use, but for the table except (which its
+// shared start gives it: see pipeline.Plan.RunFrom).
+func (rf *readFilters) rowsOf(i int, p *pipeline.Plan, read *Read, except string) map[string][]record.Row {
 	out := map[string][]record.Row{}
 	for _, need := range p.Inputs {
 		table := need.Table.Name
+		if table == except {
+			continue
+		}
 		rows, reaches := read.Rows[table], read.reaches[table]
 		target := -1
 		if rf != nil && rf.target[table] != nil {

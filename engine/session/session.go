@@ -259,7 +259,7 @@ func (b *Batch) Run(write func(output.Alert) error) ([]Result, error) {
 			go func() {
 				defer func() { <-running; close(done[i]) }()
 				if !stopped.Load() {
-					rows[i], results[i].Stats, results[i].Err = plan.RunFrom(b.filters.rowsOf(i, plan, b.Read), starts[i])
+					rows[i], results[i].Stats, results[i].Err = plan.RunFrom(b.filters.rowsOf(i, plan, b.Read, starts[i].Table()), starts[i])
 				}
 			}()
 		}
