@@ -223,3 +223,28 @@ func TestRulesTogetherGiveWhatEachGivesAlone(t *testing.T) {
 		}
 	}
 }
+
+// A write that fails stops the run: Run returns its error once the plans it started are done,
+// having written nothing after it.
+func TestAFailedWriteStopsTheRun(t *testing.T) {
+	rules, err := Load([]string{"../../rules/foci"}, nil, Tuning{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Prepare(rules, Config{Now: Now{Latest: true}, Input: Input{Files: []string{"../../fixtures/foci/signins.ndjson"}}}, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := fmt.Errorf("disk full")
+	writes := 0
+	_, err = b.Run(func(output.Alert) error {
+		writes++
+		if writes == 3 {
+			return failed
+		}
+		return nil
+	})
+	if err != failed || writes != 3 {
+		t.Errorf("Run gave %v after %d writes, want %v after 3", err, writes, failed)
+	}
+}
