@@ -32,6 +32,8 @@ type Start struct {
 	// those it kept.
 	base []int
 	kept [][]int
+	// mine marks the rows the plan can use (nil: every one), once RunFrom has made it.
+	mine []bool
 }
 
 // sharedWhere is a node of the tree of leading wheres.
@@ -217,6 +219,7 @@ func (p *Plan) RunFrom(tables map[string][]record.Row, start *Start) ([]record.R
 	}
 	r := &runner{plan: p, tables: tables, start: start, snapshots: map[string][]record.Row{},
 		lets: map[string][]record.Row{}, bound: map[*kqlexpr.Program]*kqlexpr.Program{}}
+	start.marks()
 	stats := make([]StageStats, 0, len(p.Stages))
 	in := start.base
 	var rows []record.Row
@@ -259,14 +262,26 @@ func (r *runner) table(name string) []record.Row {
 	return r.startRows
 }
 
+// marks marks, once, the rows the plan can use, so that counting and gathering them reads a
+// slice in order rather than each row's reach.
+func (s *Start) marks() {
+	if s.reach == nil || s.mine != nil {
+		return
+	}
+	s.mine = make([]bool, len(s.all))
+	for _, k := range s.base {
+		s.mine[k] = s.reach(k)
+	}
+}
+
 // count is how many of the rows at indexes the plan can use.
 func (s *Start) count(indexes []int) int {
-	if s.reach == nil {
+	if s.mine == nil {
 		return len(indexes)
 	}
 	n := 0
 	for _, k := range indexes {
-		if s.reach(k) {
+		if s.mine[k] {
 			n++
 		}
 	}
@@ -277,7 +292,7 @@ func (s *Start) count(indexes []int) int {
 func (s *Start) rows(indexes []int) []record.Row {
 	out := make([]record.Row, 0, s.count(indexes))
 	for _, k := range indexes {
-		if s.reach == nil || s.reach(k) {
+		if s.mine == nil || s.mine[k] {
 			out = append(out, s.all[k])
 		}
 	}
