@@ -136,14 +136,7 @@ func (c *compiler) keyError(k *rule.Key, inLeft, inRight bool, left, right []Col
 // right order. What each kind keeps is its row of rule.JoinKinds.
 // https://learn.microsoft.com/kusto/query/join-operator
 func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats) ([]record.Row, error) {
-	start := input
-	if j.source != nil {
-		var err error
-		if start, err = r.rows(j.source); err != nil {
-			return nil, err
-		}
-	}
-	right, rightStats, err := r.stages(j.right, start, start)
+	right, rightStats, err := r.rightSide(j, input)
 	st.RightStages = rightStats
 	if err != nil {
 		return nil, err
@@ -237,6 +230,22 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 	}
 	st.Keys = len(matched)
 	return out, nil
+}
+
+// rightSide runs a join's right side, from its source or from the rows the pipeline started from
+// (input), or after the wheres it begins with when they ran once for several plans (see RunFrom).
+func (r *runner) rightSide(j *join, input []record.Row) ([]record.Row, []StageStats, error) {
+	if rs := r.start.rightOf(j); rs != nil {
+		return r.sharedRight(j, rs)
+	}
+	start := input
+	if j.source != nil {
+		var err error
+		if start, err = r.rows(j.source); err != nil {
+			return nil, nil, err
+		}
+	}
+	return r.stages(j.right, start, start)
 }
 
 // checkPairs counts the pairs the join would make, before it makes any, and fails when they are

@@ -63,6 +63,9 @@ type runner struct {
 	// and startRows the plan's rows of its table, once a stage read them.
 	start     *Start
 	startRows []record.Row
+	// sharedSnapshots holds, for the stages among those a shared start ran whose rows a join's
+	// right side starts from, the indexes of the shared rows they kept.
+	sharedSnapshots map[string][]int
 }
 
 // stages runs a pipeline over rows; input is the rows it started from (a join's right side

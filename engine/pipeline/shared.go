@@ -32,6 +32,8 @@ type Start struct {
 	// those it kept.
 	base []int
 	kept [][]int
+	// rights are the plan's joins whose right sides begin with wheres run once too.
+	rights map[*join]*rightStart
 	// mine marks the rows the plan can use (nil: every one), once RunFrom has made it.
 	mine []bool
 }
@@ -41,9 +43,21 @@ type sharedWhere struct {
 	stage    *Stage
 	plans    []int
 	children []*sharedWhere
+	// rights are the trees of the wheres that joins' right sides begin with when they start from
+	// this where's rows (from: its stage); their plans are rightWays.
+	rights []*sharedWhere
 	// kept are the indexes of the rows it kept; ran tells it ran (without a null).
 	kept []int
 	ran  bool
+}
+
+// rightWay is a join of a plan whose right side starts from the rows of one of the plan's leading
+// wheres (node), and the wheres that right side begins with.
+type rightWay struct {
+	plan   int
+	join   *join
+	node   *sharedWhere
+	wheres []*Stage
 }
 
 // ShareStarts runs once the leading wheres that plans have in common (see Start): tables are each
@@ -53,6 +67,9 @@ func ShareStarts(plans []*Plan, tables map[string][]record.Row, reach func(i int
 	starts := make([]*Start, len(plans))
 	roots := map[string]*sharedWhere{}
 	var order []string
+	var rights []rightWay
+	// paths holds each plan's shared wheres, in order.
+	paths := make([][]*sharedWhere, len(plans))
 	for i, p := range plans {
 		table, wheres := p.leadingWheres()
 		if len(wheres) == 0 {
@@ -66,9 +83,29 @@ func ShareStarts(plans []*Plan, tables map[string][]record.Row, reach func(i int
 		}
 		root.plans = append(root.plans, i)
 		node := root
+		nodes := map[string]*sharedWhere{}
 		for _, s := range wheres {
-			node = node.child(s)
+			node = node.child(&node.children, s)
 			node.plans = append(node.plans, i)
+			if s.Rule.Name != "" {
+				nodes[s.Rule.Name] = node
+			}
+		}
+		// The wheres a join's right side begins with, over the rows of one of these wheres,
+		// are a tree under it.
+		for _, s := range p.Stages[len(wheres):] {
+			j, ok := s.op.(*join)
+			if !ok || j.source == nil || nodes[j.source.stage] == nil {
+				continue
+			}
+			way := rightWay{plan: i, join: j, node: nodes[j.source.stage], wheres: leadingOf(j.right)}
+			id := len(rights)
+			rights = append(rights, way)
+			node := way.node
+			for _, w := range way.wheres {
+				node = node.child(&node.rights, w)
+				node.plans = append(node.plans, id)
+			}
 		}
 	}
 	for _, table := range order {
@@ -97,13 +134,33 @@ func ShareStarts(plans []*Plan, tables map[string][]record.Row, reach func(i int
 			var kept [][]int
 			for node := root.childOf(i); node != nil && node.ran; node = node.childOf(i) {
 				kept = append(kept, node.kept)
+				paths[i] = append(paths[i], node)
 			}
 			if len(kept) > 0 {
-				starts[i] = &Start{table: table, all: all, reach: reaches[i], base: base, kept: kept}
+				starts[i] = &Start{table: table, all: all, reach: reaches[i], base: base, kept: kept, rights: map[*join]*rightStart{}}
 			}
 		}
 	}
+	for id, way := range rights {
+		if !slices.Contains(paths[way.plan], way.node) {
+			continue
+		}
+		var kept [][]int
+		for node := way.node.rightOf(id); node != nil && node.ran; node = node.rightOf(id) {
+			kept = append(kept, node.kept)
+		}
+		if len(kept) > 0 {
+			starts[way.plan].rights[way.join] = &rightStart{from: way.node.kept, kept: kept}
+		}
+	}
 	return starts
+}
+
+// rightStart is how far a join's right side got with the wheres it begins with run once for
+// several plans: the indexes of the rows it started from and those each of its wheres kept.
+type rightStart struct {
+	from []int
+	kept [][]int
 }
 
 // leadingWheres are the wheres a plan begins with when it starts from one table's rows as they
@@ -114,25 +171,32 @@ func (p *Plan) leadingWheres() (string, []*Stage) {
 	if len(src.tables) != 1 || src.tables[0].rename != nil || src.tables[0].missing != nil {
 		return "", nil
 	}
+	return src.tables[0].table.Name, leadingOf(p.Stages)
+}
+
+// leadingOf are the wheres stages begin with, up to one that reads a toscalar let or a window of
+// rows, or another stage.
+func leadingOf(stages []*Stage) []*Stage {
 	var wheres []*Stage
-	for _, s := range p.Stages {
+	for _, s := range stages {
 		if s.op.filter() == nil || !s.op.splittable() || !s.op.rowWise() {
 			break
 		}
 		wheres = append(wheres, s)
 	}
-	return src.tables[0].table.Name, wheres
+	return wheres
 }
 
-// child is the node under n of the where s, made when none is the same where.
-func (n *sharedWhere) child(s *Stage) *sharedWhere {
-	for _, c := range n.children {
+// child is the node of the where s among nodes (n's children or rights), made when none is the
+// same where.
+func (n *sharedWhere) child(nodes *[]*sharedWhere, s *Stage) *sharedWhere {
+	for _, c := range *nodes {
 		if c.stage.op.filter().Same(s.op.filter()) {
 			return c
 		}
 	}
 	c := &sharedWhere{stage: s}
-	n.children = append(n.children, c)
+	*nodes = append(*nodes, c)
 	return c
 }
 
@@ -146,9 +210,10 @@ func (n *sharedWhere) sharesAny() bool {
 	return false
 }
 
-// run runs the children of n that several plans reach over the rows n kept, and theirs in turn.
+// run runs the children and rights of n that several plans reach over the rows n kept, and theirs
+// in turn.
 func (n *sharedWhere) run(r *runner, all []record.Row) {
-	for _, c := range n.children {
+	for _, c := range slices.Concat(n.children, n.rights) {
 		if len(c.plans) < 2 {
 			continue
 		}
@@ -192,9 +257,14 @@ func (r *runner) keptBy(prog *kqlexpr.Program, all []record.Row, in []int) ([]in
 }
 
 // childOf is the child of n on plan i's way, nil when i's wheres end at n.
-func (n *sharedWhere) childOf(i int) *sharedWhere {
-	for _, c := range n.children {
-		if slices.Contains(c.plans, i) {
+func (n *sharedWhere) childOf(i int) *sharedWhere { return wayFrom(n.children, i) }
+
+// rightOf is the right-side where under n on the right way id, nil when its wheres end at n.
+func (n *sharedWhere) rightOf(id int) *sharedWhere { return wayFrom(n.rights, id) }
+
+func wayFrom(nodes []*sharedWhere, id int) *sharedWhere {
+	for _, c := range nodes {
+		if slices.Contains(c.plans, id) {
 			return c
 		}
 	}
@@ -222,24 +292,74 @@ func (p *Plan) RunFrom(tables map[string][]record.Row, start *Start) ([]record.R
 	start.marks()
 	stats := make([]StageStats, 0, len(p.Stages))
 	in := start.base
-	var rows []record.Row
 	for j, kept := range start.kept {
 		s := p.Stages[j]
 		stats = append(stats, StageStats{Stage: s, In: start.count(in), Out: start.count(kept)})
 		in = kept
-		if p.snapshots[s.Rule.Name] || j == len(start.kept)-1 {
-			rows = start.rows(kept)
-			if p.snapshots[s.Rule.Name] {
-				r.snapshots[s.Rule.Name] = rows
-			}
-		}
+		r.keepSnapshot(s, kept)
 	}
+	rows := start.rows(in)
 	rest := p.Stages[len(start.kept):]
 	var input []record.Row
 	if slices.ContainsFunc(rest, startsFromInput) {
 		input = r.table(start.table)
 	}
 	out, restStats, err := r.stages(rest, rows, input)
+	return out, append(stats, restStats...), err
+}
+
+// keepSnapshot keeps, for a stage whose rows a join's right side starts from, the indexes of the
+// shared rows it kept: the plan's rows of them are made when the join reads them (see snapshot),
+// unless its right side begins with wheres run once too.
+func (r *runner) keepSnapshot(s *Stage, kept []int) {
+	if r.plan.snapshots[s.Rule.Name] {
+		if r.sharedSnapshots == nil {
+			r.sharedSnapshots = map[string][]int{}
+		}
+		r.sharedSnapshots[s.Rule.Name] = kept
+	}
+}
+
+// snapshot is the rows of the stage name, which a join's right side starts from.
+func (r *runner) snapshot(name string) []record.Row {
+	if rows, ok := r.snapshots[name]; ok {
+		return rows
+	}
+	if kept, ok := r.sharedSnapshots[name]; ok {
+		rows := r.start.rows(kept)
+		r.snapshots[name] = rows
+		return rows
+	}
+	return nil
+}
+
+// rightOf is how far join j's right side got with shared wheres (nil: not at all).
+func (s *Start) rightOf(j *join) *rightStart {
+	if s == nil {
+		return nil
+	}
+	return s.rights[j]
+}
+
+// sharedRight runs the right side of j after the wheres it begins with, which ran once for
+// several plans (rs): their statistics are counted over the rows the plan can use.
+func (r *runner) sharedRight(j *join, rs *rightStart) ([]record.Row, []StageStats, error) {
+	stats := make([]StageStats, 0, len(j.right))
+	in := rs.from
+	for k, kept := range rs.kept {
+		stats = append(stats, StageStats{Stage: j.right[k], In: r.start.count(in), Out: r.start.count(kept)})
+		in = kept
+		r.keepSnapshot(j.right[k], kept)
+	}
+	rest := j.right[len(rs.kept):]
+	var start []record.Row
+	if slices.ContainsFunc(rest, startsFromInput) {
+		var err error
+		if start, err = r.rows(j.source); err != nil {
+			return nil, stats, err
+		}
+	}
+	out, restStats, err := r.stages(rest, r.start.rows(in), start)
 	return out, append(stats, restStats...), err
 }
 

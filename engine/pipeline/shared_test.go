@@ -83,8 +83,9 @@ stages:
 
 // Plans that begin with the same wheres run them once (ShareStarts), yet each gives, from its own
 // rows, the rows and the statistics it gives run alone: the shipped FOCI rules (which share their
-// lookback and three wheres, and whose joins start from the foci-client stage) and the rules above,
-// each plan given another part of the rows, as read filters give.
+// lookback and three wheres, and whose joins' right sides start from the foci-client stage with
+// the same refresh-login where) and the rules above, each plan given another part of the rows, as
+// read filters give.
 func TestSharedStartsGiveEachPlanItsOwnRun(t *testing.T) {
 	paths, err := filepath.Glob("../../rules/foci/*.yaml")
 	if err != nil {
@@ -119,7 +120,7 @@ func TestSharedStartsGiveEachPlanItsOwnRun(t *testing.T) {
 		}
 		return reach(i)
 	})
-	shared := map[string]int{}
+	shared, rightShared := map[string]int{}, map[string]int{}
 	for i, p := range plans {
 		var own []record.Row
 		for k, row := range all {
@@ -153,6 +154,9 @@ func TestSharedStartsGiveEachPlanItsOwnRun(t *testing.T) {
 		}
 		if starts[i] != nil {
 			shared[names[i]] = len(starts[i].kept)
+			for _, rs := range starts[i].rights {
+				rightShared[names[i]] += len(rs.kept)
+			}
 		}
 	}
 	// The FOCI rules share the lookback, home-tenant, foci-client and first-login wheres; the
@@ -164,6 +168,14 @@ func TestSharedStartsGiveEachPlanItsOwnRun(t *testing.T) {
 	}
 	if !reflect.DeepEqual(shared, wantShared) {
 		t.Errorf("wheres shared %v, want %v", shared, wantShared)
+	}
+	// The FOCI rules' joins start from foci-client, and their right sides share refresh-login.
+	wantRight := map[string]int{}
+	for _, name := range names[:len(names)-len(sharingRules)] {
+		wantRight[name] = 1
+	}
+	if !reflect.DeepEqual(rightShared, wantRight) {
+		t.Errorf("right sides' wheres shared %v, want %v", rightShared, wantRight)
 	}
 }
 

@@ -294,7 +294,7 @@ func (r *runner) rows(src *source) ([]record.Row, error) {
 	case src.let != nil:
 		return r.let(src.let)
 	case src.stage != "":
-		return r.snapshots[src.stage], nil
+		return r.snapshot(src.stage), nil
 	case src.union != nil:
 		return src.union.rows(r, nil, nil)
 	case src.external != nil:
