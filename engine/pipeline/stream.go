@@ -36,6 +36,14 @@ type Stream struct {
 	pairs record.Builder
 	// branch is how many prefix stages the join's right side starts after (0: the rule's input).
 	branch int
+	// The stages a pushed row goes through, as lanes that keep room for the rows of one pushed
+	// row from one row to the next: the prefix up to the branch and after it, the join's right
+	// side, its pushed-down filters of each side, and the stages after the join. pushed and
+	// paired are room for the row pushed and for a pair the join makes.
+	toBranch, fromBranch, rightLane, suffixLane lane
+	leftKept, rightKept, pushed, paired         []record.Row
+	// stats is room for the statistics of a stage's run, which a stream does not keep.
+	stats StageStats
 
 	left, right sideState
 	// queue[head:] is what the sides hold, oldest first, to forget.
@@ -108,38 +116,41 @@ func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stre
 	if s.join == nil {
 		s.prefix = plan.Stages
 	}
+	s.toBranch, s.fromBranch = newLane(s.prefix[:s.branch]), newLane(s.prefix[s.branch:])
+	s.suffixLane = newLane(s.suffix)
+	if s.join != nil {
+		s.rightLane = newLane(s.joinOp.right)
+	}
 	return s, nil
 }
 
 // Push runs one row through the rule.
 func (s *Stream) Push(row record.Row) error {
 	at, _ := row.Get(TimeColumn).(time.Time)
+	return s.PushAt(row, at)
+}
+
+// PushAt is Push of a row whose TimeGenerated is at (the zero time when it has none).
+func (s *Stream) PushAt(row record.Row, at time.Time) error {
 	s.Advance(at)
-	rows := []record.Row{row}
-	var err error
-	var fromBranch []record.Row
-	if s.branch == 0 {
-		fromBranch = rows
+	s.pushed = append(s.pushed[:0], row)
+	branched, err := s.through(&s.toBranch, s.pushed)
+	if err != nil {
+		return err
 	}
-	for i, st := range s.prefix {
-		if rows, err = s.r.stage(st, rows, nil, &StageStats{}); err != nil {
-			return err
-		}
-		if i+1 == s.branch {
-			fromBranch = rows
-		}
+	rows, err := s.through(&s.fromBranch, branched)
+	if err != nil {
+		return err
 	}
 	if s.join == nil {
 		return s.alert(rows)
 	}
-	right := fromBranch
-	for _, st := range s.joinOp.right {
-		if right, err = s.r.stage(st, right, nil, &StageStats{}); err != nil {
-			return err
-		}
+	right, err := s.through(&s.rightLane, branched)
+	if err != nil {
+		return err
 	}
 	j := s.joinOp
-	rows, right = s.r.filterRows(j.leftFilter, rows), s.r.filterRows(j.rightFilter, right)
+	rows, right = s.keep(j.leftFilter, rows, &s.leftKept), s.keep(j.rightFilter, right, &s.rightKept)
 	for _, l := range rows {
 		if key, ok := joinKey(l, j.leftKeys); ok {
 			if err := s.overBudget(l, false, len(s.right[key]), len(s.left[key])+1); err != nil {
@@ -169,6 +180,65 @@ func (s *Stream) Push(row record.Row) error {
 	return nil
 }
 
+// lane is stages a stream runs over the rows of one pushed row, with room, for each stage that
+// only keeps or drops rows (a where), for the rows it keeps: reused from one pushed row to the
+// next, where a stage's run would make a slice for each.
+type lane struct {
+	stages []*Stage
+	room   [][]record.Row
+}
+
+func newLane(stages []*Stage) lane {
+	return lane{stages: stages, room: make([][]record.Row, len(stages))}
+}
+
+// through runs rows through a lane's stages. The rows it returns are valid until the lane runs
+// again.
+func (s *Stream) through(l *lane, rows []record.Row) ([]record.Row, error) {
+	var err error
+	for k, st := range l.stages {
+		if len(rows) == 0 {
+			return rows, nil
+		}
+		if prog := st.op.filter(); prog != nil {
+			// what the where's run does, but into room of its own (a stream's stages are row-wise:
+			// no window function reads the rows around)
+			kept := l.room[k][:0]
+			for _, row := range rows {
+				v, err := s.r.eval(prog, row)
+				if err != nil {
+					return nil, s.r.fail(st, row, err)
+				}
+				if keep, _ := v.(bool); keep {
+					kept = append(kept, row)
+				}
+			}
+			l.room[k], rows = kept, kept
+			continue
+		}
+		s.stats = StageStats{}
+		if rows, err = s.r.stage(st, rows, nil, &s.stats); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
+// keep is the rows for which the conditions hold, in room.
+func (s *Stream) keep(cs conditions, rows []record.Row, room *[]record.Row) []record.Row {
+	if len(cs) == 0 {
+		return rows
+	}
+	kept := (*room)[:0]
+	for _, row := range rows {
+		if s.r.hold(cs, row) {
+			kept = append(kept, row)
+		}
+	}
+	*room = kept
+	return kept
+}
+
 // overBudget is the error of a streamed row (of the right side or the left) that would make more
 // pairs with the other side's rows held under its key than the join-pair budget, or whose side
 // would then hold more rows under its key than the budget: a stream makes the pairs of one hot key
@@ -192,12 +262,10 @@ func (s *Stream) overBudget(row record.Row, right bool, pairs, held int) error {
 }
 
 func (s *Stream) pair(l, rr record.Row) error {
-	rows := []record.Row{s.joinOp.pair(&s.pairs, &l, &rr, s.join.live)}
-	var err error
-	for _, st := range s.suffix {
-		if rows, err = s.r.stage(st, rows, nil, &StageStats{}); err != nil {
-			return err
-		}
+	s.paired = append(s.paired[:0], s.joinOp.pair(&s.pairs, &l, &rr, s.join.live))
+	rows, err := s.through(&s.suffixLane, s.paired)
+	if err != nil {
+		return err
 	}
 	return s.alert(rows)
 }

@@ -211,7 +211,7 @@ func (s *Stream) pass(p pendingRow) error {
 			st.Advance(p.At)
 			continue
 		}
-		if err := st.Push(p.Row); err != nil {
+		if err := st.PushAt(p.Row, p.At); err != nil {
 			if s.writeErr != nil {
 				return s.writeErr
 			}
