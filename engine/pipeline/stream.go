@@ -45,21 +45,53 @@ type Stream struct {
 	// stats is room for the statistics of a stage's run, which a stream does not keep.
 	stats StageStats
 
-	left, right sideState
-	// queue[head:] is what the sides hold, oldest first, to forget.
-	queue []queued
-	head  int
+	// held[head:] is what the join's sides hold, oldest first (in the order held), to forget; a
+	// held row is numbered by its place in held plus dropped, the rows the array no longer has
+	// room for. Each row links to the next held under its key on its side, and chains maps each
+	// key of a side to its rows, first and last: holding or forgetting a row updates one chain,
+	// with no slice per key to grow.
+	held          []heldRow
+	head, dropped int
+	chains        [2]map[string]chain
 	// Stats
 	Rows, Alerts, Forgotten, Held, MaxHeld int
 }
 
-type sideState map[string][]record.Row
-
-type queued struct {
-	right bool
-	key   string
+// heldRow is a row a join side holds, at the time of the row pushed that gave it.
+type heldRow struct {
+	row   record.Row
 	at    time.Time
+	key   string
+	right bool
+	// next is the number of the next row held under key on the side (-1: none yet).
+	next int
 }
+
+// chain is the rows held under one key on one side: the numbers of the first and last, and how
+// many.
+type chain struct{ first, last, n int }
+
+// sideOf is the index of a side in chains.
+func sideOf(right bool) int {
+	if right {
+		return 1
+	}
+	return 0
+}
+
+// heldUnder calls f with each row held under key on a side, first held first.
+func (s *Stream) heldUnder(right bool, key string, f func(record.Row) error) error {
+	c, ok := s.chains[sideOf(right)][key]
+	for i := c.first; ok && i >= 0; i = s.held[i-s.dropped].next {
+		if err := f(s.held[i-s.dropped].row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// heldCount is how many rows a side holds under key.
+func (s *Stream) heldCount(right bool, key string) int { return s.chains[sideOf(right)][key].n }
 
 // Advance is Push of a row the rule cannot use, dated at, which the reader made no row of (see
 // ReadFilters): its time moves the rule's watermark and the clock as the row would have.
@@ -79,7 +111,7 @@ func (s *Stream) Advance(at time.Time) {
 // (summarize, distinct, lets, more than one join), or has no queryPeriod to forget rows after.
 func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stream, error) {
 	s := &Stream{plan: plan, clock: clock, horizon: plan.Rule.Meta.QueryPeriod, emit: emit,
-		left: sideState{}, right: sideState{}}
+		chains: [2]map[string]chain{{}, {}}}
 	s.r = &runner{plan: plan, snapshots: map[string][]record.Row{}}
 	cannot := func(why string, args ...any) (*Stream, error) {
 		return nil, fmt.Errorf("%s: cannot stream: %s", plan.Rule.File, fmt.Sprintf(why, args...))
@@ -153,26 +185,22 @@ func (s *Stream) PushAt(row record.Row, at time.Time) error {
 	rows, right = s.keep(j.leftFilter, rows, &s.leftKept), s.keep(j.rightFilter, right, &s.rightKept)
 	for _, l := range rows {
 		if key, ok := joinKey(l, j.leftKeys); ok {
-			if err := s.overBudget(l, false, len(s.right[key]), len(s.left[key])+1); err != nil {
+			if err := s.overBudget(l, false, s.heldCount(true, key), s.heldCount(false, key)+1); err != nil {
 				return err
 			}
-			for _, rr := range s.right[key] {
-				if err := s.pair(l, rr); err != nil {
-					return err
-				}
+			if err := s.heldUnder(true, key, func(rr record.Row) error { return s.pair(l, rr) }); err != nil {
+				return err
 			}
 			s.hold(false, key, l, at)
 		}
 	}
 	for _, rr := range right {
 		if key, ok := joinKey(rr, j.rightKeys); ok {
-			if err := s.overBudget(rr, true, len(s.left[key]), len(s.right[key])+1); err != nil {
+			if err := s.overBudget(rr, true, s.heldCount(false, key), s.heldCount(true, key)+1); err != nil {
 				return err
 			}
-			for _, l := range s.left[key] {
-				if err := s.pair(l, rr); err != nil {
-					return err
-				}
+			if err := s.heldUnder(false, key, func(l record.Row) error { return s.pair(l, rr) }); err != nil {
+				return err
 			}
 			s.hold(true, key, rr, at)
 		}
@@ -281,39 +309,44 @@ func (s *Stream) alert(rows []record.Row) error {
 }
 
 func (s *Stream) hold(right bool, key string, row record.Row, at time.Time) {
-	side := s.left
-	if right {
-		side = s.right
+	number := s.dropped + len(s.held)
+	s.held = append(s.held, heldRow{row: row, at: at, key: key, right: right, next: -1})
+	side := s.chains[sideOf(right)]
+	c, ok := side[key]
+	if ok {
+		s.held[c.last-s.dropped].next = number
+		c.last, c.n = number, c.n+1
+	} else {
+		c = chain{first: number, last: number, n: 1}
 	}
-	side[key] = append(side[key], row)
-	s.queue = append(s.queue, queued{right: right, key: key, at: at})
+	side[key] = c
 	s.Held++
 	s.MaxHeld = max(s.MaxHeld, s.Held)
 }
 
 // forget drops the rows the lookback can no longer keep: those at or before now - queryPeriod
 // (a lookback keeps rows strictly after it). Rows arrive in time order, so they are the oldest
-// held, first in the queue and first under their key.
+// held, first in held and first under their key.
 func (s *Stream) forget() {
 	bound := s.watermark.Add(-s.horizon)
-	for s.head < len(s.queue) && !s.queue[s.head].at.After(bound) {
-		q := s.queue[s.head]
-		side := s.left
-		if q.right {
-			side = s.right
-		}
-		if rows := side[q.key]; len(rows) > 1 {
-			side[q.key] = rows[1:]
+	for s.head < len(s.held) && !s.held[s.head].at.After(bound) {
+		h := &s.held[s.head]
+		side := s.chains[sideOf(h.right)]
+		if c := side[h.key]; c.n > 1 {
+			c.first, c.n = h.next, c.n-1
+			side[h.key] = c
 		} else {
-			delete(side, q.key)
+			delete(side, h.key)
 		}
+		*h = heldRow{} // the row is no longer held
 		s.head++
 		s.Forgotten++
 		s.Held--
 	}
-	// Compact once half the queue is forgotten, so that its memory follows what is held.
-	if s.head > 1024 && s.head > len(s.queue)/2 {
-		s.queue = append(s.queue[:0:0], s.queue[s.head:]...)
+	// Compact once half of held is forgotten, so that its memory follows what is held.
+	if s.head > 1024 && s.head > len(s.held)/2 {
+		s.dropped += s.head
+		s.held = append(s.held[:0:0], s.held[s.head:]...)
 		s.head = 0
 	}
 }
@@ -337,15 +370,8 @@ type HeldRow struct {
 // State is what the stream holds now.
 func (s *Stream) State() StreamState {
 	st := StreamState{Watermark: s.watermark, Rows: s.Rows, Alerts: s.Alerts, Forgotten: s.Forgotten, MaxHeld: s.MaxHeld}
-	taken := map[queued]int{}
-	for _, q := range s.queue[s.head:] {
-		side := s.left
-		if q.right {
-			side = s.right
-		}
-		id := queued{right: q.right, key: q.key}
-		st.Held = append(st.Held, HeldRow{Right: q.right, Key: q.key, At: q.at, Row: side[q.key][taken[id]]})
-		taken[id]++
+	for _, h := range s.held[s.head:] {
+		st.Held = append(st.Held, HeldRow{Right: h.right, Key: h.key, At: h.at, Row: h.row})
 	}
 	return st
 }
