@@ -45,14 +45,12 @@ type Stream struct {
 	// stats is room for the statistics of a stage's run, which a stream does not keep.
 	stats StageStats
 
-	// held[head:] is what the join's sides hold, oldest first (in the order held), to forget; a
-	// held row is numbered by its place in held plus dropped, the rows the array no longer has
-	// room for. Each row links to the next held under its key on its side, and chains maps each
-	// key of a side to its rows, first and last: holding or forgetting a row updates one chain,
-	// with no slice per key to grow.
-	held          []heldRow
-	head, dropped int
-	chains        [2]map[string]chain
+	// held is what the join's sides hold, oldest first (in the order held), to forget. Each row
+	// links to the next held under its key on its side, and chains maps each key of a side to its
+	// rows, first and last: holding or forgetting a row updates one chain, with no slice per key
+	// to grow.
+	held   heldRows
+	chains [2]map[string]chain
 	// Stats
 	Rows, Alerts, Forgotten, Held, MaxHeld int
 }
@@ -82,8 +80,8 @@ func sideOf(right bool) int {
 // heldUnder calls f with each row held under key on a side, first held first.
 func (s *Stream) heldUnder(right bool, key string, f func(record.Row) error) error {
 	c, ok := s.chains[sideOf(right)][key]
-	for i := c.first; ok && i >= 0; i = s.held[i-s.dropped].next {
-		if err := f(s.held[i-s.dropped].row); err != nil {
+	for i := c.first; ok && i >= 0; i = s.held.at(i).next {
+		if err := f(s.held.at(i).row); err != nil {
 			return err
 		}
 	}
@@ -309,12 +307,11 @@ func (s *Stream) alert(rows []record.Row) error {
 }
 
 func (s *Stream) hold(right bool, key string, row record.Row, at time.Time) {
-	number := s.dropped + len(s.held)
-	s.held = append(s.held, heldRow{row: row, at: at, key: key, right: right, next: -1})
+	number := s.held.add(heldRow{row: row, at: at, key: key, right: right, next: -1})
 	side := s.chains[sideOf(right)]
 	c, ok := side[key]
 	if ok {
-		s.held[c.last-s.dropped].next = number
+		s.held.at(c.last).next = number
 		c.last, c.n = number, c.n+1
 	} else {
 		c = chain{first: number, last: number, n: 1}
@@ -329,8 +326,8 @@ func (s *Stream) hold(right bool, key string, row record.Row, at time.Time) {
 // held, first in held and first under their key.
 func (s *Stream) forget() {
 	bound := s.watermark.Add(-s.horizon)
-	for s.head < len(s.held) && !s.held[s.head].at.After(bound) {
-		h := &s.held[s.head]
+	for s.held.len() > 0 && !s.held.oldest().at.After(bound) {
+		h := s.held.oldest()
 		side := s.chains[sideOf(h.right)]
 		if c := side[h.key]; c.n > 1 {
 			c.first, c.n = h.next, c.n-1
@@ -338,16 +335,61 @@ func (s *Stream) forget() {
 		} else {
 			delete(side, h.key)
 		}
-		*h = heldRow{} // the row is no longer held
-		s.head++
+		s.held.dropOldest()
 		s.Forgotten++
 		s.Held--
 	}
-	// Compact once half of held is forgotten, so that its memory follows what is held.
-	if s.head > 1024 && s.head > len(s.held)/2 {
-		s.dropped += s.head
-		s.held = append(s.held[:0:0], s.held[s.head:]...)
-		s.head = 0
+}
+
+// heldBlock is how many rows one block of heldRows has room for.
+const heldBlock = 512
+
+// heldRows is the rows a stream's join holds, numbered in the order held, in blocks of heldBlock
+// rows: holding a row never copies the others (a growing array would, and have new memory
+// faulted in each time), and a block whose rows are all forgotten takes the next rows.
+type heldRows struct {
+	blocks [][]heldRow
+	// first is the number of the row of blocks[0][0]; oldestHeld the number of the oldest row held,
+	// next the number of the next row held.
+	first, oldestHeld, next int
+	spare                   []heldRow
+}
+
+// at is the held row numbered n.
+func (h *heldRows) at(n int) *heldRow {
+	n -= h.first
+	return &h.blocks[n/heldBlock][n%heldBlock]
+}
+
+// add holds a row and returns its number.
+func (h *heldRows) add(r heldRow) int {
+	if h.next-h.first == len(h.blocks)*heldBlock {
+		block := h.spare
+		if block == nil {
+			block = make([]heldRow, heldBlock)
+		}
+		h.blocks, h.spare = append(h.blocks, block), nil
+	}
+	n := h.next
+	*h.at(n) = r
+	h.next++
+	return n
+}
+
+func (h *heldRows) len() int { return h.next - h.oldestHeld }
+
+// oldest is the oldest row held; there must be one.
+func (h *heldRows) oldest() *heldRow { return h.at(h.oldestHeld) }
+
+// dropOldest forgets the oldest row held.
+func (h *heldRows) dropOldest() {
+	*h.oldest() = heldRow{} // the row is no longer held
+	h.oldestHeld++
+	if h.oldestHeld-h.first == heldBlock {
+		h.spare = h.blocks[0]
+		h.blocks[0] = nil
+		h.blocks = h.blocks[1:]
+		h.first += heldBlock
 	}
 }
 
@@ -370,7 +412,8 @@ type HeldRow struct {
 // State is what the stream holds now.
 func (s *Stream) State() StreamState {
 	st := StreamState{Watermark: s.watermark, Rows: s.Rows, Alerts: s.Alerts, Forgotten: s.Forgotten, MaxHeld: s.MaxHeld}
-	for _, h := range s.held[s.head:] {
+	for n := s.held.oldestHeld; n < s.held.next; n++ {
+		h := s.held.at(n)
 		st.Held = append(st.Held, HeldRow{Right: h.right, Key: h.key, At: h.at, Row: h.row})
 	}
 	return st
