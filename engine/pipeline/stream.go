@@ -77,19 +77,20 @@ func sideOf(right bool) int {
 	return 0
 }
 
-// heldUnder calls f with each row held under key on a side, first held first.
-func (s *Stream) heldUnder(right bool, key string, f func(record.Row) error) error {
-	c, ok := s.chains[sideOf(right)][key]
-	for i := c.first; ok && i >= 0; i = s.held.at(i).next {
+// chainsOf are the chains of a row's key on the other side and on its own (n 0: none held).
+func (s *Stream) chainsOf(right bool, key string) (other, own chain) {
+	return s.chains[sideOf(!right)][key], s.chains[sideOf(right)][key]
+}
+
+// eachHeld calls f with each row of a chain, first held first.
+func (s *Stream) eachHeld(c chain, f func(record.Row) error) error {
+	for i := c.first; c.n > 0 && i >= 0; i = s.held.at(i).next {
 		if err := f(s.held.at(i).row); err != nil {
 			return err
 		}
 	}
 	return nil
 }
-
-// heldCount is how many rows a side holds under key.
-func (s *Stream) heldCount(right bool, key string) int { return s.chains[sideOf(right)][key].n }
 
 // Advance is Push of a row the rule cannot use, dated at, which the reader made no row of (see
 // ReadFilters): its time moves the rule's watermark and the clock as the row would have.
@@ -183,24 +184,26 @@ func (s *Stream) PushAt(row record.Row, at time.Time) error {
 	rows, right = s.keep(j.leftFilter, rows, &s.leftKept), s.keep(j.rightFilter, right, &s.rightKept)
 	for _, l := range rows {
 		if key, ok := joinKey(l, j.leftKeys); ok {
-			if err := s.overBudget(l, false, s.heldCount(true, key), s.heldCount(false, key)+1); err != nil {
+			rights, lefts := s.chainsOf(false, key)
+			if err := s.overBudget(l, false, rights.n, lefts.n+1); err != nil {
 				return err
 			}
-			if err := s.heldUnder(true, key, func(rr record.Row) error { return s.pair(l, rr) }); err != nil {
+			if err := s.eachHeld(rights, func(rr record.Row) error { return s.pair(l, rr) }); err != nil {
 				return err
 			}
-			s.hold(false, key, l, at)
+			s.hold(false, key, l, at, lefts)
 		}
 	}
 	for _, rr := range right {
 		if key, ok := joinKey(rr, j.rightKeys); ok {
-			if err := s.overBudget(rr, true, s.heldCount(false, key), s.heldCount(true, key)+1); err != nil {
+			lefts, rights := s.chainsOf(true, key)
+			if err := s.overBudget(rr, true, lefts.n, rights.n+1); err != nil {
 				return err
 			}
-			if err := s.heldUnder(false, key, func(l record.Row) error { return s.pair(l, rr) }); err != nil {
+			if err := s.eachHeld(lefts, func(l record.Row) error { return s.pair(l, rr) }); err != nil {
 				return err
 			}
-			s.hold(true, key, rr, at)
+			s.hold(true, key, rr, at, rights)
 		}
 	}
 	return nil
@@ -306,17 +309,16 @@ func (s *Stream) alert(rows []record.Row) error {
 	return nil
 }
 
-func (s *Stream) hold(right bool, key string, row record.Row, at time.Time) {
+// hold keeps a row of a side, made of a row dated at, under key, whose chain on that side is c.
+func (s *Stream) hold(right bool, key string, row record.Row, at time.Time, c chain) {
 	number := s.held.add(heldRow{row: row, at: at, key: key, right: right, next: -1})
-	side := s.chains[sideOf(right)]
-	c, ok := side[key]
-	if ok {
+	if c.n > 0 {
 		s.held.at(c.last).next = number
 		c.last, c.n = number, c.n+1
 	} else {
 		c = chain{first: number, last: number, n: 1}
 	}
-	side[key] = c
+	s.chains[sideOf(right)][key] = c
 	s.Held++
 	s.MaxHeld = max(s.MaxHeld, s.Held)
 }
@@ -426,7 +428,7 @@ func (s *Stream) Restore(st StreamState) {
 		*s.clock = st.Watermark
 	}
 	for _, h := range st.Held {
-		s.hold(h.Right, h.Key, h.Row, h.At)
+		s.hold(h.Right, h.Key, h.Row, h.At, s.chains[sideOf(h.Right)][h.Key])
 	}
 	s.Rows, s.Alerts, s.Forgotten, s.MaxHeld = st.Rows, st.Alerts, st.Forgotten, max(st.MaxHeld, s.Held)
 }
