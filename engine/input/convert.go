@@ -97,6 +97,9 @@ func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, er
 // compactJSON drops the insignificant white space of valid JSON text, keeping everything else
 // (key order, escapes) as it is.
 func compactJSON(raw string) string {
+	if len(raw) >= largeBuffer {
+		return longCompactJSON(raw)
+	}
 	if !strings.ContainsAny(raw, " \t\r\n") {
 		return strings.Clone(raw)
 	}

@@ -346,7 +346,7 @@ func (f *fileReader) record(raw []byte, src record.Source, hint Shape) bool {
 		f.sink.Other(table)
 		return true
 	}
-	values, err := conv.row(obj)
+	values, err := conv.row(raw)
 	if err != nil {
 		f.reject(src, rowError(err), err.Error())
 		return false

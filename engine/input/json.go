@@ -205,7 +205,7 @@ func (j *jsonReader) wrapper(line int) error {
 					fields = appendCapped(append(append(append(fields, ','), keyText...), ':'), raw)
 				}
 				if cap(j.s.buf) >= largeBuffer {
-					j.s.buf = nil // the value is in fields now: the scanner's copy is not kept beside it
+					j.s.buf = nil // fields may be the scanner's buffer now: the next value gets another
 				}
 			}
 		}
