@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -83,7 +82,7 @@ func longString(raw []byte) string {
 // longCompactJSON is compactJSON for long JSON text in a buffer of its own: the text itself
 // without white space, else compacted once into a buffer of its size.
 func longCompactJSON(raw string) string {
-	if !strings.ContainsAny(raw, " \t\r\n") {
+	if !spaceOutsideStrings(unsafe.Slice(unsafe.StringData(raw), len(raw))) {
 		return raw
 	}
 	out := pretty.UglyInPlace(append(makeBuffer(0, len(raw)), raw...))
@@ -145,6 +144,19 @@ func unescapeInto(dst, s []byte) []byte {
 }
 
 // hexRune reads the four hex digits b starts with (0 when they are not).
+// spaceOutsideStrings tells whether JSON text has white space that compacting it would drop.
+func spaceOutsideStrings(raw []byte) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case ' ', '\t', '\r', '\n':
+			return true
+		case '"':
+			i = skipString(raw, i) - 1
+		}
+	}
+	return false
+}
+
 func hexRune(b []byte) rune {
 	n, _ := strconv.ParseUint(text(b[:4]), 16, 64)
 	return rune(n)
