@@ -97,7 +97,7 @@ func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, er
 // compactJSON drops the insignificant white space of valid JSON text, keeping everything else
 // (key order, escapes) as it is.
 func compactJSON(raw string) string {
-	if len(raw) >= largeBuffer {
+	if isLong(len(raw)) {
 		return longCompactJSON(raw)
 	}
 	if !strings.ContainsAny(raw, " \t\r\n") {

@@ -202,7 +202,7 @@ func (c *csvRows) row() (cells []string, lines int, err error) {
 		return nil, 1, errTooLarge
 	}
 	c.text, c.ends = c.text[:0], c.ends[:0]
-	if size := len(c.pending[0].text); size >= largeBuffer && cap(c.text) < size {
+	if size := len(c.pending[0].text); isLong(size) && cap(c.text) < size {
 		c.text = makeBuffer(0, size) // room for the cells of a long line at once, not by doubling
 	}
 	n, err := c.cut()
@@ -212,7 +212,7 @@ func (c *csvRows) row() (cells []string, lines int, err error) {
 	// One string for the row, its cells slices of it: a long row's text is handed over, not
 	// copied, and the next row gets a buffer of its own (see long.go).
 	var all string
-	if len(c.text) >= largeBuffer {
+	if isLong(len(c.text)) {
 		all, c.text = text(c.text), nil
 	} else {
 		all = string(c.text)

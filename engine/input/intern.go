@@ -35,7 +35,7 @@ func newInterner() *interner {
 // point into the record's text), held when the column's values repeat. A long s (see long.go) is
 // its own buffer's, and is returned as it is.
 func (in *interner) value(column, s string) any {
-	if len(s) >= largeBuffer {
+	if isLong(len(s)) {
 		return s
 	}
 	if in == nil {
@@ -46,7 +46,7 @@ func (in *interner) value(column, s string) any {
 
 // quotedValue is value for the string whose JSON text, quotes included, is raw.
 func (in *interner) quotedValue(column string, raw []byte) any {
-	if in == nil || len(raw) >= largeBuffer {
+	if in == nil || isLong(len(raw)) {
 		return unquote(raw)
 	}
 	return in.intern(in.quoted, column, text(raw[1:len(raw)-1]), func() any { return unquote(raw) })
@@ -88,7 +88,7 @@ func (in *interner) intern(held map[string]any, column, key string, newValue fun
 
 // unquote is the value of a JSON string's text (quotes included), as a string of its own.
 func unquote(raw []byte) any {
-	if len(raw) >= largeBuffer {
+	if isLong(len(raw)) {
 		return longString(raw)
 	}
 	if bytes.IndexByte(raw, '\\') < 0 {

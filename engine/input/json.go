@@ -194,7 +194,7 @@ func (j *jsonReader) wrapper(line int) error {
 			if err == nil && !wrapped && !tooLarge {
 				if len(fields)+len(keyText)+len(raw)+2 > maxValueSize {
 					tooLarge, fields = true, nil
-				} else if prefix := len(keyText) + 2; fields == nil && len(raw) >= largeBuffer && cap(raw)-len(raw) >= prefix {
+				} else if prefix := len(keyText) + 2; fields == nil && isLong(len(raw)) && cap(raw)-len(raw) >= prefix {
 					// A long first field becomes the gathered fields in the scanner's buffer, moved
 					// up to make room for its key, rather than copied beside it.
 					fields = raw[:len(raw)+prefix]
@@ -203,9 +203,6 @@ func (j *jsonReader) wrapper(line int) error {
 					copy(fields[1:], keyText)
 				} else {
 					fields = appendCapped(append(append(append(fields, ','), keyText...), ':'), raw)
-				}
-				if cap(j.s.buf) >= largeBuffer {
-					j.s.buf = nil // fields may be the scanner's buffer now: the next value gets another
 				}
 			}
 		}

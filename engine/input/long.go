@@ -11,15 +11,21 @@ import (
 	"github.com/tidwall/pretty"
 )
 
-// A long value (largeBuffer bytes or more: a line, a record, a string of one) costs about its
+// A long value (a line, a record or a string of one, longer than a batch: isLong) costs about its
 // size once in memory, not two or three times:
 //   - its text is gathered in chunks while its length is unknown, then joined into one buffer of
 //     its size, the chunks given back to the system as they are copied (longText);
 //   - that buffer is its own: nothing reads another text into it (a long line's batch is not
-//     recycled; the scanner hands a long value over and starts a new buffer; a line the scanner
-//     reads again is read in place), so a long string value of a record points into it when it
-//     has no escapes, and is unescaped once, into a buffer of its size, when it has (longString);
-//   - a long value is never interned: it would be held by the interner after its row is gone.
+//     recycled; the scanner keeps a value in its buffer up to a batch's size only, and hands a
+//     longer one over; a line the scanner reads again is read in place; a long CSV row's cells
+//     are handed over), so a long string value of a record points into it when it has no
+//     escapes, and is unescaped once, into a buffer of its size, when it has (longString);
+//   - a long value is neither interned nor kept by a read filter's memory of texts: either would
+//     hold it after its row is gone.
+
+// isLong tells whether a text of n bytes is long: no text of a batch, nor a value the scanner
+// keeps in its buffer, is, so a long text is in a buffer of its own.
+func isLong(n int) bool { return n > batchSize }
 
 // longText gathers text of unknown length in chunks of batchSize.
 type longText struct {

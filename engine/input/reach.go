@@ -216,7 +216,7 @@ func (r *filterRoom) test(c *converter, hits []found, strs *interner) (reach *Re
 		r.seen++
 		for k, col := range r.f.columns {
 			// A long text is counted as a value seen once, not held (see long.go).
-			if d := r.distinct[k]; len(d)*filterRepeats <= filterTrial && len(hits[col].raw) < largeBuffer {
+			if d := r.distinct[k]; len(d)*filterRepeats <= filterTrial && !isLong(len(hits[col].raw)) {
 				d[string(hits[col].raw)] = true
 			}
 		}
@@ -229,7 +229,7 @@ func (r *filterRoom) test(c *converter, hits []found, strs *interner) (reach *Re
 	// The key is each keyed column's length and text (walkFields keeps the text of every value it
 	// finds), or 0 for a column that is absent or constant. A record with a long text there (see
 	// long.go) is judged without the answers, which would hold a copy of it.
-	remember := !slices.ContainsFunc(r.keyed, func(i int) bool { return len(hits[i].raw) >= largeBuffer })
+	remember := !slices.ContainsFunc(r.keyed, func(i int) bool { return isLong(len(hits[i].raw)) })
 	key := r.key[:0]
 	for _, i := range r.keyed {
 		if h := hits[i]; remember && h.ok && c.sources[i].constant == nil {
