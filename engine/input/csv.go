@@ -291,9 +291,9 @@ func (c *csvRows) cut() (lines int, err error) {
 // csvObject makes a CSV row a JSON object of strings, nulls for empty cells, with the portal's
 // datetimes rewritten as ISO 8601 (in cells, which it may change).
 func csvObject(keys []string, datetimes []bool, cells []string) []byte {
-	// Its exact size (a key, a colon, a JSON string or null, a comma a cell), so that a long row's
-	// object is made once (see long.go).
-	size := 2
+	// Its exact size (braces; a key, a colon, a JSON string or null a cell, and commas between),
+	// so that a long row's object is made once (see long.go).
+	size := 1
 	for i, cell := range cells {
 		if datetimes[i] && cell != "" {
 			if t, err := time.Parse(portalDatetime, strings.TrimSpace(cell)); err == nil {
