@@ -66,6 +66,8 @@ type scanner struct {
 	// buf holds the value being read, up to batchSize; long the rest of a longer one.
 	buf  []byte
 	long longText
+	// limit is the most the value being read may hold (see valueWithin).
+	limit int
 }
 
 func newScanner(r *bufio.Reader, oneLine bool) *scanner {
@@ -265,8 +267,11 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // until the next call. The text is cut at the value's end but not checked: an object's brackets
 // balance, its strings close, and that is all. A value over maxValueSize is skipped and reported
 // as errTooLarge.
-func (s *scanner) value() ([]byte, error) {
-	s.buf = s.buf[:0]
+func (s *scanner) value() ([]byte, error) { return s.valueWithin(maxValueSize) }
+
+// valueWithin is value for a value that may be limit bytes long at most, kept only so far.
+func (s *scanner) valueWithin(limit int) ([]byte, error) {
+	s.buf, s.limit = s.buf[:0], limit
 	c, err := s.peek(true)
 	if err != nil {
 		return nil, err
@@ -285,7 +290,7 @@ func (s *scanner) value() ([]byte, error) {
 	case s.mem != nil:
 		end := min(s.mem.pos, len(s.mem.b))
 		text = s.mem.b[start:end:end] // no room after it: the line's text follows
-	case s.long.size > 0 && (err != nil || len(s.buf)+s.long.size > maxValueSize):
+	case s.long.size > 0 && (err != nil || len(s.buf)+s.long.size > limit):
 		s.long = longText{}
 		if err == nil {
 			err = errTooLarge
@@ -295,7 +300,7 @@ func (s *scanner) value() ([]byte, error) {
 		// field's key before it (see jsonReader.wrapper).
 		text = s.long.join(s.buf, nil, keyRoom)
 	}
-	if err == nil && len(text) > maxValueSize {
+	if err == nil && len(text) > limit {
 		err = errTooLarge
 	}
 	return text, err
@@ -313,10 +318,10 @@ func (s *scanner) keep(c byte) {
 }
 
 // keepText appends text to the value being read: to buf up to batchSize, then to long. Past
-// maxValueSize, one byte more is kept: enough for value to tell it is too large.
+// its limit, one byte more is kept: enough for value to tell it is too large.
 func (s *scanner) keepText(part []byte) {
 	kept := len(s.buf) + s.long.size
-	part = part[:min(len(part), max(maxValueSize+1-kept, 0))]
+	part = part[:min(len(part), max(s.limit+1-kept, 0))]
 	if s.long.size == 0 && len(s.buf)+len(part) <= batchSize {
 		s.buf = append(s.buf, part...)
 		return
