@@ -295,12 +295,14 @@ type found struct {
 
 func (f found) result() gjson.Result { return gjson.Parse(text(f.raw)) }
 
-// row reads the wanted columns of obj, valid JSON text of an object, cut into its fields as a
-// line's record is (fieldsRow), so that no value a rule does not read is decoded. A column the
+// row reads the wanted columns of obj, valid JSON text of an object, cut into its fields (in f's
+// room for them) as a line's record is (fieldsRow), so that no value a rule does not read is
+// decoded. A column the
 // record lacks gets its type's zero value.
-func (c *converter) row(obj []byte) ([]any, error) {
+func (c *converter) row(obj []byte, f *fileReader) ([]any, error) {
 	hits := make([]found, len(c.columns))
-	walkFields(obj, fields(obj, nil), c.root, hits)
+	f.fields = fields(obj, f.fields[:0])
+	walkFields(obj, f.fields, c.root, hits)
 	return c.values(hits, nil)
 }
 
