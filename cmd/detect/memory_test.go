@@ -66,6 +66,21 @@ func TestTheSoftLimitIsBelowTheCeiling(t *testing.T) {
 	}
 }
 
+// The pace follows the live heap: Go's default while the garbage budget is more than what is live,
+// then less, but never below half, so that a large live heap is not collected over and over.
+func TestThePaceFollowsTheLiveHeap(t *testing.T) {
+	for _, c := range []struct {
+		live int64
+		want int
+	}{
+		{0, 100}, {30 << 20, 100}, {128 << 20, 100}, {256 << 20, 50}, {180 << 20, 71}, {600 << 20, 50}, {8 << 30, 50},
+	} {
+		if got := gcPercent(c.live); got != c.want {
+			t.Errorf("live heap %d MB: pace %d%%, want %d%%", c.live>>20, got, c.want)
+		}
+	}
+}
+
 // writeLongLine writes a file of one sign-in whose AppId is size bytes long, then the fixture's
 // records: a run reads the long line in one fast burst of allocation.
 func writeLongLine(t *testing.T, size int) string {

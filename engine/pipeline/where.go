@@ -35,7 +35,10 @@ func (w *whereStage) rowWise() bool            { return !w.prog.Window }
 func (w *whereStage) splittable() bool         { return len(w.prog.Scalars) == 0 && !w.prog.Window }
 
 func (w *whereStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStats) ([]record.Row, error) {
-	out := rows[:0:0]
+	// The rows kept are marked first and then copied into a slice of their number: grown row by
+	// row, the slice cost more than the where's expressions (fresh memory each time).
+	keep := make([]bool, len(rows))
+	kept := 0
 	win := r.windowOver(rows, w.prog.Window)
 	for i, row := range rows {
 		win.at(i)
@@ -43,10 +46,17 @@ func (w *whereStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *StageStat
 		if err != nil {
 			return nil, r.fail(s, row, err)
 		}
-		if keep, _ := v.(bool); keep {
-			out = append(out, row)
+		if b, _ := v.(bool); b {
+			keep[i] = true
+			kept++
 		} else if r.tracer != nil {
 			r.tracer.Dropped(s, row)
+		}
+	}
+	out := make([]record.Row, 0, kept)
+	for i, row := range rows {
+		if keep[i] {
+			out = append(out, row)
 		}
 	}
 	return out, nil
