@@ -29,8 +29,8 @@ func appendCapped(buf, part []byte) []byte {
 }
 
 // largeBuffer is the size from which an allocation first collects the garbage and returns it to
-// the system (freeBefore); a variable only so that tests can lower it.
-var largeBuffer = 32 << 20
+// the system (freeBefore).
+const largeBuffer = 32 << 20
 
 // freeBefore collects the garbage and returns it to the system before an allocation of size
 // bytes, when that is largeBuffer or more: the smaller buffers a long value grew through, and
