@@ -11,8 +11,9 @@ import (
 	"github.com/signin-detect/detect/engine/kql"
 )
 
-// convert reads a JSON value as a column of type t. JSON null is the type's zero value. Strings go
-// through strings (nil: copied, not interned).
+// convert reads a JSON value as a column of type t. JSON null is the type's zero value. Text a
+// string column holds goes through strs (nil: copied, not interned); a JSON string for one is read
+// by converter.slot, from its text.
 func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, error) {
 	if v.Type == gjson.Null {
 		return t.Zero(), nil
@@ -20,10 +21,6 @@ func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, er
 	switch t {
 	case kql.String, kql.Guid:
 		switch v.Type {
-		case gjson.String:
-			// A copy (held once when it repeats), so that the row does not keep the whole record's
-			// text alive.
-			return strs.value(column, v.Str), nil
 		case gjson.True, gjson.False:
 			return strconv.FormatBool(v.Bool()), nil
 		}
@@ -97,6 +94,9 @@ func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, er
 // compactJSON drops the insignificant white space of valid JSON text, keeping everything else
 // (key order, escapes) as it is.
 func compactJSON(raw string) string {
+	if isLong(len(raw)) {
+		return longCompactJSON(raw)
+	}
 	if !strings.ContainsAny(raw, " \t\r\n") {
 		return strings.Clone(raw)
 	}

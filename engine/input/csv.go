@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/record"
@@ -143,13 +144,17 @@ func (c *csvRows) fill(k int) bool {
 		}
 		line := csvLine{number: c.next}
 		c.next++
+		var long longText // past batchSize, the line's text (see long.go)
 		for {
 			part, err := c.r.ReadSlice('\n')
 			if !line.tooLong {
-				if len(line.text)+len(part) > maxValueSize+1 {
-					line.tooLong, line.text = true, nil
-				} else {
-					line.text = appendCapped(line.text, part)
+				switch size := len(line.text) + long.size + len(part); {
+				case size > maxValueSize+1:
+					line.tooLong, line.text, long = true, nil, longText{}
+				case long.size == 0 && size <= batchSize:
+					line.text = append(line.text, part...)
+				default:
+					long.add(part)
 				}
 			}
 			if errors.Is(err, bufio.ErrBufferFull) {
@@ -164,6 +169,9 @@ func (c *csvRows) fill(k int) bool {
 			}
 			break
 		}
+		if long.size > 0 {
+			line.text = long.join(line.text, nil, 0)
+		}
 		line.text = bytes.TrimSuffix(bytes.TrimSuffix(line.text, []byte{'\n'}), []byte{'\r'})
 		c.pending = append(c.pending, line)
 	}
@@ -171,7 +179,10 @@ func (c *csvRows) fill(k int) bool {
 }
 
 // drop takes the first n pending lines as read.
-func (c *csvRows) drop(n int) { c.pending = c.pending[n:] }
+func (c *csvRows) drop(n int) {
+	clear(c.pending[:n]) // a long line's text is not held past its row
+	c.pending = c.pending[n:]
+}
 
 // skipBlank drops the blank lines ahead, which hold no row.
 func (c *csvRows) skipBlank() {
@@ -191,11 +202,21 @@ func (c *csvRows) row() (cells []string, lines int, err error) {
 		return nil, 1, errTooLarge
 	}
 	c.text, c.ends = c.text[:0], c.ends[:0]
+	if size := len(c.pending[0].text); isLong(size) && cap(c.text) < size {
+		c.text = makeBuffer(0, size) // room for the cells of a long line at once, not by doubling
+	}
 	n, err := c.cut()
 	if err != nil {
 		return nil, n, err
 	}
-	all := string(c.text) // one string for the row, its cells slices of it
+	// One string for the row, its cells slices of it: a long row's text is handed over, not
+	// copied, and the next row gets a buffer of its own (see long.go).
+	var all string
+	if isLong(len(c.text)) {
+		all, c.text = text(c.text), nil
+	} else {
+		all = string(c.text)
+	}
 	c.cells = c.cells[:0]
 	start := 0
 	for _, end := range c.ends {
@@ -268,9 +289,20 @@ func (c *csvRows) cut() (lines int, err error) {
 }
 
 // csvObject makes a CSV row a JSON object of strings, nulls for empty cells, with the portal's
-// datetimes rewritten as ISO 8601.
+// datetimes rewritten as ISO 8601 (in cells, which it may change).
 func csvObject(keys []string, datetimes []bool, cells []string) []byte {
-	obj := []byte{'{'}
+	// Its exact size (braces; a key, a colon, a JSON string or null a cell, and commas between),
+	// so that a long row's object is made once (see long.go).
+	size := 1
+	for i, cell := range cells {
+		if datetimes[i] && cell != "" {
+			if t, err := time.Parse(portalDatetime, strings.TrimSpace(cell)); err == nil {
+				cells[i] = kql.FormatDatetime(t)
+			}
+		}
+		size += len(keys[i]) + max(jsonStringSize(cells[i]), 4) + 2
+	}
+	obj := append(makeBuffer(0, size), '{')
 	for i, cell := range cells {
 		if i > 0 {
 			obj = append(obj, ',')
@@ -280,15 +312,84 @@ func csvObject(keys []string, datetimes []bool, cells []string) []byte {
 			obj = append(obj, "null"...)
 			continue
 		}
-		if datetimes[i] {
-			if t, err := time.Parse(portalDatetime, strings.TrimSpace(cell)); err == nil {
-				cell = kql.FormatDatetime(t)
-			}
-		}
-		text, _ := json.Marshal(cell)
-		obj = append(obj, text...)
+		obj = appendJSONString(obj, cell)
 	}
 	return append(obj, '}')
+}
+
+// jsonStringSize is the length of appendJSONString's text of s.
+func jsonStringSize(s string) int {
+	size := len(s) + 2
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			switch {
+			case b == '\\' || b == '"' || b == '\b' || b == '\f' || b == '\n' || b == '\r' || b == '\t':
+				size++
+			case b < ' ' || b == '<' || b == '>' || b == '&':
+				size += 5
+			}
+			i++
+			continue
+		}
+		c, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && n == 1:
+			size += 5
+		case c == '\u2028' || c == '\u2029':
+			size += 3
+		}
+		i += n
+	}
+	return size
+}
+
+// appendJSONString appends s as a JSON string, as encoding/json writes it (HTML characters, U+2028
+// and U+2029 escaped, invalid UTF-8 as U+FFFD), without the copies json.Marshal makes.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= ' ' && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(append(dst, s[start:i]...), `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(append(dst, s[start:i]...), '\\', 'u', '2', '0', '2', hex[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	return append(append(dst, s[start:]...), '"')
 }
 
 // isKnownColumn tells whether name is a column of a known table.

@@ -241,6 +241,8 @@ type fileReader struct {
 	lines *lineCounter
 	// live input is read as it arrives (see ReadLive).
 	live bool
+	// fields is room for the fields of the record being read (by record, one at a time).
+	fields []field
 }
 
 // Read reads the records of one file, named name in sources and messages, from in. gzip and zstd
@@ -346,7 +348,7 @@ func (f *fileReader) record(raw []byte, src record.Source, hint Shape) bool {
 		f.sink.Other(table)
 		return true
 	}
-	values, err := conv.row(obj)
+	values, err := conv.row(raw, f)
 	if err != nil {
 		f.reject(src, rowError(err), err.Error())
 		return false

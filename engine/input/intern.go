@@ -32,8 +32,12 @@ func newInterner() *interner {
 }
 
 // value returns s as a row holds it: the held copy of an equal string, else a copy of s (which may
-// point into the record's text), held when the column's values repeat.
+// point into the record's text), held when the column's values repeat. A long s (see long.go) is
+// its own buffer's, and is returned as it is.
 func (in *interner) value(column, s string) any {
+	if isLong(len(s)) {
+		return s
+	}
 	if in == nil {
 		return strings.Clone(s)
 	}
@@ -42,7 +46,7 @@ func (in *interner) value(column, s string) any {
 
 // quotedValue is value for the string whose JSON text, quotes included, is raw.
 func (in *interner) quotedValue(column string, raw []byte) any {
-	if in == nil {
+	if in == nil || isLong(len(raw)) {
 		return unquote(raw)
 	}
 	return in.intern(in.quoted, column, text(raw[1:len(raw)-1]), func() any { return unquote(raw) })
@@ -84,6 +88,9 @@ func (in *interner) intern(held map[string]any, column, key string, newValue fun
 
 // unquote is the value of a JSON string's text (quotes included), as a string of its own.
 func unquote(raw []byte) any {
+	if isLong(len(raw)) {
+		return longString(raw)
+	}
 	if bytes.IndexByte(raw, '\\') < 0 {
 		return string(raw[1 : len(raw)-1])
 	}

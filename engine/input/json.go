@@ -186,16 +186,20 @@ func (j *jsonReader) wrapper(line int) error {
 			wrapped = true
 			err = j.array(j.f.queryTable)
 		default:
+			// Gathered for a record, a field is read only as far as the record's room left: a
+			// field that does not fit is not kept beside those before it.
+			room := maxValueSize
+			if !wrapped && !tooLarge {
+				room = max(maxValueSize-len(fields)-len(keyText)-2, 0)
+			}
 			var raw []byte
-			raw, err = j.s.value()
+			raw, err = j.s.valueWithin(room)
 			if errors.Is(err, errTooLarge) {
-				err, tooLarge = nil, true
+				err, tooLarge, fields = nil, true, nil
 			}
 			if err == nil && !wrapped && !tooLarge {
-				if len(fields)+len(keyText)+len(raw)+2 > maxValueSize {
-					tooLarge, fields = true, nil
-				} else if prefix := len(keyText) + 2; fields == nil && len(raw) >= largeBuffer && cap(raw)-len(raw) >= prefix {
-					// A long first field becomes the gathered fields in the scanner's buffer, moved
+				if prefix := len(keyText) + 2; fields == nil && isLong(len(raw)) && cap(raw)-len(raw) >= prefix {
+					// A long first field becomes the gathered fields in the buffer it was handed in, moved
 					// up to make room for its key, rather than copied beside it.
 					fields = raw[:len(raw)+prefix]
 					copy(fields[prefix:], raw)
@@ -203,9 +207,6 @@ func (j *jsonReader) wrapper(line int) error {
 					copy(fields[1:], keyText)
 				} else {
 					fields = appendCapped(append(append(append(fields, ','), keyText...), ':'), raw)
-				}
-				if cap(j.s.buf) >= largeBuffer {
-					j.s.buf = nil // the value is in fields now: the scanner's copy is not kept beside it
 				}
 			}
 		}

@@ -299,10 +299,7 @@ func TestLongLinesAroundTheBatchAndTheLimit(t *testing.T) {
 // room for its key; the record reads whole, as one of short fields does, whether its line is
 // read as a line or the file as a document.
 func TestAWrapperRecordWithALongFirstFieldReadsWhole(t *testing.T) {
-	old := largeBuffer
-	largeBuffer = 1 << 20
-	t.Cleanup(func() { largeBuffer = old })
-	long := strings.Repeat("x", largeBuffer+1000)
+	long := strings.Repeat("x", batchSize+1000)
 	record := `{"@odata.context":"` + long + `","AppId":"a","TimeGenerated":"2026-11-20T09:00:00Z"}`
 	for name, text := range map[string]string{
 		"line.json":     record + "\n" + ndjsonRows(1),

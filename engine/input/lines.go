@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/tidwall/gjson"
@@ -205,29 +204,28 @@ func (f *fileReader) fill(r io.Reader, buf []byte) (int, error) {
 }
 
 // longLine reads the rest of the line that head (a whole batch without a line end) starts, in
-// chunks, and emits it as a batch of its own, in one buffer of its size: a line of L bytes costs
-// 2L at most (doubling a buffer as the line went on cost 3L and garbage besides). A line over
-// maxValueSize is rejected, and the rest of it skipped. It returns the text after the line, and
-// false when the file ended with it.
+// chunks, and emits it as a batch of its own, in one buffer of its size that the chunks are
+// released into as it fills (longText.join): a line of L bytes costs L and a chunk or two
+// (doubling a buffer as the line went on cost 3L and garbage besides). A line over maxValueSize
+// is rejected, and the rest of it skipped. It returns the text after the line, and false when the
+// file ended with it.
 func (f *fileReader) longLine(r io.Reader, head []byte, line int, emit func(*batch)) (rest []byte, more bool) {
-	chunks, size := [][]byte{head}, len(head)
+	var long longText
 	whole := func(tail []byte) []byte {
-		out := makeBuffer(0, size+len(tail))
-		for _, c := range chunks {
-			out = append(out, c...)
-		}
+		out := long.join(head, tail, 0)
 		recycle(head)
-		return append(out, tail...)
+		return out
 	}
 	for {
 		chunk := make([]byte, batchSize)
 		n, err := io.ReadFull(r, chunk)
 		chunk = chunk[:n]
+		size := len(head) + long.size
 		end := bytes.IndexByte(chunk, '\n')
 		if lineSize := size + n; end >= 0 {
 			lineSize = size + end
 		} else if lineSize <= maxValueSize {
-			chunks, size = append(chunks, chunk), lineSize
+			long.take(chunk)
 			if err != nil { // the file's last line
 				emit(&batch{data: whole(nil), first: line})
 				return nil, false
@@ -388,14 +386,8 @@ func (f *fileReader) deliver(b *batch, filtered map[string]any) {
 				f.sink.Filtered(res.table, filtered)
 			}
 		case res.line != nil:
-			// With its line end, so that a value cut short ends inside the line, not the file (and
-			// without copying the line, which may be hundreds of MB).
-			s := newScanner(bufio.NewReader(io.MultiReader(bytes.NewReader(res.line), strings.NewReader("\n"))), true)
-			s.line = res.number
-			if len(res.line) > batchSize { // a long line's value is as long: room for it at once
-				s.buf = makeBuffer(0, len(res.line)+1)
-			}
-			j := &jsonReader{f: f, s: s}
+			// In place: the line may be hundreds of MB.
+			j := &jsonReader{f: f, s: newLineScanner(res.line, res.number)}
 			j.readAll(true)
 		default:
 			if rs, ok := f.sink.(ReachSink); ok && res.reach != nil {

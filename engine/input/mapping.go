@@ -285,26 +285,24 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// found is a field value found for a column, parsed or (raw) as its JSON text, and the rank of the
-// path it was found at.
+// found is a field value found for a column, as its JSON text, and the rank of the path it was
+// found at.
 type found struct {
-	value gjson.Result
-	raw   []byte
-	rank  int
-	ok    bool
+	raw  []byte
+	rank int
+	ok   bool
 }
 
-func (f found) result() gjson.Result {
-	if f.raw != nil {
-		return gjson.Parse(text(f.raw))
-	}
-	return f.value
-}
+func (f found) result() gjson.Result { return gjson.Parse(text(f.raw)) }
 
-// row reads the wanted columns of obj. A column the record lacks gets its type's zero value.
-func (c *converter) row(obj gjson.Result) ([]any, error) {
+// row reads the wanted columns of obj, valid JSON text of an object, cut into its fields (in f's
+// room for them) as a line's record is (fieldsRow), so that no value a rule does not read is
+// decoded. A column the
+// record lacks gets its type's zero value.
+func (c *converter) row(obj []byte, f *fileReader) ([]any, error) {
 	hits := make([]found, len(c.columns))
-	walk(obj, c.root, hits)
+	f.fields = fields(obj, f.fields[:0])
+	walkFields(obj, f.fields, c.root, hits)
 	return c.values(hits, nil)
 }
 
@@ -364,29 +362,6 @@ func (c *converter) filteredMap(dropped []any, values map[string]any) {
 	for k, i := range c.reported {
 		values[c.columns[i].Name] = dropped[k]
 	}
-}
-
-// walk visits the fields of obj that some path goes through, keeping for each column the value
-// at its best-ranked path that is present and not null. Of a field named twice, the first
-// non-null value counts, as gjson's Get would read it.
-func walk(obj gjson.Result, n *pathNode, hits []found) {
-	obj.ForEach(func(key, value gjson.Result) bool {
-		next := n.children[key.Str]
-		if next == nil {
-			return true
-		}
-		if value.Type != gjson.Null {
-			for _, end := range next.ends {
-				if h := &hits[end.column]; !h.ok || end.rank < h.rank {
-					*h = found{value: value, rank: end.rank, ok: true}
-				}
-			}
-		}
-		if next.children != nil && value.IsObject() {
-			walk(value, next, hits)
-		}
-		return true
-	})
 }
 
 // router tells the table of a record of one shape from the field all the shape's mappings test,

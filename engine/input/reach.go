@@ -215,7 +215,8 @@ func (r *filterRoom) test(c *converter, hits []found, strs *interner) (reach *Re
 	if r.cheap == nil {
 		r.seen++
 		for k, col := range r.f.columns {
-			if d := r.distinct[k]; len(d)*filterRepeats <= filterTrial {
+			// A long text is counted as a value seen once, not held (see long.go).
+			if d := r.distinct[k]; len(d)*filterRepeats <= filterTrial && !isLong(len(hits[col].raw)) {
 				d[string(hits[col].raw)] = true
 			}
 		}
@@ -226,10 +227,12 @@ func (r *filterRoom) test(c *converter, hits []found, strs *interner) (reach *Re
 		return reach, false
 	}
 	// The key is each keyed column's length and text (walkFields keeps the text of every value it
-	// finds), or 0 for a column that is absent or constant.
+	// finds), or 0 for a column that is absent or constant. A record with a long text there (see
+	// long.go) is judged without the answers, which would hold a copy of it.
+	remember := !slices.ContainsFunc(r.keyed, func(i int) bool { return isLong(len(hits[i].raw)) })
 	key := r.key[:0]
 	for _, i := range r.keyed {
-		if h := hits[i]; h.ok && c.sources[i].constant == nil {
+		if h := hits[i]; remember && h.ok && c.sources[i].constant == nil {
 			key = binary.AppendUvarint(append(key, 1), uint64(len(h.raw)))
 			key = append(key, h.raw...)
 		} else {
@@ -237,7 +240,7 @@ func (r *filterRoom) test(c *converter, hits []found, strs *interner) (reach *Re
 		}
 	}
 	r.key = key
-	if a, ok := r.answers[string(key)]; ok {
+	if a, ok := r.answers[string(key)]; ok && remember {
 		if a.settled {
 			return a.reach, true
 		}
@@ -259,7 +262,7 @@ func (r *filterRoom) test(c *converter, hits []found, strs *interner) (reach *Re
 		}
 	}
 	a.reach, a.settled = r.reach(c, hits, strs)
-	if len(r.answers) < maxAnswers {
+	if remember && len(r.answers) < maxAnswers {
 		r.answers[string(key)] = a
 	}
 	return a.reach, a.settled

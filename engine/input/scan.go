@@ -29,8 +29,8 @@ func appendCapped(buf, part []byte) []byte {
 }
 
 // largeBuffer is the size from which an allocation first collects the garbage and returns it to
-// the system (freeBefore); a variable only so that tests can lower it.
-var largeBuffer = 32 << 20
+// the system (freeBefore).
+const largeBuffer = 32 << 20
 
 // freeBefore collects the garbage and returns it to the system before an allocation of size
 // bytes, when that is largeBuffer or more: the smaller buffers a long value grew through, and
@@ -55,16 +55,87 @@ var errTooLarge = errors.New("over the 256 MB limit of a record")
 // scanner cuts JSON text into values without parsing them (gjson validates each record), counting
 // lines as it goes. In one-line mode (NDJSON) a value must end on the line it starts on.
 type scanner struct {
-	r       *bufio.Reader
+	r textReader
+	// mem is r when the text is in memory already (a line read again): values are cut out of it
+	// in place, not copied.
+	mem     *memText
 	line    int
 	oneLine bool
 	// afterNewline is set when the last byte read ended a line.
 	afterNewline bool
-	buf          []byte
+	// buf holds the value being read, up to batchSize; long the rest of a longer one.
+	buf  []byte
+	long longText
+	// limit is the most the value being read may hold (see valueWithin).
+	limit int
 }
 
 func newScanner(r *bufio.Reader, oneLine bool) *scanner {
 	return &scanner{r: r, line: 1, oneLine: oneLine, afterNewline: true}
+}
+
+// newLineScanner is a one-line scanner of a line in memory (without its line end), starting at
+// line number, that reads its values in place.
+func newLineScanner(line []byte, number int) *scanner {
+	m := &memText{b: line}
+	return &scanner{r: m, mem: m, line: number, oneLine: true, afterNewline: true}
+}
+
+// textReader is what a scanner reads: a *bufio.Reader, or a memText.
+type textReader interface {
+	ReadByte() (byte, error)
+	UnreadByte() error
+	Peek(n int) ([]byte, error)
+	Buffered() int
+	Discard(n int) (int, error)
+}
+
+// memText reads a line in memory, then a line end after it (so that a value cut short ends inside
+// the line, as it would in a file), as a *bufio.Reader would, without copying it: Peek returns the
+// line's own bytes.
+type memText struct {
+	b   []byte
+	pos int // up to len(b)+1, past the line end
+}
+
+var lineEnd = []byte{'\n'}
+
+// rest is what is left of the line, or of its line end once the line is read.
+func (m *memText) rest() []byte {
+	if m.pos < len(m.b) {
+		return m.b[m.pos:]
+	}
+	return lineEnd[min(m.pos-len(m.b), 1):]
+}
+
+func (m *memText) ReadByte() (byte, error) {
+	rest := m.rest()
+	if len(rest) == 0 {
+		return 0, io.EOF
+	}
+	m.pos++
+	return rest[0], nil
+}
+
+func (m *memText) UnreadByte() error {
+	m.pos = max(m.pos-1, 0)
+	return nil
+}
+
+func (m *memText) Peek(n int) ([]byte, error) {
+	rest := m.rest()
+	if len(rest) < n {
+		return rest, io.EOF
+	}
+	return rest[:n], nil
+}
+
+func (m *memText) Buffered() int { return len(m.rest()) }
+
+func (m *memText) Discard(n int) (int, error) {
+	n = min(n, len(m.rest()))
+	m.pos += n
+	return n, nil
 }
 
 // syntaxError is JSON text the scanner cannot cut into values.
@@ -196,27 +267,66 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // until the next call. The text is cut at the value's end but not checked: an object's brackets
 // balance, its strings close, and that is all. A value over maxValueSize is skipped and reported
 // as errTooLarge.
-func (s *scanner) value() ([]byte, error) {
-	s.buf = s.buf[:0]
+func (s *scanner) value() ([]byte, error) { return s.valueWithin(maxValueSize) }
+
+// valueWithin is value for a value that may be limit bytes long at most, kept only so far.
+func (s *scanner) valueWithin(limit int) ([]byte, error) {
+	s.buf, s.limit = s.buf[:0], limit
 	c, err := s.peek(true)
 	if err != nil {
 		return nil, err
+	}
+	start := 0
+	if s.mem != nil {
+		start = s.mem.pos
 	}
 	if c == '{' || c == '[' || c == '"' {
 		err = s.structured()
 	} else {
 		err = s.scalar()
 	}
-	if err == nil && len(s.buf) > maxValueSize {
+	text := s.buf
+	switch {
+	case s.mem != nil:
+		end := min(s.mem.pos, len(s.mem.b))
+		text = s.mem.b[start:end:end] // no room after it: the line's text follows
+	case s.long.size > 0 && (err != nil || len(s.buf)+s.long.size > limit):
+		s.long = longText{}
+		if err == nil {
+			err = errTooLarge
+		}
+	case s.long.size > 0:
+		// A long value is handed over in a buffer of its own (see long.go), with room for a
+		// field's key before it (see jsonReader.wrapper).
+		text = s.long.join(s.buf, nil, keyRoom)
+	}
+	if err == nil && len(text) > limit {
 		err = errTooLarge
 	}
-	return s.buf, err
+	return text, err
 }
 
+// keyRoom is the room a long value gets after it, for jsonReader.wrapper to move it up by the
+// length of a field's key.
+const keyRoom = 512
+
+// keep appends a byte of a scalar to the value being read.
 func (s *scanner) keep(c byte) {
-	if len(s.buf) <= maxValueSize {
-		s.buf = append(s.buf, c)
+	if s.mem == nil {
+		s.keepText([]byte{c})
 	}
+}
+
+// keepText appends text to the value being read: to buf up to batchSize, then to long. Past
+// its limit, one byte more is kept: enough for value to tell it is too large.
+func (s *scanner) keepText(part []byte) {
+	kept := len(s.buf) + s.long.size
+	part = part[:min(len(part), max(s.limit+1-kept, 0))]
+	if s.long.size == 0 && len(s.buf)+len(part) <= batchSize {
+		s.buf = append(s.buf, part...)
+		return
+	}
+	s.long.add(part)
 }
 
 // structured reads a string, object or array from its first byte to its last. It looks at the
@@ -300,9 +410,8 @@ func (s *scanner) buffered() ([]byte, error) {
 
 // consume takes the start of what buffered returned as read.
 func (s *scanner) consume(part []byte) {
-	// Past maxValueSize, one byte more is kept: enough for value to tell it is too large.
-	if room := maxValueSize + 1 - len(s.buf); room > 0 {
-		s.buf = appendCapped(s.buf, part[:min(room, len(part))])
+	if s.mem == nil {
+		s.keepText(part)
 	}
 	s.line += bytes.Count(part, []byte{'\n'})
 	s.afterNewline = part[len(part)-1] == '\n'

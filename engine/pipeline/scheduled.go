@@ -357,6 +357,14 @@ func (sc *Scheduled) pair(l, rr timedRow) {
 	sc.found(rows)
 }
 
+// queued is a row a side holds, by side, key and the time of the row it was made of, in the
+// order held, to forget.
+type queued struct {
+	right bool
+	key   string
+	at    time.Time
+}
+
 // hold keeps a row of a side, made of a row dated at, to pair with the other side's later rows.
 func (sc *Scheduled) hold(right bool, key string, tr timedRow, at time.Time) {
 	side := sc.left

@@ -36,21 +36,60 @@ type Stream struct {
 	pairs record.Builder
 	// branch is how many prefix stages the join's right side starts after (0: the rule's input).
 	branch int
+	// The stages a pushed row goes through, as lanes that keep room for the rows of one pushed
+	// row from one row to the next: the prefix up to the branch and after it, the join's right
+	// side, its pushed-down filters of each side, and the stages after the join. pushed and
+	// paired are room for the row pushed and for a pair the join makes.
+	toBranch, fromBranch, rightLane, suffixLane lane
+	leftKept, rightKept, pushed, paired         []record.Row
+	// stats is room for the statistics of a stage's run, which a stream does not keep.
+	stats StageStats
 
-	left, right sideState
-	// queue[head:] is what the sides hold, oldest first, to forget.
-	queue []queued
-	head  int
+	// held is what the join's sides hold, oldest first (in the order held), to forget. Each row
+	// links to the next held under its key on its side, and chains maps each key of a side to its
+	// rows, first and last: holding or forgetting a row updates one chain, with no slice per key
+	// to grow.
+	held   heldRows
+	chains [2]map[string]chain
 	// Stats
 	Rows, Alerts, Forgotten, Held, MaxHeld int
 }
 
-type sideState map[string][]record.Row
-
-type queued struct {
-	right bool
-	key   string
+// heldRow is a row a join side holds, at the time of the row pushed that gave it.
+type heldRow struct {
+	row   record.Row
 	at    time.Time
+	key   string
+	right bool
+	// next is the number of the next row held under key on the side (-1: none yet).
+	next int
+}
+
+// chain is the rows held under one key on one side: the numbers of the first and last, and how
+// many.
+type chain struct{ first, last, n int }
+
+// sideOf is the index of a side in chains.
+func sideOf(right bool) int {
+	if right {
+		return 1
+	}
+	return 0
+}
+
+// chainsOf are the chains of a row's key on the other side and on its own (n 0: none held).
+func (s *Stream) chainsOf(right bool, key string) (other, own chain) {
+	return s.chains[sideOf(!right)][key], s.chains[sideOf(right)][key]
+}
+
+// eachHeld calls f with each row of a chain, first held first.
+func (s *Stream) eachHeld(c chain, f func(record.Row) error) error {
+	for i := c.first; c.n > 0 && i >= 0; i = s.held.at(i).next {
+		if err := f(s.held.at(i).row); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Advance is Push of a row the rule cannot use, dated at, which the reader made no row of (see
@@ -71,7 +110,7 @@ func (s *Stream) Advance(at time.Time) {
 // (summarize, distinct, lets, more than one join), or has no queryPeriod to forget rows after.
 func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stream, error) {
 	s := &Stream{plan: plan, clock: clock, horizon: plan.Rule.Meta.QueryPeriod, emit: emit,
-		left: sideState{}, right: sideState{}}
+		chains: [2]map[string]chain{{}, {}}}
 	s.r = &runner{plan: plan, snapshots: map[string][]record.Row{}}
 	cannot := func(why string, args ...any) (*Stream, error) {
 		return nil, fmt.Errorf("%s: cannot stream: %s", plan.Rule.File, fmt.Sprintf(why, args...))
@@ -108,65 +147,125 @@ func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stre
 	if s.join == nil {
 		s.prefix = plan.Stages
 	}
+	s.toBranch, s.fromBranch = newLane(s.prefix[:s.branch]), newLane(s.prefix[s.branch:])
+	s.suffixLane = newLane(s.suffix)
+	if s.join != nil {
+		s.rightLane = newLane(s.joinOp.right)
+	}
 	return s, nil
 }
 
 // Push runs one row through the rule.
 func (s *Stream) Push(row record.Row) error {
 	at, _ := row.Get(TimeColumn).(time.Time)
+	return s.PushAt(row, at)
+}
+
+// PushAt is Push of a row whose TimeGenerated is at (the zero time when it has none).
+func (s *Stream) PushAt(row record.Row, at time.Time) error {
 	s.Advance(at)
-	rows := []record.Row{row}
-	var err error
-	var fromBranch []record.Row
-	if s.branch == 0 {
-		fromBranch = rows
+	s.pushed = append(s.pushed[:0], row)
+	branched, err := s.through(&s.toBranch, s.pushed)
+	if err != nil {
+		return err
 	}
-	for i, st := range s.prefix {
-		if rows, err = s.r.stage(st, rows, nil, &StageStats{}); err != nil {
-			return err
-		}
-		if i+1 == s.branch {
-			fromBranch = rows
-		}
+	rows, err := s.through(&s.fromBranch, branched)
+	if err != nil {
+		return err
 	}
 	if s.join == nil {
 		return s.alert(rows)
 	}
-	right := fromBranch
-	for _, st := range s.joinOp.right {
-		if right, err = s.r.stage(st, right, nil, &StageStats{}); err != nil {
-			return err
-		}
+	right, err := s.through(&s.rightLane, branched)
+	if err != nil {
+		return err
 	}
 	j := s.joinOp
-	rows, right = s.r.filterRows(j.leftFilter, rows), s.r.filterRows(j.rightFilter, right)
+	rows, right = s.keep(j.leftFilter, rows, &s.leftKept), s.keep(j.rightFilter, right, &s.rightKept)
 	for _, l := range rows {
 		if key, ok := joinKey(l, j.leftKeys); ok {
-			if err := s.overBudget(l, false, len(s.right[key]), len(s.left[key])+1); err != nil {
+			rights, lefts := s.chainsOf(false, key)
+			if err := s.overBudget(l, false, rights.n, lefts.n+1); err != nil {
 				return err
 			}
-			for _, rr := range s.right[key] {
-				if err := s.pair(l, rr); err != nil {
-					return err
-				}
+			if err := s.eachHeld(rights, func(rr record.Row) error { return s.pair(l, rr) }); err != nil {
+				return err
 			}
-			s.hold(false, key, l, at)
+			s.hold(false, key, l, at, lefts)
 		}
 	}
 	for _, rr := range right {
 		if key, ok := joinKey(rr, j.rightKeys); ok {
-			if err := s.overBudget(rr, true, len(s.left[key]), len(s.right[key])+1); err != nil {
+			lefts, rights := s.chainsOf(true, key)
+			if err := s.overBudget(rr, true, lefts.n, rights.n+1); err != nil {
 				return err
 			}
-			for _, l := range s.left[key] {
-				if err := s.pair(l, rr); err != nil {
-					return err
-				}
+			if err := s.eachHeld(lefts, func(l record.Row) error { return s.pair(l, rr) }); err != nil {
+				return err
 			}
-			s.hold(true, key, rr, at)
+			s.hold(true, key, rr, at, rights)
 		}
 	}
 	return nil
+}
+
+// lane is stages a stream runs over the rows of one pushed row, with room, for each stage that
+// only keeps or drops rows (a where), for the rows it keeps: reused from one pushed row to the
+// next, where a stage's run would make a slice for each.
+type lane struct {
+	stages []*Stage
+	room   [][]record.Row
+}
+
+func newLane(stages []*Stage) lane {
+	return lane{stages: stages, room: make([][]record.Row, len(stages))}
+}
+
+// through runs rows through a lane's stages. The rows it returns are valid until the lane runs
+// again.
+func (s *Stream) through(l *lane, rows []record.Row) ([]record.Row, error) {
+	var err error
+	for k, st := range l.stages {
+		if len(rows) == 0 {
+			return rows, nil
+		}
+		if prog := st.op.filter(); prog != nil {
+			// what the where's run does, but into room of its own (a stream's stages are row-wise:
+			// no window function reads the rows around)
+			kept := l.room[k][:0]
+			for _, row := range rows {
+				v, err := s.r.eval(prog, row)
+				if err != nil {
+					return nil, s.r.fail(st, row, err)
+				}
+				if keep, _ := v.(bool); keep {
+					kept = append(kept, row)
+				}
+			}
+			l.room[k], rows = kept, kept
+			continue
+		}
+		s.stats = StageStats{}
+		if rows, err = s.r.stage(st, rows, nil, &s.stats); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
+// keep is the rows for which the conditions hold, in room.
+func (s *Stream) keep(cs conditions, rows []record.Row, room *[]record.Row) []record.Row {
+	if len(cs) == 0 {
+		return rows
+	}
+	kept := (*room)[:0]
+	for _, row := range rows {
+		if s.r.hold(cs, row) {
+			kept = append(kept, row)
+		}
+	}
+	*room = kept
+	return kept
 }
 
 // overBudget is the error of a streamed row (of the right side or the left) that would make more
@@ -192,12 +291,10 @@ func (s *Stream) overBudget(row record.Row, right bool, pairs, held int) error {
 }
 
 func (s *Stream) pair(l, rr record.Row) error {
-	rows := []record.Row{s.joinOp.pair(&s.pairs, &l, &rr, s.join.live)}
-	var err error
-	for _, st := range s.suffix {
-		if rows, err = s.r.stage(st, rows, nil, &StageStats{}); err != nil {
-			return err
-		}
+	s.paired = append(s.paired[:0], s.joinOp.pair(&s.pairs, &l, &rr, s.join.live))
+	rows, err := s.through(&s.suffixLane, s.paired)
+	if err != nil {
+		return err
 	}
 	return s.alert(rows)
 }
@@ -212,41 +309,89 @@ func (s *Stream) alert(rows []record.Row) error {
 	return nil
 }
 
-func (s *Stream) hold(right bool, key string, row record.Row, at time.Time) {
-	side := s.left
-	if right {
-		side = s.right
+// hold keeps a row of a side, made of a row dated at, under key, whose chain on that side is c.
+func (s *Stream) hold(right bool, key string, row record.Row, at time.Time, c chain) {
+	number := s.held.add(heldRow{row: row, at: at, key: key, right: right, next: -1})
+	if c.n > 0 {
+		s.held.at(c.last).next = number
+		c.last, c.n = number, c.n+1
+	} else {
+		c = chain{first: number, last: number, n: 1}
 	}
-	side[key] = append(side[key], row)
-	s.queue = append(s.queue, queued{right: right, key: key, at: at})
+	s.chains[sideOf(right)][key] = c
 	s.Held++
 	s.MaxHeld = max(s.MaxHeld, s.Held)
 }
 
 // forget drops the rows the lookback can no longer keep: those at or before now - queryPeriod
 // (a lookback keeps rows strictly after it). Rows arrive in time order, so they are the oldest
-// held, first in the queue and first under their key.
+// held, first in held and first under their key.
 func (s *Stream) forget() {
 	bound := s.watermark.Add(-s.horizon)
-	for s.head < len(s.queue) && !s.queue[s.head].at.After(bound) {
-		q := s.queue[s.head]
-		side := s.left
-		if q.right {
-			side = s.right
-		}
-		if rows := side[q.key]; len(rows) > 1 {
-			side[q.key] = rows[1:]
+	for s.held.len() > 0 && !s.held.oldest().at.After(bound) {
+		h := s.held.oldest()
+		side := s.chains[sideOf(h.right)]
+		if c := side[h.key]; c.n > 1 {
+			c.first, c.n = h.next, c.n-1
+			side[h.key] = c
 		} else {
-			delete(side, q.key)
+			delete(side, h.key)
 		}
-		s.head++
+		s.held.dropOldest()
 		s.Forgotten++
 		s.Held--
 	}
-	// Compact once half the queue is forgotten, so that its memory follows what is held.
-	if s.head > 1024 && s.head > len(s.queue)/2 {
-		s.queue = append(s.queue[:0:0], s.queue[s.head:]...)
-		s.head = 0
+}
+
+// heldBlock is how many rows one block of heldRows has room for.
+const heldBlock = 512
+
+// heldRows is the rows a stream's join holds, numbered in the order held, in blocks of heldBlock
+// rows: holding a row never copies the others (a growing array would, and have new memory
+// faulted in each time), and a block whose rows are all forgotten takes the next rows.
+type heldRows struct {
+	blocks [][]heldRow
+	// first is the number of the row of blocks[0][0]; oldestHeld the number of the oldest row held,
+	// next the number of the next row held.
+	first, oldestHeld, next int
+	spare                   []heldRow
+}
+
+// at is the held row numbered n.
+func (h *heldRows) at(n int) *heldRow {
+	n -= h.first
+	return &h.blocks[n/heldBlock][n%heldBlock]
+}
+
+// add holds a row and returns its number.
+func (h *heldRows) add(r heldRow) int {
+	if h.next-h.first == len(h.blocks)*heldBlock {
+		block := h.spare
+		if block == nil {
+			block = make([]heldRow, heldBlock)
+		}
+		h.blocks, h.spare = append(h.blocks, block), nil
+	}
+	n := h.next
+	*h.at(n) = r
+	h.next++
+	return n
+}
+
+func (h *heldRows) len() int { return h.next - h.oldestHeld }
+
+// oldest is the oldest row held; there must be one.
+func (h *heldRows) oldest() *heldRow { return h.at(h.oldestHeld) }
+
+// dropOldest forgets the oldest row held.
+func (h *heldRows) dropOldest() {
+	*h.oldest() = heldRow{} // the row is no longer held
+	h.oldestHeld++
+	if h.oldestHeld-h.first == heldBlock {
+		h.spare = h.blocks[0]
+		h.blocks[0] = nil
+		h.blocks = h.blocks[1:]
+		h.first += heldBlock
 	}
 }
 
@@ -269,15 +414,9 @@ type HeldRow struct {
 // State is what the stream holds now.
 func (s *Stream) State() StreamState {
 	st := StreamState{Watermark: s.watermark, Rows: s.Rows, Alerts: s.Alerts, Forgotten: s.Forgotten, MaxHeld: s.MaxHeld}
-	taken := map[queued]int{}
-	for _, q := range s.queue[s.head:] {
-		side := s.left
-		if q.right {
-			side = s.right
-		}
-		id := queued{right: q.right, key: q.key}
-		st.Held = append(st.Held, HeldRow{Right: q.right, Key: q.key, At: q.at, Row: side[q.key][taken[id]]})
-		taken[id]++
+	for n := s.held.oldestHeld; n < s.held.next; n++ {
+		h := s.held.at(n)
+		st.Held = append(st.Held, HeldRow{Right: h.right, Key: h.key, At: h.at, Row: h.row})
 	}
 	return st
 }
@@ -289,7 +428,7 @@ func (s *Stream) Restore(st StreamState) {
 		*s.clock = st.Watermark
 	}
 	for _, h := range st.Held {
-		s.hold(h.Right, h.Key, h.Row, h.At)
+		s.hold(h.Right, h.Key, h.Row, h.At, s.chains[sideOf(h.Right)][h.Key])
 	}
 	s.Rows, s.Alerts, s.Forgotten, s.MaxHeld = st.Rows, st.Alerts, st.Forgotten, max(st.MaxHeld, s.Held)
 }

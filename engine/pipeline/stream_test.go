@@ -175,3 +175,47 @@ func TestRulesThatNeedAllRowsCannotStream(t *testing.T) {
 		t.Errorf("no queryPeriod: %v", err)
 	}
 }
+
+// A stream's state (its held rows, across blocks of heldRows, some forgotten), restored into a
+// new stream halfway, gives the alerts and counts of the stream that never stopped.
+func TestStreamRestoredFromItsStateGoesOnAsIfItNeverStopped(t *testing.T) {
+	rows := sessions(now.Add(-72*time.Hour), 72*time.Hour, 3000)
+	want, whole := stream(t, rows)
+
+	var clock time.Time
+	var got []string
+	emit := func(row record.Row) error { got = append(got, pairKey(row)); return nil }
+	first, err := NewStream(loadStreamRule(t, &clock, time.Time{}), &clock, emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := len(rows) / 2
+	for _, row := range rows[:half] {
+		if err := first.Push(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := first.State()
+	var clock2 time.Time
+	second, err := NewStream(loadStreamRule(t, &clock2, time.Time{}), &clock2, emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.Restore(state)
+	for _, row := range rows[half:] {
+		if err := second.Push(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sort.Strings(got)
+	if len(state.Held) <= heldBlock || state.Forgotten == 0 {
+		t.Fatalf("the state holds %d rows (%d forgotten): not across blocks", len(state.Held), state.Forgotten)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("restored: %d alerts, the stream that never stopped %d", len(got), len(want))
+	}
+	if second.Rows != whole.Rows || second.Forgotten != whole.Forgotten || second.MaxHeld != whole.MaxHeld || second.Held != whole.Held {
+		t.Errorf("restored: rows %d, forgotten %d, held %d (most %d); never stopped: %d, %d, %d (%d)",
+			second.Rows, second.Forgotten, second.Held, second.MaxHeld, whole.Rows, whole.Forgotten, whole.Held, whole.MaxHeld)
+	}
+}

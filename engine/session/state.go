@@ -1,7 +1,6 @@
 package session
 
 import (
-	"container/heap"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -49,7 +48,7 @@ func ruleKey(p *pipeline.Plan) string { return p.Rule.File + "#" + p.Rule.Meta.I
 func (s *Stream) Checkpoint(path string, written func() int64) error {
 	var st streamState
 	s.read.locked(func() {
-		st = streamState{Version: stateVersion, Rules: map[string]pipeline.StreamState{}, Pending: append([]pendingRow(nil), s.pending...),
+		st = streamState{Version: stateVersion, Rules: map[string]pipeline.StreamState{}, Pending: s.pending.rows(),
 			Seq: s.seq, Newest: s.newest, Released: s.released, Positions: map[string]record.Source{}, Late: s.Late}
 		for i, p := range s.Plans {
 			st.Rules[ruleKey(p)] = s.Streams[i].State()
@@ -104,8 +103,7 @@ func (s *Stream) Resume(path string) (int64, bool, error) {
 			s.Streams[i].Restore(rs)
 		}
 	}
-	s.pending = append(reorderBuffer(nil), st.Pending...)
-	heap.Init(&s.pending)
+	s.pending.restore(st.Pending)
 	s.seq, s.newest, s.released, s.Late = st.Seq, st.Newest, st.Released, st.Late
 	s.resume = st.Positions
 	for f, src := range st.Positions {

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"container/heap"
 	"fmt"
 	"time"
 
@@ -128,7 +127,7 @@ func (s *Stream) Locked(f func()) { s.read.locked(f) }
 func (s *Stream) Now() time.Time { return *s.clock }
 
 // Held is how many rows the reorder buffer holds.
-func (s *Stream) Held() int { return len(s.pending) }
+func (s *Stream) Held() int { return s.pending.Len() }
 
 // take is the reader's onRow, called with the read's lock held.
 func (s *Stream) take(table string, row record.Row, reach *input.Reach) error {
@@ -169,7 +168,7 @@ func (s *Stream) order(p pendingRow, dated bool, src record.Source) error {
 		return nil
 	}
 	p.Seq = s.seq
-	heap.Push(&s.pending, p)
+	s.pending.add(p)
 	s.seq++
 	if at.After(s.newest) {
 		s.newest = at
@@ -180,8 +179,11 @@ func (s *Stream) order(p pendingRow, dated bool, src record.Source) error {
 // release passes on the buffered rows dated at or before bound, oldest first (in arrival order
 // when equal).
 func (s *Stream) release(bound time.Time) error {
-	for len(s.pending) > 0 && !s.pending[0].At.After(bound) {
-		p := heap.Pop(&s.pending).(pendingRow)
+	for {
+		p, ok := s.pending.popUpTo(bound)
+		if !ok {
+			return nil
+		}
 		if p.At.After(s.released) {
 			s.released = p.At
 		}
@@ -189,7 +191,6 @@ func (s *Stream) release(bound time.Time) error {
 			return err
 		}
 	}
-	return nil
 }
 
 // drain passes on the whole reorder buffer: the input ended.
@@ -210,7 +211,7 @@ func (s *Stream) pass(p pendingRow) error {
 			st.Advance(p.At)
 			continue
 		}
-		if err := st.Push(p.Row); err != nil {
+		if err := st.PushAt(p.Row, p.At); err != nil {
 			if s.writeErr != nil {
 				return s.writeErr
 			}
@@ -223,29 +224,4 @@ func (s *Stream) pass(p pendingRow) error {
 // after tells whether a comes after b in their file.
 func after(a, b record.Source) bool {
 	return a.Line > b.Line || (a.Line == b.Line && a.Index > b.Index)
-}
-
-// pendingRow is a row in the reorder buffer.
-type pendingRow struct {
-	At    time.Time
-	Seq   int
-	Table string
-	Row   record.Row
-	Reach *input.Reach
-}
-
-// reorderBuffer is a heap of rows, oldest first, then first arrived.
-type reorderBuffer []pendingRow
-
-func (b reorderBuffer) Len() int { return len(b) }
-func (b reorderBuffer) Less(i, j int) bool {
-	return b[i].At.Before(b[j].At) || (b[i].At.Equal(b[j].At) && b[i].Seq < b[j].Seq)
-}
-func (b reorderBuffer) Swap(i, j int) { b[i], b[j] = b[j], b[i] }
-func (b *reorderBuffer) Push(x any)   { *b = append(*b, x.(pendingRow)) }
-func (b *reorderBuffer) Pop() any {
-	old := *b
-	x := old[len(old)-1]
-	*b = old[:len(old)-1]
-	return x
 }
