@@ -441,15 +441,8 @@ func TestAFilterMakesRowsOnlyOfTheRecordsThatPassIt(t *testing.T) {
 		`{"TimeGenerated":"2026-11-20T09:00:04Z","AppId":null}` + "\n" +
 		`{"TimeGenerated":"2026-11-20T09:00:05Z","AppId":"e"}` + "\n"
 	filter := oneTest([]string{"AppId"}, []string{"TimeGenerated"}, func(values map[string]any) bool { return values["AppId"] == "a" || values["AppId"] == "d" })
-	want := wants(t, nonInteractive)
 	unfiltered := read(t, "in.ndjson", []byte(text), FormatAuto, nonInteractive)
-	want[0].Filter = filter
-	r, err := NewReader(want, FormatAuto)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
-	r.Read("in.ndjson", strings.NewReader(text), c)
+	c := readFiltered(t, filter, text)
 	if got, was := c.rejections(), unfiltered.rejections(); got != was || len(c.rejected) != 2 {
 		t.Errorf("rejections with a filter:\n%s\nwithout:\n%s", got, was)
 	}
@@ -508,14 +501,7 @@ func TestAFilterAnswersRepeatedValuesAsBefore(t *testing.T) {
 		tested++
 		return values["AppId"].(string)+"|"+values["AppDisplayName"].(string) == "ab|c"
 	})
-	want := wants(t, nonInteractive)
-	want[0].Filter = filter
-	r, err := NewReader(want, FormatAuto)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
-	r.Read("in.ndjson", strings.NewReader(text), c)
+	c := readFiltered(t, filter, text)
 	var lines []int
 	for _, row := range c.rows[nonInteractive] {
 		lines = append(lines, row.Sources[0].Line-filterTrial)
@@ -618,4 +604,18 @@ func TestOutOfRangeNumbersAreNull(t *testing.T) {
 			t.Errorf("row %s: DurationMs %#v, want %#v", row.Get("AppId"), row.Get("DurationMs"), want[i])
 		}
 	}
+}
+
+// readFiltered reads text as in.ndjson into a collected sink, the sign-ins table read with filter.
+func readFiltered(t *testing.T, filter *Filter, text string) *collected {
+	t.Helper()
+	want := wants(t, nonInteractive)
+	want[0].Filter = filter
+	r, err := NewReader(want, FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
+	r.Read("in.ndjson", strings.NewReader(text), c)
+	return c
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/signin-detect/detect/engine/record"
 )
 
 // A stream's checkpoint holds the reach of the rows it keeps for order: each set reads back as it
@@ -54,14 +52,7 @@ func TestCheapConditionsFirstAndOnlyTheyAreKept(t *testing.T) {
 			{Columns: []string{"AppId"}, NewTest: counting(&appTests, func(v map[string]any) bool { return v["AppId"] == "a" })},
 		},
 		Targets: []Target{{Ways: [][]int{{0, 1}}}}}
-	want := wants(t, nonInteractive)
-	want[0].Filter = filter
-	r, err := NewReader(want, FormatAuto)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
-	r.Read("in.ndjson", strings.NewReader(text.String()), c)
+	c := readFiltered(t, filter, text.String())
 	if got := len(c.rows[nonInteractive]); got != n/2-1 {
 		t.Errorf("%d rows, want %d", got, n/2-1)
 	}
