@@ -2,10 +2,10 @@ package kqlimport
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -634,11 +634,7 @@ func dynamicValue(v any) (string, error) {
 	case map[string]any:
 		// A property bag is a map (expr-lang's {"k": v}), its keys written in order: the value is
 		// read by key, and the engine's bags list their keys in order.
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(v))
 		items := make([]string, len(keys))
 		for i, k := range keys {
 			if _, nested := v[k].(map[string]any); nested {

@@ -1,8 +1,9 @@
 package pipeline
 
 import (
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,11 +111,7 @@ func elements(v any) []any {
 		}
 		return out
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(x))
 		out := make([]any, len(keys))
 		for i, k := range keys {
 			out[i] = map[string]any{k: x[k]}

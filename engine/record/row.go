@@ -5,8 +5,8 @@ import (
 	"encoding/gob"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
-	"sort"
 )
 
 // Layout is the columns of rows, in slot order: rows of one shape (a table's rows as read, a
@@ -65,11 +65,7 @@ type Row struct {
 // NewRow is a row of values, its columns in name order. Rows made this way do not share a layout:
 // it is for a few rows (tests, lookups); a stage making many rows uses a Builder.
 func NewRow(values map[string]any, sources []Source) Row {
-	names := make([]string, 0, len(values))
-	for name := range values {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(values))
 	slots := make([]any, len(names))
 	for i, name := range names {
 		slots[i] = values[name]
