@@ -292,10 +292,12 @@ func (p *Plan) RunFrom(tables map[string][]record.Row, start *Start) ([]record.R
 	start.marks()
 	stats := make([]StageStats, 0, len(p.Stages))
 	in := start.base
+	n := start.count(in)
 	for j, kept := range start.kept {
 		s := p.Stages[j]
-		stats = append(stats, StageStats{Stage: s, In: start.count(in), Out: start.count(kept)})
-		in = kept
+		out := start.count(kept)
+		stats = append(stats, StageStats{Stage: s, In: n, Out: out})
+		in, n = kept, out
 		r.keepSnapshot(s, kept)
 	}
 	rows := start.rows(in)
@@ -346,9 +348,11 @@ func (s *Start) rightOf(j *join) *rightStart {
 func (r *runner) sharedRight(j *join, rs *rightStart) ([]record.Row, []StageStats, error) {
 	stats := make([]StageStats, 0, len(j.right))
 	in := rs.from
+	n := r.start.count(in)
 	for k, kept := range rs.kept {
-		stats = append(stats, StageStats{Stage: j.right[k], In: r.start.count(in), Out: r.start.count(kept)})
-		in = kept
+		out := r.start.count(kept)
+		stats = append(stats, StageStats{Stage: j.right[k], In: n, Out: out})
+		in, n = kept, out
 		r.keepSnapshot(j.right[k], kept)
 	}
 	rest := j.right[len(rs.kept):]
