@@ -164,17 +164,6 @@ func (b *Builder) Lookup(name string) (any, bool) {
 	return nil, false
 }
 
-// Delete removes column name, when set.
-func (b *Builder) Delete(name string) {
-	for i := len(b.names) - 1; i >= 0; i-- {
-		if b.names[i] == name {
-			b.names = slices.Delete(b.names, i, i+1)
-			b.slots = slices.Delete(b.slots, i, i+1)
-			return
-		}
-	}
-}
-
 // CopyRow adds every column of row; the builder must have none of them yet.
 func (b *Builder) CopyRow(row Row) {
 	b.names = append(b.names, row.layout.Names()...)
