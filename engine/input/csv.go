@@ -216,6 +216,9 @@ func (c *csvRows) row() (cells []string, lines int, err error) {
 		all, c.text = text(c.text), nil
 	} else {
 		all = string(c.text)
+		if isLong(cap(c.text)) { // a long line of short cells: its buffer is not kept for the rows after
+			c.text = nil
+		}
 	}
 	c.cells = c.cells[:0]
 	start := 0

@@ -149,7 +149,6 @@ func unescapeInto(dst, s []byte) []byte {
 	return dst
 }
 
-// hexRune reads the four hex digits b starts with (0 when they are not).
 // spaceOutsideStrings tells whether JSON text has white space that compacting it would drop.
 func spaceOutsideStrings(raw []byte) bool {
 	for i := 0; i < len(raw); i++ {
@@ -163,6 +162,7 @@ func spaceOutsideStrings(raw []byte) bool {
 	return false
 }
 
+// hexRune reads the four hex digits b starts with (0 when they are not).
 func hexRune(b []byte) rune {
 	n, _ := strconv.ParseUint(text(b[:4]), 16, 64)
 	return rune(n)

@@ -211,7 +211,6 @@ func validPath(p string) bool {
 type converter struct {
 	mapping *mapping
 	columns []schema.Column
-	names   []string
 	sources []columnSource
 	root    *pathNode
 	// filter, when set, picks the records whose rows are made and tells which targets they reach
@@ -238,6 +237,7 @@ type pathEnd struct{ column, rank int }
 
 func newConverter(m *mapping, want []string, filter *Filter) *converter {
 	c := &converter{mapping: m, root: &pathNode{}}
+	var names []string
 	for _, col := range m.table.Columns {
 		if want != nil && !containsString(want, col.Name) {
 			continue
@@ -261,7 +261,7 @@ func newConverter(m *mapping, want []string, filter *Filter) *converter {
 			}
 			n.ends = append(n.ends, pathEnd{column: i, rank: rank})
 		}
-		c.names = append(c.names, col.Name)
+		names = append(names, col.Name)
 		if filter != nil && containsString(filter.Report, col.Name) {
 			c.reported = append(c.reported, i)
 		}
@@ -272,7 +272,7 @@ func newConverter(m *mapping, want []string, filter *Filter) *converter {
 	if filter != nil {
 		c.filter = compileFilter(filter, c.columns)
 	}
-	c.layout = record.NewLayout(c.names...)
+	c.layout = record.NewLayout(names...)
 	return c
 }
 
