@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -525,7 +526,7 @@ func oneTest(columns, report []string, test func(map[string]any) bool) *Filter {
 // not repeat (an id) stops being held but reads the same.
 func TestRepeatedStringsAreHeldOnce(t *testing.T) {
 	var text strings.Builder
-	n := 3 * internTrial
+	n := 3000
 	for i := range n {
 		fmt.Fprintf(&text, `{"AuthenticationProcessingDetails":"[{\"key\":\"a\"}]","UserAgent":"[{\\\"key\\\":\\\"a\\\"}]","Id":"request-%d"}`+"\n", i)
 	}
@@ -546,6 +547,65 @@ func TestRepeatedStringsAreHeldOnce(t *testing.T) {
 	first, last := rows[0].Get("AuthenticationProcessingDetails").(string), rows[n/2].Get("AuthenticationProcessingDetails").(string)
 	if unsafe.StringData(first) != unsafe.StringData(last) {
 		t.Error("a repeated value is held twice")
+	}
+}
+
+// A value that repeats only over a long span is held once too: in an export of many users, a
+// user's device details come back with each of the user's sign-ins, but the first thousand records
+// show few repeats. An id column, never repeating, is read the same and holds no more than a
+// generation of values.
+func TestValuesRepeatingOverALongSpanAreHeldOnce(t *testing.T) {
+	const users, n = 5000, 4 * internMax
+	var text strings.Builder
+	for i := range n {
+		user := (i * 7919) % users // every user comes back once in each span of 5000 records
+		fmt.Fprintf(&text, `{"DeviceDetail":"{\"deviceId\":\"%08x\",\"trustType\":\"Azure AD joined\"}","Id":"request-%d"}`+"\n", user, i)
+	}
+	c := read(t, "users.ndjson", []byte(text.String()), FormatAuto, nonInteractive)
+	rows := c.rows[nonInteractive]
+	if len(rows) != n || len(c.rejected) > 0 {
+		t.Fatalf("%d rows, %d rejected", len(rows), len(c.rejected))
+	}
+	copies := map[string]map[*byte]bool{}
+	for i, row := range rows {
+		if id := row.Get("Id"); id != fmt.Sprintf("request-%d", i) {
+			t.Fatalf("row %d: Id %q", i, id)
+		}
+		device := row.Get("DeviceDetail").(string)
+		if want := fmt.Sprintf(`{"deviceId":"%08x","trustType":"Azure AD joined"}`, (i*7919)%users); device != want {
+			t.Fatalf("row %d: DeviceDetail %q, want %q", i, device, want)
+		}
+		if copies[device] == nil {
+			copies[device] = map[*byte]bool{}
+		}
+		copies[device][unsafe.StringData(device)] = true
+	}
+	// Each goroutine reading batches holds its own copy, and a new generation one more.
+	held := 0
+	for _, c := range copies {
+		held += len(c)
+	}
+	if limit := 4 * users * runtime.GOMAXPROCS(0); held > limit {
+		t.Errorf("%d users' device details are held in %d copies over %d records; want at most %d", users, held, n, limit)
+	}
+}
+
+// An interner holds at most a generation of values, however many distinct values it is given.
+func TestAnInternerHoldsAGenerationAtMost(t *testing.T) {
+	in := newInterner()
+	for i := range 3 * internMax {
+		in.value("Id", fmt.Sprintf("request-%d", i))
+		in.value("AppId", fmt.Sprintf("app-%d", i%10))
+		held := 0
+		for _, c := range in.columns {
+			held += len(c.values) + len(c.quoted)
+		}
+		if held > internMax {
+			t.Fatalf("after %d values: %d held", i, held)
+		}
+	}
+	if in.columns["Id"].skip == 0 || in.columns["AppId"].skip != 0 {
+		t.Errorf("Id left out for %d generations, AppId for %d; want Id left out, AppId not", in.columns["Id"].skip, in.columns["AppId"].skip)
 	}
 }
 

@@ -9,26 +9,40 @@ import (
 
 // Interning keeps one copy of each repeated string value. Sign-in exports repeat most of their
 // values (user agents, device and location details, app, resource and tenant ids), and the rows a
-// join holds are most of a run's memory; a column whose values turn out not to repeat (request
-// and session ids) stops being interned, so the table holds what is worth holding.
+// join holds are most of a run's memory. Some repeat only over a long span: a user's device details
+// come back with each of the user's sign-ins, so in an export of thousands of users the first
+// thousand records show few repeats, yet over the file each value repeats hundreds of times. So a
+// column is judged over generations, not once: a goroutine holds at most internMax values; when
+// it holds that many, or has looked up internLookups values, a new generation starts with nothing
+// held, and a column whose values did not repeat in the last one (an id) is not looked up for the
+// next ones, then tried again, so the table holds what is worth holding.
 const (
-	internMax      = 1 << 16 // values held, per goroutine and table
-	internTrial    = 1024    // values of a column looked at before judging it
-	internMinReuse = 4       // of internTrial, at least 1 in internMinReuse must repeat
+	internMax      = 1 << 16 // values held, per goroutine, in a generation
+	internLookups  = 1 << 20 // values looked up, per goroutine, in a generation
+	internMinReuse = 4       // at least 1 in internMinReuse of a column's values must repeat
+	internRestMax  = 8       // generations a column that does not repeat is left out, at most
 )
 
-// interner holds the strings of one reading goroutine, boxed once as the rows hold them: values by
-// their text, and quoted by the text of the JSON string they were read from (escapes in), so that
-// a repeated JSON-in-a-string column is neither unescaped nor copied again.
+// interner holds the strings of one reading goroutine, boxed once as the rows hold them; lookedUp
+// counts the values it was asked for in this generation, held those it holds.
 type interner struct {
-	values, quoted map[string]any
-	columns        map[string]*columnReuse
+	columns        map[string]*columnTable
+	held, lookedUp int
 }
 
-type columnReuse struct{ seen, repeats int }
+// columnTable is one column's held values: by their text, and by the text of the JSON string they
+// were read from (escapes in), so that a repeated JSON-in-a-string column is neither unescaped nor
+// copied again.
+type columnTable struct {
+	values, quoted map[string]any
+	lookups, hits  int
+	// skip is the generations the column is still left out; rest, how many it is left out when
+	// it next fails to repeat (doubling each time, up to internRestMax).
+	skip, rest int
+}
 
 func newInterner() *interner {
-	return &interner{values: map[string]any{}, quoted: map[string]any{}, columns: map[string]*columnReuse{}}
+	return &interner{columns: map[string]*columnTable{}}
 }
 
 // value returns s as a row holds it: the held copy of an equal string, else a copy of s (which may
@@ -41,7 +55,8 @@ func (in *interner) value(column, s string) any {
 	if in == nil {
 		return strings.Clone(s)
 	}
-	return in.intern(in.values, column, s, func() any { return strings.Clone(s) })
+	c := in.column(column)
+	return in.intern(c, c.values, s, func() any { return strings.Clone(s) })
 }
 
 // quotedValue is value for the string whose JSON text, quotes included, is raw.
@@ -49,41 +64,62 @@ func (in *interner) quotedValue(column string, raw []byte) any {
 	if in == nil || isLong(len(raw)) {
 		return unquote(raw)
 	}
-	return in.intern(in.quoted, column, text(raw[1:len(raw)-1]), func() any { return unquote(raw) })
+	c := in.column(column)
+	return in.intern(c, c.quoted, text(raw[1:len(raw)-1]), func() any { return unquote(raw) })
 }
 
-// intern returns held[key], or else newValue's value, which it holds under a copy of key while the
-// column's values repeat. A column judged not to repeat is not looked up at all.
-func (in *interner) intern(held map[string]any, column, key string, newValue func() any) any {
-	c := in.columns[column]
+func (in *interner) column(name string) *columnTable {
+	c := in.columns[name]
 	if c == nil {
-		c = &columnReuse{}
-		in.columns[column] = c
+		c = &columnTable{values: map[string]any{}, quoted: map[string]any{}, rest: 1}
+		in.columns[name] = c
 	}
-	trial := c.seen < internTrial
-	if !trial && c.repeats*internMinReuse < c.seen {
+	return c
+}
+
+// intern returns held[key], or else newValue's value, which it holds under a copy of key. A
+// column left out in this generation is not looked up at all.
+func (in *interner) intern(c *columnTable, held map[string]any, key string, newValue func() any) any {
+	if in.lookedUp++; in.lookedUp >= internLookups {
+		in.nextGeneration()
+	}
+	if c.skip > 0 {
 		return newValue()
 	}
+	c.lookups++
 	if v, ok := held[key]; ok {
-		if trial {
-			c.seen++
-			c.repeats++
-		}
+		c.hits++
 		return v
 	}
-	if trial {
-		c.seen++
-	}
 	v := newValue()
-	if len(held) < internMax {
-		if s := v.(string); s == key {
-			key = s // one copy serves as key and value
-		} else {
-			key = strings.Clone(key)
-		}
-		held[key] = v
+	if s := v.(string); s == key {
+		key = s // one copy serves as key and value
+	} else {
+		key = strings.Clone(key)
+	}
+	held[key] = v
+	if in.held++; in.held >= internMax {
+		in.nextGeneration()
 	}
 	return v
+}
+
+// nextGeneration lets go of every held value, and judges each column by its last generation.
+func (in *interner) nextGeneration() {
+	for _, c := range in.columns {
+		switch {
+		case c.skip > 0:
+			c.skip--
+		case c.lookups > 0 && c.hits*internMinReuse < c.lookups:
+			c.skip, c.rest = c.rest, min(2*c.rest, internRestMax)
+		case c.lookups > 0:
+			c.rest = 1
+		}
+		c.lookups, c.hits = 0, 0
+		clear(c.values)
+		clear(c.quoted)
+	}
+	in.held, in.lookedUp = 0, 0
 }
 
 // unquote is the value of a JSON string's text (quotes included), as a string of its own.
