@@ -19,6 +19,9 @@ const DatetimeLayout = "2006-01-02T15:04:05.0000000Z"
 // digits and a Z, an offset, or no zone (taken as UTC), and returns it in UTC.
 func ParseDatetime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	if t, ok := parseExportDatetime(s); ok {
+		return t, nil
+	}
 	for _, layout := range []string{
 		"2006-01-02T15:04:05.999999999Z07:00",
 		"2006-01-02T15:04:05.999999999",
@@ -32,6 +35,58 @@ func ParseDatetime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("not an ISO 8601 datetime: %q", s)
+}
+
+// parseExportDatetime reads the datetimes exports write, YYYY-MM-DDThh:mm:ss with 0 to 7
+// fractional digits and a Z (the time of every record read), without time.Parse's walk over a
+// layout: it tells false for anything else, or for a field out of range, which time.Parse then
+// reads or refuses as before.
+func parseExportDatetime(s string) (time.Time, bool) {
+	if len(s) < 20 || len(s) > 28 || s[len(s)-1] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	number := func(from, to int) (int, bool) {
+		n := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = 10*n + int(c-'0')
+		}
+		return n, true
+	}
+	year, ok1 := number(0, 4)
+	month, ok2 := number(5, 7)
+	day, ok3 := number(8, 10)
+	hour, ok4 := number(11, 13)
+	minute, ok5 := number(14, 16)
+	second, ok6 := number(17, 19)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || year < 1 || month < 1 || month > 12 || day < 1 ||
+		day > daysIn(time.Month(month), year) || hour > 23 || minute > 59 || second > 59 {
+		return time.Time{}, false
+	}
+	nanos := 0
+	if fraction := s[19 : len(s)-1]; fraction != "" {
+		digits := len(fraction) - 1
+		if fraction[0] != '.' || digits < 1 || digits > 7 {
+			return time.Time{}, false
+		}
+		n, ok := number(20, 20+digits)
+		if !ok {
+			return time.Time{}, false
+		}
+		for range 9 - digits {
+			n *= 10
+		}
+		nanos = n
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, second, nanos, time.UTC), true
+}
+
+// daysIn is the number of days of month in year.
+func daysIn(month time.Month, year int) int {
+	return time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // FormatDatetime prints t as Log Analytics does, e.g. 2026-11-20T09:00:01.1234567Z.

@@ -1,6 +1,7 @@
 package kql
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -244,5 +245,48 @@ func TestToString(t *testing.T) {
 		if got := ToString(c.in); got != c.want {
 			t.Errorf("ToString(%#v) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// The exports' datetimes are read without time.Parse (parseExportDatetime); every string reads as
+// time.Parse reads it with the layouts ParseDatetime falls back to, or fails as it does: month
+// ends, leap years, hours and seconds out of range, fractions of 0 to 9 digits.
+func TestExportDatetimesReadAsTimeParseReadsThem(t *testing.T) {
+	byLayouts := func(s string) (time.Time, bool) {
+		t, err := time.Parse("2006-01-02T15:04:05.999999999Z07:00", s)
+		return t.UTC().Truncate(Tick), err == nil
+	}
+	cases := []string{
+		"2026-11-20T09:00:01Z", "2026-11-20T09:00:01.1234567Z", "2026-11-20T09:00:01.1Z", "2026-11-20T09:00:01.123456789Z",
+		"2024-02-29T00:00:00Z", "2026-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "2000-02-29T23:59:59.9999999Z",
+		"2026-04-31T00:00:00Z", "2026-12-31T23:59:59Z", "2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z",
+		"2026-11-00T00:00:00Z", "2026-11-20T24:00:00Z", "2026-11-20T23:60:00Z", "2026-11-20T23:59:60Z",
+		"0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.9999999Z", "2026-11-20T09:00:01.Z",
+		"2026-11-20T09:00:01,5Z", "2026-11-20T09:00:01.12a4Z", "2026-11-20t09:00:01Z", "2026-11-20T09:00:01z",
+		"2026-11-20T09:00:01+02:00", "+026-11-20T09:00:01Z", "2026-1-20T09:00:01Z",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := []byte("2026-11-20T09:00:01.1234567Z")
+		for i := range b {
+			if b[i] >= '0' && b[i] <= '9' && rng.IntN(3) == 0 {
+				b[i] = byte('0' + rng.IntN(10))
+			}
+		}
+		cases = append(cases, string(b[:19+rng.IntN(10)])+"Z")
+	}
+	for _, s := range cases {
+		want, wantOK := byLayouts(s)
+		got, ok := parseExportDatetime(s)
+		if ok && (!wantOK || !got.Equal(want)) {
+			t.Fatalf("parseExportDatetime(%s) = %v; time.Parse: %v (%v)", s, got, want, wantOK)
+		}
+		parsed, err := ParseDatetime(s)
+		if (err == nil) != wantOK || (wantOK && !parsed.Equal(want)) {
+			t.Fatalf("ParseDatetime(%s) = %v, %v; time.Parse: %v (%v)", s, parsed, err, want, wantOK)
+		}
+	}
+	if _, ok := parseExportDatetime("2026-11-20T09:00:01.1234567Z"); !ok {
+		t.Error("an export's datetime is not read by parseExportDatetime")
 	}
 }
