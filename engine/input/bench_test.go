@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/tidwall/gjson"
 
@@ -15,10 +16,10 @@ import (
 // countingSink counts what a Read gives, keeping nothing.
 type countingSink struct{ rows, other, rejected, filtered int }
 
-func (c *countingSink) Row(string, record.Row)          { c.rows++ }
-func (c *countingSink) Other(string)                    { c.other++ }
-func (c *countingSink) Reject(Rejection)                { c.rejected++ }
-func (c *countingSink) Filtered(string, map[string]any) { c.filtered++ }
+func (c *countingSink) Row(string, record.Row)           { c.rows++ }
+func (c *countingSink) Other(string)                     { c.other++ }
+func (c *countingSink) Reject(Rejection)                 { c.rejected++ }
+func (c *countingSink) Filtered(string, time.Time, bool) { c.filtered++ }
 
 // BenchmarkRead reads each shape of fixtures/shapes, repeated to about 4 MB, keeping the columns
 // the V2 rule reads: b.SetBytes makes the MB/s the input's (compressed, for .gz and .zst).

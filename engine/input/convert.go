@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/pretty"
@@ -28,17 +29,11 @@ func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, er
 		// the Log Analytics string column holds, so that a regex over it sees the same text.
 		return strs.value(column, compactJSON(v.Raw)), nil
 	case kql.Datetime:
-		if v.Type != gjson.String {
-			return nil, fmt.Errorf("want an ISO 8601 datetime string, got %s", shortJSON(v.Raw))
+		t, err := datetimeOf(v)
+		if err != nil {
+			return nil, err
 		}
-		switch why := datetimeGrammar(v.Str); why {
-		case "":
-		case notDatetime:
-			return nil, fmt.Errorf("not an ISO 8601 datetime: %s", shortJSON(v.Raw))
-		default:
-			return nil, fmt.Errorf("not an ISO 8601 datetime (%s): %s", why, shortJSON(v.Raw))
-		}
-		return kql.ParseDatetime(v.Str)
+		return t, nil
 	case kql.Long, kql.Int:
 		if v.Type == gjson.String && strings.TrimSpace(v.Str) == "" {
 			return nil, fmt.Errorf("want a whole number, got %s", shortJSON(v.Raw))
@@ -89,6 +84,21 @@ func convert(v gjson.Result, t kql.Type, column string, strs *interner) (any, er
 		return strings.Clone(s), nil
 	}
 	return parsed, nil
+}
+
+// datetimeOf reads a JSON value (not null) as a datetime column's.
+func datetimeOf(v gjson.Result) (time.Time, error) {
+	if v.Type != gjson.String {
+		return time.Time{}, fmt.Errorf("want an ISO 8601 datetime string, got %s", shortJSON(v.Raw))
+	}
+	switch why := datetimeGrammar(v.Str); why {
+	case "":
+	case notDatetime:
+		return time.Time{}, fmt.Errorf("not an ISO 8601 datetime: %s", shortJSON(v.Raw))
+	default:
+		return time.Time{}, fmt.Errorf("not an ISO 8601 datetime (%s): %s", why, shortJSON(v.Raw))
+	}
+	return kql.ParseDatetime(v.Str)
 }
 
 // compactJSON drops the insignificant white space of valid JSON text, keeping everything else

@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/tidwall/gjson"
@@ -106,11 +107,21 @@ func skipValue(b []byte, i int) int {
 // text is b as a string without a copy, for reading only while b is.
 func text(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// fieldsRow reads the wanted columns from a record's fields (fs, cut from obj): as row, with one
-// pass over the record, interning its strings in the worker's table. With a filter, a record that
-// reaches no target has no row but the values of the filter's reported columns (see
-// filteredValues); reach is the targets the row reaches.
-func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values []any, dropped []any, reach *Reach, err error) {
+// converted is what a record of a line gave: the values of its row and the targets the row
+// reaches, or, for a record that reaches no target of its table's filter, no row (dropped) and
+// its time (at, when dated).
+type converted struct {
+	values  []any
+	reach   *Reach
+	dropped bool
+	at      time.Time
+	dated   bool
+}
+
+// fieldsRow reads the wanted columns from a record's fields (fs, cut from obj), with one pass over
+// the record, interning its strings in the worker's table (see filteredValues for a table with a
+// filter).
+func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (converted, error) {
 	hits := w.hits[:0]
 	for range c.columns {
 		hits = append(hits, found{})
@@ -126,8 +137,8 @@ func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (values []any, 
 	}
 	walk.run(obj, fs, hits)
 	if c.filter == nil {
-		values, err = c.values(hits, w.strs)
-		return values, nil, nil, err
+		values, err := c.values(hits, w.strs)
+		return converted{values: values}, err
 	}
 	room := w.filters[c]
 	if room == nil {

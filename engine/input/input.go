@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/tidwall/gjson"
 
@@ -55,9 +56,8 @@ type Sink interface {
 	Other(table string)
 	Reject(Rejection)
 	// Filtered is a record of a table the reader was asked for that failed the table's Filter: no
-	// row was made of it; values holds the filter's Report columns, and is valid only during the
-	// call.
-	Filtered(table string, values map[string]any)
+	// row was made of it. dated tells that it has a time in the filter's Time column, at.
+	Filtered(table string, at time.Time, dated bool)
 }
 
 // Format is what --input-format names: Auto finds each file's shape from its content; the others
@@ -114,9 +114,10 @@ type Filter struct {
 	Conditions []Condition
 	// Targets are what a record may reach.
 	Targets []Target
-	// Report lists the wanted columns a record that reaches no target still reports to
-	// Sink.Filtered.
-	Report []string
+	// Time is the wanted datetime column whose value a record that reaches no target still
+	// reports to Sink.Filtered (the span of the input counts it); "" reports none. It is read
+	// without boxing the time: most records of a run are filtered out.
+	Time string
 }
 
 // Condition is a test over some of a Filter's columns.
@@ -172,7 +173,7 @@ func (r *Reach) GobDecode(data []byte) error {
 // instead of Filtered, for the records of a filtered table.
 type ReachSink interface {
 	RowReaching(table string, row record.Row, reach *Reach)
-	FilteredAt(table string, values map[string]any, src record.Source)
+	FilteredAt(table string, at time.Time, dated bool, src record.Source)
 }
 
 // Reader reads files into rows of the wanted tables.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"maps"
 	"reflect"
 	"runtime"
 	"strings"
@@ -24,14 +23,20 @@ type collected struct {
 	rows     map[string][]record.Row
 	other    map[string]int
 	rejected []Rejection
-	filtered []map[string]any
+	filtered []filteredRecord
+}
+
+// filteredRecord is what the sink is told of a record a filter dropped: its time, when dated.
+type filteredRecord struct {
+	at    time.Time
+	dated bool
 }
 
 func (c *collected) Row(table string, row record.Row) { c.rows[table] = append(c.rows[table], row) }
 func (c *collected) Other(table string)               { c.other[table]++ }
 func (c *collected) Reject(r Rejection)               { c.rejected = append(c.rejected, r) }
-func (c *collected) Filtered(_ string, values map[string]any) {
-	c.filtered = append(c.filtered, maps.Clone(values))
+func (c *collected) Filtered(_ string, at time.Time, dated bool) {
+	c.filtered = append(c.filtered, filteredRecord{at, dated})
 }
 
 func (c *collected) rejections() string {
@@ -441,7 +446,7 @@ func TestAFilterMakesRowsOnlyOfTheRecordsThatPassIt(t *testing.T) {
 		`{"TimeGenerated":"2026-11-20T09:00:03Z","AppId":"d","DurationMs":"12"}` + "\n" +
 		`{"TimeGenerated":"2026-11-20T09:00:04Z","AppId":null}` + "\n" +
 		`{"TimeGenerated":"2026-11-20T09:00:05Z","AppId":"e"}` + "\n"
-	filter := oneTest([]string{"AppId"}, []string{"TimeGenerated"}, func(values map[string]any) bool { return values["AppId"] == "a" || values["AppId"] == "d" })
+	filter := oneTest([]string{"AppId"}, "TimeGenerated", func(values map[string]any) bool { return values["AppId"] == "a" || values["AppId"] == "d" })
 	unfiltered := read(t, "in.ndjson", []byte(text), FormatAuto, nonInteractive)
 	c := readFiltered(t, filter, text)
 	if got, was := c.rejections(), unfiltered.rejections(); got != was || len(c.rejected) != 2 {
@@ -455,10 +460,10 @@ func TestAFilterMakesRowsOnlyOfTheRecordsThatPassIt(t *testing.T) {
 		t.Errorf("rows %v, want %v", kept, want)
 	}
 	var dropped []string
-	for _, values := range c.filtered {
-		dropped = append(dropped, fmt.Sprintf("%v %d", values["TimeGenerated"], len(values)))
+	for _, f := range c.filtered {
+		dropped = append(dropped, fmt.Sprintf("%v %v", f.at, f.dated))
 	}
-	if want := []string{`2026-11-20 09:00:04 +0000 UTC 1`, `2026-11-20 09:00:05 +0000 UTC 1`}; !reflect.DeepEqual(dropped, want) {
+	if want := []string{`2026-11-20 09:00:04 +0000 UTC true`, `2026-11-20 09:00:05 +0000 UTC true`}; !reflect.DeepEqual(dropped, want) {
 		t.Errorf("filtered %v, want %v", dropped, want)
 	}
 }
@@ -498,7 +503,7 @@ func TestAFilterAnswersRepeatedValuesAsBefore(t *testing.T) {
 		`{"AppId":"ab","AppDisplayName":null}` + "\n" +
 		`{"AppId":"a","AppDisplayName":"bc"}` + "\n"
 	tested := 0
-	filter := oneTest([]string{"AppDisplayName", "AppId"}, nil, func(values map[string]any) bool {
+	filter := oneTest([]string{"AppDisplayName", "AppId"}, "", func(values map[string]any) bool {
 		tested++
 		return values["AppId"].(string)+"|"+values["AppDisplayName"].(string) == "ab|c"
 	})
@@ -516,8 +521,8 @@ func TestAFilterAnswersRepeatedValuesAsBefore(t *testing.T) {
 }
 
 // oneTest is a filter of one target reached by the records that pass test.
-func oneTest(columns, report []string, test func(map[string]any) bool) *Filter {
-	return &Filter{Columns: columns, Report: report, Conditions: []Condition{{Columns: columns, NewTest: func() func(map[string]any) bool { return test }}},
+func oneTest(columns []string, reportTime string, test func(map[string]any) bool) *Filter {
+	return &Filter{Columns: columns, Time: reportTime, Conditions: []Condition{{Columns: columns, NewTest: func() func(map[string]any) bool { return test }}},
 		Targets: []Target{{Ways: [][]int{{0}}}}}
 }
 

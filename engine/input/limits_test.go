@@ -245,7 +245,7 @@ func TestRecordsDatedInTheFutureAreRejected(t *testing.T) {
 	for _, filtered := range []bool{false, true} {
 		want := wants(t, nonInteractive)
 		if filtered {
-			want[0].Filter = oneTest([]string{"AppId"}, []string{"TimeGenerated"}, func(v map[string]any) bool { return v["AppId"] == "a" })
+			want[0].Filter = oneTest([]string{"AppId"}, "TimeGenerated", func(v map[string]any) bool { return v["AppId"] == "a" })
 		}
 		r, err := NewReader(want, FormatAuto)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/tidwall/gjson"
 
@@ -31,11 +32,12 @@ type lineResult struct {
 	table string
 	row   record.Row
 	other bool
-	// filtered holds the filter's columns of a record that failed it, as conv orders them, and
-	// source where it was read.
-	filtered []any
+	// filtered tells a record that failed the filter, read at source, and its time (at, when
+	// dated).
+	filtered bool
+	at       time.Time
+	dated    bool
 	source   record.Source
-	conv     *converter
 	// reach is the targets of the table's filter the row reaches (nil: the table has none).
 	reach    *Reach
 	rejected *Rejection
@@ -103,10 +105,9 @@ func (f *fileReader) readLines(r *bufio.Reader, first int) {
 		close(batches)
 		close(ordered)
 	}()
-	filtered := map[string]any{}
 	for b := range ordered {
 		<-b.done
-		f.deliver(b, filtered)
+		f.deliver(b)
 		recycle(b.data)
 		recycleResults(b.results)
 	}
@@ -358,32 +359,30 @@ func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shap
 	if conv == nil {
 		return lineResult{table: table, other: true}
 	}
-	values, dropped, reach, err := conv.fieldsRow(line, fs, w)
+	got, err := conv.fieldsRow(line, fs, w)
 	switch {
 	case err != nil:
 		return lineResult{rejected: &Rejection{Source: src, Reason: rowError(err), Detail: err.Error()}}
-	case dropped != nil:
-		return lineResult{table: table, filtered: dropped, conv: conv, source: src}
+	case got.dropped:
+		return lineResult{table: table, filtered: true, at: got.at, dated: got.dated, source: src}
 	}
-	return lineResult{table: table, row: conv.layout.Row(values, []record.Source{src}), reach: reach}
+	return lineResult{table: table, row: conv.layout.Row(got.values, []record.Source{src}), reach: got.reach}
 }
 
 // deliver hands a parsed batch's results to the sink, in order; the lines that are not one
-// record each go through the scanner, as a file of them would. filtered is room for the values of
-// a record the filter dropped.
-func (f *fileReader) deliver(b *batch, filtered map[string]any) {
+// record each go through the scanner, as a file of them would.
+func (f *fileReader) deliver(b *batch) {
 	for _, res := range b.results {
 		switch {
 		case res.rejected != nil:
 			f.sink.Reject(*res.rejected)
 		case res.other:
 			f.sink.Other(res.table)
-		case res.filtered != nil:
-			res.conv.filteredMap(res.filtered, filtered)
+		case res.filtered:
 			if rs, ok := f.sink.(ReachSink); ok {
-				rs.FilteredAt(res.table, filtered, res.source)
+				rs.FilteredAt(res.table, res.at, res.dated, res.source)
 			} else {
-				f.sink.Filtered(res.table, filtered)
+				f.sink.Filtered(res.table, res.at, res.dated)
 			}
 		case res.line != nil:
 			// In place: the line may be hundreds of MB.

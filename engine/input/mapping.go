@@ -214,10 +214,11 @@ type converter struct {
 	sources []columnSource
 	root    *pathNode
 	// filter, when set, picks the records whose rows are made and tells which targets they reach
-	// (see reach.go); checked indexes the columns whose values can fail to convert, and reported
-	// those a dropped record reports.
-	filter            *compiledFilter
-	checked, reported []int
+	// (see reach.go); checked indexes the columns whose values can fail to convert, and
+	// reportedTime the column whose time a dropped record reports (-1: none).
+	filter       *compiledFilter
+	checked      []int
+	reportedTime int
 	// layout is the layout of the rows made: the columns, in order.
 	layout *record.Layout
 	// notAfter, when set, is the latest TimeGenerated a record may have (see Limits.Now);
@@ -236,7 +237,7 @@ type pathNode struct {
 type pathEnd struct{ column, rank int }
 
 func newConverter(m *mapping, want []string, filter *Filter) *converter {
-	c := &converter{mapping: m, root: &pathNode{}}
+	c := &converter{mapping: m, root: &pathNode{}, reportedTime: -1}
 	var names []string
 	for _, col := range m.table.Columns {
 		if want != nil && !containsString(want, col.Name) {
@@ -262,8 +263,8 @@ func newConverter(m *mapping, want []string, filter *Filter) *converter {
 			n.ends = append(n.ends, pathEnd{column: i, rank: rank})
 		}
 		names = append(names, col.Name)
-		if filter != nil && containsString(filter.Report, col.Name) {
-			c.reported = append(c.reported, i)
+		if filter != nil && filter.Time == col.Name && col.Type == kql.Datetime {
+			c.reportedTime = i
 		}
 		if col.Type != kql.String && col.Type != kql.Guid && col.Type != kql.Dynamic {
 			c.checked = append(c.checked, i)
@@ -338,30 +339,48 @@ func (c *converter) slot(i int, hits []found, strs *interner) (any, error) {
 	if !hits[i].ok {
 		return col.Type.Zero(), nil
 	}
-	if raw := hits[i].raw; (col.Type == kql.String || col.Type == kql.Guid) && len(raw) >= 2 && raw[0] == '"' {
+	switch raw := hits[i].raw; {
+	case (col.Type == kql.String || col.Type == kql.Guid) && len(raw) >= 2 && raw[0] == '"':
 		return strs.quotedValue(col.Name, raw), nil
+	case col.Type == kql.Datetime:
+		t, dated, err := c.datetime(i, hits)
+		if err != nil || !dated {
+			return nil, err
+		}
+		return t, nil
 	}
 	v, err := convert(hits[i].result(), col.Type, col.Name, strs)
 	if err != nil {
-		if path := c.sources[i].paths[hits[i].rank]; path != col.Name {
-			return nil, fmt.Errorf("%s (from %s): %w", col.Name, path, err)
-		}
-		return nil, fmt.Errorf("%s: %w", col.Name, err)
-	}
-	if t, ok := v.(time.Time); ok && col.Name == timeColumn {
-		if (!c.notAfter.IsZero() && t.After(c.notAfter)) || (c.followSkew > 0 && t.After(time.Now().Add(c.followSkew))) {
-			return nil, &futureError{t}
-		}
+		return nil, c.columnError(i, hits, err)
 	}
 	return v, nil
 }
 
-// filteredMap fills values with the reported columns of a dropped record.
-func (c *converter) filteredMap(dropped []any, values map[string]any) {
-	clear(values)
-	for k, i := range c.reported {
-		values[c.columns[i].Name] = dropped[k]
+// datetime is slot for a datetime column, without boxing the time; dated is false for a null.
+func (c *converter) datetime(i int, hits []found) (t time.Time, dated bool, err error) {
+	if c.sources[i].constant != nil || !hits[i].ok { // a constant is text, never a time
+		return time.Time{}, false, nil
 	}
+	v := hits[i].result()
+	if v.Type == gjson.Null {
+		return time.Time{}, false, nil
+	}
+	if t, err = datetimeOf(v); err != nil {
+		return time.Time{}, false, c.columnError(i, hits, err)
+	}
+	if c.columns[i].Name == timeColumn && ((!c.notAfter.IsZero() && t.After(c.notAfter)) || (c.followSkew > 0 && t.After(time.Now().Add(c.followSkew)))) {
+		return time.Time{}, false, &futureError{t}
+	}
+	return t, true, nil
+}
+
+// columnError is err, met converting column i, naming the column (and the field it was read from).
+func (c *converter) columnError(i int, hits []found, err error) error {
+	col := c.columns[i]
+	if path := c.sources[i].paths[hits[i].rank]; path != col.Name {
+		return fmt.Errorf("%s (from %s): %w", col.Name, path, err)
+	}
+	return fmt.Errorf("%s: %w", col.Name, err)
 }
 
 // router tells the table of a record of one shape from the field all the shape's mappings test,

@@ -3,7 +3,9 @@ package input
 import (
 	"encoding/binary"
 	"slices"
+	"time"
 
+	"github.com/signin-detect/detect/engine/kql"
 	"github.com/signin-detect/detect/engine/schema"
 )
 
@@ -287,43 +289,47 @@ func (r *filterRoom) missed(c *converter, hits []found, strs *interner, reach *R
 
 // filteredValues is values for a converter with a filter: the targets the record reaches, and its
 // row when it reaches some. One that reaches none gets the rest of its columns checked only, so
-// that it is rejected exactly when its whole row would be, and dropped holds its reported columns'
-// values, in the order of c.reported.
-func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoom) (values []any, dropped []any, reach *Reach, err error) {
+// that it is rejected exactly when its whole row would be, and reports its time.
+func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoom) (converted, error) {
 	// On a failure, values tells which column failed first, as it would without a filter.
-	canonical := func() ([]any, []any, *Reach, error) {
+	canonical := func() (converted, error) {
 		_, err := c.values(hits, strs)
-		return nil, nil, nil, err
+		return converted{}, err
 	}
 	reach, settled := room.test(c, hits, strs)
 	if room.failed {
 		return canonical()
 	}
 	if reach == nil {
-		clear(room.checking)
-		for _, i := range c.checked {
-			if _, done := room.few[c.columns[i].Name]; !done && c.value(i, hits, nil, room.checking) != nil {
+		out := converted{dropped: true}
+		if k := c.reportedTime; k >= 0 {
+			if v, done := room.few[c.columns[k].Name]; done {
+				out.at, out.dated = v.(time.Time)
+			} else if t, dated, err := c.datetime(k, hits); err == nil {
+				out.at, out.dated = t, dated
+			} else {
 				return canonical()
 			}
 		}
-		dropped = make([]any, len(c.reported))
-		for k, i := range c.reported {
-			name := c.columns[i].Name
-			if v, done := room.few[name]; done {
-				dropped[k] = v
+		clear(room.checking)
+		for _, i := range c.checked {
+			if _, done := room.few[c.columns[i].Name]; done || i == c.reportedTime {
 				continue
 			}
-			if _, done := room.checking[name]; !done && c.value(i, hits, strs, room.checking) != nil {
+			if c.columns[i].Type == kql.Datetime {
+				if _, _, err := c.datetime(i, hits); err != nil {
+					return canonical()
+				}
+			} else if c.value(i, hits, nil, room.checking) != nil {
 				return canonical()
 			}
-			dropped[k] = room.checking[name]
 		}
 		if !settled {
 			room.missed(c, hits, strs, nil)
 		}
-		return nil, dropped, nil, nil
+		return out, nil
 	}
-	values = make([]any, len(c.columns))
+	values := make([]any, len(c.columns))
 	for i, col := range c.columns {
 		if v, done := room.few[col.Name]; done {
 			values[i] = v
@@ -338,5 +344,5 @@ func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoo
 	if !settled {
 		room.missed(c, hits, strs, reach)
 	}
-	return values, nil, reach, nil
+	return converted{values: values, reach: reach}, nil
 }

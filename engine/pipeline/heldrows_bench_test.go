@@ -20,7 +20,7 @@ type holdingSink struct{ rows map[string][]record.Row }
 func (h *holdingSink) Row(table string, row record.Row) { h.rows[table] = append(h.rows[table], row) }
 func (h *holdingSink) Other(string)                     {}
 func (h *holdingSink) Reject(input.Rejection)           {}
-func (h *holdingSink) Filtered(string, map[string]any)  {}
+func (h *holdingSink) Filtered(string, time.Time, bool) {}
 
 // heldSignins is NDJSON of n non-interactive sign-ins made from the Log Analytics records of
 // fixtures/shapes/la.ndjson, in sessions of five (a first login, then refresh logins) with their

@@ -114,7 +114,7 @@ func readInput(plans []*pipeline.Plan, filters *readFilters, allColumns bool, in
 		f := *filters.byTable[w.Table.Name]
 		if slices.Contains(w.Columns, pipeline.TimeColumn) {
 			// so that the newest time counts the records filtered out too
-			f.Report = []string{pipeline.TimeColumn}
+			f.Time = pipeline.TimeColumn
 		}
 		want[i].Filter = &f
 	}
@@ -208,13 +208,13 @@ func (r *Read) seen(t time.Time) {
 }
 
 // Filtered counts a record no plan can use, which the reader made no row of.
-func (r *Read) Filtered(table string, values map[string]any) {
-	r.FilteredAt(table, values, record.Source{})
+func (r *Read) Filtered(table string, at time.Time, dated bool) {
+	r.FilteredAt(table, at, dated, record.Source{})
 }
 
 // FilteredAt is Filtered of the record read at src. A stream passes it on by its time (onFiltered),
 // so that it moves the stream's clock (and may be late) as its row would.
-func (r *Read) FilteredAt(table string, values map[string]any, src record.Source) {
+func (r *Read) FilteredAt(table string, at time.Time, dated bool, src record.Source) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
@@ -222,12 +222,11 @@ func (r *Read) FilteredAt(table string, values map[string]any, src record.Source
 	}
 	r.Records++
 	r.ByTable[table]++
-	t, dated := values[pipeline.TimeColumn].(time.Time)
 	if dated {
-		r.seen(t)
+		r.seen(at)
 	}
 	if r.onFiltered != nil && r.rowErr == nil {
-		r.rowErr = r.onFiltered(table, t, dated, src)
+		r.rowErr = r.onFiltered(table, at, dated, src)
 	}
 }
 
