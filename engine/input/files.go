@@ -124,12 +124,19 @@ func matchSegments(pattern, segments []string) bool {
 	return ok && matchSegments(pattern[1:], segments[1:])
 }
 
-// Open opens a file to Read, or stdin for Stdin.
+// Open opens a file to Read, or stdin for Stdin. A regular file is read ahead (see aheadFile).
 func Open(name string, stdin io.Reader) (io.ReadCloser, error) {
 	if name == Stdin {
 		return io.NopCloser(stdin), nil
 	}
-	return os.Open(name)
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+		return &aheadFile{File: f, advise: readAhead}, nil
+	}
+	return f, nil
 }
 
 // Live tells whether the input name (opened by Open, as f) arrives over time: standard input or
@@ -138,7 +145,7 @@ func Live(name string, f, stdin io.Reader) bool {
 	if name == Stdin {
 		f = stdin
 	}
-	file, ok := f.(*os.File)
+	file, ok := f.(interface{ Stat() (fs.FileInfo, error) }) // an *os.File, or an aheadFile
 	if !ok {
 		return true
 	}
