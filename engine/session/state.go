@@ -53,6 +53,7 @@ func (s *Stream) Checkpoint(path string, written func() int64) error {
 		for i, p := range s.Plans {
 			st.Rules[ruleKey(p)] = s.Streams[i].State()
 		}
+		s.keepPosition()
 		for f, src := range s.positions {
 			st.Positions[f] = src
 		}
@@ -105,7 +106,7 @@ func (s *Stream) Resume(path string) (int64, bool, error) {
 	}
 	s.pending.restore(st.Pending)
 	s.seq, s.newest, s.released, s.Late = st.Seq, st.Newest, st.Released, st.Late
-	s.resume = st.Positions
+	s.resume, s.current, s.resuming = st.Positions, record.Source{}, false
 	for f, src := range st.Positions {
 		s.positions[f] = src
 	}
