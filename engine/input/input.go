@@ -106,8 +106,6 @@ type Want struct {
 // same records are rejected with or without a filter. Files of JSON lines are filtered; other
 // files are read whole, their rows reaching every target.
 type Filter struct {
-	// Columns lists the columns the conditions read; they must be among the wanted ones.
-	Columns []string
 	// Conditions are the tests the targets are reached by. Each must give the same answer for the
 	// same values: a reader keeps its answers for the values it saw, for the conditions whose
 	// columns repeat their values.
@@ -122,6 +120,7 @@ type Filter struct {
 
 // Condition is a test over some of a Filter's columns.
 type Condition struct {
+	// Columns lists the columns the test reads; they must be among the wanted ones.
 	Columns []string
 	// NewTest returns the test for one goroutine; it reads a row that holds at least Columns.
 	NewTest func() func(values map[string]any) bool

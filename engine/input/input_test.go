@@ -522,7 +522,7 @@ func TestAFilterAnswersRepeatedValuesAsBefore(t *testing.T) {
 
 // oneTest is a filter of one target reached by the records that pass test.
 func oneTest(columns []string, reportTime string, test func(map[string]any) bool) *Filter {
-	return &Filter{Columns: columns, Time: reportTime, Conditions: []Condition{{Columns: columns, NewTest: func() func(map[string]any) bool { return test }}},
+	return &Filter{Time: reportTime, Conditions: []Condition{{Columns: columns, NewTest: func() func(map[string]any) bool { return test }}},
 		Targets: []Target{{Ways: [][]int{{0}}}}}
 }
 

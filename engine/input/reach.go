@@ -38,16 +38,14 @@ func compileFilter(f *Filter, cols []schema.Column) *compiledFilter {
 	index := func(name string) int {
 		return slices.IndexFunc(cols, func(c schema.Column) bool { return c.Name == name })
 	}
-	for _, name := range f.Columns {
-		if i := index(name); i >= 0 {
-			cf.columns = append(cf.columns, i)
-		}
-	}
 	for _, c := range f.Conditions {
 		var idx []int
 		for _, name := range c.Columns {
 			if i := index(name); i >= 0 {
 				idx = append(idx, i)
+				if !slices.Contains(cf.columns, i) {
+					cf.columns = append(cf.columns, i)
+				}
 			}
 		}
 		cf.conds = append(cf.conds, idx)

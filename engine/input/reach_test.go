@@ -46,7 +46,7 @@ func TestCheapConditionsFirstAndOnlyTheyAreKept(t *testing.T) {
 			return func(v map[string]any) bool { *count++; return test(v) }
 		}
 	}
-	filter := &Filter{Columns: []string{"AppId", "Id"},
+	filter := &Filter{
 		Conditions: []Condition{
 			{Columns: []string{"Id"}, NewTest: counting(&idTests, func(v map[string]any) bool { return v["Id"] != "request-4" })},
 			{Columns: []string{"AppId"}, NewTest: counting(&appTests, func(v map[string]any) bool { return v["AppId"] == "a" })},

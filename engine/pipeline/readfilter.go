@@ -226,20 +226,6 @@ func (f *ReadFilter) NewConditionTest(i int) func(values map[string]any) bool {
 	return func(values map[string]any) bool { return r.holds(c, values) }
 }
 
-// NewTest returns the filter's test over a row of the table's columns (at least Columns), for one
-// goroutine: whether the row meets every condition of some way.
-func (f *ReadFilter) NewTest() func(values map[string]any) bool {
-	tests := make([]func(map[string]any) bool, len(f.conds))
-	for i := range f.conds {
-		tests[i] = f.NewConditionTest(i)
-	}
-	return func(values map[string]any) bool {
-		return slices.ContainsFunc(f.ways, func(way []int) bool {
-			return !slices.ContainsFunc(way, func(c int) bool { return !tests[c](values) })
-		})
-	}
-}
-
 // way is how rows of a table reach a stage: the table columns each column there is a copy of, the
 // conditions met on the way (over the table's columns), and the stages walked.
 type way struct {

@@ -347,7 +347,6 @@ func (rf *readFilters) targetOf(f *input.Filter, pf *pipeline.ReadFilter) input.
 	for i := range pf.Conditions() {
 		f.Conditions = append(f.Conditions, input.Condition{Columns: pf.ConditionColumns(i), NewTest: func() func(map[string]any) bool { return pf.NewConditionTest(i) }})
 	}
-	f.Columns = union(f.Columns, pf.Columns)
 	var t input.Target
 	for _, way := range pf.Ways() {
 		shifted := make([]int, len(way))
