@@ -50,7 +50,7 @@ type Read struct {
 	reaches map[string][]*input.Reach
 	// onRow, when set, takes each row instead of Rows (a stream keeps none); rowErr is the first
 	// error it returned, after which no row is handed on.
-	onRow func(table string, row record.Row, reach *input.Reach) error
+	onRow func(table string, row record.Row, at time.Time, dated bool, reach *input.Reach) error
 	// onFiltered, when set, takes each record that reaches no plan, by its time (a stream's clock
 	// moves with it).
 	onFiltered func(table string, at time.Time, dated bool, src record.Source) error
@@ -61,7 +61,7 @@ type Read struct {
 	stopped bool
 }
 
-func newRead(hooks Hooks, onRow func(string, record.Row, *input.Reach) error) *Read {
+func newRead(hooks Hooks, onRow func(string, record.Row, time.Time, bool, *input.Reach) error) *Read {
 	return &Read{Rows: map[string][]record.Row{}, reaches: map[string][]*input.Reach{}, ByTable: map[string]int{}, OtherTables: map[string]int{}, Rejections: map[string]int{}, hooks: hooks, onRow: onRow}
 }
 
@@ -182,7 +182,8 @@ func (r *Read) RowReaching(table string, row record.Row, reach *input.Reach) {
 	}
 	r.Records++
 	r.ByTable[table]++
-	if t, ok := row.Get(pipeline.TimeColumn).(time.Time); ok {
+	t, dated := row.Get(pipeline.TimeColumn).(time.Time)
+	if dated {
 		r.seen(t)
 		for i := range row.Sources {
 			row.Sources[i].Time = t
@@ -193,7 +194,7 @@ func (r *Read) RowReaching(table string, row record.Row, reach *input.Reach) {
 		r.Rows[table] = append(r.Rows[table], row)
 		r.reaches[table] = append(r.reaches[table], reach)
 	case r.rowErr == nil:
-		r.rowErr = r.onRow(table, row, reach)
+		r.rowErr = r.onRow(table, row, t, dated, reach)
 	}
 }
 

@@ -135,13 +135,12 @@ func (s *Stream) Now() time.Time { return *s.clock }
 // Held is how many rows the reorder buffer holds.
 func (s *Stream) Held() int { return s.pending.Len() }
 
-// take is the reader's onRow, called with the read's lock held.
-func (s *Stream) take(table string, row record.Row, reach *input.Reach) error {
+// take is the reader's onRow, called with the read's lock held: a row read, dated at when dated.
+func (s *Stream) take(table string, row record.Row, at time.Time, dated bool, reach *input.Reach) error {
 	var src record.Source
 	if len(row.Sources) > 0 {
 		src = row.Sources[0]
 	}
-	at, dated := row.Get(pipeline.TimeColumn).(time.Time)
 	return s.order(pendingRow{At: at, Table: table, Row: row, Reach: reach}, dated, src)
 }
 
@@ -228,7 +227,7 @@ func (s *Stream) pass(p pendingRow) error {
 		if s.Errs[i] != nil || s.Plans[i].Inputs[0].Table.Name != p.Table {
 			continue
 		}
-		if targets != nil && !p.Reach.Has(targets[i]) {
+		if targets != nil && targets[i] >= 0 && !p.Reach.Has(targets[i]) {
 			st.Advance(p.At)
 			continue
 		}
