@@ -115,9 +115,10 @@ func (in *interner) nextGeneration() {
 		case c.lookups > 0:
 			c.rest = 1
 		}
+		// New maps, with room for what the last generation held: a cleared map keeps the room it
+		// grew to, and each column's could grow to a generation's size in turn.
 		c.lookups, c.hits = 0, 0
-		clear(c.values)
-		clear(c.quoted)
+		c.values, c.quoted = make(map[string]any, len(c.values)), make(map[string]any, len(c.quoted))
 	}
 	in.held, in.lookedUp = 0, 0
 }
