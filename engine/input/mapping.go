@@ -221,10 +221,12 @@ type converter struct {
 	reportedTime int
 	// layout is the layout of the rows made: the columns, in order.
 	layout *record.Layout
-	// notAfter, when set, is the latest TimeGenerated a record may have (see Limits.Now);
-	// followSkew, when set, makes it the current time plus followSkew as each record is read.
+	// notAfter, when set, is the latest TimeGenerated (column timeSlot, -1 for none) a record may
+	// have (see Limits.Now); followSkew, when set, makes it the current time plus followSkew as
+	// each record is read.
 	notAfter   time.Time
 	followSkew time.Duration
+	timeSlot   int
 }
 
 // pathNode is a step of the field paths a converter reads: the columns whose path ends here (with
@@ -237,7 +239,7 @@ type pathNode struct {
 type pathEnd struct{ column, rank int }
 
 func newConverter(m *mapping, want []string, filter *Filter) *converter {
-	c := &converter{mapping: m, root: &pathNode{}, reportedTime: -1}
+	c := &converter{mapping: m, root: &pathNode{}, reportedTime: -1, timeSlot: -1}
 	var names []string
 	for _, col := range m.table.Columns {
 		if want != nil && !containsString(want, col.Name) {
@@ -265,6 +267,9 @@ func newConverter(m *mapping, want []string, filter *Filter) *converter {
 		names = append(names, col.Name)
 		if filter != nil && filter.Time == col.Name && col.Type == kql.Datetime {
 			c.reportedTime = i
+		}
+		if col.Name == timeColumn {
+			c.timeSlot = i
 		}
 		if col.Type != kql.String && col.Type != kql.Guid && col.Type != kql.Dynamic {
 			c.checked = append(c.checked, i)
@@ -361,14 +366,21 @@ func (c *converter) datetime(i int, hits []found) (t time.Time, dated bool, err 
 	if c.sources[i].constant != nil || !hits[i].ok { // a constant is text, never a time
 		return time.Time{}, false, nil
 	}
-	v := hits[i].result()
-	if v.Type == gjson.Null {
-		return time.Time{}, false, nil
+	// Most are an export's datetime, a JSON string of it with nothing to unescape.
+	raw := hits[i].raw
+	if len(raw) >= 2 && raw[0] == '"' {
+		t, dated = kql.ParseExportDatetime(text(raw[1 : len(raw)-1]))
 	}
-	if t, err = datetimeOf(v); err != nil {
-		return time.Time{}, false, c.columnError(i, hits, err)
+	if !dated {
+		v := hits[i].result()
+		if v.Type == gjson.Null {
+			return time.Time{}, false, nil
+		}
+		if t, err = datetimeOf(v); err != nil {
+			return time.Time{}, false, c.columnError(i, hits, err)
+		}
 	}
-	if c.columns[i].Name == timeColumn && ((!c.notAfter.IsZero() && t.After(c.notAfter)) || (c.followSkew > 0 && t.After(time.Now().Add(c.followSkew)))) {
+	if i == c.timeSlot && ((!c.notAfter.IsZero() && t.After(c.notAfter)) || (c.followSkew > 0 && t.After(time.Now().Add(c.followSkew)))) {
 		return time.Time{}, false, &futureError{t}
 	}
 	return t, true, nil

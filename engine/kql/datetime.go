@@ -19,7 +19,7 @@ const DatetimeLayout = "2006-01-02T15:04:05.0000000Z"
 // digits and a Z, an offset, or no zone (taken as UTC), and returns it in UTC.
 func ParseDatetime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if t, ok := parseExportDatetime(s); ok {
+	if t, ok := ParseExportDatetime(s); ok {
 		return t, nil
 	}
 	for _, layout := range []string{
@@ -37,11 +37,11 @@ func ParseDatetime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("not an ISO 8601 datetime: %q", s)
 }
 
-// parseExportDatetime reads the datetimes exports write, YYYY-MM-DDThh:mm:ss with 0 to 7
+// ParseExportDatetime reads the datetimes exports write, YYYY-MM-DDThh:mm:ss with 0 to 7
 // fractional digits and a Z (the time of every record read), without time.Parse's walk over a
-// layout: it tells false for anything else, or for a field out of range, which time.Parse then
-// reads or refuses as before.
-func parseExportDatetime(s string) (time.Time, bool) {
+// layout: it tells false for anything else, or for a field out of range, which ParseDatetime
+// (time.Parse) then reads or refuses as before.
+func ParseExportDatetime(s string) (time.Time, bool) {
 	if len(s) < 20 || len(s) > 28 || s[len(s)-1] != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false
 	}

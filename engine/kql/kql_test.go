@@ -248,7 +248,7 @@ func TestToString(t *testing.T) {
 	}
 }
 
-// The exports' datetimes are read without time.Parse (parseExportDatetime); every string reads as
+// The exports' datetimes are read without time.Parse (ParseExportDatetime); every string reads as
 // time.Parse reads it with the layouts ParseDatetime falls back to, or fails as it does: month
 // ends, leap years, hours and seconds out of range, fractions of 0 to 9 digits.
 func TestExportDatetimesReadAsTimeParseReadsThem(t *testing.T) {
@@ -277,16 +277,16 @@ func TestExportDatetimesReadAsTimeParseReadsThem(t *testing.T) {
 	}
 	for _, s := range cases {
 		want, wantOK := byLayouts(s)
-		got, ok := parseExportDatetime(s)
+		got, ok := ParseExportDatetime(s)
 		if ok && (!wantOK || !got.Equal(want)) {
-			t.Fatalf("parseExportDatetime(%s) = %v; time.Parse: %v (%v)", s, got, want, wantOK)
+			t.Fatalf("ParseExportDatetime(%s) = %v; time.Parse: %v (%v)", s, got, want, wantOK)
 		}
 		parsed, err := ParseDatetime(s)
 		if (err == nil) != wantOK || (wantOK && !parsed.Equal(want)) {
 			t.Fatalf("ParseDatetime(%s) = %v, %v; time.Parse: %v (%v)", s, parsed, err, want, wantOK)
 		}
 	}
-	if _, ok := parseExportDatetime("2026-11-20T09:00:01.1234567Z"); !ok {
-		t.Error("an export's datetime is not read by parseExportDatetime")
+	if _, ok := ParseExportDatetime("2026-11-20T09:00:01.1234567Z"); !ok {
+		t.Error("an export's datetime is not read by ParseExportDatetime")
 	}
 }
