@@ -45,7 +45,7 @@ func (r *Reader) SetLimits(l Limits) {
 		for _, c := range byTable {
 			c.notAfter, c.followSkew = notAfter, 0
 			if l.FollowClock {
-				c.notAfter, c.followSkew = time.Time{}, l.FutureSkew
+				c.notAfter, c.followSkew, c.followSure = time.Time{}, l.FutureSkew, time.Now().Add(l.FutureSkew)
 			}
 		}
 	}

@@ -262,6 +262,34 @@ func TestRecordsDatedInTheFutureAreRejected(t *testing.T) {
 	}
 }
 
+// A stream dates the future from the clock as each record is read (FollowClock): a record past
+// the current time plus the skew is rejected, filtered or not, and one within it is read.
+func TestAStreamDatesTheFutureFromTheClock(t *testing.T) {
+	at := func(d time.Duration) string { return time.Now().UTC().Add(d).Format("2006-01-02T15:04:05Z") }
+	text := `{"TimeGenerated":"` + at(-time.Hour) + `","AppId":"a"}` + "\n" +
+		`{"TimeGenerated":"` + at(3*time.Hour) + `","AppId":"b"}` + "\n" +
+		`{"TimeGenerated":"` + at(30*time.Minute) + `","AppId":"c"}` + "\n" +
+		`{"TimeGenerated":"` + at(3*time.Hour) + `","AppId":"a"}` + "\n"
+	for _, filtered := range []bool{false, true} {
+		want := wants(t, nonInteractive)
+		if filtered {
+			want[0].Filter = oneTest([]string{"AppId"}, "TimeGenerated", func(v map[string]any) bool { return v["AppId"] == "a" })
+		}
+		r, err := NewReader(want, FormatAuto)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.SetLimits(Limits{FollowClock: true, FutureSkew: time.Hour})
+		c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
+		r.Read("in.ndjson", strings.NewReader(text), c)
+		got := c.rejections()
+		if n := len(c.rows[nonInteractive]) + len(c.filtered); n != 2 || !strings.HasPrefix(got, "in.ndjson:2: dated in the future") ||
+			!strings.Contains(got, "\nin.ndjson:4: dated in the future") {
+			t.Errorf("filtered %v: %d rows and filtered, rejections:\n%s", filtered, n, got)
+		}
+	}
+}
+
 // Lines around a batch's size and the record limit: each long one is read whole or rejected at its
 // line, and the lines after it are read, to the last one without a line end.
 func TestLongLinesAroundTheBatchAndTheLimit(t *testing.T) {

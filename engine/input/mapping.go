@@ -223,9 +223,11 @@ type converter struct {
 	layout *record.Layout
 	// notAfter, when set, is the latest TimeGenerated (column timeSlot, -1 for none) a record may
 	// have (see Limits.Now); followSkew, when set, makes it the current time plus followSkew as
-	// each record is read.
+	// each record is read. A time up to followSure (the time the limits were set, plus
+	// followSkew) is within it whenever it is read, without reading the clock.
 	notAfter   time.Time
 	followSkew time.Duration
+	followSure time.Time
 	timeSlot   int
 }
 
@@ -380,7 +382,7 @@ func (c *converter) datetime(i int, hits []found) (t time.Time, dated bool, err 
 			return time.Time{}, false, c.columnError(i, hits, err)
 		}
 	}
-	if i == c.timeSlot && ((!c.notAfter.IsZero() && t.After(c.notAfter)) || (c.followSkew > 0 && t.After(time.Now().Add(c.followSkew)))) {
+	if i == c.timeSlot && ((!c.notAfter.IsZero() && t.After(c.notAfter)) || (c.followSkew > 0 && t.After(c.followSure) && t.After(time.Now().Add(c.followSkew)))) {
 		return time.Time{}, false, &futureError{t}
 	}
 	return t, true, nil
