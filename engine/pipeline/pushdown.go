@@ -117,42 +117,38 @@ func newCondition(p *kqlexpr.Program, names map[string]string) condition {
 // hold tells whether every condition holds for a row.
 func (r *runner) hold(cs conditions, row record.Row) bool {
 	for _, c := range cs {
-		if !r.holds(c, r.conditionEnv(c, row)) {
+		env := r.freshEnv()
+		for _, col := range c.prog.Columns {
+			if v, ok := row.Lookup(c.column(col)); ok {
+				env[col] = v
+			}
+		}
+		if !r.holdsIn(c, env) {
 			return false
 		}
 	}
 	return true
 }
 
-// conditionEnv is the columns of row that c reads, under their names in row.
-func (r *runner) conditionEnv(c condition, row record.Row) map[string]any {
-	if r.env == nil {
-		r.env = map[string]any{}
-	}
-	clear(r.env)
-	for _, col := range c.prog.Columns {
-		name := c.column(col)
-		if v, ok := row.Lookup(name); ok {
-			r.env[name] = v
-		}
-	}
-	return r.env
-}
-
-// holds tells whether a condition holds for a row. A condition that fails to evaluate keeps the
-// row: the where it was copied from, still in its place, will report the failure.
+// holds tells whether a condition holds for values, a row's columns under their names in the row
+// (a reader's record).
 func (r *runner) holds(c condition, values map[string]any) bool {
 	env := values
 	if c.names != nil {
-		if r.renamed == nil {
-			r.renamed = map[string]any{}
-		}
-		clear(r.renamed)
+		env = r.freshEnv()
 		for _, col := range c.prog.Columns {
-			r.renamed[col] = values[c.column(col)]
+			if v, ok := values[c.column(col)]; ok {
+				env[col] = v
+			}
 		}
-		env = r.renamed
 	}
+	return r.holdsIn(c, env)
+}
+
+// holdsIn tells whether a condition holds for env, the columns its program reads under the
+// program's names. A condition that fails to evaluate keeps the row: the where it was copied
+// from, still in its place, will report the failure.
+func (r *runner) holdsIn(c condition, env map[string]any) bool {
 	v, err := c.prog.Run(&r.machine, env)
 	keep, _ := v.(bool)
 	return err != nil || keep

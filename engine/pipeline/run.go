@@ -53,8 +53,6 @@ type runner struct {
 	// their values.
 	lets  map[string][]record.Row
 	bound map[*kqlexpr.Program]*kqlexpr.Program
-	// renamed is room to run a pushed-down condition over a row whose columns it names otherwise.
-	renamed map[string]any
 	// window is the serialized row set the stage running reads with window functions.
 	window *rowWindow
 	// env is room for the columns a program reads of a row (see envOf).
@@ -110,21 +108,27 @@ func (r *runner) eval(p *kqlexpr.Program, row record.Row) (any, error) {
 // fast path reads a map, and filling only the few columns a program reads costs less than a map
 // per row.
 func (r *runner) envOf(p *kqlexpr.Program, row record.Row, set *record.Builder) map[string]any {
-	if r.env == nil {
-		r.env = map[string]any{}
-	}
-	clear(r.env)
+	env := r.freshEnv()
 	for _, name := range p.Columns {
 		if set != nil {
 			if v, ok := set.Lookup(name); ok {
-				r.env[name] = v
+				env[name] = v
 				continue
 			}
 		}
 		if v, ok := row.Lookup(name); ok {
-			r.env[name] = v
+			env[name] = v
 		}
 	}
+	return env
+}
+
+// freshEnv is the runner's environment, emptied for an evaluation.
+func (r *runner) freshEnv() map[string]any {
+	if r.env == nil {
+		r.env = map[string]any{}
+	}
+	clear(r.env)
 	return r.env
 }
 
