@@ -143,7 +143,7 @@ func (st *ipv4LookupStage) run(r *runner, s *Stage, rows, _ []record.Row, _ *Sta
 	ranges := newIPv4Ranges(table, st.rng)
 	var tableKeys []rowKey
 	if len(st.keys) > 0 {
-		tableKeys = r.joinKeys(table, st.keys)
+		tableKeys = r.joinKeys(table, st.keys, nil)
 	}
 	var out []record.Row
 	var b record.Builder

@@ -145,19 +145,19 @@ func (j *join) run(r *runner, s *Stage, left, input []record.Row, st *StageStats
 	right = r.filterRows(j.rightFilter, right)
 	left = r.filterRows(j.leftFilter, left)
 	index := map[string][]int{}
-	for i, k := range r.joinKeys(right, j.rightKeys) {
+	for i, k := range r.joinKeys(right, j.rightKeys, nil) {
 		if k.ok {
 			index[k.key] = append(index[k.key], i)
 		}
 	}
 	var leftKeys []rowKey
 	if j.kind.DedupLeft && (j.kind.UnmatchedLeft || r.tracer != nil) {
-		leftKeys = r.joinKeys(left, j.leftKeys)
+		leftKeys = r.joinKeys(left, j.leftKeys, nil)
 	} else {
 		// A left row's key finds its partners and, for a kind that keeps the first left row of
 		// each key (innerunique), tells the first; of an unmatched row, only a trace (a later
 		// row of its key is a duplicate, not unpaired) or a kind giving such rows would read it.
-		leftKeys = r.probeKeys(left, j.leftKeys, index)
+		leftKeys = r.joinKeys(left, j.leftKeys, index)
 	}
 	if err := j.checkPairs(r.plan.budget.JoinPairs, s, left, leftKeys, index); err != nil {
 		return nil, err

@@ -59,22 +59,11 @@ type rowKey struct {
 }
 
 // joinKeys is joinKey of each row, on parts of the rows at once: reading the key columns of rows
-// read long ago waits on memory more than it computes.
-func (r *runner) joinKeys(rows []record.Row, keys []string) []rowKey {
-	out := make([]rowKey, len(rows))
-	_ = r.inParts(len(rows), r.parts(len(rows)), func(_ *runner, _, lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			out[i].key, out[i].ok = joinKey(rows[i], keys)
-		}
-		return nil
-	})
-	return out
-}
-
-// probeKeys is joinKeys for the rows whose key index holds; the others get none (ok false), as a
-// null key, which matches nothing either. Most rows of a selective join find no partner, and the
-// text of their keys is then never made a string.
-func (r *runner) probeKeys(rows []record.Row, keys []string, index map[string][]int) []rowKey {
+// read long ago waits on memory more than it computes. With index, only the rows whose key it
+// holds get theirs; the others get none (ok false), as a null key, which matches nothing either:
+// most rows of a selective join find no partner, and the text of their keys is then never made a
+// string.
+func (r *runner) joinKeys(rows []record.Row, keys []string, index map[string][]int) []rowKey {
 	out := make([]rowKey, len(rows))
 	_ = r.inParts(len(rows), r.parts(len(rows)), func(_ *runner, _, lo, hi int) error {
 		var b []byte
@@ -83,7 +72,7 @@ func (r *runner) probeKeys(rows []record.Row, keys []string, index map[string][]
 			if b, ok = appendJoinKey(b[:0], rows[i], keys); !ok {
 				continue
 			}
-			if _, found := index[string(b)]; found {
+			if index == nil || index[string(b)] != nil {
 				out[i] = rowKey{key: string(b), ok: true}
 			}
 		}
