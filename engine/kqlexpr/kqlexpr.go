@@ -158,10 +158,13 @@ func compile(source string, env Env, nulls *nullCounter) (*Program, error) {
 			return nil, &Error{Line: 1, Msg: fmt.Sprintf("%s is both a column and a toscalar let; rename the let", name)}
 		}
 	}
-	if err := checkCalls(source, env.Functions); err != nil {
-		return nil, err
+	tokens, lexed := lex(source)
+	if lexed {
+		if err := checkCalls(source, tokens, env.Functions); err != nil {
+			return nil, err
+		}
 	}
-	names := namesIn(source, env.Functions)
+	names := namesIn(tokens, env.Functions)
 	// expr is told the types of the columns the expression names: it can read no other, unless a
 	// function resolves to a column its name is a string of (column_ifexists("Name", ...)).
 	named := !slices.ContainsFunc(registry, func(f *Function) bool { return f.Resolve != nil && f.namedIn(names) })

@@ -9,14 +9,17 @@ import (
 	"github.com/expr-lang/expr/parser/lexer"
 )
 
-// checkCalls finds, before the expression is parsed, every name called in source that is not a
-// registered KQL function, and every method call: expr would parse some of them as its own
-// builtins (len, all, map, ...) or fail on them with a message about expr, not KQL.
-func checkCalls(source string, functions map[string]UserFunction) *Error {
+// lex is source's tokens, and whether it lexed: when it does not, the parser reports why, at its
+// place, and the tokens are those before.
+func lex(source string) ([]lexer.Token, bool) {
 	tokens, err := lexer.Lex(file.NewSource(source))
-	if err != nil {
-		return nil // the parser reports it, at its place
-	}
+	return tokens, err == nil
+}
+
+// checkCalls finds, before the expression is parsed, every name called in source (lexed into
+// tokens) that is not a registered KQL function, and every method call: expr would parse some of
+// them as its own builtins (len, all, map, ...) or fail on them with a message about expr, not KQL.
+func checkCalls(source string, tokens []lexer.Token, functions map[string]UserFunction) *Error {
 	for i, t := range tokens {
 		if t.Kind != lexer.Identifier || i+1 >= len(tokens) || !tokens[i+1].Is(lexer.Bracket, "(") {
 			continue
@@ -36,25 +39,25 @@ func checkCalls(source string, functions map[string]UserFunction) *Error {
 	return nil
 }
 
-// namesIn are the names source and the bodies of the user functions it may call are written
-// with, and objectLiteralFunction: the KQL functions among them are all an expression can call,
+// namesIn are the names an expression (its tokens) and the bodies of the user functions it may
+// call are written with, and objectLiteralFunction: the KQL functions among them are all an expression can call,
 // since the patcher's other calls are of the operator functions or of a typed variant of a
 // function called by name. Only
 // those are registered with expr: registering all of them took most of a compile, and a run
 // compiles every expression of every rule twice (--now latest).
-func namesIn(source string, functions map[string]UserFunction) map[string]bool {
+func namesIn(tokens []lexer.Token, functions map[string]UserFunction) map[string]bool {
 	names := map[string]bool{objectLiteralFunction: true}
-	add := func(text string) {
-		tokens, _ := lexer.Lex(file.NewSource(text))
+	add := func(tokens []lexer.Token) {
 		for _, t := range tokens {
 			if t.Kind == lexer.Identifier {
 				names[t.Value] = true
 			}
 		}
 	}
-	add(source)
+	add(tokens)
 	for _, fn := range functions {
-		add(fn.Body)
+		body, _ := lex(fn.Body)
+		add(body)
 	}
 	return names
 }
