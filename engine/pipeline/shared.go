@@ -114,20 +114,26 @@ func ShareStarts(plans []*Plan, tables map[string][]record.Row, reach func(i int
 			continue
 		}
 		all := tables[table]
+		// The shared wheres run over the rows some plan that shares one can use; a plan whose
+		// first where is its own runs it itself.
+		var sharing []int
 		reaches := make([]func(int) bool, len(plans))
 		for _, i := range root.plans {
-			reaches[i] = reach(i, table)
+			if len(root.childOf(i).plans) > 1 {
+				sharing = append(sharing, i)
+				reaches[i] = reach(i, table)
+			}
 		}
 		base := make([]int, 0, len(all))
 		for k := range all {
-			for _, i := range root.plans {
+			for _, i := range sharing {
 				if reaches[i] == nil || reaches[i](k) {
 					base = append(base, k)
 					break
 				}
 			}
 		}
-		r := &runner{plan: plans[root.plans[0]], tables: tables}
+		r := &runner{plan: plans[sharing[0]], tables: tables}
 		root.kept, root.ran = base, true
 		root.run(r, all)
 		for _, i := range root.plans {
