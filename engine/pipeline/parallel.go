@@ -28,14 +28,10 @@ func (r *runner) inParts(n, parts int, work func(w *runner, part, lo, hi int) er
 	if parts < 2 {
 		return work(r, 0, 0, n)
 	}
-	size := (n + parts - 1) / parts
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := p*size, min((p+1)*size, n)
-		if lo >= hi {
-			break
-		}
+	for p, part := range cut(n, parts) {
+		lo, hi := part.lo, part.hi
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -52,6 +48,19 @@ func (r *runner) inParts(n, parts int, work func(w *runner, part, lo, hi int) er
 	return nil
 }
 
+// rowRange is the rows [lo, hi).
+type rowRange struct{ lo, hi int }
+
+// cut is how inParts cuts n rows into at most parts ranges, in order, none empty.
+func cut(n, parts int) []rowRange {
+	size := (n + parts - 1) / parts
+	var out []rowRange
+	for lo := 0; lo < n; lo += size {
+		out = append(out, rowRange{lo, min(lo+size, n)})
+	}
+	return out
+}
+
 // split runs a row-wise stage on parts of rows at once, and joins the parts' results in order.
 func (r *runner) split(s *Stage, rows []record.Row) ([]record.Row, error) {
 	parts := r.parts(len(rows))
@@ -64,20 +73,14 @@ func (r *runner) split(s *Stage, rows []record.Row) ([]record.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	if slices.EqualFunc(results, partsOf(rows, parts), sameRows) {
+	asRead := true
+	for p, part := range cut(len(rows), parts) {
+		asRead = asRead && sameRows(results[p], rows[part.lo:part.hi])
+	}
+	if asRead {
 		return rows, nil // each part gave its rows as they were (a where that kept them all)
 	}
 	return slices.Concat(results...), nil
-}
-
-// partsOf are the parts inParts cuts rows into.
-func partsOf(rows []record.Row, parts int) [][]record.Row {
-	size := (len(rows) + parts - 1) / parts
-	var out [][]record.Row
-	for lo := 0; lo < len(rows); lo += size {
-		out = append(out, rows[lo:min(lo+size, len(rows))])
-	}
-	return out
 }
 
 // sameRows tells whether a and b are the same rows of the same slice.

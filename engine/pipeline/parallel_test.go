@@ -51,3 +51,26 @@ func TestPartsGiveWhatOneCoreGives(t *testing.T) {
 		}
 	}
 }
+
+// A where that keeps every row passes its rows on as they are, on any number of cores, including
+// more cores than the rows make parts of (ten rows on eight cores make five parts of two).
+func TestAWhereThatKeepsEveryRowGivesItsRowsOnAnyCores(t *testing.T) {
+	defer func(n int) { splitRows = n }(splitRows)
+	splitRows = 2
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	p, err := compileRuleB(t, "stages:\n  - where: AppId != \"\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := fociSigninsOf(t, 10, 3, time.Second)
+	for _, cores := range []int{1, 2, 3, 8} {
+		runtime.GOMAXPROCS(cores)
+		out, _, err := p.Run(map[string][]record.Row{"AADNonInteractiveUserSignInLogs": rows})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out) != len(rows) || &out[0] != &rows[0] {
+			t.Errorf("%d cores: %d rows, a copy of the rows: %v", cores, len(out), len(out) > 0 && &out[0] != &rows[0])
+		}
+	}
+}
