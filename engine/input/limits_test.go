@@ -243,23 +243,30 @@ func TestRecordsDatedInTheFutureAreRejected(t *testing.T) {
 		`{"TimeGenerated":"2026-11-21T23:59:59Z","AppId":"c"}` + "\n" +
 		`{"TimeGenerated":"2026-11-22T00:00:01Z","AppId":"d"}` + "\n"
 	for _, filtered := range []bool{false, true} {
-		want := wants(t, nonInteractive)
-		if filtered {
-			want[0].Filter = oneTest([]string{"AppId"}, "TimeGenerated", func(v map[string]any) bool { return v["AppId"] == "a" })
-		}
-		r, err := NewReader(want, FormatAuto)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.SetLimits(Limits{Now: now, FutureSkew: 24 * time.Hour})
-		c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
-		r.Read("in.ndjson", strings.NewReader(text), c)
+		c := readLimited(t, text, Limits{Now: now, FutureSkew: 24 * time.Hour}, filtered)
 		wantRejected := "in.ndjson:2: dated in the future: TimeGenerated 9999-12-31T23:59:59.0000000Z is later than now plus the allowed clock skew (--future-skew)\n" +
 			"in.ndjson:4: dated in the future: TimeGenerated 2026-11-22T00:00:01.0000000Z is later than now plus the allowed clock skew (--future-skew)"
 		if got := len(c.rows[nonInteractive]) + len(c.filtered); got != 2 || c.rejections() != wantRejected {
 			t.Errorf("filtered %v: %d rows and filtered, rejections:\n%s", filtered, got, c.rejections())
 		}
 	}
+}
+
+// readLimited reads text as in.ndjson under limits, with a filter keeping AppId "a" (and
+// reporting the time of the others) when filtered.
+func readLimited(t *testing.T, text string, limits Limits, filtered bool) *collected {
+	want := wants(t, nonInteractive)
+	if filtered {
+		want[0].Filter = oneTest([]string{"AppId"}, "TimeGenerated", func(v map[string]any) bool { return v["AppId"] == "a" })
+	}
+	r, err := NewReader(want, FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.SetLimits(limits)
+	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
+	r.Read("in.ndjson", strings.NewReader(text), c)
+	return c
 }
 
 // A stream dates the future from the clock as each record is read (FollowClock): a record past
@@ -271,17 +278,7 @@ func TestAStreamDatesTheFutureFromTheClock(t *testing.T) {
 		`{"TimeGenerated":"` + at(30*time.Minute) + `","AppId":"c"}` + "\n" +
 		`{"TimeGenerated":"` + at(3*time.Hour) + `","AppId":"a"}` + "\n"
 	for _, filtered := range []bool{false, true} {
-		want := wants(t, nonInteractive)
-		if filtered {
-			want[0].Filter = oneTest([]string{"AppId"}, "TimeGenerated", func(v map[string]any) bool { return v["AppId"] == "a" })
-		}
-		r, err := NewReader(want, FormatAuto)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.SetLimits(Limits{FollowClock: true, FutureSkew: time.Hour})
-		c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
-		r.Read("in.ndjson", strings.NewReader(text), c)
+		c := readLimited(t, text, Limits{FollowClock: true, FutureSkew: time.Hour}, filtered)
 		got := c.rejections()
 		if n := len(c.rows[nonInteractive]) + len(c.filtered); n != 2 || !strings.HasPrefix(got, "in.ndjson:2: dated in the future") ||
 			!strings.Contains(got, "\nin.ndjson:4: dated in the future") {
