@@ -80,9 +80,8 @@ type filterRoom struct {
 	answers map[string]*answer
 	key     []byte
 	// reaches holds each reach set made, by its bits; bits is room for a record's.
-	reaches  map[string]*Reach
-	bits     []uint64
-	checking map[string]any
+	reaches map[string]*Reach
+	bits    []uint64
 }
 
 // answer is what the cheap conditions say for a text of the keyed columns: each one's answer and,
@@ -94,7 +93,7 @@ type answer struct {
 }
 
 func newFilterRoom(f *compiledFilter) *filterRoom {
-	r := &filterRoom{f: f, known: make([]int8, len(f.Conditions)), few: map[string]any{}, checking: map[string]any{},
+	r := &filterRoom{f: f, known: make([]int8, len(f.Conditions)), few: map[string]any{},
 		answers: map[string]*answer{}, reaches: map[string]*Reach{}, bits: make([]uint64, (len(f.Targets)+63)/64)}
 	for _, c := range f.Conditions {
 		r.tests = append(r.tests, c.NewTest())
@@ -309,7 +308,6 @@ func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoo
 				return canonical()
 			}
 		}
-		clear(room.checking)
 		for _, i := range c.checked {
 			if _, done := room.few[c.columns[i].Name]; done || i == c.reportedTime {
 				continue
@@ -318,7 +316,7 @@ func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoo
 				if _, _, err := c.datetime(i, hits); err != nil {
 					return canonical()
 				}
-			} else if c.value(i, hits, nil, room.checking) != nil {
+			} else if _, err := c.slot(i, hits, nil); err != nil {
 				return canonical()
 			}
 		}
