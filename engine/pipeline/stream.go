@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/signin-detect/detect/engine/kqlexpr"
 	"github.com/signin-detect/detect/engine/record"
 )
 
@@ -215,10 +216,66 @@ func (s *Stream) PushAt(row record.Row, at time.Time) error {
 type lane struct {
 	stages []*Stage
 	room   [][]record.Row
+	// answers remembers, for each where whose value depends on its columns alone, what it said
+	// (nil for the other stages).
+	answers []*whereAnswers
 }
 
 func newLane(stages []*Stage) lane {
-	return lane{stages: stages, room: make([][]record.Row, len(stages))}
+	l := lane{stages: stages, room: make([][]record.Row, len(stages)), answers: make([]*whereAnswers, len(stages))}
+	for k, st := range stages {
+		if p := st.op.filter(); p != nil && !p.ReadsClock && !p.Window && len(p.Scalars) == 0 && len(p.Columns) > 0 {
+			l.answers[k] = &whereAnswers{known: map[string]bool{}}
+		}
+	}
+	return l
+}
+
+// whereAnswers are a where's answers by the values of the columns it reads. A stream runs each
+// where once per row, and most rows repeat a handful of apps, tenants and token types; a where
+// that reads no clock gives the same answer for the same values. An answer is kept only when its
+// evaluation counted no null, so that answering again counts what evaluating would: nothing. A
+// where whose values turn out not to repeat (a time, an id) is evaluated every time.
+type whereAnswers struct {
+	known      map[string]bool
+	key        []byte
+	seen, hits int
+}
+
+const (
+	answersMax   = 4096 // answers kept per where
+	answersTrial = 1024 // rows looked at before judging whether the values repeat
+)
+
+// keeps tells whether the where (prog, with answers) keeps row.
+func (s *Stream) keeps(prog *kqlexpr.Program, answers *whereAnswers, row record.Row) (bool, error) {
+	remember := answers != nil && (answers.seen < answersTrial || answers.hits*4 >= answers.seen)
+	if remember {
+		answers.seen++
+		answers.key = answers.key[:0]
+		for _, col := range prog.Columns {
+			v, ok := row.Lookup(col)
+			if !ok {
+				answers.key = append(answers.key, "-;"...) // absent, apart from null
+				continue
+			}
+			answers.key = appendKey(answers.key, v)
+		}
+		if keep, ok := answers.known[string(answers.key)]; ok {
+			answers.hits++
+			return keep, nil
+		}
+	}
+	nulls := prog.RuntimeNulls()
+	v, err := s.r.eval(prog, row)
+	if err != nil {
+		return false, err
+	}
+	keep, _ := v.(bool)
+	if remember && prog.RuntimeNulls() == nulls && len(answers.known) < answersMax {
+		answers.known[string(answers.key)] = keep
+	}
+	return keep, nil
 }
 
 // through runs rows through a lane's stages. The rows it returns are valid until the lane runs
@@ -234,11 +291,11 @@ func (s *Stream) through(l *lane, rows []record.Row) ([]record.Row, error) {
 			// no window function reads the rows around)
 			kept := l.room[k][:0]
 			for _, row := range rows {
-				v, err := s.r.eval(prog, row)
+				keep, err := s.keeps(prog, l.answers[k], row)
 				if err != nil {
 					return nil, s.r.fail(st, row, err)
 				}
-				if keep, _ := v.(bool); keep {
+				if keep {
 					kept = append(kept, row)
 				}
 			}

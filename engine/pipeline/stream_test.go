@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -217,5 +218,71 @@ func TestStreamRestoredFromItsStateGoesOnAsIfItNeverStopped(t *testing.T) {
 	if second.Rows != whole.Rows || second.Forgotten != whole.Forgotten || second.MaxHeld != whole.MaxHeld || second.Held != whole.Held {
 		t.Errorf("restored: rows %d, forgotten %d, held %d (most %d); never stopped: %d, %d, %d (%d)",
 			second.Rows, second.Forgotten, second.Held, second.MaxHeld, whole.Rows, whole.Forgotten, whole.Held, whole.MaxHeld)
+	}
+}
+
+// A stream remembers a where's answers by the values the where reads (most rows repeat an app or
+// a token type) and gives the batch's rows all the same; a where whose evaluation counted a null
+// is evaluated again for every row, so the stream counts the nulls the batch counts.
+func TestAStreamRemembersWheresButCountsEveryNull(t *testing.T) {
+	text := `id: 5b0f5a52-8d3c-4f1e-9a57-3c2b1d0e9f8a
+name: test
+severity: Low
+queryPeriod: 1d
+table: AADNonInteractiveUserSignInLogs
+stages:
+  - where: IncomingTokenType != "none"
+  - where: todynamic(DeviceDetail).isCompliant + 1 > 0 or AppDisplayName != ""
+  - where: strlen(AppId) > 10
+  - project: [TimeGenerated, AppId, SessionId]
+`
+	path := filepath.Join(t.TempDir(), "rule.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := rule.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := fociSignins(t)
+	batchPlan, err := Compile(r, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch, _, err := batchPlan.Run(map[string][]record.Row{"AADNonInteractiveUserSignInLogs": rows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clock time.Time
+	streamPlan, err := Compile(r, Options{Clock: &clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streamed []record.Row
+	s, err := NewStream(streamPlan, &clock, func(row record.Row) error { streamed = append(streamed, row); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		if err := s.Push(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(batch) == 0 || len(batch) == len(rows) || !reflect.DeepEqual(rowMaps(streamed), rowMaps(batch)) {
+		t.Errorf("stream %d rows, batch %d of %d", len(streamed), len(batch), len(rows))
+	}
+	if got, want := streamPlan.RuntimeNulls(), batchPlan.RuntimeNulls(); len(want) != 1 || !reflect.DeepEqual(got, want) {
+		t.Errorf("stream counted nulls %+v, batch %+v", got, want)
+	}
+	hits := 0
+	for _, l := range []lane{s.toBranch, s.fromBranch} {
+		for _, a := range l.answers {
+			if a != nil {
+				hits += a.hits
+			}
+		}
+	}
+	if hits < len(rows)/2 {
+		t.Errorf("%d answers remembered over %d rows", hits, len(rows))
 	}
 }
