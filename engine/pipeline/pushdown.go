@@ -117,17 +117,22 @@ func newCondition(p *kqlexpr.Program, names map[string]string) condition {
 // hold tells whether every condition holds for a row.
 func (r *runner) hold(cs conditions, row record.Row) bool {
 	for _, c := range cs {
-		env := r.freshEnv()
-		for _, col := range c.prog.Columns {
-			if v, ok := row.Lookup(c.column(col)); ok {
-				env[col] = v
-			}
-		}
-		if !r.holdsIn(c, env) {
+		if !r.holdsFor(c, row) {
 			return false
 		}
 	}
 	return true
+}
+
+// holdsFor tells whether a condition holds for a row.
+func (r *runner) holdsFor(c condition, row record.Row) bool {
+	env := r.freshEnv()
+	for _, col := range c.prog.Columns {
+		if v, ok := row.Lookup(c.column(col)); ok {
+			env[col] = v
+		}
+	}
+	return r.holdsIn(c, env)
 }
 
 // holds tells whether a condition holds for values, a row's columns under their names in the row

@@ -43,6 +43,8 @@ type Stream struct {
 	// paired are room for the row pushed and for a pair the join makes.
 	toBranch, fromBranch, rightLane, suffixLane lane
 	leftKept, rightKept, pushed, paired         []record.Row
+	// leftAnswers and rightAnswers remember the join's pushed-down conditions' answers.
+	leftAnswers, rightAnswers []*whereAnswers
 	// stats is room for the statistics of a stage's run, which a stream does not keep.
 	stats StageStats
 
@@ -152,6 +154,7 @@ func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stre
 	s.suffixLane = newLane(s.suffix)
 	if s.join != nil {
 		s.rightLane = newLane(s.joinOp.right)
+		s.leftAnswers, s.rightAnswers = conditionAnswers(s.joinOp.leftFilter), conditionAnswers(s.joinOp.rightFilter)
 	}
 	return s, nil
 }
@@ -182,7 +185,7 @@ func (s *Stream) PushAt(row record.Row, at time.Time) error {
 		return err
 	}
 	j := s.joinOp
-	rows, right = s.keep(j.leftFilter, rows, &s.leftKept), s.keep(j.rightFilter, right, &s.rightKept)
+	rows, right = s.keep(j.leftFilter, s.leftAnswers, rows, &s.leftKept), s.keep(j.rightFilter, s.rightAnswers, right, &s.rightKept)
 	for _, l := range rows {
 		if key, ok := joinKey(l, j.leftKeys); ok {
 			rights, lefts := s.chainsOf(false, key)
@@ -224,8 +227,8 @@ type lane struct {
 func newLane(stages []*Stage) lane {
 	l := lane{stages: stages, room: make([][]record.Row, len(stages)), answers: make([]*whereAnswers, len(stages))}
 	for k, st := range stages {
-		if p := st.op.filter(); p != nil && !p.ReadsClock && !p.Window && len(p.Scalars) == 0 && len(p.Columns) > 0 {
-			l.answers[k] = &whereAnswers{known: map[string]bool{}}
+		if p := st.op.filter(); p != nil {
+			l.answers[k] = newWhereAnswers(p, p.Columns)
 		}
 	}
 	return l
@@ -237,8 +240,11 @@ func newLane(stages []*Stage) lane {
 // evaluation counted no null, so that answering again counts what evaluating would: nothing. A
 // where whose values turn out not to repeat (a time, an id) is evaluated every time.
 type whereAnswers struct {
+	// columns are the columns the where reads, under their names in the rows it is given.
+	columns    []string
 	known      map[string]bool
 	key        []byte
+	noted      bool
 	seen, hits int
 }
 
@@ -247,22 +253,52 @@ const (
 	answersTrial = 1024 // rows looked at before judging whether the values repeat
 )
 
+// newWhereAnswers are the answers of the where p, reading columns (p's, as the rows name them);
+// nil when p's value depends on more than them (the clock, a window, a toscalar let).
+func newWhereAnswers(p *kqlexpr.Program, columns []string) *whereAnswers {
+	if p.ReadsClock || p.Window || len(p.Scalars) > 0 || len(columns) == 0 {
+		return nil
+	}
+	return &whereAnswers{columns: columns, known: map[string]bool{}}
+}
+
+// recall is the answer known for row's values, if there is one; otherwise it notes the values,
+// for remember.
+func (a *whereAnswers) recall(row record.Row) (keep, known bool) {
+	a.noted = a.seen < answersTrial || a.hits*4 >= a.seen
+	if !a.noted {
+		return false, false
+	}
+	a.seen++
+	a.key = a.key[:0]
+	for _, col := range a.columns {
+		v, ok := row.Lookup(col)
+		if !ok {
+			a.key = append(a.key, "-;"...) // absent, apart from null
+			continue
+		}
+		a.key = appendKey(a.key, v)
+	}
+	if keep, known = a.known[string(a.key)]; known {
+		a.hits++
+		a.noted = false
+	}
+	return keep, known
+}
+
+// remember keeps keep as the answer for the values recall noted, unless evaluating it counted a
+// null.
+func (a *whereAnswers) remember(keep, countedNull bool) {
+	if a.noted && !countedNull && len(a.known) < answersMax {
+		a.known[string(a.key)] = keep
+	}
+	a.noted = false
+}
+
 // keeps tells whether the where (prog, with answers) keeps row.
 func (s *Stream) keeps(prog *kqlexpr.Program, answers *whereAnswers, row record.Row) (bool, error) {
-	remember := answers != nil && (answers.seen < answersTrial || answers.hits*4 >= answers.seen)
-	if remember {
-		answers.seen++
-		answers.key = answers.key[:0]
-		for _, col := range prog.Columns {
-			v, ok := row.Lookup(col)
-			if !ok {
-				answers.key = append(answers.key, "-;"...) // absent, apart from null
-				continue
-			}
-			answers.key = appendKey(answers.key, v)
-		}
-		if keep, ok := answers.known[string(answers.key)]; ok {
-			answers.hits++
+	if answers != nil {
+		if keep, known := answers.recall(row); known {
 			return keep, nil
 		}
 	}
@@ -272,8 +308,8 @@ func (s *Stream) keeps(prog *kqlexpr.Program, answers *whereAnswers, row record.
 		return false, err
 	}
 	keep, _ := v.(bool)
-	if remember && prog.RuntimeNulls() == nulls && len(answers.known) < answersMax {
-		answers.known[string(answers.key)] = keep
+	if answers != nil {
+		answers.remember(keep, prog.RuntimeNulls() != nulls)
 	}
 	return keep, nil
 }
@@ -310,19 +346,57 @@ func (s *Stream) through(l *lane, rows []record.Row) ([]record.Row, error) {
 	return rows, nil
 }
 
-// keep is the rows for which the conditions hold, in room.
-func (s *Stream) keep(cs conditions, rows []record.Row, room *[]record.Row) []record.Row {
+// keep is the rows for which the conditions (with their answers) hold, in room.
+func (s *Stream) keep(cs conditions, answers []*whereAnswers, rows []record.Row, room *[]record.Row) []record.Row {
 	if len(cs) == 0 {
 		return rows
 	}
 	kept := (*room)[:0]
 	for _, row := range rows {
-		if s.r.hold(cs, row) {
+		if s.holdsAll(cs, answers, row) {
 			kept = append(kept, row)
 		}
 	}
 	*room = kept
 	return kept
+}
+
+// holdsAll tells whether every condition holds for row, as runner.hold does, with their answers
+// remembered as a where's are (see whereAnswers).
+func (s *Stream) holdsAll(cs conditions, answers []*whereAnswers, row record.Row) bool {
+	for k, c := range cs {
+		a := answers[k]
+		if a != nil {
+			if keep, known := a.recall(row); known {
+				if !keep {
+					return false
+				}
+				continue
+			}
+		}
+		nulls := c.prog.RuntimeNulls()
+		keep := s.r.holdsFor(c, row)
+		if a != nil {
+			a.remember(keep, c.prog.RuntimeNulls() != nulls)
+		}
+		if !keep {
+			return false
+		}
+	}
+	return true
+}
+
+// conditionAnswers are the answers of each condition, reading its columns as the rows name them.
+func conditionAnswers(cs conditions) []*whereAnswers {
+	out := make([]*whereAnswers, len(cs))
+	for k, c := range cs {
+		columns := make([]string, len(c.prog.Columns))
+		for i, col := range c.prog.Columns {
+			columns[i] = c.column(col)
+		}
+		out[k] = newWhereAnswers(c.prog, columns)
+	}
+	return out
 }
 
 // overBudget is the error of a streamed row (of the right side or the left) that would make more

@@ -221,6 +221,89 @@ func TestStreamRestoredFromItsStateGoesOnAsIfItNeverStopped(t *testing.T) {
 	}
 }
 
+// streamAndBatch runs the rule text over rows as a batch (now fixed) and as a stream, and gives
+// both plans, their rows and the stream.
+func streamAndBatch(t *testing.T, text string, rows []record.Row) (batchPlan, streamPlan *Plan, batch, streamed []record.Row, s *Stream) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rule.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := rule.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if batchPlan, err = Compile(r, Options{Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	if batch, _, err = batchPlan.Run(map[string][]record.Row{"AADNonInteractiveUserSignInLogs": rows}); err != nil {
+		t.Fatal(err)
+	}
+	var clock time.Time
+	if streamPlan, err = Compile(r, Options{Clock: &clock}); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = NewStream(streamPlan, &clock, func(row record.Row) error { streamed = append(streamed, row); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range rows {
+		if err := s.Push(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return batchPlan, streamPlan, batch, streamed, s
+}
+
+// hitsOf counts the answers recalled of every where and condition of answers.
+func hitsOf(answers ...[]*whereAnswers) int {
+	n := 0
+	for _, as := range answers {
+		for _, a := range as {
+			if a != nil {
+				n += a.hits
+			}
+		}
+	}
+	return n
+}
+
+// The wheres below a stream's join (conditions pushed down to one side) remember their answers as
+// the wheres before it do, and the stream gives the batch's pairs and counts its nulls.
+func TestAStreamRemembersPushedDownConditions(t *testing.T) {
+	text := `id: 5b0f5a52-8d3c-4f1e-9a57-3c2b1d0e9f8a
+name: test
+severity: Low
+queryPeriod: 1d
+table: AADNonInteractiveUserSignInLogs
+stages:
+  - name: signins
+    where: AppId != ""
+  - where: IncomingTokenType == "none"
+  - join:
+      kind: inner
+      on: [SessionId, UserPrincipalName]
+      right:
+        from: signins
+        stages:
+          - where: IncomingTokenType != "none"
+  - where: AppDisplayName1 != "Microsoft Teams"
+  - where: todynamic(DeviceDetail1).isCompliant + 1 > 0 or ResultType1 != "x"
+  - project: [SessionId, TimeGenerated, TimeGenerated1, AppDisplayName1]
+`
+	rows := fociSignins(t)
+	batchPlan, streamPlan, batch, streamed, s := streamAndBatch(t, text, rows)
+	sortRows := func(rows []record.Row) []string { out := rowMaps(rows); sort.Strings(out); return out }
+	if len(batch) == 0 || !reflect.DeepEqual(sortRows(streamed), sortRows(batch)) {
+		t.Errorf("stream %d pairs, batch %d", len(streamed), len(batch))
+	}
+	if got, want := streamPlan.RuntimeNulls(), batchPlan.RuntimeNulls(); len(want) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("stream counted nulls %+v, batch %+v", got, want)
+	}
+	if len(s.rightAnswers) != 2 || hitsOf(s.rightAnswers) == 0 {
+		t.Errorf("%d conditions pushed to the right side, %d answers recalled", len(s.rightAnswers), hitsOf(s.rightAnswers))
+	}
+}
+
 // A stream remembers a where's answers by the values the where reads (most rows repeat an app or
 // a token type) and gives the batch's rows all the same; a where whose evaluation counted a null
 // is evaluated again for every row, so the stream counts the nulls the batch counts.
@@ -236,53 +319,15 @@ stages:
   - where: strlen(AppId) > 10
   - project: [TimeGenerated, AppId, SessionId]
 `
-	path := filepath.Join(t.TempDir(), "rule.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r, err := rule.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rows := fociSignins(t)
-	batchPlan, err := Compile(r, Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	batch, _, err := batchPlan.Run(map[string][]record.Row{"AADNonInteractiveUserSignInLogs": rows})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var clock time.Time
-	streamPlan, err := Compile(r, Options{Clock: &clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var streamed []record.Row
-	s, err := NewStream(streamPlan, &clock, func(row record.Row) error { streamed = append(streamed, row); return nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, row := range rows {
-		if err := s.Push(row); err != nil {
-			t.Fatal(err)
-		}
-	}
+	batchPlan, streamPlan, batch, streamed, s := streamAndBatch(t, text, rows)
 	if len(batch) == 0 || len(batch) == len(rows) || !reflect.DeepEqual(rowMaps(streamed), rowMaps(batch)) {
 		t.Errorf("stream %d rows, batch %d of %d", len(streamed), len(batch), len(rows))
 	}
 	if got, want := streamPlan.RuntimeNulls(), batchPlan.RuntimeNulls(); len(want) != 1 || !reflect.DeepEqual(got, want) {
 		t.Errorf("stream counted nulls %+v, batch %+v", got, want)
 	}
-	hits := 0
-	for _, l := range []lane{s.toBranch, s.fromBranch} {
-		for _, a := range l.answers {
-			if a != nil {
-				hits += a.hits
-			}
-		}
-	}
-	if hits < len(rows)/2 {
+	if hits := hitsOf(s.toBranch.answers, s.fromBranch.answers); hits < len(rows)/2 {
 		t.Errorf("%d answers remembered over %d rows", hits, len(rows))
 	}
 }
