@@ -39,19 +39,25 @@ stages:
 
 func loadStreamRule(t *testing.T, clock *time.Time, now time.Time) *Plan {
 	t.Helper()
+	p, err := Compile(loadRuleText(t, streamRule), Options{Now: now, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// loadRuleText loads the rule text from a file of its own.
+func loadRuleText(t *testing.T, text string) *rule.Rule {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "rule.yaml")
-	if err := os.WriteFile(path, []byte(streamRule), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r, err := rule.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Compile(r, Options{Now: now, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return r
 }
 
 // sessions makes time-ordered sign-ins over span: sessions of a first login and refresh logins
@@ -221,18 +227,21 @@ func TestStreamRestoredFromItsStateGoesOnAsIfItNeverStopped(t *testing.T) {
 	}
 }
 
+// dayRule is the head of a rule over a day of sign-ins, its stages to follow.
+const dayRule = `id: 5b0f5a52-8d3c-4f1e-9a57-3c2b1d0e9f8a
+name: test
+severity: Low
+queryPeriod: 1d
+table: AADNonInteractiveUserSignInLogs
+stages:
+`
+
 // streamAndBatch runs the rule text over rows as a batch (now fixed) and as a stream, and gives
 // both plans, their rows and the stream.
 func streamAndBatch(t *testing.T, text string, rows []record.Row) (batchPlan, streamPlan *Plan, batch, streamed []record.Row, s *Stream) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "rule.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	r, err := rule.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := loadRuleText(t, text)
+	var err error
 	if batchPlan, err = Compile(r, Options{Now: now}); err != nil {
 		t.Fatal(err)
 	}
@@ -270,13 +279,7 @@ func hitsOf(answers ...[]*whereAnswers) int {
 // The wheres below a stream's join (conditions pushed down to one side) remember their answers as
 // the wheres before it do, and the stream gives the batch's pairs and counts its nulls.
 func TestAStreamRemembersPushedDownConditions(t *testing.T) {
-	text := `id: 5b0f5a52-8d3c-4f1e-9a57-3c2b1d0e9f8a
-name: test
-severity: Low
-queryPeriod: 1d
-table: AADNonInteractiveUserSignInLogs
-stages:
-  - name: signins
+	text := dayRule + `  - name: signins
     where: AppId != ""
   - where: IncomingTokenType == "none"
   - join:
@@ -308,13 +311,7 @@ stages:
 // a token type) and gives the batch's rows all the same; a where whose evaluation counted a null
 // is evaluated again for every row, so the stream counts the nulls the batch counts.
 func TestAStreamRemembersWheresButCountsEveryNull(t *testing.T) {
-	text := `id: 5b0f5a52-8d3c-4f1e-9a57-3c2b1d0e9f8a
-name: test
-severity: Low
-queryPeriod: 1d
-table: AADNonInteractiveUserSignInLogs
-stages:
-  - where: IncomingTokenType != "none"
+	text := dayRule + `  - where: IncomingTokenType != "none"
   - where: todynamic(DeviceDetail).isCompliant + 1 > 0 or AppDisplayName != ""
   - where: strlen(AppId) > 10
   - project: [TimeGenerated, AppId, SessionId]
