@@ -49,11 +49,13 @@ type Stream struct {
 	stats StageStats
 
 	// held is what the join's sides hold, oldest first (in the order held), to forget. Each row
-	// links to the next held under its key on its side, and chains maps each key of a side to its
-	// rows, first and last: holding or forgetting a row updates one chain, with no slice per key
-	// to grow.
-	held   heldRows
-	chains [2]map[string]chain
+	// links to the next held under its key on its side, and keys maps each key to its rows on
+	// both sides, first and last: a pushed row finds both sides' rows with one lookup, and holding
+	// or forgetting a row updates one chain, with no slice per key to grow.
+	held heldRows
+	keys map[string]*keyed
+	// keyText is room for the text of a pushed row's key.
+	keyText []byte
 	// Stats
 	Rows, Alerts, Forgotten, Held, MaxHeld int
 }
@@ -62,17 +64,23 @@ type Stream struct {
 type heldRow struct {
 	row   record.Row
 	at    time.Time
-	key   string
+	key   *keyed
 	right bool
 	// next is the number of the next row held under key on the side (-1: none yet).
 	next int
+}
+
+// keyed is the rows held under one key, on each side.
+type keyed struct {
+	key   string
+	sides [2]chain
 }
 
 // chain is the rows held under one key on one side: the numbers of the first and last, and how
 // many.
 type chain struct{ first, last, n int }
 
-// sideOf is the index of a side in chains.
+// sideOf is the index of a side in keyed.sides.
 func sideOf(right bool) int {
 	if right {
 		return 1
@@ -80,9 +88,17 @@ func sideOf(right bool) int {
 	return 0
 }
 
-// chainsOf are the chains of a row's key on the other side and on its own (n 0: none held).
-func (s *Stream) chainsOf(right bool, key string) (other, own chain) {
-	return s.chains[sideOf(!right)][key], s.chains[sideOf(right)][key]
+// keyedOf is what is held under the key of row, of the columns keys, which it starts holding when
+// nothing is; ok is false when a key column is null (the row matches nothing).
+func (s *Stream) keyedOf(row record.Row, keys []string) (k *keyed, ok bool) {
+	if s.keyText, ok = appendJoinKey(s.keyText[:0], row, keys); !ok {
+		return nil, false
+	}
+	if k = s.keys[string(s.keyText)]; k == nil {
+		k = &keyed{key: string(s.keyText)}
+		s.keys[k.key] = k
+	}
+	return k, true
 }
 
 // eachHeld calls f with each row of a chain, first held first.
@@ -113,7 +129,7 @@ func (s *Stream) Advance(at time.Time) {
 // (summarize, distinct, lets, more than one join), or has no queryPeriod to forget rows after.
 func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stream, error) {
 	s := &Stream{plan: plan, clock: clock, horizon: plan.Rule.Meta.QueryPeriod, emit: emit,
-		chains: [2]map[string]chain{{}, {}}}
+		keys: map[string]*keyed{}}
 	s.r = &runner{plan: plan, snapshots: map[string][]record.Row{}}
 	cannot := func(why string, args ...any) (*Stream, error) {
 		return nil, fmt.Errorf("%s: cannot stream: %s", plan.Rule.File, fmt.Sprintf(why, args...))
@@ -187,27 +203,29 @@ func (s *Stream) PushAt(row record.Row, at time.Time) error {
 	j := s.joinOp
 	rows, right = s.keep(j.leftFilter, s.leftAnswers, rows, &s.leftKept), s.keep(j.rightFilter, s.rightAnswers, right, &s.rightKept)
 	for _, l := range rows {
-		if key, ok := joinKey(l, j.leftKeys); ok {
-			rights, lefts := s.chainsOf(false, key)
-			if err := s.overBudget(l, false, rights.n, lefts.n+1); err != nil {
+		if k, ok := s.keyedOf(l, j.leftKeys); ok {
+			if err := s.overBudget(l, false, k.sides[1].n, k.sides[0].n+1); err != nil {
+				s.dropIfEmpty(k)
 				return err
 			}
-			if err := s.eachHeld(rights, func(rr record.Row) error { return s.pair(l, rr) }); err != nil {
+			if err := s.eachHeld(k.sides[1], func(rr record.Row) error { return s.pair(l, rr) }); err != nil {
+				s.dropIfEmpty(k)
 				return err
 			}
-			s.hold(false, key, l, at, lefts)
+			s.hold(false, k, l, at)
 		}
 	}
 	for _, rr := range right {
-		if key, ok := joinKey(rr, j.rightKeys); ok {
-			lefts, rights := s.chainsOf(true, key)
-			if err := s.overBudget(rr, true, lefts.n, rights.n+1); err != nil {
+		if k, ok := s.keyedOf(rr, j.rightKeys); ok {
+			if err := s.overBudget(rr, true, k.sides[0].n, k.sides[1].n+1); err != nil {
+				s.dropIfEmpty(k)
 				return err
 			}
-			if err := s.eachHeld(lefts, func(l record.Row) error { return s.pair(l, rr) }); err != nil {
+			if err := s.eachHeld(k.sides[0], func(l record.Row) error { return s.pair(l, rr) }); err != nil {
+				s.dropIfEmpty(k)
 				return err
 			}
-			s.hold(true, key, rr, at, rights)
+			s.hold(true, k, rr, at)
 		}
 	}
 	return nil
@@ -440,16 +458,16 @@ func (s *Stream) alert(rows []record.Row) error {
 	return nil
 }
 
-// hold keeps a row of a side, made of a row dated at, under key, whose chain on that side is c.
-func (s *Stream) hold(right bool, key string, row record.Row, at time.Time, c chain) {
-	number := s.held.add(heldRow{row: row, at: at, key: key, right: right, next: -1})
+// hold keeps a row of a side, made of a row dated at, under k.
+func (s *Stream) hold(right bool, k *keyed, row record.Row, at time.Time) {
+	number := s.held.add(heldRow{row: row, at: at, key: k, right: right, next: -1})
+	c := &k.sides[sideOf(right)]
 	if c.n > 0 {
 		s.held.at(c.last).next = number
 		c.last, c.n = number, c.n+1
 	} else {
-		c = chain{first: number, last: number, n: 1}
+		*c = chain{first: number, last: number, n: 1}
 	}
-	s.chains[sideOf(right)][key] = c
 	s.Held++
 	s.MaxHeld = max(s.MaxHeld, s.Held)
 }
@@ -461,16 +479,22 @@ func (s *Stream) forget() {
 	bound := s.watermark.Add(-s.horizon)
 	for s.held.len() > 0 && !s.held.oldest().at.After(bound) {
 		h := s.held.oldest()
-		side := s.chains[sideOf(h.right)]
-		if c := side[h.key]; c.n > 1 {
+		if c := &h.key.sides[sideOf(h.right)]; c.n > 1 {
 			c.first, c.n = h.next, c.n-1
-			side[h.key] = c
 		} else {
-			delete(side, h.key)
+			*c = chain{}
+			s.dropIfEmpty(h.key)
 		}
 		s.held.dropOldest()
 		s.Forgotten++
 		s.Held--
+	}
+}
+
+// dropIfEmpty stops keeping k when neither side holds a row under it.
+func (s *Stream) dropIfEmpty(k *keyed) {
+	if k.sides[0].n == 0 && k.sides[1].n == 0 {
+		delete(s.keys, k.key)
 	}
 }
 
@@ -547,7 +571,7 @@ func (s *Stream) State() StreamState {
 	st := StreamState{Watermark: s.watermark, Rows: s.Rows, Alerts: s.Alerts, Forgotten: s.Forgotten, MaxHeld: s.MaxHeld}
 	for n := s.held.oldestHeld; n < s.held.next; n++ {
 		h := s.held.at(n)
-		st.Held = append(st.Held, HeldRow{Right: h.right, Key: h.key, At: h.at, Row: h.row})
+		st.Held = append(st.Held, HeldRow{Right: h.right, Key: h.key.key, At: h.at, Row: h.row})
 	}
 	return st
 }
@@ -559,7 +583,12 @@ func (s *Stream) Restore(st StreamState) {
 		*s.clock = st.Watermark
 	}
 	for _, h := range st.Held {
-		s.hold(h.Right, h.Key, h.Row, h.At, s.chains[sideOf(h.Right)][h.Key])
+		k := s.keys[h.Key]
+		if k == nil {
+			k = &keyed{key: h.Key}
+			s.keys[h.Key] = k
+		}
+		s.hold(h.Right, k, h.Row, h.At)
 	}
 	s.Rows, s.Alerts, s.Forgotten, s.MaxHeld = st.Rows, st.Alerts, st.Forgotten, max(st.MaxHeld, s.Held)
 }
