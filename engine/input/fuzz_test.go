@@ -295,7 +295,10 @@ func FuzzCutRecord(f *testing.F) {
 	for _, seed := range []string{`{}`, ` {"a":1} `, `{"a":"x\"y","b":[1,2,{"c":null}],"d":-0.5e+3}`, `{"a":01}`, `{"a":"\u00e9\ud83d"}`,
 		`{"a":"\u00g9"}`, `{"a":tru}`, `{"a":1,}`, `{"a":[1,]}`, `{"a" : "b" , "c":{ } }`, "{\"a\":\"\t\"}", `{"a":"12345678\\"}`,
 		`{"AppId":"fc780465-2017-40d4-a0c5-307022471b92","DeviceDetail":"{\"browser\":\"Rich Client 5.2.0.0\"}"}`, `{"a":-}`, `{"a":1.}`, `{"a":1e}`,
-		`{"a":"\"##\"#\\]]"}`, `{"a":"x\]"}`, "{\"a\":\"\x01  \"}", `{"a":"1234567\"#"}`} {
+		`{"a":"\"##\"#\\]]"}`, `{"a":"x\]"}`, "{\"a\":\"\x01  \"}", `{"a":"1234567\"#"}`,
+		// long enough for 32-byte steps: escapes on both sides of a step's end
+		`{"DeviceDetail":"{\"browser\":\"Rich Client 5.2.0.0\",\"deviceId\":\"000001d0-1b7c\",\"isCompliant\":false}","b":1}`,
+		`{"a":"0123456789012345678901234567890\\\"23456789012345678901234567890\\\\\u00e9x"}`} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

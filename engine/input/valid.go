@@ -222,8 +222,17 @@ func stopBytes(x uint64) uint64 {
 }
 
 // validString validates the rest of a string whose opening quote is before i, with JSON's
-// escapes, and returns the index after its closing quote.
+// escapes, and returns the index after its closing quote. Built with vector instructions
+// (valid_wide.go) it reads 32 bytes a step while that many are left, else eight (stringWords).
 func validString(data []byte, i int) (int, bool) {
+	if wideStrings && len(data)-i >= 32 {
+		return validStringWide(data, i)
+	}
+	return stringWords(data, i)
+}
+
+// stringWords is validString eight bytes at a time.
+func stringWords(data []byte, i int) (int, bool) {
 words:
 	for len(data)-i >= 8 {
 		stops := stopBytes(binary.LittleEndian.Uint64(data[i:]))
@@ -262,22 +271,8 @@ words:
 		}
 		i += 8
 	}
-	for i < len(data) {
-		switch c := data[i]; {
-		case c == '"':
-			return i + 1, true
-		case c < ' ':
-			return i, false
-		case c == '\\':
-			var ok bool
-			if i, ok = validEscape(data, i+1); !ok {
-				return i, false
-			}
-		default:
-			i++
-		}
-	}
-	return i, false
+	i, done, ok := stringBytes(data, i, len(data))
+	return i, done && ok
 }
 
 // validEscape validates the escape whose backslash is before i, and returns the index after it.
@@ -295,6 +290,26 @@ func validEscape(data []byte, i int) (int, bool) {
 		return i + 5, true
 	}
 	return i, false
+}
+
+// stringBytes validates a string's text from i up to end (and the escape that starts before end)
+// byte by byte: done when the string ended (ok: well) before end, else next is where to go on.
+func stringBytes(data []byte, i, end int) (next int, done, ok bool) {
+	for i < end {
+		switch c := data[i]; {
+		case c == '"':
+			return i + 1, true, true
+		case c < ' ':
+			return i, true, false
+		case c == '\\':
+			if i, ok = validEscape(data, i+1); !ok {
+				return i, true, false
+			}
+		default:
+			i++
+		}
+	}
+	return i, false, true
 }
 
 func isHex(c byte) bool {
