@@ -133,10 +133,10 @@ func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (converted, err
 		w.walks[c] = walk
 	}
 	if walk.layout != w.layout {
-		walk.plan(obj, fs, c.root, w.layout)
+		walk.plan(obj, fs, c.root, w.layout, c.early)
 	}
-	walk.run(obj, fs, hits)
-	if c.filter == nil {
+	walk.run(obj, fs, hits, walk.steps[:walk.early])
+	if c.filter == nil { // every column is early
 		values, err := c.values(hits, w.strs)
 		return converted{values: values}, err
 	}
@@ -145,15 +145,18 @@ func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (converted, err
 		room = newFilterRoom(c.filter)
 		w.filters[c] = room
 	}
-	return c.filteredValues(hits, w.strs, room)
+	return c.filteredValues(hits, w.strs, room, func() { walk.run(obj, fs, hits, walk.steps[walk.early:]) })
 }
 
 // fieldWalk is the way through a record's fields to the columns a converter reads: the fields'
 // places and path nodes. The records of an export list their fields in one order, so the way is
-// found once per layout (see worker.cut) and then followed without looking keys up.
+// found once per layout (see worker.cut) and then followed without looking keys up. The steps to
+// the columns a dropped record is read for (converter.early) come first, the first early of them:
+// a record the read filter drops (most of them) is not walked further.
 type fieldWalk struct {
 	layout int
 	steps  []walkStep
+	early  int
 }
 
 type walkStep struct {
@@ -161,20 +164,43 @@ type walkStep struct {
 	node  *pathNode
 }
 
-// plan finds the way through fs (cut from obj), whose keys are those of layout.
-func (fw *fieldWalk) plan(obj []byte, fs []field, root *pathNode, layout int) {
+// plan finds the way through fs (cut from obj), whose keys are those of layout, to the columns of
+// a converter whose early columns are early.
+func (fw *fieldWalk) plan(obj []byte, fs []field, root *pathNode, layout int, early []bool) {
 	fw.layout, fw.steps = layout, fw.steps[:0]
+	var late []walkStep
 	for i, f := range fs {
 		if next := root.children[text(f.key(obj))]; next != nil {
-			fw.steps = append(fw.steps, walkStep{field: i, node: next})
+			if step := (walkStep{field: i, node: next}); next.leadsTo(early) {
+				fw.steps = append(fw.steps, step)
+			} else {
+				late = append(late, step)
+			}
 		}
 	}
+	fw.early = len(fw.steps)
+	fw.steps = append(fw.steps, late...)
 }
 
-// run is walkFields over the steps: each value's text is kept, to be parsed only when its column
-// is converted.
-func (fw *fieldWalk) run(obj []byte, fs []field, hits []found) {
-	for _, step := range fw.steps {
+// leadsTo tells whether a path through n ends at a column marked in columns.
+func (n *pathNode) leadsTo(columns []bool) bool {
+	for _, end := range n.ends {
+		if columns[end.column] {
+			return true
+		}
+	}
+	for _, child := range n.children {
+		if child.leadsTo(columns) {
+			return true
+		}
+	}
+	return false
+}
+
+// run is walkFields over steps: each value's text is kept, to be parsed only when its column is
+// converted.
+func (fw *fieldWalk) run(obj []byte, fs []field, hits []found, steps []walkStep) {
+	for _, step := range steps {
 		visit(fs[step.field].value(obj), step.node, hits)
 	}
 }

@@ -219,6 +219,9 @@ type converter struct {
 	filter       *compiledFilter
 	checked      []int
 	reportedTime int
+	// early marks the columns read of a record the filter may drop: the filter's, the checked
+	// ones and the reported time (the others are found only in the records it keeps).
+	early []bool
 	// layout is the layout of the rows made: the columns, in order.
 	layout *record.Layout
 	// notAfter, when set, is the latest TimeGenerated (column timeSlot, -1 for none) a record may
@@ -277,8 +280,22 @@ func newConverter(m *mapping, want []string, filter *Filter) *converter {
 			c.checked = append(c.checked, i)
 		}
 	}
+	c.early = make([]bool, len(c.columns))
 	if filter != nil {
 		c.filter = compileFilter(filter, c.columns)
+		for _, i := range c.filter.columns {
+			c.early[i] = true
+		}
+		for _, i := range c.checked {
+			c.early[i] = true
+		}
+		if c.reportedTime >= 0 {
+			c.early[c.reportedTime] = true
+		}
+	} else {
+		for i := range c.early {
+			c.early[i] = true
+		}
 	}
 	c.layout = record.NewLayout(names...)
 	return c

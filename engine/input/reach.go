@@ -287,9 +287,10 @@ func (r *filterRoom) missed(c *converter, hits []found, strs *interner, reach *R
 // filteredValues is values for a converter with a filter: the targets the record reaches, and its
 // row when it reaches some. One that reaches none gets the rest of its columns checked only, so
 // that it is rejected exactly when its whole row would be, and reports its time.
-func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoom) (converted, error) {
+func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoom, findLate func()) (converted, error) {
 	// On a failure, values tells which column failed first, as it would without a filter.
 	canonical := func() (converted, error) {
+		findLate()
 		_, err := c.values(hits, strs)
 		return converted{}, err
 	}
@@ -325,6 +326,7 @@ func (c *converter) filteredValues(hits []found, strs *interner, room *filterRoo
 		}
 		return out, nil
 	}
+	findLate()
 	values := make([]any, len(c.columns))
 	for i, col := range c.columns {
 		if v, done := room.few[col.Name]; done {
