@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -269,11 +270,21 @@ type worker struct {
 	// recordKeys are the keys of the last record cut; layout counts the changes of them.
 	recordKeys []string
 	layout     int
-	hits       []found
-	walks      map[*converter]*fieldWalk
-	routeAt    map[*router]fieldAt
-	strs       *interner
-	filters    map[*converter]*filterRoom
+	// wrapperLayout is 1 + the layout whose first key wrapper tells (0: none yet).
+	wrapperLayout int
+	wrapper       bool
+	// last is the router and converter of the worker's last record, by its shape and table.
+	last struct {
+		shape  Shape
+		table  string
+		router *router
+		conv   *converter
+	}
+	hits    []found
+	walks   map[*converter]*fieldWalk
+	routeAt map[*router]fieldAt
+	strs    *interner
+	filters map[*converter]*filterRoom
 }
 
 func newWorker() *worker {
@@ -291,6 +302,16 @@ func (w *worker) cut(data []byte) (fs []field, end int, ok bool) {
 	return fs, end, ok
 }
 
+// wrapped tells whether the first of a record's fields (fs, cut from data) is a wrapper's (see
+// wrapperFields), as for the record before when it had the same keys.
+func (w *worker) wrapped(data []byte, fs []field) bool {
+	if w.wrapperLayout != w.layout+1 {
+		w.wrapperLayout = w.layout + 1
+		w.wrapper = len(fs) > 0 && wrapperFields[string(fs[0].key(data))]
+	}
+	return w.wrapper
+}
+
 // parseBatch reads the records of a batch's lines, of the given shape.
 func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) {
 	data, number := b.data, b.first
@@ -302,7 +323,7 @@ func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) {
 		// lines are searched for their end.
 		if shape != "" && data[0] == '{' {
 			fs, end, ok := w.cut(data)
-			if ok && (end == len(data) || data[end] == '\n') && (len(fs) == 0 || !wrapperFields[string(fs[0].key(data))]) {
+			if ok && (end == len(data) || data[end] == '\n') && !w.wrapped(data, fs) {
 				b.results = append(b.results, f.parseRecord(data[:end], fs, number, shape, w))
 				data = data[min(end+1, len(data)):]
 				number++
@@ -346,7 +367,10 @@ func (f *fileReader) parseLine(line []byte, number int, shape Shape, w *worker) 
 // parseRecord reads the record of a line, cut into its fields fs.
 func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shape, w *worker) lineResult {
 	src := record.Source{File: f.name, Line: number}
-	router := f.routers[shape]
+	if w.last.router == nil || shape != w.last.shape {
+		w.last.shape, w.last.router, w.last.table, w.last.conv = shape, f.routers[shape], "", nil
+	}
+	router := w.last.router
 	table, ok := router.tableOf(line, fs, w)
 	if !ok {
 		table = router.table(gjson.Parse(text(line)))
@@ -355,7 +379,10 @@ func (f *fileReader) parseRecord(line []byte, fs []field, number int, shape Shap
 	if rej != nil {
 		return lineResult{rejected: rej}
 	}
-	conv := f.converters[shape][table]
+	if table != w.last.table || w.last.conv == nil {
+		w.last.table, w.last.conv = strings.Clone(table), f.converters[shape][table]
+	}
+	conv := w.last.conv
 	if conv == nil {
 		return lineResult{table: table, other: true}
 	}
