@@ -214,7 +214,7 @@ const (
 // in the lowest byte) that end a run of plain string bytes: '"', '\\' and those below ' ', so
 // that every stop of a word is known from one load (the text of JSON-in-a-string columns has one
 // every few bytes). A borrow may also flag bytes right after a stop ('#' after '"', ']' after
-// '\\', ' ' after a control character); validString passes over those.
+// '\\', ' ' after a control character); stringWords passes over those.
 func stopBytes(x uint64) uint64 {
 	quote := x ^ (ones * '"')
 	backslash := x ^ (ones * '\\')
