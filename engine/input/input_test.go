@@ -340,6 +340,22 @@ func zstded(t testing.TB, text string) []byte {
 	return w.EncodeAll([]byte(text), nil)
 }
 
+// A stream that breaks off is reported at the line it breaks in, after the lines before it, whether
+// that line is short or longer than a batch of lines (the lines reader numbers lines itself, batch
+// by batch, and tells the line counter where the text ended).
+func TestABrokenStreamIsReportedAtTheLineItBreaksIn(t *testing.T) {
+	// More lines than the reader's first look takes in (256 KB), so that most are numbered by batch.
+	lines := strings.Repeat(`{"AppId":"a","UserAgent":"`+strings.Repeat("u", 200)+`"}`+"\n", 5000)
+	for name, last := range map[string]string{"short": `{"AppId":"e`, "long": `{"AppId":"` + strings.Repeat("x", 3<<20)} {
+		whole := gzipped(t, lines+last)
+		cut := whole[:len(whole)-8] // the data, without the gzip footer: the stream ends in error
+		c := read(t, "cut.ndjson.gz", cut, FormatAuto, nonInteractive)
+		if len(c.rows[nonInteractive]) != 5000 || !strings.Contains(c.rejections(), "cut.ndjson.gz:5001: corrupt compressed data: gzip: unexpected EOF") {
+			t.Errorf("%s last line: rows %d, rejections %.300s", name, len(c.rows[nonInteractive]), c.rejections())
+		}
+	}
+}
+
 func TestCompressedFilesAndTheirBreaks(t *testing.T) {
 	text := `{"AppId":"a"}` + "\n" + `{"AppId":"b"}` + "\n"
 	for name, data := range map[string][]byte{"in.ndjson.gz": gzipped(t, text), "in.ndjson.zst": zstded(t, text)} {

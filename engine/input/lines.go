@@ -153,6 +153,17 @@ func (f *fileReader) sniffFirstRecord(r *bufio.Reader) Shape {
 // cutBatches reads r into batches of whole lines. A line longer than a batch gets a batch of its
 // own (see longLine); one longer than maxValueSize is rejected and skipped.
 func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
+	if f.lines != nil {
+		f.lines.numbered = true
+		defer func() { f.lines.numbered = false }()
+	}
+	// ended tells the line counter how many lines the text had, before the line at (which has no
+	// line end) and in last.
+	ended := func(at int, last []byte) {
+		if f.lines != nil {
+			f.lines.lines = at - 1 + bytes.Count(last, []byte{'\n'})
+		}
+	}
 	var carry []byte
 	for {
 		buf := batchBuffer(batchSize)[:len(carry)]
@@ -161,6 +172,7 @@ func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 		buf = buf[:len(carry)+n]
 		last := bytes.LastIndexByte(buf, '\n')
 		if err != nil { // the end of the file: what is left is its last line
+			ended(line, buf)
 			if len(buf) > 0 {
 				emit(&batch{data: buf, first: line})
 			}
@@ -171,6 +183,7 @@ func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 			carry, more = f.longLine(r, buf, line, emit)
 			line++
 			if !more {
+				ended(line-1, nil)
 				return
 			}
 			continue
@@ -234,8 +247,7 @@ func (f *fileReader) longLine(r io.Reader, head []byte, line int, emit func(*bat
 			}
 			continue
 		} else {
-			f.tooLong(r, line, emit, err == nil)
-			return nil, err == nil
+			return nil, f.tooLong(r, line, emit, err == nil)
 		}
 		if size+end > maxValueSize {
 			f.tooLong(r, line, emit, false)
@@ -246,18 +258,19 @@ func (f *fileReader) longLine(r io.Reader, head []byte, line int, emit func(*bat
 	}
 }
 
-// tooLong rejects a line over maxValueSize, and skips the rest of it when skip is set.
-func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch), skip bool) {
+// tooLong rejects a line over maxValueSize, and skips the rest of it when skip is set; more tells
+// whether the text goes on after the line (its end was skipped to).
+func (f *fileReader) tooLong(r io.Reader, line int, emit func(*batch), skip bool) (more bool) {
 	rej := Rejection{Source: record.Source{File: f.name, Line: line}, Reason: "record too large", Detail: errTooLarge.Error()}
 	emit(&batch{results: []lineResult{{rejected: &rej}}})
 	if !skip {
-		return
+		return false
 	}
 	// r is the file's *bufio.Reader, which NewReader returns as it is: nothing after the line is lost.
 	br := bufio.NewReader(r)
 	for {
 		if _, err := br.ReadSlice('\n'); !errors.Is(err, bufio.ErrBufferFull) {
-			return
+			return err == nil
 		}
 	}
 }

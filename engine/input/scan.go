@@ -439,16 +439,20 @@ func (s *scanner) scalar() error {
 
 // lineCounter counts the lines of the text that passes through it, and keeps the first read error
 // other than io.EOF, so that a broken stream (a truncated gzip file) is reported at the line it
-// broke off.
+// broke off. A reader that numbers the lines itself (the lines reader, which counts each batch's)
+// sets numbered, and lines when the text ends.
 type lineCounter struct {
-	r     io.Reader
-	lines int
-	err   error
+	r        io.Reader
+	lines    int
+	numbered bool
+	err      error
 }
 
 func (l *lineCounter) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
-	l.lines += bytes.Count(p[:n], []byte{'\n'})
+	if !l.numbered {
+		l.lines += bytes.Count(p[:n], []byte{'\n'})
+	}
 	if err != nil && err != io.EOF && l.err == nil {
 		l.err = err
 	}
