@@ -150,9 +150,9 @@ func (c *converter) fieldsRow(obj []byte, fs []field, w *worker) (converted, err
 
 // fieldWalk is the way through a record's fields to the columns a converter reads: the fields'
 // places and path nodes. The records of an export list their fields in one order, so the way is
-// found once per layout (see worker.cut) and then followed without looking keys up. The steps to
-// the columns a dropped record is read for (converter.early) come first, the first early of them:
-// a record the read filter drops (most of them) is not walked further.
+// found once per layout (see worker.cut) and then followed without looking keys up. steps[:early]
+// lead to the columns a record is read for when the read filter drops it (converter.early), and
+// the rest are walked only for a record the filter keeps.
 type fieldWalk struct {
 	layout int
 	steps  []walkStep
