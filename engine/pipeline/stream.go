@@ -88,17 +88,15 @@ func sideOf(right bool) int {
 	return 0
 }
 
-// keyedOf is what is held under the key of row, of the columns keys, which it starts holding when
-// nothing is; ok is false when a key column is null (the row matches nothing).
-func (s *Stream) keyedOf(row record.Row, keys []string) (k *keyed, ok bool) {
-	if s.keyText, ok = appendJoinKey(s.keyText[:0], row, keys); !ok {
-		return nil, false
-	}
-	if k = s.keys[string(s.keyText)]; k == nil {
-		k = &keyed{key: string(s.keyText)}
+// keyedBy is what is held under the key whose text is text, which it starts keeping when nothing
+// is (the text is made a string only then).
+func (s *Stream) keyedBy(text []byte) *keyed {
+	k := s.keys[string(text)]
+	if k == nil {
+		k = &keyed{key: string(text)}
 		s.keys[k.key] = k
 	}
-	return k, true
+	return k
 }
 
 // eachHeld calls f with each row of a chain, first held first.
@@ -203,31 +201,41 @@ func (s *Stream) PushAt(row record.Row, at time.Time) error {
 	j := s.joinOp
 	rows, right = s.keep(j.leftFilter, s.leftAnswers, rows, &s.leftKept), s.keep(j.rightFilter, s.rightAnswers, right, &s.rightKept)
 	for _, l := range rows {
-		if k, ok := s.keyedOf(l, j.leftKeys); ok {
-			if err := s.overBudget(l, false, k.sides[1].n, k.sides[0].n+1); err != nil {
-				s.dropIfEmpty(k)
-				return err
-			}
-			if err := s.eachHeld(k.sides[1], func(rr record.Row) error { return s.pair(l, rr) }); err != nil {
-				s.dropIfEmpty(k)
-				return err
-			}
-			s.hold(false, k, l, at)
+		if err := s.joinRow(l, j.leftKeys, false, at); err != nil {
+			return err
 		}
 	}
 	for _, rr := range right {
-		if k, ok := s.keyedOf(rr, j.rightKeys); ok {
-			if err := s.overBudget(rr, true, k.sides[0].n, k.sides[1].n+1); err != nil {
-				s.dropIfEmpty(k)
-				return err
-			}
-			if err := s.eachHeld(k.sides[0], func(l record.Row) error { return s.pair(l, rr) }); err != nil {
-				s.dropIfEmpty(k)
-				return err
-			}
-			s.hold(true, k, rr, at)
+		if err := s.joinRow(rr, j.rightKeys, true, at); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// joinRow pairs a row of one side (right, or the left), of the key columns keys, with the other
+// side's rows held under its key, then holds it, dated at. A row with a null key matches nothing.
+func (s *Stream) joinRow(row record.Row, keys []string, right bool, at time.Time) error {
+	var ok bool
+	if s.keyText, ok = appendJoinKey(s.keyText[:0], row, keys); !ok {
+		return nil
+	}
+	k := s.keyedBy(s.keyText)
+	own, other := k.sides[sideOf(right)], k.sides[sideOf(!right)]
+	err := s.overBudget(row, right, other.n, own.n+1)
+	if err == nil {
+		err = s.eachHeld(other, func(held record.Row) error {
+			if right {
+				return s.pair(held, row)
+			}
+			return s.pair(row, held)
+		})
+	}
+	if err != nil {
+		s.dropIfEmpty(k)
+		return err
+	}
+	s.hold(right, k, row, at)
 	return nil
 }
 
@@ -313,23 +321,30 @@ func (a *whereAnswers) remember(keep, countedNull bool) {
 	a.noted = false
 }
 
-// keeps tells whether the where (prog, with answers) keeps row.
-func (s *Stream) keeps(prog *kqlexpr.Program, answers *whereAnswers, row record.Row) (bool, error) {
-	if answers != nil {
-		if keep, known := answers.recall(row); known {
-			return keep, nil
-		}
+// answer is the answer known for row's values, or else evaluate's (which runs prog), remembered
+// when evaluating counted no null. Without answers (nil), it is evaluate's.
+func (a *whereAnswers) answer(prog *kqlexpr.Program, row record.Row, evaluate func() (bool, error)) (bool, error) {
+	if a == nil {
+		return evaluate()
+	}
+	if keep, known := a.recall(row); known {
+		return keep, nil
 	}
 	nulls := prog.RuntimeNulls()
-	v, err := s.r.eval(prog, row)
-	if err != nil {
-		return false, err
+	keep, err := evaluate()
+	if err == nil {
+		a.remember(keep, prog.RuntimeNulls() != nulls)
 	}
-	keep, _ := v.(bool)
-	if answers != nil {
-		answers.remember(keep, prog.RuntimeNulls() != nulls)
-	}
-	return keep, nil
+	return keep, err
+}
+
+// keeps tells whether the where (prog, with answers) keeps row.
+func (s *Stream) keeps(prog *kqlexpr.Program, answers *whereAnswers, row record.Row) (bool, error) {
+	return answers.answer(prog, row, func() (bool, error) {
+		v, err := s.r.eval(prog, row)
+		keep, _ := v.(bool)
+		return keep, err
+	})
 }
 
 // through runs rows through a lane's stages. The rows it returns are valid until the lane runs
@@ -383,21 +398,7 @@ func (s *Stream) keep(cs conditions, answers []*whereAnswers, rows []record.Row,
 // remembered as a where's are (see whereAnswers).
 func (s *Stream) holdsAll(cs conditions, answers []*whereAnswers, row record.Row) bool {
 	for k, c := range cs {
-		a := answers[k]
-		if a != nil {
-			if keep, known := a.recall(row); known {
-				if !keep {
-					return false
-				}
-				continue
-			}
-		}
-		nulls := c.prog.RuntimeNulls()
-		keep := s.r.holdsFor(c, row)
-		if a != nil {
-			a.remember(keep, c.prog.RuntimeNulls() != nulls)
-		}
-		if !keep {
+		if keep, _ := answers[k].answer(c.prog, row, func() (bool, error) { return s.r.holdsFor(c, row), nil }); !keep {
 			return false
 		}
 	}
@@ -583,12 +584,7 @@ func (s *Stream) Restore(st StreamState) {
 		*s.clock = st.Watermark
 	}
 	for _, h := range st.Held {
-		k := s.keys[h.Key]
-		if k == nil {
-			k = &keyed{key: h.Key}
-			s.keys[h.Key] = k
-		}
-		s.hold(h.Right, k, h.Row, h.At)
+		s.hold(h.Right, s.keyedBy([]byte(h.Key)), h.Row, h.At)
 	}
 	s.Rows, s.Alerts, s.Forgotten, s.MaxHeld = st.Rows, st.Alerts, st.Forgotten, max(st.MaxHeld, s.Held)
 }
