@@ -261,6 +261,7 @@ func (r *Reader) ReadLive(name string, in io.Reader, sink Sink) {
 
 func (r *Reader) read(name string, in io.Reader, sink Sink, live bool) {
 	f := &fileReader{Reader: r, name: name, sink: sink, live: live}
+	at, start, end, seekable := spanOf(in)
 	counted := &countingReader{r: in}
 	packed := bufio.NewReaderSize(counted, 64<<10)
 	plain, compression, closer, err := decompress(packed)
@@ -294,7 +295,12 @@ func (r *Reader) read(name string, in io.Reader, sink Sink, live bool) {
 	case framingCSV:
 		f.readCSV(text)
 	case framingLines:
-		f.readLines(text, 1)
+		if seekable && compression == "" && !live {
+			sniffed := counted.n - int64(packed.Buffered()) - int64(text.Buffered())
+			f.readLinesAt(textAt{r: at, start: start + sniffed, end: end}, 1, f.sniffFirstRecord(text))
+		} else {
+			f.readLines(text, 1)
+		}
 	case framingSpreadLines:
 		f.readLines(text, f.readSpreadRecord(text))
 	case framingDocument:

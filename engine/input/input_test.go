@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
+	"io"
+	"maps"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,16 +65,45 @@ func wants(t testing.TB, tables ...string) []Want {
 
 const nonInteractive, interactive = "AADNonInteractiveUserSignInLogs", "SigninLogs"
 
-// read reads data as the file name with format, wanting the tables (every column of each).
+// read reads data as the file name with format, wanting the tables (every column of each). It
+// reads data twice, as a file read at offsets (a bytes.Reader: see readLinesAt) and as a stream
+// (see cutBatches), and fails the test when the two give anything different.
 func read(t testing.TB, name string, data []byte, format Format, tables ...string) *collected {
+	t.Helper()
+	at := readFrom(t, name, bytes.NewReader(data), format, tables...)
+	streamed := readFrom(t, name, onlyReader{bytes.NewReader(data)}, format, tables...)
+	if a, s := at.dump(), streamed.dump(); a != s {
+		t.Errorf("%s read at offsets and streamed differ:\n%s\nstreamed:\n%s", name, a, s)
+	}
+	return at
+}
+
+func readFrom(t testing.TB, name string, in io.Reader, format Format, tables ...string) *collected {
 	t.Helper()
 	r, err := NewReader(wants(t, tables...), format)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &collected{rows: map[string][]record.Row{}, other: map[string]int{}}
-	r.Read(name, bytes.NewReader(data), c)
+	r.Read(name, in, c)
 	return c
+}
+
+// onlyReader hides all but Read, as a pipe would.
+type onlyReader struct{ r io.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// dump tells everything c holds, to show where two reads differ.
+func (c *collected) dump() string {
+	var out strings.Builder
+	for _, table := range slices.Sorted(maps.Keys(c.rows)) {
+		for _, row := range c.rows[table] {
+			fmt.Fprintf(&out, "%s %v %v\n", table, row.Sources, row.Map())
+		}
+	}
+	fmt.Fprintf(&out, "other %v\nfiltered %v\nrejected:\n%s\n", c.other, c.filtered, c.rejections())
+	return out.String()
 }
 
 func TestBadLinesAreReportedAndTheRestIsRead(t *testing.T) {
@@ -582,7 +614,7 @@ func TestValuesRepeatingOverALongSpanAreHeldOnce(t *testing.T) {
 		user := (i * 7919) % users // every user comes back once in each span of 5000 records
 		fmt.Fprintf(&text, `{"DeviceDetail":"{\"deviceId\":\"%08x\",\"trustType\":\"Azure AD joined\"}","Id":"request-%d"}`+"\n", user, i)
 	}
-	c := read(t, "users.ndjson", []byte(text.String()), FormatAuto, nonInteractive)
+	c := readFrom(t, "users.ndjson", strings.NewReader(text.String()), FormatAuto, nonInteractive) // once: it is long
 	rows := c.rows[nonInteractive]
 	if len(rows) != n || len(c.rejected) > 0 {
 		t.Fatalf("%d rows, %d rejected", len(rows), len(c.rejected))

@@ -56,7 +56,7 @@ var batchBuffers = sync.Pool{New: func() any { return []byte(nil) }}
 func batchBuffer(size int) []byte {
 	buf := batchBuffers.Get().([]byte)
 	if cap(buf) < size {
-		return make([]byte, size)
+		return make([]byte, size, batchSize+batchSlack)
 	}
 	return buf[:size]
 }
@@ -64,7 +64,7 @@ func batchBuffer(size int) []byte {
 // recycle gives a delivered batch's buffer back, once nothing reads it: rows hold copies of their
 // values, and the lines the scanner reads are copied before it does.
 func recycle(buf []byte) {
-	if cap(buf) == batchSize { // a long line's buffer is not kept
+	if cap(buf) == batchSize+batchSlack { // a long line's buffer is not kept
 		batchBuffers.Put(buf[:0]) //nolint:staticcheck // a slice header is small beside the buffer it saves
 	}
 }
@@ -170,7 +170,7 @@ func (f *fileReader) cutBatches(r io.Reader, line int, emit func(*batch)) {
 	for {
 		buf := batchBuffer(batchSize)[:len(carry)]
 		copy(buf, carry)
-		n, err := f.fill(r, buf[len(carry):cap(buf)])
+		n, err := f.fill(r, buf[len(carry):batchSize])
 		buf = buf[:len(carry)+n]
 		last := bytes.LastIndexByte(buf, '\n')
 		if err != nil { // the end of the file: what is left is its last line
