@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/signin-detect/detect/engine/input"
@@ -17,6 +18,9 @@ type progress struct {
 	on    bool
 	read  *session.Read
 	start time.Time
+	// mu guards what follows, and the drawing: a file of lines is read at offsets by several
+	// goroutines.
+	mu    sync.Mutex
 	last  time.Time
 	bytes int64
 	// total is the size of every input file, when known (not for standard input): the line then
@@ -58,28 +62,68 @@ func isTerminal(w io.Writer) bool {
 }
 
 // count passes r through, counting the bytes read and redrawing the line now and then with what
-// read counted.
+// read counted. A file that can be read at offsets stays one (see input.Reader.Read).
 func (p *progress) count(r io.Reader, read *session.Read) io.Reader {
 	if !p.on {
 		return r
 	}
 	p.read = read
-	return &countingReader{r: r, p: p}
+	c := &countingReader{r: r, p: p}
+	if at, ok := r.(seekable); ok {
+		return countingReaderAt{c, at}
+	}
+	return c
 }
 
+// countingReader counts how far into its file reading has got (seen, under p.mu; read, by Read).
 type countingReader struct {
-	r io.Reader
-	p *progress
+	r          io.Reader
+	p          *progress
+	seen, read int64
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
-	c.p.bytes += int64(n)
-	if now := time.Now(); now.Sub(c.p.last) >= progressEvery {
-		c.p.last = now
-		c.p.draw(now)
-	}
+	c.read += int64(n)
+	c.p.reached(c, c.read)
 	return n, err
+}
+
+type seekable interface {
+	io.ReaderAt
+	io.Seeker
+}
+
+// countingReaderAt is a countingReader of a file read at offsets: reading has got as far as the
+// furthest byte read (the batches read side by side are a few apart; a batch reads a little of
+// the next one's bytes for the end of its last line).
+type countingReaderAt struct {
+	*countingReader
+	at seekable
+}
+
+func (c countingReaderAt) ReadAt(b []byte, off int64) (int, error) {
+	n, err := c.at.ReadAt(b, off)
+	c.p.reached(c.countingReader, off+int64(n))
+	return n, err
+}
+
+func (c countingReaderAt) Seek(offset int64, whence int) (int64, error) {
+	return c.at.Seek(offset, whence)
+}
+
+// reached counts c's reading as having got to offset to, and redraws the line when it is time.
+func (p *progress) reached(c *countingReader, to int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if to > c.seen {
+		p.bytes += to - c.seen
+		c.seen = to
+	}
+	if now := time.Now(); now.Sub(p.last) >= progressEvery {
+		p.last = now
+		p.draw(now)
+	}
 }
 
 func (p *progress) draw(now time.Time) {
@@ -97,6 +141,8 @@ func (p *progress) draw(now time.Time) {
 
 // clear takes the line away, before a message is printed; it comes back at the next redraw.
 func (p *progress) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.shown {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.shown = false

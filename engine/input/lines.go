@@ -327,8 +327,9 @@ func (w *worker) wrapped(data []byte, fs []field) bool {
 	return w.wrapper
 }
 
-// parseBatch reads the records of a batch's lines, of the given shape.
-func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) {
+// parseBatch reads the records of a batch's lines, of the given shape, and tells how many lines
+// it went through.
+func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) (lines int) {
 	data, number := b.data, b.first
 	if b.results == nil {
 		b.results = resultBuffers.Get().([]lineResult)
@@ -362,6 +363,7 @@ func (f *fileReader) parseBatch(b *batch, shape Shape, w *worker) {
 		}
 		number++
 	}
+	return number - b.first
 }
 
 // parseLine reads a line that holds one record of the file's shape; any other line (or every

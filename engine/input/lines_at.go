@@ -46,12 +46,15 @@ func spanOf(in io.Reader) (at seekableText, start, end int64, ok bool) {
 // that goes on further is read on in steps of a batch (see readLongLine).
 const batchSlack = 64 << 10
 
+// lineTail is how much of the slack is read first: a sign-in's line is about 5 KB.
+const lineTail = 8 << 10
+
 // cut is a batch of a file read at offsets: the lines after each line end in the batchSize bytes
 // from from (the first batch's from its first byte too), the last of them read to its end past
 // those bytes. A batch whose bytes hold no line end (the middle of a line longer than a batch) has
-// no lines. Its lines' numbers follow from how many line ends the batches before it hold, which
-// each batch counts as soon as it is read (lineEnds, then counted): a batch waits only for the
-// reading of the one before it, not for its parsing.
+// no lines. A batch is parsed as if its first line were line 0, and its lines' numbers are moved
+// on when it is delivered, after the batches before it have told how many lines they went
+// through: no batch waits for another to be read or parsed.
 type cut struct {
 	batch
 	from int64
@@ -60,11 +63,7 @@ type cut struct {
 	// tooLarge tells a last line over maxValueSize, which is skipped.
 	long     []byte
 	tooLarge bool
-	previous *cut
-	// lineEnds is the number of line ends in the cut's bytes and the cuts' before it, plus the
-	// number of the file's first line; set before counted is closed.
-	lineEnds int
-	counted  chan struct{}
+	lines    int // how many lines the batch went through
 	err      error
 }
 
@@ -77,7 +76,6 @@ func (f *fileReader) readLinesAt(text textAt, first int, shape Shape) {
 	var (
 		taking sync.Mutex
 		next   = text.start
-		last   *cut
 		// failed stops the taking of batches once a read failed. Not under taking: a goroutine
 		// that holds it may wait for room in ordered, which waits for the failed batch.
 		failed atomic.Bool
@@ -89,9 +87,8 @@ func (f *fileReader) readLinesAt(text textAt, first int, shape Shape) {
 		if next >= text.end || failed.Load() {
 			return nil
 		}
-		c := &cut{batch: batch{done: make(chan struct{})}, from: next, previous: last, counted: make(chan struct{})}
+		c := &cut{batch: batch{done: make(chan struct{})}, from: next}
 		next += batchSize
-		last = c
 		ordered <- c
 		return c
 	}
@@ -100,19 +97,11 @@ func (f *fileReader) readLinesAt(text textAt, first int, shape Shape) {
 		workers.Go(func() {
 			w := newWorker()
 			for c := take(); c != nil; c = take() {
-				lineEnds := f.readCut(text, c)
-				c.first, c.lineEnds = first, first+lineEnds
-				if c.previous != nil {
-					<-c.previous.counted
-					c.first = c.previous.lineEnds + 1
-					c.lineEnds += c.previous.lineEnds - first
-					c.previous = nil // or every batch read would stay reachable from the last
-				}
-				close(c.counted)
+				f.readCut(text, c)
 				if c.err != nil {
 					failed.Store(true)
 				}
-				f.parseBatch(&c.batch, shape, w)
+				c.lines = f.parseBatch(&c.batch, shape, w)
 				f.parseLongLine(c, shape, w)
 				close(c.done)
 			}
@@ -122,56 +111,66 @@ func (f *fileReader) readLinesAt(text textAt, first int, shape Shape) {
 		workers.Wait()
 		close(ordered)
 	}()
-	lines := first - 1 // the line ends read, and first - 1
+	line := first // the number of the next batch's first line
 	for c := range ordered {
 		<-c.done
 		if !f.broken() {
+			renumber(c.results, line)
 			f.deliver(&c.batch)
-			lines = c.lineEnds - 1
 			if c.err != nil {
-				f.lines.err, f.lines.lines = c.err, c.first-1+bytes.Count(c.data, []byte{'\n'})
+				f.lines.err, f.lines.lines = c.err, line+c.lines-1
 			}
+			line += c.lines
 		}
 		recycle(c.room)
 		recycleResults(c.results)
 	}
-	if !f.broken() {
-		f.lines.lines = lines
+}
+
+// renumber moves the line numbers of results, parsed from line 0, on by first.
+func renumber(results []lineResult, first int) {
+	for i := range results {
+		r := &results[i]
+		r.number += first
+		r.source.Line += first
+		for j := range r.row.Sources {
+			r.row.Sources[j].Line += first
+		}
+		if r.rejected != nil { // one line's: parsing a line tells no LastLine
+			r.rejected.Source.Line += first
+		}
 	}
 }
 
 // parseLongLine parses the last line of c when it was read on past the slack, after its other
 // lines, or rejects it when it was too large.
 func (f *fileReader) parseLongLine(c *cut, shape Shape, w *worker) {
-	if c.long == nil && !c.tooLarge {
-		return
-	}
-	number := c.first + bytes.Count(c.data, []byte{'\n'})
-	if c.tooLarge {
-		rej := Rejection{Source: record.Source{File: f.name, Line: number}, Reason: "record too large", Detail: errTooLarge.Error()}
+	switch {
+	case c.tooLarge:
+		rej := Rejection{Source: record.Source{File: f.name, Line: c.lines}, Reason: "record too large", Detail: errTooLarge.Error()}
 		c.results = append(c.results, lineResult{rejected: &rej})
-		return
+		c.lines++
+	case c.long != nil:
+		last := batch{data: c.long, first: c.lines, results: c.results}
+		c.lines += f.parseBatch(&last, shape, w)
+		c.results = last.results
 	}
-	last := batch{data: c.long, first: number, results: c.results}
-	f.parseBatch(&last, shape, w)
-	c.results = last.results
 }
 
-// readCut reads the lines of c into c.data (and c.long), and tells how many line ends its
-// batchSize bytes hold. A read error is c.err: c.data holds the lines before the one it broke in.
-func (f *fileReader) readCut(text textAt, c *cut) (lineEnds int) {
+// readCut reads the lines of c into c.data (and c.long). A read error is c.err: c.data holds the
+// lines before the one it broke in.
+func (f *fileReader) readCut(text textAt, c *cut) {
 	buf := batchBuffer(batchSize + batchSlack)
 	c.room = buf
 	size := int(min(batchSize, text.end-c.from))
 	n, err := readFullAt(text.r, buf[:size], c.from)
 	own := buf[:n]
-	lineEnds = bytes.Count(own, []byte{'\n'})
 	begin := 0
 	if c.from > text.start {
 		p := bytes.IndexByte(own, '\n')
 		if p < 0 { // within a line that an earlier batch reads
 			c.data, c.err = buf[:0], err
-			return lineEnds
+			return
 		}
 		begin = p + 1
 	}
@@ -179,26 +178,26 @@ func (f *fileReader) readCut(text textAt, c *cut) (lineEnds int) {
 	lastStart := max(begin, bytes.LastIndexByte(own, '\n')+1)
 	if err != nil {
 		c.data, c.err = buf[begin:lastStart], err
-		return lineEnds
+		return
 	}
 	after := c.from + int64(n)
 	if after >= text.end {
 		c.data = buf[begin:n]
-		return lineEnds
+		return
 	}
 	more := buf[n : n+int(min(batchSlack, text.end-after))]
-	m, err := readFullAt(text.r, more, after)
+	m, err := readLineEnd(text.r, more, after)
 	if end := bytes.IndexByte(more[:m], '\n'); end >= 0 { // a failure past it is the next batch's
 		c.data = buf[begin : n+end+1]
-		return lineEnds
+		return
 	}
 	if err != nil {
 		c.data, c.err = buf[begin:lastStart], err
-		return lineEnds
+		return
 	}
 	if after+int64(m) >= text.end {
 		c.data = buf[begin : n+m]
-		return lineEnds
+		return
 	}
 	whole, ok, err := readLongLine(text, buf[lastStart:n+m], after+int64(m))
 	switch {
@@ -209,7 +208,17 @@ func (f *fileReader) readCut(text textAt, c *cut) (lineEnds int) {
 	default:
 		c.data, c.long = buf[begin:lastStart], whole
 	}
-	return lineEnds
+}
+
+// readLineEnd reads into p from off, a little first (most lines end within it), the rest of p
+// only when that holds no line end: a batch would copy much of the next one's bytes for nothing.
+func readLineEnd(r io.ReaderAt, p []byte, off int64) (int, error) {
+	n, err := readFullAt(r, p[:min(len(p), lineTail)], off)
+	if err != nil || n < lineTail || n == len(p) || bytes.IndexByte(p[:n], '\n') >= 0 {
+		return n, err
+	}
+	more, err := readFullAt(r, p[n:], off+int64(n))
+	return n + more, err
 }
 
 // readFullAt reads len(p) bytes at off, fewer only at the end of the text; err is a read error,

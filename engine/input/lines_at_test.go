@@ -44,7 +44,8 @@ func (b *lineBuilder) endAt(offset int) {
 
 // A file read at offsets is cut into batches wherever its bytes fall: each line is read by the
 // batch its start is after, whatever the batch boundary cuts (a line end, the byte after one, a
-// line longer than the slack a batch reads on, a line longer than a batch, one over the limit),
+// line past the slack's first read, one longer than the slack a batch reads on, one longer than
+// a batch, one over the limit),
 // and every record keeps the number of its line.
 func TestLinesReadAtOffsetsKeepTheirNumbersAcrossBatches(t *testing.T) {
 	lowerValueLimit(t, 2*batchSize)
@@ -52,12 +53,14 @@ func TestLinesReadAtOffsetsKeepTheirNumbersAcrossBatches(t *testing.T) {
 	b.endAt(batchSize - 1) // the next batch starts with a line
 	b.endAt(2 * batchSize) // the next batch starts with a line end
 	b.blank()
-	b.endAt(3*batchSize - 100)
+	b.endAt(3*batchSize - 5000)
+	b.record(20000, true) // past the first read of the slack, within the slack
+	b.endAt(4*batchSize - 100)
 	b.record(batchSlack+1000, true) // past the slack after the batch
 	b.record(batchSize+batchSize/2, true)
 	b.record(2*batchSize+10, false) // over the limit, and no line end in a whole batch
 	tooLong := b.lines
-	b.endAt(8 * batchSize)
+	b.endAt(9 * batchSize)
 	b.record(500, true)
 	b.record(400, true)
 	text := strings.TrimSuffix(b.text.String(), "\n") // the last line has no line end
