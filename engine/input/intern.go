@@ -28,6 +28,12 @@ const (
 type interner struct {
 	columns        map[string]*columnTable
 	held, lookedUp int
+	// byConverter holds each converter's columns' tables, by slot; last, the last converter's.
+	byConverter map[*converter][]*columnTable
+	last        struct {
+		conv   *converter
+		tables []*columnTable
+	}
 }
 
 // columnTable is one column's held values: by their text, and by the text of the JSON string they
@@ -42,7 +48,7 @@ type columnTable struct {
 }
 
 func newInterner() *interner {
-	return &interner{columns: map[string]*columnTable{}}
+	return &interner{columns: map[string]*columnTable{}, byConverter: map[*converter][]*columnTable{}}
 }
 
 // value returns s as a row holds it: the held copy of an equal string, else a copy of s (which may
@@ -59,13 +65,32 @@ func (in *interner) value(column, s string) any {
 	return in.intern(c, c.values, s, func() any { return strings.Clone(s) })
 }
 
-// quotedValue is value for the string whose JSON text, quotes included, is raw.
-func (in *interner) quotedValue(column string, raw []byte) any {
+// quotedValue is value for the string whose JSON text, quotes included, is raw: the value of
+// column i of conv's rows.
+func (in *interner) quotedValue(conv *converter, i int, raw []byte) any {
 	if in == nil || isLong(len(raw)) {
 		return unquote(raw)
 	}
-	c := in.column(column)
+	c := in.columnOf(conv, i)
 	return in.intern(c, c.quoted, text(raw[1:len(raw)-1]), func() any { return unquote(raw) })
+}
+
+// columnOf is column i of conv's rows, found by name once: a record's string values would
+// otherwise each look their column up by name.
+func (in *interner) columnOf(conv *converter, i int) *columnTable {
+	if conv != in.last.conv {
+		in.last.conv, in.last.tables = conv, in.byConverter[conv]
+		if in.last.tables == nil {
+			in.last.tables = make([]*columnTable, len(conv.columns))
+			in.byConverter[conv] = in.last.tables
+		}
+	}
+	c := in.last.tables[i]
+	if c == nil {
+		c = in.column(conv.columns[i].Name)
+		in.last.tables[i] = c
+	}
+	return c
 }
 
 func (in *interner) column(name string) *columnTable {

@@ -365,7 +365,7 @@ func (c *converter) slot(i int, hits []found, strs *interner) (any, error) {
 	}
 	switch raw := hits[i].raw; {
 	case (col.Type == kql.String || col.Type == kql.Guid) && len(raw) >= 2 && raw[0] == '"':
-		return strs.quotedValue(col.Name, raw), nil
+		return strs.quotedValue(c, i, raw), nil
 	case col.Type == kql.Datetime:
 		t, dated, err := c.datetime(i, hits)
 		if err != nil || !dated {
