@@ -12,11 +12,11 @@
 //   - with -hunt-n, detect hunt of V2 every hour against one detect run over the same rows.
 //
 // Inputs are generated with cmd/gen once and cached in -dir. Each measure takes the medians of
-// -runs rounds.
+// -runs rounds (the floor, of -floor-runs).
 //
 // Usage:
 //
-//	bench [-measures v2,rules,stream,floor] [-n ROWS] [-sizes ROWS,...] [-runs N] [-duckdb BINARY] [-rules DIR] [-detect BINARY]
+//	bench [-measures v2,rules,stream,floor] [-n ROWS] [-sizes ROWS,...] [-runs N] [-floor-runs N] [-duckdb BINARY] [-rules DIR] [-detect BINARY]
 //	      [-gen BINARY] [-dir DIR] [-columns A,B,...] [-hunt-n ROWS] [-hunt-span DURATION]
 //	      [-hunt-every TIMESPAN] [-hunt-runs N]
 package main
@@ -44,6 +44,7 @@ func main() {
 	rows := flag.Int("n", 100000, "rows of the rules, stream and floor measures")
 	sizes := flag.String("sizes", "100000,1000000", "rows V2 runs over against DuckDB, comma- or space-separated (none: skip)")
 	runs := flag.Int("runs", 3, "rounds of each measure; the medians are kept")
+	floorRuns := flag.Int("floor-runs", 9, "rounds of the floor measure: two runs of a third of a second each, whose ratio a shared machine's load bends more than the others'")
 	duckdb := flag.String("duckdb", "", "the binary of cmd/bench/duckdb (V2 as SQL in DuckDB); empty: detect's side alone")
 	rules := flag.String("rules", "rules", "the folder of the shipped rules")
 	detect := flag.String("detect", "bin/detect", "the detect binary")
@@ -78,7 +79,7 @@ func main() {
 		},
 		"rules":  func() error { return rulesTogether(*rows, n, *detect, *rules, in) },
 		"stream": func() error { return streamAgainstBatch(*rows, n, *detect, in) },
-		"floor":  func() error { return againstFloor(*rows, n, v2Rule, *detect, in) },
+		"floor":  func() error { return againstFloor(*rows, max(*floorRuns, 1), v2Rule, *detect, in) },
 	}
 	var chosen []func() error
 	for _, name := range strings.FieldsFunc(*measures, func(r rune) bool { return r == ',' || r == ' ' }) {
