@@ -62,15 +62,15 @@ func isTerminal(w io.Writer) bool {
 }
 
 // count passes r through, counting the bytes read and redrawing the line now and then with what
-// read counted. A file that can be read at offsets stays one (see input.Reader.Read).
+// read counted. A file read at offsets stays one (see input.ReadsAtOffsets).
 func (p *progress) count(r io.Reader, read *session.Read) io.Reader {
 	if !p.on {
 		return r
 	}
 	p.read = read
 	c := &countingReader{r: r, p: p}
-	if at, ok := r.(seekable); ok {
-		return countingReaderAt{c, at}
+	if input.ReadsAtOffsets(r) {
+		return countingReaderAt{c, r.(seekable)}
 	}
 	return c
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +13,9 @@ import (
 	"github.com/signin-detect/detect/engine/session"
 )
 
-// A file counted for the progress line is still read at offsets, by the goroutines side by side,
-// and the line counts each of its bytes once: as far as the reads have got, not the bytes a batch
-// reads again for the end of its last line.
+// A file counted for the progress line is still read at offsets, by the goroutines side by side
+// (a device is not), and the line counts each of its bytes once: as far as the reads have got,
+// not the bytes a batch reads again for the end of its last line.
 func TestProgressCountsAFileReadAtOffsetsOnce(t *testing.T) {
 	var line strings.Builder
 	for i := range 3000 {
@@ -28,6 +29,12 @@ func TestProgressCountsAFileReadAtOffsetsOnce(t *testing.T) {
 	counted := p.count(strings.NewReader(text), read)
 	if _, ok := counted.(io.ReaderAt); !ok {
 		t.Fatalf("a reader that can be read at offsets is counted by a %T, which cannot", counted)
+	}
+	if null, err := os.Open(os.DevNull); err == nil { // a device seeks, but is streamed
+		defer null.Close()
+		if _, ok := p.count(null, read).(io.ReaderAt); ok {
+			t.Errorf("%s is counted by a reader read at offsets", os.DevNull)
+		}
 	}
 	r, err := input.NewReader(nil, input.FormatAuto)
 	if err != nil {

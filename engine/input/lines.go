@@ -79,9 +79,10 @@ func recycleResults(results []lineResult) {
 	resultBuffers.Put(results[:0]) //nolint:staticcheck // a slice header is small beside the results it saves
 }
 
-// readLines reads a file of JSON lines (NDJSON, and diagnostic settings blobs): one goroutine cuts
-// the file into batches of whole lines, as many as there are cores parse their records, and the
-// rows and rejections go to the sink in the file's order.
+// readLines reads a file of JSON lines (NDJSON, and diagnostic settings blobs) as a stream (one
+// that can be read at offsets is read by readLinesAt): one goroutine cuts the file into batches
+// of whole lines, as many as there are cores parse their records, and the rows and rejections go
+// to the sink in the file's order.
 // The lines start at line first.
 func (f *fileReader) readLines(r *bufio.Reader, first int) {
 	shape := f.sniffFirstRecord(r)

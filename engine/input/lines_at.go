@@ -3,6 +3,7 @@ package input
 import (
 	"bytes"
 	"io"
+	"io/fs"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -24,13 +25,26 @@ type textAt struct {
 	start, end int64
 }
 
+// ReadsAtOffsets tells whether Read reads the lines of in at offsets (see readLinesAt): in can be
+// (an io.ReaderAt and io.Seeker), and is text in memory or a regular file, not a device (a
+// terminal seeks, but has no end to seek to). A reader that wraps another passes its ReadAt and
+// Seek on only when this holds for the other.
+func ReadsAtOffsets(in io.Reader) bool {
+	_, ok := in.(seekableText)
+	if file, isFile := in.(interface{ Stat() (fs.FileInfo, error) }); ok && isFile {
+		info, err := file.Stat()
+		return err == nil && info.Mode().IsRegular()
+	}
+	return ok
+}
+
 // spanOf tells where in, about to be read, starts and ends, and leaves it where it was; ok is false
-// for input that cannot be read at offsets (a pipe, a wrapper that only reads).
+// for input that is not read at offsets.
 func spanOf(in io.Reader) (at seekableText, start, end int64, ok bool) {
-	at, ok = in.(seekableText)
-	if !ok {
+	if !ReadsAtOffsets(in) {
 		return nil, 0, 0, false
 	}
+	at = in.(seekableText)
 	start, err := at.Seek(0, io.SeekCurrent)
 	if err != nil {
 		return nil, 0, 0, false

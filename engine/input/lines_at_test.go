@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -150,5 +151,20 @@ func TestWhatIsReadAtOffsets(t *testing.T) {
 	c := read(t, "bom.ndjson", []byte("\ufeff"+line+line), FormatAuto, nonInteractive)
 	if rows := c.rows[nonInteractive]; len(rows) != 2 || rows[1].Sources[0].Line != 2 || len(c.rejected) != 0 {
 		t.Errorf("after a byte order mark: %d rows, rejections:\n%s", len(rows), c.rejections())
+	}
+}
+
+// A device file seeks without being a file with an end (a terminal, /dev/null): it is streamed.
+func TestADeviceIsNotReadAtOffsets(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer null.Close()
+	if _, err := null.Seek(0, io.SeekEnd); err != nil {
+		t.Skipf("%s does not seek: %v", os.DevNull, err)
+	}
+	if _, _, _, ok := spanOf(null); ok {
+		t.Errorf("%s is taken for text read at offsets", os.DevNull)
 	}
 }
