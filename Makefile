@@ -42,7 +42,8 @@ build:
 #                   13 GB at full width)
 #   BENCH_ROWS      rows of the rules, stream and floor measures (default: 100000)
 #   BENCH_RUNS      rounds of each measure (default: 3)
-#   BENCH_FLOOR_RUNS rounds of the floor measure, two short runs a loaded machine bends (default: 9)
+#   BENCH_SHORT_RUNS rounds of the stream and floor measures, two short runs each, whose ratio a
+#                   loaded machine bends more (default: 9)
 #   BENCH_DIR       where generated inputs are cached, made once with cmd/gen (default: .bench)
 #   BENCH_COLUMNS   generate only these columns, comma-separated (cmd/gen -columns; default: all):
 #                   the same rows, narrower, for both engines
@@ -56,7 +57,7 @@ BENCH_MEASURES ?= v2 rules stream floor
 BENCH_SIZES    ?= 100000 1000000
 BENCH_ROWS     ?= 100000
 BENCH_RUNS     ?= 3
-BENCH_FLOOR_RUNS ?= 9
+BENCH_SHORT_RUNS ?= 9
 BENCH_DIR      ?= .bench
 BENCH_COLUMNS  ?=
 DUCKDB         ?= 1
@@ -71,7 +72,7 @@ ifeq ($(DUCKDB),1)
 	cd cmd/bench/duckdb && CGO_ENABLED=1 $(GO) build -o ../../../$(DUCKDB_BIN) .
 endif
 	$(GO) run ./cmd/bench -measures "$(BENCH_MEASURES)" -sizes "$(BENCH_SIZES)" -n $(BENCH_ROWS) \
-		-runs $(BENCH_RUNS) -floor-runs $(BENCH_FLOOR_RUNS) -dir $(BENCH_DIR) -columns "$(BENCH_COLUMNS)" -detect $(DETECT) \
+		-runs $(BENCH_RUNS) -short-runs $(BENCH_SHORT_RUNS) -dir $(BENCH_DIR) -columns "$(BENCH_COLUMNS)" -detect $(DETECT) \
 		-duckdb "$(if $(filter 1,$(DUCKDB)),$(DUCKDB_BIN))" -hunt-n $(HUNT_ROWS) -hunt-runs $(HUNT_RUNS)
 ifeq ($(GO_BENCH),1)
 	$(GO) test -run '^$$' -bench . -benchmem ./engine/...

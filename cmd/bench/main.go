@@ -12,11 +12,13 @@
 //   - with -hunt-n, detect hunt of V2 every hour against one detect run over the same rows.
 //
 // Inputs are generated with cmd/gen once and cached in -dir. Each measure takes the medians of
-// -runs rounds (the floor, of -floor-runs).
+// -runs rounds (the stream and floor measures, of -short-runs). Each input is read once before its
+// rounds, so that every round finds it in the page cache as far as the memory holds it (the first
+// round, detect's, would otherwise read it from the disk alone).
 //
 // Usage:
 //
-//	bench [-measures v2,rules,stream,floor] [-n ROWS] [-sizes ROWS,...] [-runs N] [-floor-runs N] [-duckdb BINARY] [-rules DIR] [-detect BINARY]
+//	bench [-measures v2,rules,stream,floor] [-n ROWS] [-sizes ROWS,...] [-runs N] [-short-runs N] [-duckdb BINARY] [-rules DIR] [-detect BINARY]
 //	      [-gen BINARY] [-dir DIR] [-columns A,B,...] [-hunt-n ROWS] [-hunt-span DURATION]
 //	      [-hunt-every TIMESPAN] [-hunt-runs N]
 package main
@@ -26,6 +28,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,7 +47,7 @@ func main() {
 	rows := flag.Int("n", 100000, "rows of the rules, stream and floor measures")
 	sizes := flag.String("sizes", "100000,1000000", "rows V2 runs over against DuckDB, comma- or space-separated (none: skip)")
 	runs := flag.Int("runs", 3, "rounds of each measure; the medians are kept")
-	floorRuns := flag.Int("floor-runs", 9, "rounds of the floor measure: two runs of a third of a second each, whose ratio a shared machine's load bends more than the others'")
+	shortRuns := flag.Int("short-runs", 9, "rounds of the stream and floor measures: two runs of a third of a second each, whose ratio a shared machine's load bends more than the others'")
 	duckdb := flag.String("duckdb", "", "the binary of cmd/bench/duckdb (V2 as SQL in DuckDB); empty: detect's side alone")
 	rules := flag.String("rules", "rules", "the folder of the shipped rules")
 	detect := flag.String("detect", "bin/detect", "the detect binary")
@@ -78,8 +81,8 @@ func main() {
 			return v2AgainstDuckDB(sizes, n, *detect, *duckdb, in)
 		},
 		"rules":  func() error { return rulesTogether(*rows, n, *detect, *rules, in) },
-		"stream": func() error { return streamAgainstBatch(*rows, n, *detect, in) },
-		"floor":  func() error { return againstFloor(*rows, max(*floorRuns, 1), v2Rule, *detect, in) },
+		"stream": func() error { return streamAgainstBatch(*rows, max(*shortRuns, 1), *detect, in) },
+		"floor":  func() error { return againstFloor(*rows, max(*shortRuns, 1), v2Rule, *detect, in) },
 	}
 	var chosen []func() error
 	for _, name := range strings.FieldsFunc(*measures, func(r rune) bool { return r == ',' || r == ' ' }) {
@@ -132,7 +135,18 @@ func (in inputs) file(rows int) (string, float64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	return path, float64(info.Size()) / 1e6, nil
+	return path, float64(info.Size()) / 1e6, warm(path)
+}
+
+// warm reads the file at path once, into the page cache.
+func warm(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(io.Discard, f)
+	return err
 }
 
 // generated is the file of rows generated rows over span (cmd/gen's default span when 0). It is
