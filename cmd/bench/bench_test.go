@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -41,6 +42,19 @@ func TestMedianOfTakesEachQuantityAlone(t *testing.T) {
 	}
 	if even := median([]time.Duration{4, 1, 3, 2}); even != 2 {
 		t.Errorf("the median of 1..4 is %d, want 2 (the mean of 2 and 3, in whole nanoseconds)", even)
+	}
+}
+
+// A round-by-round ratio pairs each round's two sides: a round the whole machine slowed weighs on
+// neither, where the medians of each side alone come from different rounds.
+func TestRoundByRoundPairsTheRounds(t *testing.T) {
+	a := []time.Duration{10, 40, 11, 12, 44} // slowed in rounds 2 and 5, as b was
+	b := []time.Duration{10, 40, 10, 10, 40}
+	if got := roundByRound(a, b); math.Abs(got-1.1) > 1e-9 {
+		t.Errorf("round by round: %.3f, want 1.1 (the median of 1, 1, 1.1, 1.2, 1.1)", got)
+	}
+	if ofMedians := median(a).Seconds() / median(b).Seconds(); math.Abs(ofMedians-1.1) < 1e-9 {
+		t.Errorf("the medians' ratio is the round-by-round one, %.3f: the case shows nothing", ofMedians)
 	}
 }
 

@@ -140,6 +140,6 @@ func streamAgainstBatch(rows, runs int, detect string, in inputs) error {
 	b, s := medianOf(samples[0]), medianOf(samples[1])
 	fmt.Printf("V2 streaming against a batch run over %d rows (%.0f MB), medians of %d runs taken in turns:\n", rows, mb, runs)
 	fmt.Printf("  batch  %s\n  stream %s\n", b, s)
-	fmt.Printf("  stream/batch: %s (target: at most 1.1 wall)\n", ratio(s, b))
+	fmt.Printf("  stream/batch: %s (target: at most 1.1 wall); round by round: %.2f wall\n", ratio(s, b), roundByRound(walls(samples[1]), walls(samples[0])))
 	return nil
 }

@@ -97,6 +97,28 @@ func median(ds []time.Duration) time.Duration {
 	return (sorted[(n-1)/2] + sorted[n/2]) / 2
 }
 
+// roundByRound is the median over the rounds of a's wall time over b's in the same round: a load
+// that comes and goes between rounds weighs on both sides of a round alike, and drops out of the
+// round's ratio, where it shifts the two medians apart.
+func roundByRound(a, b []time.Duration) float64 {
+	ratios := make([]float64, len(a))
+	for i := range a {
+		ratios[i] = a[i].Seconds() / b[i].Seconds()
+	}
+	slices.Sort(ratios)
+	n := len(ratios)
+	return (ratios[(n-1)/2] + ratios[n/2]) / 2
+}
+
+// walls is the wall time of each sample.
+func walls(samples []sample) []time.Duration {
+	out := make([]time.Duration, len(samples))
+	for i, s := range samples {
+		out[i] = s.wall
+	}
+	return out
+}
+
 // spread is the lowest and highest wall time of samples.
 func spread(samples []sample) string {
 	lo, hi := samples[0].wall, samples[0].wall
