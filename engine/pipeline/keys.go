@@ -36,14 +36,20 @@ func groupKey(values []any) string {
 // joinKey encodes the key columns of a row for a join; ok is false when one is null, for a null
 // key matches nothing.
 func joinKey(row record.Row, keys []string) (string, bool) {
-	b, ok := appendJoinKey(nil, row, keys)
+	b, ok := appendJoinKey(nil, row, keys, nil)
 	return string(b), ok
 }
 
-// appendJoinKey appends joinKey's text to b.
-func appendJoinKey(b []byte, row record.Row, keys []string) ([]byte, bool) {
-	for _, k := range keys {
-		v := row.Get(k)
+// appendJoinKey appends joinKey's text to b. byColumns, when set, reads keys: code that keys
+// every row of a run looks the columns up by slot.
+func appendJoinKey(b []byte, row record.Row, keys []string, byColumns *record.Columns) ([]byte, bool) {
+	for i, k := range keys {
+		var v any
+		if byColumns != nil {
+			v = byColumns.Get(row, i)
+		} else {
+			v = row.Get(k)
+		}
 		if v == nil {
 			return b, false
 		}
@@ -67,9 +73,10 @@ func (r *runner) joinKeys(rows []record.Row, keys []string, index map[string][]i
 	out := make([]rowKey, len(rows))
 	_ = r.inParts(len(rows), r.parts(len(rows)), func(_ *runner, _, lo, hi int) error {
 		var b []byte
+		byColumns := record.NewColumns(keys...)
 		for i := lo; i < hi; i++ {
 			var ok bool
-			if b, ok = appendJoinKey(b[:0], rows[i], keys); !ok {
+			if b, ok = appendJoinKey(b[:0], rows[i], keys, byColumns); !ok {
 				continue
 			}
 			if index == nil || index[string(b)] != nil {

@@ -54,8 +54,10 @@ type Stream struct {
 	// or forgetting a row updates one chain, with no slice per key to grow.
 	held heldRows
 	keys map[string]*keyed
-	// keyText is room for the text of a pushed row's key.
-	keyText []byte
+	// keyText is room for the text of a pushed row's key; keyColumns read the key columns of
+	// each side (left, right).
+	keyText    []byte
+	keyColumns [2]*record.Columns
 	// Stats
 	Rows, Alerts, Forgotten, Held, MaxHeld int
 }
@@ -169,6 +171,7 @@ func NewStream(plan *Plan, clock *time.Time, emit func(record.Row) error) (*Stre
 	if s.join != nil {
 		s.rightLane = newLane(s.joinOp.right)
 		s.leftAnswers, s.rightAnswers = conditionAnswers(s.joinOp.leftFilter), conditionAnswers(s.joinOp.rightFilter)
+		s.keyColumns = [2]*record.Columns{record.NewColumns(s.joinOp.leftKeys...), record.NewColumns(s.joinOp.rightKeys...)}
 	}
 	return s, nil
 }
@@ -217,7 +220,7 @@ func (s *Stream) PushAt(row record.Row, at time.Time) error {
 // side's rows held under its key, then holds it, dated at. A row with a null key matches nothing.
 func (s *Stream) joinRow(row record.Row, keys []string, right bool, at time.Time) error {
 	var ok bool
-	if s.keyText, ok = appendJoinKey(s.keyText[:0], row, keys); !ok {
+	if s.keyText, ok = appendJoinKey(s.keyText[:0], row, keys, s.keyColumns[sideOf(right)]); !ok {
 		return nil
 	}
 	k := s.keyedBy(s.keyText)
@@ -267,7 +270,7 @@ func newLane(stages []*Stage) lane {
 // where whose values turn out not to repeat (a time, an id) is evaluated every time.
 type whereAnswers struct {
 	// columns are the columns the where reads, under their names in the rows it is given.
-	columns    []string
+	columns    *record.Columns
 	known      map[string]bool
 	key        []byte
 	noted      bool
@@ -285,7 +288,7 @@ func newWhereAnswers(p *kqlexpr.Program, columns []string) *whereAnswers {
 	if p.ReadsClock || p.Window || len(p.Scalars) > 0 || len(columns) == 0 {
 		return nil
 	}
-	return &whereAnswers{columns: columns, known: map[string]bool{}}
+	return &whereAnswers{columns: record.NewColumns(columns...), known: map[string]bool{}}
 }
 
 // recall is the answer known for row's values, if there is one; otherwise it notes the values,
@@ -297,8 +300,8 @@ func (a *whereAnswers) recall(row record.Row) (keep, known bool) {
 	}
 	a.seen++
 	a.key = a.key[:0]
-	for _, col := range a.columns {
-		v, ok := row.Lookup(col)
+	for i := range a.columns.Len() {
+		v, ok := a.columns.Lookup(row, i)
 		if !ok {
 			a.key = append(a.key, "-;"...) // absent, apart from null
 			continue

@@ -59,6 +59,8 @@ type Read struct {
 	// while it reads; once stopped, nothing more is counted or handed on.
 	mu      sync.Mutex
 	stopped bool
+	// timeColumn reads each row's TimeGenerated (under mu).
+	timeColumn *record.Columns
 }
 
 func newRead(hooks Hooks, onRow func(string, record.Row, time.Time, bool, *input.Reach) error) *Read {
@@ -182,7 +184,10 @@ func (r *Read) RowReaching(table string, row record.Row, reach *input.Reach) {
 	}
 	r.Records++
 	r.ByTable[table]++
-	t, dated := row.Get(pipeline.TimeColumn).(time.Time)
+	if r.timeColumn == nil {
+		r.timeColumn = record.NewColumns(pipeline.TimeColumn)
+	}
+	t, dated := r.timeColumn.Get(row, 0).(time.Time)
 	if dated {
 		r.seen(t)
 		for i := range row.Sources {
