@@ -189,6 +189,9 @@ const allDates = "876000h"
 // on both alike, and prints the medians and their ratios.
 func huntVsRun(rows int, span time.Duration, every string, runs int, rule, detect string, in inputs) error {
 	input, err := in.generated(rows, span)
+	if err == nil {
+		err = warm(input)
+	}
 	if err != nil {
 		return err
 	}
