@@ -82,6 +82,14 @@ type filterRoom struct {
 	// reaches holds each reach set made, by its bits; bits is room for a record's.
 	reaches map[string]*Reach
 	bits    []uint64
+	// record is the record missed tells the targets of, which holdsForRecord (made once, as a
+	// closure made for each record would be an allocation each) tests.
+	record struct {
+		c    *converter
+		hits []found
+		strs *interner
+	}
+	holdsForRecord func(condition int) bool
 }
 
 // answer is what the cheap conditions say for a text of the keyed columns: each one's answer and,
@@ -95,6 +103,7 @@ type answer struct {
 func newFilterRoom(f *compiledFilter) *filterRoom {
 	r := &filterRoom{f: f, known: make([]int8, len(f.Conditions)), few: map[string]any{},
 		answers: map[string]*answer{}, reaches: map[string]*Reach{}, bits: make([]uint64, (len(f.Targets)+63)/64)}
+	r.holdsForRecord = func(i int) bool { return r.holds(r.record.c, r.record.hits, r.record.strs, i) }
 	for _, c := range f.Conditions {
 		r.tests = append(r.tests, c.NewTest())
 	}
@@ -270,7 +279,8 @@ func (r *filterRoom) test(c *converter, hits []found, strs *interner) (reach *Re
 // missed calls each target's Missed for a record that does not reach it but meets every other
 // condition than its lookbacks on one of its ways.
 func (r *filterRoom) missed(c *converter, hits []found, strs *interner, reach *Reach) {
-	holds := func(i int) bool { return r.holds(c, hits, strs, i) }
+	r.record.c, r.record.hits, r.record.strs = c, hits, strs
+	holds := r.holdsForRecord
 	for t, target := range r.f.Targets {
 		if target.Missed == nil || (reach != nil && reach.Has(t)) {
 			continue
