@@ -29,6 +29,7 @@ build:
 #   v2      detect run of rules/foci/v2.yaml --now latest over each of BENCH_SIZES generated rows,
 #           against DuckDB running V2 as SQL over the same file (cmd/bench/duckdb, which also
 #           checks that its alerts are detect's), with CPU per row and how it grows with the input
+#           (also round by round: the first size and the last in turns)
 #   rules   the 11 sign-in rules (rules/foci, rules/entra) in one run against the sum of each run
 #           alone, and the 8 FOCI rules in one run against V2 alone, over BENCH_ROWS rows
 #   stream  V2 streaming the BENCH_ROWS file (--stream) against a batch run of it

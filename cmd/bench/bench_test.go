@@ -67,3 +67,17 @@ func TestParseSizes(t *testing.T) {
 		t.Error("100k should be refused")
 	}
 }
+
+// CPU per row divides each round's CPU time by the rows of its side: the small file's side runs it
+// several times, so its rows are the file's times that.
+func TestCPUPerRowIsEachRoundsOwn(t *testing.T) {
+	small := []sample{{cpu: 5 * 500 * time.Millisecond}, {cpu: 5 * 700 * time.Millisecond}}
+	large := []sample{{cpu: 15 * time.Second}, {cpu: 21 * time.Second}}
+	got := roundByRound(cpuPerRow(large, 3_000_000), cpuPerRow(small, 5*100_000))
+	if math.Abs(got-1) > 1e-9 {
+		t.Errorf("got %.3f, want 1: each round's 3M run costs per row what its five 100k runs do", got)
+	}
+	if per := cpuPerRow(large, 3_000_000); per[0] != 5*time.Microsecond || per[1] != 7*time.Microsecond {
+		t.Errorf("CPU per row %v, want [5µs 7µs]", per)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // v2Rule is the rule DuckDB's SQL ports.
@@ -19,6 +20,7 @@ const v2Rule = "rules/foci/v2.yaml"
 func v2AgainstDuckDB(sizes []int, runs int, detect, duckdb string, in inputs) error {
 	type measured struct {
 		rows         int
+		input        string
 		detect, duck sample
 		detectPerRow float64 // CPU ns per row
 		duckPerRow   float64
@@ -43,7 +45,7 @@ func v2AgainstDuckDB(sizes []int, runs int, detect, duckdb string, in inputs) er
 		if err != nil {
 			return err
 		}
-		m := measured{rows: rows, detect: medianOf(samples[0])}
+		m := measured{rows: rows, input: input, detect: medianOf(samples[0])}
 		m.detectPerRow = float64(m.detect.cpu.Nanoseconds()) / float64(rows)
 		fmt.Printf("V2 over %d rows (%.0f MB, %s), medians of %d runs taken in turns:\n", rows, mb, input, runs)
 		fmt.Printf("  detect %s  %5.2f µs cpu/row  (wall %s)  %d alerts\n", m.detect, m.detectPerRow/1e3, spread(samples[0]), bytes.Count(saved, []byte("\n")))
@@ -62,8 +64,44 @@ func v2AgainstDuckDB(sizes []int, runs int, detect, duckdb string, in inputs) er
 			fmt.Printf(", DuckDB %.2f", last.duckPerRow/first.duckPerRow)
 		}
 		fmt.Printf(" (target for detect: at most 1.15)\n")
+		return perRowInTurns(first.rows, first.input, last.rows, last.input, runs, detect)
 	}
 	return nil
+}
+
+// perRowInTurns times detect run of V2 over the small file (several times, so that its side is not
+// a moment's sample) and over the large one in turns, and prints the median over the rounds of
+// CPU per row at the large size over that at the small. Each size's medians above come from
+// minutes apart, and the load of a shared machine changes in minutes: one run gave 1.30 from a
+// quiet 100k measure and a busy 3M one, DuckDB's own ratio rising with it.
+func perRowInTurns(small int, smallInput string, large int, largeInput string, runs int, detect string) error {
+	if err := warm(smallInput); err != nil {
+		return err
+	}
+	v2 := func(input string) command {
+		return command{name: detect, args: []string{"run", "-q", "--rule", v2Rule, "--now", "latest", input}}
+	}
+	times := min(5, max(1, large/small))
+	var smallSide side
+	for range times {
+		smallSide = append(smallSide, v2(smallInput))
+	}
+	samples, err := inTurns(runs, smallSide, side{v2(largeInput)})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  round by round (V2 over %d rows %d times, then over %d, in %d rounds): detect %.2f\n", small, times, large, runs,
+		roundByRound(cpuPerRow(samples[1], large), cpuPerRow(samples[0], small*times)))
+	return nil
+}
+
+// cpuPerRow is the CPU time of each sample over rows.
+func cpuPerRow(samples []sample, rows int) []time.Duration {
+	out := make([]time.Duration, len(samples))
+	for i, s := range samples {
+		out[i] = s.cpu / time.Duration(rows)
+	}
+	return out
 }
 
 // signInRules are the shipped rules over sign-in logs: those of rules/foci and rules/entra (their

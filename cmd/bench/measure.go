@@ -97,7 +97,7 @@ func median(ds []time.Duration) time.Duration {
 	return (sorted[(n-1)/2] + sorted[n/2]) / 2
 }
 
-// roundByRound is the median over the rounds of a's wall time over b's in the same round: a load
+// roundByRound is the median over the rounds of a's time over b's in the same round: a load
 // that comes and goes between rounds weighs on both sides of a round alike, and drops out of the
 // round's ratio, where it shifts the two medians apart.
 func roundByRound(a, b []time.Duration) float64 {
