@@ -4,6 +4,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -79,5 +80,24 @@ func TestCPUPerRowIsEachRoundsOwn(t *testing.T) {
 	}
 	if per := cpuPerRow(large, 3_000_000); per[0] != 5*time.Microsecond || per[1] != 7*time.Microsecond {
 		t.Errorf("CPU per row %v, want [5µs 7µs]", per)
+	}
+}
+
+// Steal is read from /proc/stat's cpu line, the eighth counter, out of the first eight (the guest
+// counters after them are in user and nice already).
+func TestStealIsTheEighthCounter(t *testing.T) {
+	before, ok := parseCPUTicks("cpu  100 0 50 800 10 0 5 35 7 0")
+	after, ok2 := parseCPUTicks("cpu  150 0 70 830 10 0 5 135 9 0")
+	if !ok || !ok2 || before.steal != 35 || before.total != 1000 {
+		t.Fatalf("got %+v %v, want steal 35 of 1000", before, ok)
+	}
+	if note := stealNote(before, after); !strings.Contains(note, "steal: 50%") || !strings.Contains(note, "not this machine's alone") {
+		t.Errorf("100 stolen of 200 ticks: %q", note)
+	}
+	if _, ok := parseCPUTicks("cpu0 1 2 3 4 5 6 7 8"); ok {
+		t.Error("a single CPU's line is not the machine's")
+	}
+	if note := stealNote(after, after); note != "" {
+		t.Errorf("no time passed, yet %q", note)
 	}
 }

@@ -99,9 +99,15 @@ func main() {
 		})
 	}
 	for _, step := range chosen {
+		before, known := readCPUTicks()
 		if err := step(); err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 			os.Exit(1)
+		}
+		if after, ok := readCPUTicks(); known && ok {
+			if note := stealNote(before, after); note != "" {
+				fmt.Println(note)
+			}
 		}
 	}
 }
