@@ -280,14 +280,13 @@ func (r *filterRoom) test(c *converter, hits []found, strs *interner) (reach *Re
 // condition than its lookbacks on one of its ways.
 func (r *filterRoom) missed(c *converter, hits []found, strs *interner, reach *Reach) {
 	r.record.c, r.record.hits, r.record.strs = c, hits, strs
-	holds := r.holdsForRecord
 	for t, target := range r.f.Targets {
 		if target.Missed == nil || (reach != nil && reach.Has(t)) {
 			continue
 		}
 		for _, way := range r.ways[t] {
-			if !slices.ContainsFunc(way, func(i int) bool { return !slices.Contains(target.Lookbacks, i) && !holds(i) }) {
-				target.Missed(holds)
+			if !slices.ContainsFunc(way, func(i int) bool { return !slices.Contains(target.Lookbacks, i) && !r.holdsForRecord(i) }) {
+				target.Missed(r.holdsForRecord)
 				break
 			}
 		}

@@ -81,7 +81,7 @@ func liveHeap() uint64 {
 // (sessions of five: four pairs each), and of the groups a summarize makes (one per session). A
 // stage's figure is the heap its output adds, over its output rows; its "alone" figure, the heap
 // its output keeps once the rows read are let go (what a value shared with a row read keeps of
-// it), over its output rows. A projection of two columns shows the second best.
+// it), over its output rows. That one shows most plainly on a projection of two columns.
 func BenchmarkHeldRowBytes(b *testing.B) {
 	const n = 50000
 	data := heldSignins(b, n)
